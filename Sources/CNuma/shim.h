@@ -1,0 +1,3 @@
+// Tessel's view of libnuma (Debian: libnuma-dev).
+#include <numa.h>
+#include <numaif.h>

@@ -1,0 +1,37 @@
+/// Vectorized element-wise inner loops shared by the layers. Pointers are raw so that the
+/// loops carry no bounds checks; callers pass ranges their tile owns.
+enum ElementWise {
+    /// `out[i] = max(0, x[i])` for `i < count`.
+    @inlinable
+    static func relu<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int) {
+        let zero = SIMD16<T>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: .!(v .> zero)), as: SIMD16<T>.self)
+            i += 16
+        }
+        while i < count {
+            out[i] = x[i] > 0 ? x[i] : 0
+            i += 1
+        }
+    }
+
+    /// `dx[i] = x[i] > 0 ? dout[i] : 0` for `i < count`.
+    @inlinable
+    static func reluBackward<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>,
+                                              _ dx: UnsafeMutablePointer<T>, count: Int) {
+        let zero = SIMD16<T>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
+            let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: zero, where: .!(v .> zero)), as: SIMD16<T>.self)
+            i += 16
+        }
+        while i < count {
+            dx[i] = x[i] > 0 ? dout[i] : 0
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Tile sizes of the non-reduced dimensions. They choose how work is cut for the scheduler;
+/// every setting gives the same bits (reduction chunks are fixed by the shape, not by these).
+public struct TileSettings: Sendable, Equatable, Codable {
+    /// Elements per tile for element-wise layers (ReLU, dropout) and row blocks of the norms.
+    public var elementsPerTile: Int
+    /// Rows of the left operand per parallel block of a matrix product (a multiple of the micro-kernel height is best).
+    public var gemmRowBlock: Int
+    /// Columns of the right operand per parallel block of a matrix product.
+    public var gemmColumnBlock: Int
+
+    /// Defaults measured on a 2-core AVX-512 machine (see the README's performance section).
+    public init(elementsPerTile: Int = 1 << 15, gemmRowBlock: Int = 96, gemmColumnBlock: Int = 512) {
+        self.elementsPerTile = elementsPerTile
+        self.gemmRowBlock = gemmRowBlock
+        self.gemmColumnBlock = gemmColumnBlock
+    }
+}

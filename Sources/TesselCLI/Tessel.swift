@@ -1,0 +1,12 @@
+import ArgumentParser
+import Tessel
+
+/// The `tessel` command: a thin face over the Tessel library.
+@main
+struct TesselCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessel",
+        abstract: "A multicore parallel runtime for neural-network layers.",
+        subcommands: []
+    )
+}
