@@ -7,6 +7,6 @@ struct TesselCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
-        subcommands: []
+        subcommands: [TopologyCommand.self]
     )
 }

@@ -28,10 +28,18 @@ public enum NumaMode: String, Sendable, Codable, CaseIterable {
     /// The mode named by `TESSEL_NUMA`, or nil when it is unset or empty.
     /// - Throws: `TesselError.configuration` when it holds anything else than a mode's name.
     public static func fromEnvironment() throws -> NumaMode? {
-        guard let value = getenv(environmentVariable).map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        try parse(getenv(environmentVariable).map { String(cString: $0) }, source: "environment", key: environmentVariable)
+    }
+
+    /// The mode named by the setting `key` of `source` (a file, or `environment`); nil or
+    /// empty `value`: not set.
+    /// - Throws: `TesselError.configuration` naming `source` and `key` when `value` is not a
+    ///   mode's name.
+    public static func parse(_ value: String?, source: String, key: String) throws -> NumaMode? {
+        guard let value, !value.isEmpty else { return nil }
         guard let mode = NumaMode(rawValue: value) else {
             throw TesselError.configuration(
-                source: "environment", key: environmentVariable,
+                source: source, key: key,
                 reason: "'\(value)' is not one of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return mode
