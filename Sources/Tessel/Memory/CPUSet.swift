@@ -75,6 +75,7 @@ public struct CPUSet: Sendable, Equatable {
         }
     }
 
+    /// True when both sets hold the same CPUs.
     public static func == (lhs: CPUSet, rhs: CPUSet) -> Bool {
         withUnsafeBytes(of: lhs.raw) { a in withUnsafeBytes(of: rhs.raw) { b in a.elementsEqual(b) } }
     }

@@ -22,8 +22,8 @@ public struct Scheduler: Sendable {
     /// Tile sizes of the non-reduced dimensions; they change the tiling but never the results.
     public let tiles: TileSettings
     /// With a placement (NUMA mode `partitioned` on several nodes), the tiles over each node's
-    /// rows run on that node's CPUs; they never change the results. nil: tiles run anywhere,
-    /// at no cost.
+    /// rows run on that node's CPUs in calls of at least `grainSize` work; it never changes the
+    /// results. nil: tiles run anywhere, at no cost.
     public let placement: TilePlacement?
 
     /// Default grain: about 30 µs of simple element work, well above a 2–3 µs dispatch.

@@ -2,9 +2,12 @@
 ///
 /// A tiling's rows (the batch dimension for the layers' batch × channel tilings) are split
 /// over the topology's nodes by the same `Partition` that places a `partitioned` buffer's
-/// slices, so the tiles over a node's slice of the batch run on that node's CPUs. Tiles of a
-/// node have contiguous indices. The mappings are pure functions of the tiling and the
-/// topology, which tests build in code (2 or 4 nodes on a one-node machine).
+/// slices, so the tiles over a node's slice of the batch run on that node's CPUs. A tiling over
+/// a tensor's flat elements is split in proportion, which matches the batch split exactly when
+/// the node count divides the batch (otherwise tiles within one batch row of a boundary may
+/// run on the neighbouring node: a matter of speed, never of results). Tiles of a node have
+/// contiguous indices. The mappings are pure functions of the tiling and the topology, which
+/// tests build in code (2 or 4 nodes on a one-node machine).
 public struct TilePlacement: Sendable {
     /// The topology whose nodes run the tiles.
     public let topology: Topology
