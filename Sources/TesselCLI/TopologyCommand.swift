@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 import Tessel
 
 /// `tessel topology [--json]`: the NUMA layout Tessel sees, read through libnuma.

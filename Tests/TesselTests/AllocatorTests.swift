@@ -49,7 +49,9 @@ private let sizes = [0, 1, 63, 64, 65, 4095, 4096, 65_535, 65_536, 100_003, (2 <
         #expect(!large.isPinned)
     }
 
-    @Test func hugePagesAreAdvisedFromTwoMebibytes() throws {
+    @Test(.enabled(if: KernelMemory.text(of: "/sys/kernel/mm/transparent_hugepage/enabled") != nil,
+                   "the kernel has no transparent huge pages"))
+    func hugePagesAreAdvisedFromTwoMebibytes() throws {
         let allocator = try Allocator(policy: nil, hugePages: true)
         let below = try allocator.allocate(byteCount: Allocator.hugePageSize - 1)
         #expect(!below.isHugePageAdvised)
