@@ -1,16 +1,17 @@
 /// A blocked, packed, parallel matrix product `C = A · B` in the style of BLIS (Van Zee and
 /// van de Geijn), the engine of the affine and convolution layers.
 ///
-/// - **Micro-kernel** (`GEMM+MicroKernel.swift`): an `MR × NR` block of C held in 24 AVX-512
-///   registers — Float32 6 × 64 (`SIMD16<Float>`), Float64 6 × 32 (`SIMD8<Double>`) — updated
-///   by one broadcast of A and 4 fused multiply-adds per row for every step of the depth.
+/// - **Micro-kernel** (`GEMM+MicroKernel.swift`): an `MR × NR` block of C held in vector
+///   registers — with AVX-512 6 × 64 Float (`SIMD16<Float>`) or 6 × 32 Double, with AVX2
+///   6 × 16 Float (`SIMD8<Float>`) or 6 × 8 Double — updated by one broadcast of A and one
+///   fused multiply-add per vector of a row for every step of the depth.
 /// - **Packing** (`GEMM+Packing.swift`): A is copied into panels of `MR` rows and B into panels
 ///   of `NR` columns, each panel contiguous along the depth, zero-padded at the edges, so the
 ///   micro-kernel reads both operands sequentially.
 /// - **Blocking**: the depth is cut into blocks of at most `maxDepthBlock` (KC: a B micro-panel
-///   stays in L1); an output tile of `TileSettings.gemmRowBlock × gemmColumnBlock` (MC × NC,
-///   rounded up to whole micro-kernels) is the unit of parallel work and keeps its A and B
-///   blocks in L2.
+///   stays in L1 while the A micro-panels stream past it); an output tile of
+///   `TileSettings.gemmRowBlock × gemmColumnBlock` (MC × NC, rounded up to whole micro-kernels)
+///   is the unit of parallel work and keeps its A block in L2.
 ///
 /// **Accumulation and determinism.** Every element of C is computed the same way, whatever the
 /// tiling or the number of workers: within a depth block the products are accumulated in the
@@ -22,15 +23,15 @@
 /// rather than `depth · ε`, which is the accepted trade for FMA throughput.
 enum GEMM {
     /// Rows of the micro-kernel (MR).
-    static let microRows = 6
+    @inlinable static var microRows: Int { 6 }
 
-    /// Columns of the micro-kernel (NR): four 64-byte vectors, 64 Float or 32 Double.
+    /// Columns of the micro-kernel (NR): `vectorsPerRow` vectors of `vectorBytes`.
     @inlinable
-    static func microColumns<T: TesselScalar>(_: T.Type) -> Int { 4 * 64 / MemoryLayout<T>.stride }
+    static func microColumns<T: TesselScalar>(_: T.Type) -> Int { vectorsPerRow * vectorBytes / MemoryLayout<T>.stride }
 
-    /// The most depth steps per block (KC). A Float B micro-panel of 256 × 64 is 64 KiB and an
-    /// A micro-panel 6 KiB, so the pair streams from L2 while C stays in registers.
-    static let maxDepthBlock = 256
+    /// The most depth steps per block (KC). A B micro-panel is then at most 256 × NR elements
+    /// (16 KiB with AVX2, 64 KiB with AVX-512) and an A micro-panel 6 KiB (Float).
+    @inlinable static var maxDepthBlock: Int { 256 }
 
     /// A block of the depth (reduced) dimension: `count` steps from `start`; `index` orders it.
     struct DepthBlock {
