@@ -92,40 +92,47 @@ enum GEMM {
     /// `C = A · B (+ columnBias)`, with `A` of `m × depth`, `B` of `depth × n` and `C` row-major
     /// with leading dimension `ldc`; every element of `C[0..<m, 0..<n]` is written.
     ///
-    /// Both operands are packed once (in parallel) into whole-matrix panel buffers, then the
-    /// output tiles run in parallel; each tile reads the panels of its rows and columns.
-    /// `columnBias`, when given, holds `n` values added to every row after the product.
+    /// B, which every row of tiles reads, is packed once (in parallel) into a whole-matrix panel
+    /// buffer; then the output tiles run in parallel, each packing the A panels of its rows
+    /// for one depth block at a time into its worker's scratch (an L2-sized block, hot when
+    /// the micro-kernels read it). `columnBias`, when given, holds `n` values added to every
+    /// row after the product.
     static func multiply<T: TesselScalar>(_ a: Operand<T>, _ b: Operand<T>, into c: UnsafeMutablePointer<T>, ldc: Int,
                                           m: Int, n: Int, depth: Int, columnBias: UnsafePointer<T>? = nil,
                                           scheduler: Scheduler) throws {
         guard m > 0, n > 0 else { return }
         let mr = microRows, nr = microColumns(T.self)
         let blocks = depthBlocks(depth)
-        let paddedRows = roundUp(m, to: mr), paddedColumns = roundUp(n, to: nr)
-        let packedA = try Allocator.standard.allocate(byteCount: paddedRows * depth * MemoryLayout<T>.stride)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let paddedColumns = roundUp(n, to: nr)
         let packedB = try Allocator.standard.allocate(byteCount: paddedColumns * depth * MemoryLayout<T>.stride)
-        let aPanels = packedA.baseAddress.bindMemory(to: T.self, capacity: paddedRows * depth)
         let bPanels = packedB.baseAddress.bindMemory(to: T.self, capacity: paddedColumns * depth)
-        // Aᵀ and B are packed the same way: panels across the non-reduced extent.
-        packWholeMatrix(Operand(base: a.base, rowStride: a.columnStride, columnStride: a.rowStride),
-                        extent: m, width: mr, blocks: blocks, into: aPanels, scheduler: scheduler)
         packWholeMatrix(b, extent: n, width: nr, blocks: blocks, into: bPanels, scheduler: scheduler)
+        // Aᵀ is packed like B: panels across the rows.
+        let aTransposed = Operand(base: a.base, rowStride: a.columnStride, columnStride: a.rowStride)
 
         let tiling = outputTiling(rows: m, columns: n, settings: scheduler.tiles, T.self)
+        let aCount = roundUp(tiling.tileRows, to: mr) * maxBlock
+        let aBytes = roundUp(aCount * MemoryLayout<T>.stride, to: 64)
         scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns * max(1, depth),
-                              scratchBytesPerWorker: edgeBytes(T.self)) { tile, scratch in
-            let edge = scratch.bindMemory(to: T.self, capacity: mr * nr)
+                              scratchBytesPerWorker: aBytes + edgeBytes(T.self)) { tile, scratch in
+            let aPanels = scratch.bindMemory(to: T.self, capacity: aCount)
+            let edge = (scratch + aBytes).bindMemory(to: T.self, capacity: mr * nr)
             let r0 = tile.rows.lowerBound, c0 = tile.columns.lowerBound
             let tileC = c + r0 * ldc + c0
             computeTile(rows: tile.rows.count, columns: tile.columns.count, blocks: blocks,
                         c: tileC, ldc: ldc, accumulate: false, edge: edge,
-                        aBlock: { block in UnsafePointer(aPanels + block.start * paddedRows + r0 * block.count) },
+                        aBlock: { block in
+                            packPanels(aTransposed, depth: block.start..<(block.start + block.count), extent: tile.rows,
+                                       panelCount: (tile.rows.count + mr - 1) / mr, width: mr, into: aPanels)
+                            return UnsafePointer(aPanels)
+                        },
                         bBlock: { block in UnsafePointer(bPanels + block.start * paddedColumns + c0 * block.count) })
             if let columnBias {
                 addColumnBias(columnBias + c0, to: tileC, ldc: ldc, rows: tile.rows.count, columns: tile.columns.count)
             }
         }
-        withExtendedLifetime((packedA, packedB)) {}
+        withExtendedLifetime(packedB) {}
     }
 
     /// Packs a whole `depth × extent` operand `s` (element `(k, e)`) into panels of `width`

@@ -13,6 +13,12 @@ extension Convolution {
         var pixels: Int { outH * outW }
         /// Input values per image: `c × h × w`.
         var imageSize: Int { c * h * w }
+        /// Height of the zero-padded input: `h + 2 × pad`.
+        var paddedHeight: Int { h + 2 * pad }
+        /// Width of the zero-padded input: `w + 2 × pad`.
+        var paddedWidth: Int { w + 2 * pad }
+        /// Values per zero-padded input plane.
+        var paddedPlane: Int { paddedHeight * paddedWidth }
     }
 
     /// The output height and width for an input of `inputHeight × inputWidth` and a filter of

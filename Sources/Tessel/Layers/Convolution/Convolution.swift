@@ -32,9 +32,11 @@ public enum Convolution {
         }
     }
 
-    /// Pixels of one image per block of the input-gradient product. A constant, so that the
-    /// order of the col2im additions does not depend on tile settings.
-    static let pixelBlock = 512
+    /// Pixels of one image per block of the input-gradient product: with about 200 rows of
+    /// filter positions per tile the block of `Wᵀ · dout` (≤ 200 KiB of Float) stays in L2
+    /// for the col2im that follows. A constant, so that the order of the col2im additions does
+    /// not depend on tile settings.
+    static var pixelBlock: Int { 256 }
 
     /// Images per chunk of the weight-gradient sum: at most 16 chunks, fixed by the batch size.
     static func imagesPerChunk(batch: Int) -> Int { max(1, (batch + 15) / 16) }
@@ -61,6 +63,8 @@ public enum Convolution {
         // Whole panels: a tile of the only column may be narrower than the setting, not wider.
         let panelColumns = GEMM.roundUp(tiling.tileColumns, to: nr)
         let panelBytes = maxBlock * panelColumns * MemoryLayout<T>.stride
+        let paddedCount = g.c * g.paddedPlane
+        let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
         x.withUnsafeBufferPointer { xs in
             w.withUnsafeBufferPointer { ws in
                 b.withUnsafeBufferPointer { bs in
@@ -71,16 +75,18 @@ public enum Convolution {
                         GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
                                              blocks: blocks, into: wPanels, scheduler: scheduler)
                         scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
-                                              scratchBytesPerWorker: panelBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                                              scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
                             let columnPanels = scratch.bindMemory(to: T.self, capacity: maxBlock * panelColumns)
-                            let edge = (scratch + panelBytes).bindMemory(to: T.self, capacity: mr * nr)
+                            let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
+                            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
                             let image = tile.rows.lowerBound, columns = tile.columns
+                            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
                             let c = out + image * g.f * pixels + columns.lowerBound
                             GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
                                              accumulate: false, edge: edge,
                                              aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
                                              bBlock: { block in
-                                                 Im2col.packColumns(x + image * g.imageSize, g, depth: block.start..<(block.start + block.count),
+                                                 Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
                                                                     pixels: columns, panelCount: (columns.count + nr - 1) / nr,
                                                                     width: nr, into: columnPanels)
                                                  return UnsafePointer(columnPanels)
@@ -126,14 +132,15 @@ public enum Convolution {
     }
 
     /// `dx[n, channels] = col2im(Wᵀ[rows of channels] · dout[n])`, one tile per image and
-    /// block of channels, the pixels in blocks of `pixelBlock`.
+    /// block of channels (about two GEMM row blocks of filter positions: each tile packs
+    /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`.
     static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
                                                into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let window = g.hh * g.ww, depth = g.filterSize, pixels = g.pixels
         let tiling = Tiling(rows: g.n, columns: g.c, tileRows: 1,
-                            tileColumns: max(1, scheduler.tiles.gemmRowBlock / window))
+                            tileColumns: (2 * scheduler.tiles.gemmRowBlock + window - 1) / window)
         let rowsPerTile = tiling.tileColumns * window
         let blocks = GEMM.depthBlocks(g.f)
         let maxBlock = blocks.map(\.count).max() ?? 0
@@ -145,16 +152,18 @@ public enum Convolution {
         // dcols, then B and A panels; each part a multiple of 64 bytes so B stays aligned.
         let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = bCount * size
         let aBytes = GEMM.roundUp(aCount * size, to: 64)
+        let paddedCount = tiling.tileColumns * g.paddedPlane
+        let paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
         scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
-                              scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                              scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
             let bPanels = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + dcolsBytes + bBytes).bindMemory(to: T.self, capacity: aCount)
-            let edge = (scratch + dcolsBytes + bBytes + aBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let padded = (scratch + dcolsBytes + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + dcolsBytes + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
             let image = tile.rows.lowerBound, channels = tile.columns
             let rows = channels.count * window, firstRow = channels.lowerBound * window
-            let imageGradient = dx + image * g.imageSize
-            (imageGradient + channels.lowerBound * g.h * g.w).update(repeating: 0, count: channels.count * g.h * g.w)
+            padded.update(repeating: 0, count: channels.count * g.paddedPlane)
             let imageDout = dout + image * g.f * pixels
             var start = 0
             while start < pixels {
@@ -176,9 +185,10 @@ public enum Convolution {
                                                      width: nr, into: bPanels)
                                      return UnsafePointer(bPanels)
                                  })
-                Im2col.accumulate(dcols, ldd: columnsPerBlock, into: imageGradient, g, channels: channels, pixels: block)
+                Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, channels: channels.count, pixels: block)
                 start += pixelBlock
             }
+            Im2col.unpad(padded, g, channels: channels.count, into: dx + image * g.imageSize + channels.lowerBound * g.h * g.w)
         }
     }
 
@@ -199,14 +209,17 @@ public enum Convolution {
         let bCount = maxBlock * GEMM.roundUp(depth, to: nr)
         let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
         let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
+        let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
         scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
-                              scratchBytesPerWorker: bBytes + aBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                              scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
-            let edge = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let padded = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
             let partial = partials + tile.index * count
             for image in tile.rows {
-                let imageDout = dout + image * g.f * pixels, imageX = x + image * g.imageSize
+                let imageDout = dout + image * g.f * pixels
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
                 GEMM.computeTile(rows: g.f, columns: depth, blocks: blocks, c: partial, ldc: depth,
                                  accumulate: image > tile.rows.lowerBound, edge: edge,
                                  aBlock: { block in
@@ -216,7 +229,7 @@ public enum Convolution {
                                      return UnsafePointer(aPanels)
                                  },
                                  bBlock: { block in
-                                     Im2col.packColumnsTransposed(imageX, g, depth: block.start..<(block.start + block.count),
+                                     Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
                                                                   positions: 0..<depth, panelCount: (depth + nr - 1) / nr,
                                                                   width: nr, into: bPanels)
                                      return UnsafePointer(bPanels)
@@ -243,12 +256,7 @@ public enum Convolution {
         scheduler.reduce(Reduction.chunks(length: g.n, chunkLength: 1), width: g.f, workPerChunk: g.f * pixels,
                          into: totals) { chunk, partial in
             let image = dout + chunk.rows.lowerBound * g.f * pixels
-            for f in 0..<g.f {
-                let plane = image + f * pixels
-                var sum = 0.0
-                for p in 0..<pixels { sum += Double(plane[p]) }
-                partial[f] = sum
-            }
+            for f in 0..<g.f { partial[f] = RowSum.sum(image + f * pixels, count: pixels) }
         }
         for f in 0..<g.f { db[f] = T(totals[f]) }
     }
