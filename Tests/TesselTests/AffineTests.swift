@@ -28,10 +28,11 @@ import Testing
         }
     }
 
-    /// (x shape, M): GEMM sizes that are not multiples of the micro-kernel (6 × 64 / 6 × 32)
-    /// or of the depth block (256): rows 1, 7, 13; depth 1, 3, 5, 30, 257; columns 1, 7, 13,
-    /// 33, 70 (two Float column panels, three Double ones).
-    static let oddShapes: [([Int], Int)] = [([1, 1], 1), ([7, 3], 7), ([1, 257], 13), ([13, 2, 3, 5], 70), ([7, 5], 33)]
+    /// (x shape, M): GEMM sizes that are not multiples of the micro-kernel (6 rows × 16, 32 or
+    /// 64 columns) or of the depth block (256): rows 1, 7, 12, 13; depth 1, 3, 5, 9, 30, 257;
+    /// columns 1, 5, 7, 13, 33, 70.
+    static let oddShapes: [([Int], Int)] = [([1, 1], 1), ([7, 3], 7), ([1, 257], 13), ([13, 2, 3, 5], 70), ([7, 5], 33),
+                                            ([12, 9], 5)]
 
     @Test(arguments: oddShapes)
     func tiledMatchesReferenceFloat64(shape: [Int], m: Int) throws {

@@ -43,8 +43,9 @@ import Testing
     }
 
     /// N = 1, 7 and 17 (chunks of 2 images in dw); prime channel and filter counts; H ≠ W;
-    /// strides 1 and 2, pads 0 to 2; filter depth 261 (two depth blocks); 552 pixels (two
-    /// pixel blocks of dx, two depth blocks of dw, several column panels).
+    /// strides 1 and 2, pads 0 to 2; filter depth 261 (two depth blocks); 552 pixels (three
+    /// pixel blocks of dx, three depth blocks of dw, several column panels, output rows wide
+    /// enough for the 8 × 8 transposes); F = 6, exactly one full micro-kernel of rows.
     static let cases: [Case] = [
         Case(x: [1, 3, 5, 7], w: [2, 3, 3, 3], stride: 1, pad: 1),
         Case(x: [7, 2, 6, 4], w: [5, 2, 2, 2], stride: 2, pad: 0),
@@ -52,6 +53,7 @@ import Testing
         Case(x: [17, 2, 3, 3], w: [3, 2, 2, 2], stride: 1, pad: 0),
         Case(x: [2, 29, 4, 5], w: [3, 29, 3, 3], stride: 1, pad: 1),
         Case(x: [1, 2, 24, 23], w: [2, 2, 3, 3], stride: 1, pad: 1),
+        Case(x: [3, 2, 9, 8], w: [6, 2, 3, 3], stride: 1, pad: 1),
     ]
 
     @Test(arguments: cases)

@@ -40,6 +40,27 @@ extension GEMM {
                         k += 1
                     }
                 }
+            } else if T.self == Float.self && s.rowStride == 1 && valid == width && width < 8 {
+                // An A panel (width MR = 6) of rows contiguous along the depth: 8 × 8 transposes
+                // of the panel's rows (the last repeated), each column stored as 8 values at
+                // its step. The 8 − width extra values are overwritten by the next step's store
+                // (in this panel or the next); the last panel leaves its last 8 steps to the
+                // scalar loop so that nothing is written past the panels.
+                let base = UnsafeRawPointer(s.base).assumingMemoryBound(to: Float.self)
+                let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
+                let lanes = SIMD8<Int>(0, 1, 2, 3, 4, 5, 6, 7)
+                let offsets = lanes.replacing(with: width - 1, where: lanes .>= width) &* s.columnStride
+                    &+ (first * s.columnStride + depth.lowerBound)
+                let vectorSteps = q == panelCount - 1 ? kc - 1 : kc
+                var k = 0
+                while k + 8 <= vectorSteps {
+                    transpose8x8(offsets, base: base + k, into: destination + k * width, ldd: width)
+                    k += 8
+                }
+                while k < kc {
+                    for t in 0..<width { destination[k * width + t] = base[offsets[t] + k] }
+                    k += 1
+                }
             } else {
                 // Read each column of S along the depth (contiguous when rowStride is 1).
                 for e in 0..<valid {
