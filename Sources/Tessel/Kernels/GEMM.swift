@@ -127,7 +127,7 @@ enum GEMM {
                                        panelCount: (tile.rows.count + mr - 1) / mr, width: mr, into: aPanels)
                             return UnsafePointer(aPanels)
                         },
-                        bBlock: { block in UnsafePointer(bPanels + block.start * paddedColumns + c0 * block.count) })
+                        bPanel: { block, q in UnsafePointer(bPanels + block.start * paddedColumns + (c0 + q * nr) * block.count) })
             if let columnBias {
                 addColumnBias(columnBias + c0, to: tileC, ldc: ldc, rows: tile.rows.count, columns: tile.columns.count)
             }
@@ -157,15 +157,17 @@ enum GEMM {
 
     /// Computes one output tile `C[0..<rows, 0..<columns]` (at `c`, leading dimension `ldc`)
     /// from packed panels: `aBlock(b)` gives the A panels of the tile's rows for depth block
-    /// `b`, `bBlock(b)` the B panels of its columns. With `accumulate` the product is added
-    /// to C; otherwise C is overwritten (with zeros when the depth is 0). `edge` is scratch
-    /// for `MR × NR` elements.
+    /// `b`; `bPanel(b, q)` the B micro-panel of the tile's columns `q·NR ..< (q+1)·NR` for that
+    /// block, asked for once per block and panel, in order, just before the micro-kernels
+    /// that read it (so a tile may pack it then, into a buffer that stays in L1). With
+    /// `accumulate` the product is added to C; otherwise C is overwritten (with zeros when the
+    /// depth is 0). `edge` is scratch for `MR × NR` elements.
     @inline(__always)
     static func computeTile<T: TesselScalar>(rows: Int, columns: Int, blocks: [DepthBlock],
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
                                              edge: UnsafeMutablePointer<T>,
                                              aBlock: (DepthBlock) -> UnsafePointer<T>,
-                                             bBlock: (DepthBlock) -> UnsafePointer<T>) {
+                                             bPanel: (DepthBlock, Int) -> UnsafePointer<T>) {
         let mr = microRows, nr = microColumns(T.self)
         if blocks.isEmpty {
             if !accumulate {
@@ -174,12 +176,12 @@ enum GEMM {
             return
         }
         for block in blocks {
-            let a = aBlock(block), b = bBlock(block)
+            let a = aBlock(block)
             let add = accumulate || block.index > 0
             let kc = block.count
             var j = 0
             while j < columns {
-                let panelB = b + j * kc
+                let panelB = bPanel(block, j / nr)
                 let width = min(nr, columns - j)
                 var i = 0
                 while i < rows {

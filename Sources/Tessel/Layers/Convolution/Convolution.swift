@@ -60,9 +60,7 @@ public enum Convolution {
         let packedW = try Allocator.standard.allocate(byteCount: paddedF * depth * MemoryLayout<T>.stride)
         let tiling = Tiling(rows: g.n, columns: pixels, tileRows: 1,
                             tileColumns: GEMM.roundUp(scheduler.tiles.gemmColumnBlock, to: nr))
-        // Whole panels: a tile of the only column may be narrower than the setting, not wider.
-        let panelColumns = GEMM.roundUp(tiling.tileColumns, to: nr)
-        let panelBytes = maxBlock * panelColumns * MemoryLayout<T>.stride
+        let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
         let paddedCount = g.c * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
         x.withUnsafeBufferPointer { xs in
@@ -76,7 +74,7 @@ public enum Convolution {
                                              blocks: blocks, into: wPanels, scheduler: scheduler)
                         scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
                                               scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-                            let columnPanels = scratch.bindMemory(to: T.self, capacity: maxBlock * panelColumns)
+                            let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
                             let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
                             let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
                             let image = tile.rows.lowerBound, columns = tile.columns
@@ -85,11 +83,11 @@ public enum Convolution {
                             GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
                                              accumulate: false, edge: edge,
                                              aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
-                                             bBlock: { block in
+                                             bPanel: { block, q in
                                                  Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
-                                                                    pixels: columns, panelCount: (columns.count + nr - 1) / nr,
-                                                                    width: nr, into: columnPanels)
-                                                 return UnsafePointer(columnPanels)
+                                                                    pixels: (columns.lowerBound + q * nr)..<columns.upperBound,
+                                                                    panelCount: 1, width: nr, into: columnPanel)
+                                                 return UnsafePointer(columnPanel)
                                              })
                             GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
                         }
@@ -148,8 +146,8 @@ public enum Convolution {
         let columnsPerBlock = GEMM.roundUp(pixelBlock, to: nr)
         let dcolsCount = rowsPerTile * columnsPerBlock
         let aCount = GEMM.roundUp(rowsPerTile, to: mr) * maxBlock
-        let bCount = maxBlock * columnsPerBlock
-        // dcols, then B and A panels; each part a multiple of 64 bytes so B stays aligned.
+        let bCount = maxBlock * nr
+        // dcols, then the B panel and the A panels; each part a multiple of 64 bytes so B stays aligned.
         let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = bCount * size
         let aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = tiling.tileColumns * g.paddedPlane
@@ -157,7 +155,7 @@ public enum Convolution {
         scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
                               scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
-            let bPanels = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
+            let bPanel = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + dcolsBytes + bBytes).bindMemory(to: T.self, capacity: aCount)
             let padded = (scratch + dcolsBytes + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
             let edge = (scratch + dcolsBytes + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
@@ -178,12 +176,12 @@ public enum Convolution {
                                                      width: mr, into: aPanels)
                                      return UnsafePointer(aPanels)
                                  },
-                                 bBlock: { depthBlock in
+                                 bPanel: { depthBlock, q in
                                      GEMM.packPanels(.rowMajor(imageDout, leadingDimension: pixels),
                                                      depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
-                                                     extent: block, panelCount: (block.count + nr - 1) / nr,
-                                                     width: nr, into: bPanels)
-                                     return UnsafePointer(bPanels)
+                                                     extent: (block.lowerBound + q * nr)..<block.upperBound, panelCount: 1,
+                                                     width: nr, into: bPanel)
+                                     return UnsafePointer(bPanel)
                                  })
                 Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, channels: channels.count, pixels: block)
                 start += pixelBlock
@@ -206,13 +204,13 @@ public enum Convolution {
         let blocks = GEMM.depthBlocks(pixels)
         let maxBlock = blocks.map(\.count).max() ?? 0
         let size = MemoryLayout<T>.stride
-        let bCount = maxBlock * GEMM.roundUp(depth, to: nr)
+        let bCount = maxBlock * nr
         let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
         let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
         scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
                               scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-            let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
+            let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
             let padded = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
             let edge = (scratch + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
@@ -228,11 +226,11 @@ public enum Convolution {
                                                      panelCount: (g.f + mr - 1) / mr, width: mr, into: aPanels)
                                      return UnsafePointer(aPanels)
                                  },
-                                 bBlock: { block in
+                                 bPanel: { block, q in
                                      Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
-                                                                  positions: 0..<depth, panelCount: (depth + nr - 1) / nr,
-                                                                  width: nr, into: bPanels)
-                                     return UnsafePointer(bPanels)
+                                                                  positions: (q * nr)..<depth, panelCount: 1,
+                                                                  width: nr, into: bPanel)
+                                     return UnsafePointer(bPanel)
                                  })
             }
         }
