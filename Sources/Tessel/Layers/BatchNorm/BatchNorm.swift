@@ -72,34 +72,14 @@ public enum BatchNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
         let n = x.shape[0], d = x.shape[1]
-        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
+        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * d))
         defer { statistics.deallocate() }
-        let mean = statistics, variance = statistics + d, inverseStd = statistics + 2 * d
-        switch parameters.mode {
-        case .train:
+        let mean = statistics, inverseStd = statistics + d
+        featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
             x.withUnsafeBufferPointer { xs in
                 columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, variance: variance, scheduler: scheduler)
             }
-            let momentum = parameters.momentum
-            running.mean.withUnsafeMutableBufferPointer { runningMean in
-                running.variance.withUnsafeMutableBufferPointer { runningVariance in
-                    for j in 0..<d {
-                        runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
-                        runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
-                    }
-                }
-            }
-        case .test:
-            running.mean.withUnsafeBufferPointer { runningMean in
-                running.variance.withUnsafeBufferPointer { runningVariance in
-                    for j in 0..<d {
-                        mean[j] = Double(runningMean[j])
-                        variance[j] = Double(runningVariance[j])
-                    }
-                }
-            }
         }
-        for j in 0..<d { inverseStd[j] = 1 / (variance[j] + parameters.eps).squareRoot() }
         let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
         let cache = Cache(x: x, gamma: gamma,
                           mean: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: mean, count: d)),
@@ -158,6 +138,65 @@ public enum BatchNorm {
         case graph
         /// The closed form γ/(N·σ̂)·(N·dout − Σdout − x̂·Σ(dout·x̂)).
         case simplified
+    }
+
+    /// The per-feature statistics of a forward, for `features` features: in train mode the
+    /// batch mean and variance that `batchMoments(mean, variance)` computes, folded into
+    /// `running` with the momentum rule; in test mode the running statistics. Writes the mean
+    /// and `1/√(variance + eps)` per feature. Shared with `SpatialBatchNorm`.
+    static func featureStatistics<T: TesselScalar>(
+        features d: Int, parameters: Parameters, running: inout RunningStatistics<T>,
+        mean: UnsafeMutablePointer<Double>, inverseStd: UnsafeMutablePointer<Double>,
+        batchMoments: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        // inverseStd holds the variance until the last loop.
+        let variance = inverseStd
+        switch parameters.mode {
+        case .train:
+            batchMoments(mean, variance)
+            let momentum = parameters.momentum
+            running.mean.withUnsafeMutableBufferPointer { runningMean in
+                running.variance.withUnsafeMutableBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
+                        runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
+                    }
+                }
+            }
+        case .test:
+            running.mean.withUnsafeBufferPointer { runningMean in
+                running.variance.withUnsafeBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        mean[j] = Double(runningMean[j])
+                        variance[j] = Double(runningVariance[j])
+                    }
+                }
+            }
+        }
+        for j in 0..<d { inverseStd[j] = 1 / (variance[j] + parameters.eps).squareRoot() }
+    }
+
+    /// The coefficients of `dx = c + (x − μ)·b + dout·a` for one feature normalized over
+    /// `count` values, from its sums `Σdout`, `Σdout·(x − μ)` and (graph after a train forward
+    /// only) `Σ(x − μ)`. Shared with `SpatialBatchNorm`.
+    static func gradientCoefficients(mode: Mode, formula: Formula, gamma g: Double, inverseStd ivar: Double, count: Double,
+                                     sumDout: Double, sumDoutCentred: Double,
+                                     sumCentred: Double) -> (a: Double, b: Double, c: Double) {
+        switch (mode, formula) {
+        case (.test, _):
+            // The running statistics are constants: out is affine in x.
+            return (g * ivar, 0, 0)
+        case (.train, .graph):
+            // The graph's nodes: ∂ivar = Σ dx̂·(x − μ), ∂σ² = −½·ivar³·∂ivar,
+            // ∂μ = −Σ(dx̂·ivar + 2(x − μ)·∂σ²/N).
+            let divar = g * sumDoutCentred
+            let dvar = -0.5 * ivar * ivar * ivar * divar
+            let dmu = -(g * ivar * sumDout + 2 * dvar / count * sumCentred)
+            return (g * ivar, 2 * dvar / count, dmu / count)
+        case (.train, .simplified):
+            let k = g * ivar / count
+            return (g * ivar, -k * ivar * ivar * sumDoutCentred, -k * sumDout)
+        }
     }
 
     /// The tiling of a reduction over the rows: each tile is exactly one chunk of rows × a
@@ -239,6 +278,7 @@ public enum BatchNorm {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
         defer { sums.deallocate() }
         let sumDout = sums, sumDoutCentred = sums + d, sumCentred = sums + 2 * d
+        sumCentred.initialize(repeating: 0, count: d)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.mean.withUnsafeBufferPointer { means in
@@ -261,28 +301,16 @@ public enum BatchNorm {
                     dgamma.withUnsafeMutableBufferPointer { dgamma in
                         dbeta.withUnsafeMutableBufferPointer { dbeta in
                             for j in 0..<d {
-                                let g = Double(gamma[j]), ivar = inverseStd[j]
+                                let ivar = inverseStd[j]
                                 dbeta[j] = T(sumDout[j])
                                 dgamma[j] = T(sumDoutCentred[j] * ivar)
                                 centre[j] = T(mean[j])
-                                a[j] = T(g * ivar)
-                                switch (cache.mode, formula) {
-                                case (.test, _):
-                                    b[j] = 0
-                                    c[j] = 0
-                                case (.train, .graph):
-                                    // The graph's nodes: ∂ivar = Σ dx̂·(x − μ), ∂σ² = −½·ivar³·∂ivar,
-                                    // ∂μ = −Σ(dx̂·ivar + 2(x − μ)·∂σ²/N).
-                                    let divar = g * sumDoutCentred[j]
-                                    let dvar = -0.5 * ivar * ivar * ivar * divar
-                                    let dmu = -(g * ivar * sumDout[j] + 2 * dvar / count * sumCentred[j])
-                                    b[j] = T(2 * dvar / count)
-                                    c[j] = T(dmu / count)
-                                case (.train, .simplified):
-                                    let k = g * ivar / count
-                                    b[j] = T(-k * ivar * ivar * sumDoutCentred[j])
-                                    c[j] = T(-k * sumDout[j])
-                                }
+                                let coefficients = gradientCoefficients(
+                                    mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
+                                    sumDout: sumDout[j], sumDoutCentred: sumDoutCentred[j], sumCentred: sumCentred[j])
+                                a[j] = T(coefficients.a)
+                                b[j] = T(coefficients.b)
+                                c[j] = T(coefficients.c)
                             }
                         }
                     }
