@@ -12,7 +12,7 @@ enum ColumnSums {
         var j = 0
         while j + 16 <= count {
             let a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
-            let v = SIMD16<Double>(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self))
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened
             UnsafeMutableRawPointer(acc + j).storeBytes(of: a + v, as: SIMD16<Double>.self)
             j += 16
         }
@@ -29,7 +29,7 @@ enum ColumnSums {
         var j = 0
         while j + 16 <= count {
             let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            let d = SIMD16<Double>(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)) - m
+            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m
             var a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
             a.addProduct(d, d)
             UnsafeMutableRawPointer(acc + j).storeBytes(of: a, as: SIMD16<Double>.self)
@@ -54,8 +54,8 @@ enum ColumnSums {
         var j = 0
         while j + 16 <= count {
             let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            let d = SIMD16<Double>(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)) - m
-            let g = SIMD16<Double>(UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self))
+            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
             let s1 = UnsafeRawPointer(sumDout + j).loadUnaligned(as: SIMD16<Double>.self)
             UnsafeMutableRawPointer(sumDout + j).storeBytes(of: s1 + g, as: SIMD16<Double>.self)
             var s2 = UnsafeRawPointer(sumDoutCentered + j).loadUnaligned(as: SIMD16<Double>.self)

@@ -19,7 +19,8 @@
 /// sums in the backward) are `Double` and combined in chunk order. So the results are the same
 /// bits for any worker count and any `TileSettings`. Passes over memory: forward train two
 /// reads of x and one write (a chunk's two-pass moments re-read it from cache); backward two
-/// reads of x and dout and one write.
+/// reads of x and dout and one write. The reduction passes walk their tiles in reverse, so
+/// the output pass that follows starts on data still in the last-level cache.
 ///
 /// `BatchNorm.Reference` is the serial oracle.
 public enum BatchNorm {
@@ -200,9 +201,12 @@ public enum BatchNorm {
     }
 
     /// The tiling of a reduction over the rows: each tile is exactly one chunk of rows × a
-    /// block of columns (a multiple of 16 where possible).
-    static func reductionTiling(_ chunks: ItemChunks, columns: Int, scheduler: Scheduler) -> Tiling {
-        let block = Tiling.vectorMultiple(max(1, scheduler.tiles.elementsPerTile / chunks.itemsPerChunk))
+    /// block of columns, about `elementsPerTile` elements but at least 4 KiB of each row (a
+    /// multiple of 16 columns where possible): the hardware prefetchers stop at page
+    /// boundaries, so shorter runs per row read memory at a fraction of the streaming rate.
+    static func reductionTiling<T>(_ chunks: ItemChunks, columns: Int, scheduler: Scheduler, as _: T.Type) -> Tiling {
+        let minimum = 4096 / MemoryLayout<T>.stride
+        let block = Tiling.vectorMultiple(max(minimum, scheduler.tiles.elementsPerTile / chunks.itemsPerChunk))
         return Tiling(rows: chunks.items, columns: columns, tileRows: chunks.itemsPerChunk, tileColumns: block)
     }
 
@@ -217,8 +221,9 @@ public enum BatchNorm {
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
         defer { partials.deallocate() }
         let partialMeans = partials, partialM2s = partials + stride
-        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler)
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             let first = tile.columns.lowerBound, width = tile.columns.count
             let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
@@ -332,8 +337,9 @@ public enum BatchNorm {
         let stride = chunks.count * d
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * stride))
         defer { partials.deallocate() }
-        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler)
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             let first = tile.columns.lowerBound, width = tile.columns.count
             let offset = chunk * d + first

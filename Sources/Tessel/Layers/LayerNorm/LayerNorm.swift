@@ -189,8 +189,8 @@ public enum LayerNorm {
         var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let g = SIMD16<Double>(UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self))
-            let xhat = (SIMD16<Double>(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)) - m) * r
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
+            let xhat = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m) * r
             let dxhat = g * UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<Double>.self)
             sumDxhat += dxhat
             sumDxhatXhat.addProduct(dxhat, xhat)

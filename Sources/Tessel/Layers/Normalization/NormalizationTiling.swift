@@ -16,3 +16,13 @@ extension Tiling {
         count >= 16 ? count - count % 16 : max(1, count)
     }
 }
+
+extension Tiling {
+    /// The tile at the mirrored position, `count − 1 − tile.index`. A reduction pass that
+    /// walks its tiles in reverse, before an output pass that walks them forward, starts that
+    /// output pass on the data it read last, which is still in the last-level cache. The order
+    /// tiles run in never changes results: partials are keyed by the rows a tile covers.
+    func mirrored(_ tile: Tile) -> Tile {
+        self.tile(count - 1 - tile.index)
+    }
+}

@@ -14,7 +14,8 @@
 /// planes, or the backward's Σdout and Σdout·(x − μ) — is `Double`; partials are combined per
 /// channel in chunk order (Chan's update for the moments). The output passes are element-wise
 /// over planes. Passes over memory as batch norm's: forward two reads of x and one write,
-/// backward two reads of x and dout and one write.
+/// backward two reads of x and dout and one write; the reduction passes walk their tiles in
+/// reverse so that the output pass starts on data still in the last-level cache.
 ///
 /// `SpatialBatchNorm.Reference` is the serial oracle.
 public enum SpatialBatchNorm {
@@ -210,7 +211,8 @@ public enum SpatialBatchNorm {
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
         defer { partials.deallocate() }
         let partialMeans = partials, partialM2s = partials + stride
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { tile in
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             let count = Double(tile.rows.count * plane)
             for c in tile.columns {
@@ -242,7 +244,8 @@ public enum SpatialBatchNorm {
         let stride = chunks.count * channels
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
         defer { partials.deallocate() }
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { tile in
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             for c in tile.columns {
                 var chunkDout = 0.0, chunkDoutCentred = 0.0
