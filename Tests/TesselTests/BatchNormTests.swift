@@ -216,7 +216,9 @@ import Testing
         Self.expectClose(tiled32, reference32, dout: dout32, gamma: gamma32, mode: mode, tolerance: 1e-5)
     }
 
-    @Test(arguments: [[7, 37], [40, 19], [70, 5]], [Mode.train, .test])
+    /// [3, 1040]: reduction tiles split the columns (at least 4 KiB of a row each) only for
+    /// some tile settings.
+    @Test(arguments: [[7, 37], [40, 19], [70, 5], [3, 1040]], [Mode.train, .test])
     func tiledIsBitwiseDeterministic(shape: [Int], mode: Mode) throws {
         let (x, gamma, beta, dout, statistics) = try Self.inputs(shape, as: Float.self)
         let baseline = try Self.tiledOutputs(x: x, gamma: gamma, beta: beta, dout: dout, statistics: statistics, mode: mode, scheduler: .serial)
