@@ -46,14 +46,14 @@ public enum BatchNorm {
     }
 
     /// What the backward needs from a forward, and nothing more: the input, γ, and per feature
-    /// the mean that centred x and 1/√(variance + eps) — batch statistics after a train
+    /// the mean that centered x and 1/√(variance + eps) — batch statistics after a train
     /// forward, running statistics after a test forward — kept in `Double`.
     public struct Cache<T: TesselScalar>: Sendable {
         /// The forward's input, (N, D).
         public let x: Tensor<T>
         /// The forward's scale γ, (D,).
         public let gamma: Tensor<T>
-        /// The mean each feature was centred with, (D,).
+        /// The mean each feature was centered with, (D,).
         public let mean: Tensor<Double>
         /// `1/√(variance + eps)` per feature, (D,).
         public let inverseStd: Tensor<Double>
@@ -181,8 +181,8 @@ public enum BatchNorm {
     /// `count` values, from its sums `Σdout`, `Σdout·(x − μ)` and (graph after a train forward
     /// only) `Σ(x − μ)`. Shared with `SpatialBatchNorm`.
     static func gradientCoefficients(mode: Mode, formula: Formula, gamma g: Double, inverseStd ivar: Double, count: Double,
-                                     sumDout: Double, sumDoutCentred: Double,
-                                     sumCentred: Double) -> (a: Double, b: Double, c: Double) {
+                                     sumDout: Double, sumDoutCentered: Double,
+                                     sumCentered: Double) -> (a: Double, b: Double, c: Double) {
         switch (mode, formula) {
         case (.test, _):
             // The running statistics are constants: out is affine in x.
@@ -190,13 +190,13 @@ public enum BatchNorm {
         case (.train, .graph):
             // The graph's nodes: ∂ivar = Σ dx̂·(x − μ), ∂σ² = −½·ivar³·∂ivar,
             // ∂μ = −Σ(dx̂·ivar + 2(x − μ)·∂σ²/N).
-            let divar = g * sumDoutCentred
+            let divar = g * sumDoutCentered
             let dvar = -0.5 * ivar * ivar * ivar * divar
-            let dmu = -(g * ivar * sumDout + 2 * dvar / count * sumCentred)
+            let dmu = -(g * ivar * sumDout + 2 * dvar / count * sumCentered)
             return (g * ivar, 2 * dvar / count, dmu / count)
         case (.train, .simplified):
             let k = g * ivar / count
-            return (g * ivar, -k * ivar * ivar * sumDoutCentred, -k * sumDout)
+            return (g * ivar, -k * ivar * ivar * sumDoutCentered, -k * sumDout)
         }
     }
 
@@ -248,10 +248,10 @@ public enum BatchNorm {
         var out = try Tensor<T>.uninitialized(shape: x.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
         defer { coefficients.deallocate() }
-        let centre = coefficients, scale = coefficients + d
+        let center = coefficients, scale = coefficients + d
         gamma.withUnsafeBufferPointer { gamma in
             for j in 0..<d {
-                centre[j] = T(mean[j])
+                center[j] = T(mean[j])
                 scale[j] = T(Double(gamma[j]) * inverseStd[j])
             }
         }
@@ -263,7 +263,7 @@ public enum BatchNorm {
                     scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
                         let first = tile.columns.lowerBound, width = tile.columns.count
                         for i in tile.rows {
-                            CenteredAffine.forward(x + i * d + first, mean: centre + first, scale: scale + first,
+                            CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
                                                    shift: beta + first, out: out + i * d + first, count: width)
                         }
                     }
@@ -279,17 +279,17 @@ public enum BatchNorm {
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         let x = cache.x, n = x.shape[0], d = x.shape[1]
-        let withCentredSum = formula == .graph && cache.mode == .train
+        let withCenteredSum = formula == .graph && cache.mode == .train
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
         defer { sums.deallocate() }
-        let sumDout = sums, sumDoutCentred = sums + d, sumCentred = sums + 2 * d
-        sumCentred.initialize(repeating: 0, count: d)
+        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        sumCentered.initialize(repeating: 0, count: d)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.mean.withUnsafeBufferPointer { means in
                     columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
-                                       sumDout: sumDout, sumDoutCentred: sumDoutCentred,
-                                       sumCentred: withCentredSum ? sumCentred : nil, scheduler: scheduler)
+                                       sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                       sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
                 }
             }
         }
@@ -298,7 +298,7 @@ public enum BatchNorm {
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * d))
         defer { coefficients.deallocate() }
-        let centre = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
+        let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
         let count = Double(n)
         cache.gamma.withUnsafeBufferPointer { gamma in
             cache.mean.withUnsafeBufferPointer { mean in
@@ -308,11 +308,11 @@ public enum BatchNorm {
                             for j in 0..<d {
                                 let ivar = inverseStd[j]
                                 dbeta[j] = T(sumDout[j])
-                                dgamma[j] = T(sumDoutCentred[j] * ivar)
-                                centre[j] = T(mean[j])
+                                dgamma[j] = T(sumDoutCentered[j] * ivar)
+                                center[j] = T(mean[j])
                                 let coefficients = gradientCoefficients(
                                     mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
-                                    sumDout: sumDout[j], sumDoutCentred: sumDoutCentred[j], sumCentred: sumCentred[j])
+                                    sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
                                 a[j] = T(coefficients.a)
                                 b[j] = T(coefficients.b)
                                 c[j] = T(coefficients.c)
@@ -322,16 +322,16 @@ public enum BatchNorm {
                 }
             }
         }
-        let dx = try applyGradient(dout: dout, x: x, centre: centre, a: a, b: b, c: c, scheduler: scheduler)
+        let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
         return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
     }
 
-    /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentred` is given,
+    /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
     /// `Σ (x − μ)`, as chunked partials combined in chunk order.
     private static func columnGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
-        sumDout: UnsafeMutablePointer<Double>, sumDoutCentred: UnsafeMutablePointer<Double>,
-        sumCentred: UnsafeMutablePointer<Double>?, scheduler: Scheduler
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
     ) {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
@@ -343,26 +343,26 @@ public enum BatchNorm {
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             let first = tile.columns.lowerBound, width = tile.columns.count
             let offset = chunk * d + first
-            let chunkDout = partials + offset, chunkDoutCentred = partials + stride + offset
-            let chunkCentred = sumCentred == nil ? nil : partials + 2 * stride + offset
+            let chunkDout = partials + offset, chunkDoutCentered = partials + stride + offset
+            let chunkCentered = sumCentered == nil ? nil : partials + 2 * stride + offset
             chunkDout.update(repeating: 0, count: width)
-            chunkDoutCentred.update(repeating: 0, count: width)
-            chunkCentred?.update(repeating: 0, count: width)
+            chunkDoutCentered.update(repeating: 0, count: width)
+            chunkCentered?.update(repeating: 0, count: width)
             for i in tile.rows {
                 ColumnSums.accumulateGradientSums(dout: dout + i * d + first, x: x + i * d + first, mean: mean + first,
-                                                  sumDout: chunkDout, sumDoutCentered: chunkDoutCentred,
-                                                  sumCentered: chunkCentred, count: width)
+                                                  sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
+                                                  sumCentered: chunkCentered, count: width)
             }
         }
         ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
-        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentred, scheduler: scheduler)
-        if let sumCentred {
-            ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentred, scheduler: scheduler)
+        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentered, scheduler: scheduler)
+        if let sumCentered {
+            ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentered, scheduler: scheduler)
         }
     }
 
-    /// `dx = c + (x − centre)·b + dout·a` with per-feature coefficients, one pass in row blocks.
-    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, centre: UnsafePointer<T>,
+    /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks.
+    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, center: UnsafePointer<T>,
                                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
                                                        scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
@@ -376,7 +376,7 @@ public enum BatchNorm {
                         let first = tile.columns.lowerBound, width = tile.columns.count
                         for i in tile.rows {
                             let row = i * d + first
-                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: centre + first,
+                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
                                                     a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
                         }
                     }

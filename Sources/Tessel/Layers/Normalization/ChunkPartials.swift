@@ -17,7 +17,7 @@ enum ChunkPartials {
         }
     }
 
-    /// Merges per-chunk moments — the mean and the centred sum of squares M2 of each chunk's
+    /// Merges per-chunk moments — the mean and the centered sum of squares M2 of each chunk's
     /// values, per column, `valuesPerItem` values per item of the chunk in every column (1 for
     /// the rows of a matrix, H·W for the samples of a channel) — into the moments of all
     /// values, in chunk order, with the pairwise

@@ -25,7 +25,7 @@ public enum SpatialBatchNorm {
     /// The seed's `bn_param`: mode, eps and momentum, with batch norm's rules and defaults.
     public typealias Parameters = BatchNorm.Parameters
 
-    /// What the backward needs: the input, γ, and per channel the mean that centred x and
+    /// What the backward needs: the input, γ, and per channel the mean that centered x and
     /// `1/√(variance + eps)` — batch statistics after a train forward, running statistics after
     /// a test forward — in `Double`.
     public struct Cache<T: TesselScalar>: Sendable {
@@ -33,7 +33,7 @@ public enum SpatialBatchNorm {
         public let x: Tensor<T>
         /// The forward's scale γ, (C,).
         public let gamma: Tensor<T>
-        /// The mean each channel was centred with, (C,).
+        /// The mean each channel was centered with, (C,).
         public let mean: Tensor<Double>
         /// `1/√(variance + eps)` per channel, (C,).
         public let inverseStd: Tensor<Double>
@@ -66,10 +66,10 @@ public enum SpatialBatchNorm {
         var out = try Tensor<T>.uninitialized(shape: x.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * channels))
         defer { coefficients.deallocate() }
-        let centre = coefficients, scale = coefficients + channels
+        let center = coefficients, scale = coefficients + channels
         gamma.withUnsafeBufferPointer { gamma in
             for c in 0..<channels {
-                centre[c] = T(mean[c])
+                center[c] = T(mean[c])
                 scale[c] = T(Double(gamma[c]) * inverseStd[c])
             }
         }
@@ -83,7 +83,7 @@ public enum SpatialBatchNorm {
                         let first = tile.columns.lowerBound, width = tile.columns.count
                         for planeIndex in tile.rows {
                             let c = planeIndex % channels, offset = planeIndex * plane + first
-                            CenteredAffine.forward(x + offset, mean: centre[c], scale: scale[c], shift: beta[c],
+                            CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
                                                    out: out + offset, count: width)
                         }
                     }
@@ -108,12 +108,12 @@ public enum SpatialBatchNorm {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * channels))
         defer { sums.deallocate() }
-        let sumDout = sums, sumDoutCentred = sums + channels
+        let sumDout = sums, sumDoutCentered = sums + channels
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.mean.withUnsafeBufferPointer { means in
                     channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
-                                        sumDout: sumDout, sumDoutCentred: sumDoutCentred, scheduler: scheduler)
+                                        sumDout: sumDout, sumDoutCentered: sumDoutCentered, scheduler: scheduler)
                 }
             }
         }
@@ -122,7 +122,7 @@ public enum SpatialBatchNorm {
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * channels))
         defer { coefficients.deallocate() }
-        let centre = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
+        let center = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
         cache.gamma.withUnsafeBufferPointer { gamma in
             cache.mean.withUnsafeBufferPointer { mean in
                 cache.inverseStd.withUnsafeBufferPointer { inverseStd in
@@ -131,11 +131,11 @@ public enum SpatialBatchNorm {
                             for k in 0..<channels {
                                 let ivar = inverseStd[k]
                                 dbeta[k] = T(sumDout[k])
-                                dgamma[k] = T(sumDoutCentred[k] * ivar)
-                                centre[k] = T(mean[k])
+                                dgamma[k] = T(sumDoutCentered[k] * ivar)
+                                center[k] = T(mean[k])
                                 let coefficients = BatchNorm.gradientCoefficients(
                                     mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
-                                    count: Double(n * plane), sumDout: sumDout[k], sumDoutCentred: sumDoutCentred[k], sumCentred: 0)
+                                    count: Double(n * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
                                 a[k] = T(coefficients.a)
                                 b[k] = T(coefficients.b)
                                 c[k] = T(coefficients.c)
@@ -156,7 +156,7 @@ public enum SpatialBatchNorm {
                         let first = tile.columns.lowerBound, width = tile.columns.count
                         for planeIndex in tile.rows {
                             let k = planeIndex % channels, offset = planeIndex * plane + first
-                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: centre[k], a: a[k], b: b[k], c: c[k],
+                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
                                                     dx: dx + offset, count: width)
                         }
                     }
@@ -237,7 +237,7 @@ public enum SpatialBatchNorm {
     /// chunk order.
     private static func channelGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int],
-        sumDout: UnsafeMutablePointer<Double>, sumDoutCentred: UnsafeMutablePointer<Double>, scheduler: Scheduler
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
     ) {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
@@ -248,18 +248,18 @@ public enum SpatialBatchNorm {
             let tile = tiling.mirrored(mirroredTile)
             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
             for c in tile.columns {
-                var chunkDout = 0.0, chunkDoutCentred = 0.0
+                var chunkDout = 0.0, chunkDoutCentered = 0.0
                 for sample in tile.rows {
                     let offset = (sample * channels + c) * plane
                     let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: plane, mean: mean[c])
                     chunkDout += sums.dout
-                    chunkDoutCentred += sums.doutCentered
+                    chunkDoutCentered += sums.doutCentered
                 }
                 partials[chunk * channels + c] = chunkDout
-                partials[stride + chunk * channels + c] = chunkDoutCentred
+                partials[stride + chunk * channels + c] = chunkDoutCentered
             }
         }
         ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)
-        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: channels, into: sumDoutCentred, scheduler: scheduler)
+        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: channels, into: sumDoutCentered, scheduler: scheduler)
     }
 }
