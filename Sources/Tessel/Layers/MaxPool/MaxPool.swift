@@ -171,19 +171,6 @@ public enum MaxPool {
 
     // MARK: - Inner loops
 
-    /// The window-maximum rule shared by every kernel: keep the running maximum `m` unless the
-    /// candidate is larger, or the candidate is NaN and `m` is not.
-    @inline(__always)
-    static func keepsMaximum<T: TesselScalar>(_ m: T, over v: T) -> Bool {
-        m >= v || m != m
-    }
-
-    /// The vector form of `keepsMaximum`, lane by lane.
-    @inline(__always)
-    static func keepsMaximum<T: TesselScalar>(_ m: SIMD16<T>, over v: SIMD16<T>) -> SIMDMask<SIMD16<T>.MaskStorage> {
-        (m .>= v) .| (m .!= m)
-    }
-
     /// Maximum and row-major window index of its first maximum, for the window at output
     /// column `j` whose top-left element is `top[j · stride]`.
     @inline(__always)
@@ -191,7 +178,7 @@ public enum MaxPool {
         let start = top + j * g.stride
         var m = start[0], index = 0
         for kh in 0..<g.poolHeight {
-            for kw in 0..<g.poolWidth where !keepsMaximum(m, over: start[kh * g.width + kw]) {
+            for kw in 0..<g.poolWidth where !Maximum.keeps(m, over: start[kh * g.width + kw]) {
                 m = start[kh * g.width + kw]
                 index = kh * g.poolWidth + kw
             }
@@ -219,7 +206,7 @@ public enum MaxPool {
                 m = v
                 first = false
             } else {
-                let keep = keepsMaximum(m, over: v)
+                let keep = Maximum.keeps(m, over: v)
                 m = v.replacing(with: m, where: keep)
                 index = SIMD16<T>(repeating: T(k)).replacing(with: index, where: keep)
             }
