@@ -12,6 +12,6 @@ enum Maximum {
     /// `keeps`, lane by lane.
     @inline(__always)
     static func keeps<T: TesselScalar>(_ m: SIMD16<T>, over v: SIMD16<T>) -> SIMDMask<SIMD16<T>.MaskStorage> {
-        (m .>= v) .| (m .!= m)
+        m.isGreaterOrEqual(to: v) .| m.isNotEqual(to: m)
     }
 }

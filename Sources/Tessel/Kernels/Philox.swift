@@ -18,11 +18,13 @@ public struct Philox: Sendable, Equatable {
         key = SIMD2(UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
     }
 
-    /// Random123's multipliers and Weyl key increments for Philox-4×32.
-    @usableFromInline static let multipliers = (UInt64(0xD251_1F53), UInt64(0xCD9E_8D57))
-    @usableFromInline static let keyIncrements = SIMD2<UInt32>(0x9E37_79B9, 0xBB67_AE85)
+    /// Random123's multipliers and Weyl key increments for Philox-4×32. Computed properties
+    /// rather than stored globals so that the vector code sees literal constants (a stored
+    /// global is loaded at run time, and a 64-bit multiply by an unknown value costs three).
+    @usableFromInline static var multipliers: (UInt64, UInt64) { (0xD251_1F53, 0xCD9E_8D57) }
+    @usableFromInline static var keyIncrements: SIMD2<UInt32> { SIMD2(0x9E37_79B9, 0xBB67_AE85) }
     /// Rounds of the Philox-4×32-10 variant.
-    @usableFromInline static let rounds = 10
+    @usableFromInline static var rounds: Int { 10 }
 
     /// One Philox-4×32-10 block: the four output words for `counter` under `key`
     /// (Random123's `philox4x32(ctr, key)` with 10 rounds).
@@ -62,7 +64,7 @@ public struct Philox: Sendable, Equatable {
     /// A round multiplies words 0 and 2 of each block — the even 32-bit lanes of each 64-bit
     /// lane, which is exactly what a 32 × 32 → 64-bit vector multiply reads — and the
     /// permutation `(hi₁, lo₁, hi₀, lo₀)` of the products is a reversal within each block.
-    @inlinable
+    @inlinable @inline(__always)
     func words(group: UInt64) -> SIMD16<UInt32> {
         let first = group &* 4
         // 64-bit lane 2j holds counter words (c0, c1) of block first + j; lane 2j + 1 holds (c2, c3) = 0.

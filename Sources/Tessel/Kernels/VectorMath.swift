@@ -7,7 +7,7 @@ enum VectorMath {
     /// polynomial, whose truncation error is below 10⁻¹⁷ on the reduced range). Results that
     /// would be subnormal are computed as such; `−∞` and inputs below the subnormal range give
     /// 0, `+∞` and inputs above the overflow threshold give `+∞`, NaN gives NaN.
-    @inline(__always)
+    @_transparent
     static func exp<T: TesselScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
         if T.self == Float.self {
             return unsafeBitCast(exp(unsafeBitCast(x, to: SIMD16<Float>.self)), to: SIMD16<T>.self)
@@ -23,7 +23,7 @@ enum VectorMath {
     /// `e^x` for Float lanes. Writes `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2` (Cody–Waite, two
     /// parts of ln 2), evaluates `e^r`, and scales by `2^n` in two halves so that both factors
     /// stay normal down to the subnormal results and up to the overflow.
-    @inline(__always)
+    @_transparent
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         // e^−104 is below half the smallest subnormal and e^89 above the largest Float; the
         // comparisons are false for NaN, which therefore flows through.
@@ -51,7 +51,7 @@ enum VectorMath {
     }
 
     /// `e^x` for Double lanes; the same scheme as the Float version.
-    @inline(__always)
+    @_transparent
     static func exp(_ x: SIMD16<Double>) -> SIMD16<Double> {
         var v = x.replacing(with: -746, where: x .< -746)
         v = v.replacing(with: 710, where: v .> 710)
@@ -73,5 +73,14 @@ enum VectorMath {
         let scale1 = unsafeBitCast((half &+ 1023) &<< 52, to: SIMD16<Double>.self)
         let scale2 = unsafeBitCast((bits &- half &+ 1023) &<< 52, to: SIMD16<Double>.self)
         return y * scale1 * scale2
+    }
+
+    /// The lanes converted to Double. Written lane by lane because `SIMD16<Double>(v)` is an
+    /// out-of-line call in specialized code; this loop compiles to vector conversions.
+    @inline(__always)
+    static func widened<T: TesselScalar>(_ v: SIMD16<T>) -> SIMD16<Double> {
+        var result = SIMD16<Double>()
+        for lane in 0..<16 { result[lane] = Double(v[lane]) }
+        return result
     }
 }

@@ -145,13 +145,15 @@ public enum Dropout {
     @inlinable @inline(__always)
     static func maskValues<T: TesselScalar>(words: SIMD16<UInt32>, threshold: UInt32, scale: T) -> SIMD16<T> {
         let top = words &>> 8
+        // Vector-to-vector comparisons with the vector type spelled out: `vector .< scalar`, or a
+        // right side whose type is inferred, resolve to the per-lane SIMD default (see LaneComparisons).
         if T.self == Float.self {
-            let keep = unsafeBitCast(top, to: SIMD16<Int32>.self) .< Int32(threshold)
+            let keep = unsafeBitCast(top, to: SIMD16<Int32>.self) .< SIMD16<Int32>(repeating: Int32(threshold))
             let m = SIMD16<Float>(repeating: 0).replacing(with: unsafeBitCast(scale, to: Float.self), where: keep)
             return unsafeBitCast(m, to: SIMD16<T>.self)
         }
         if T.self == Double.self {
-            let keep = SIMD16<Int64>(truncatingIfNeeded: top) .< Int64(threshold)
+            let keep = SIMD16<Int64>(truncatingIfNeeded: top) .< SIMD16<Int64>(repeating: Int64(threshold))
             let m = SIMD16<Double>(repeating: 0).replacing(with: unsafeBitCast(scale, to: Double.self), where: keep)
             return unsafeBitCast(m, to: SIMD16<T>.self)
         }

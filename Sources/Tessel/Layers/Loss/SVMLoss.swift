@@ -60,11 +60,11 @@ public enum SVMLoss {
         while j + 16 <= classes {
             var margin = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self) - correct) + 1
             if label >= j && label < j + 16 {
-                margin = margin.replacing(with: 0, where: lanes .== T(label - j))
+                margin = margin.replacing(with: 0, where: lanes.isEqual(to: SIMD16(repeating: T(label - j))))
             }
-            let isPositive = margin .> 0
+            let isPositive = margin.isGreater(than: zero)
             // `<= 0` is false for NaN, so a NaN margin reaches the sum.
-            sums += SIMD16<Double>(margin.replacing(with: 0, where: margin .<= 0))
+            sums += VectorMath.widened(margin.replacing(with: 0, where: margin.isLessOrEqual(to: zero)))
             counts += zero.replacing(with: 1, where: isPositive)
             UnsafeMutableRawPointer(dx + j).storeBytes(of: zero.replacing(with: positiveVector, where: isPositive), as: SIMD16<T>.self)
             j += 16

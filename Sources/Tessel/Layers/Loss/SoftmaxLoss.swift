@@ -72,24 +72,8 @@ public enum SoftmaxLoss {
             j += 1
         }
 
-        // Pass 2: dx = exp(x − max), Z = Σ dx. The tail goes through the same vector exp,
-        // padded with −∞ (exp gives 0).
-        var sums = SIMD16<Double>()
-        j = 0
-        while j + 16 <= classes {
-            let e = VectorMath.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self) - maximum)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: e, as: SIMD16<T>.self)
-            sums += SIMD16<Double>(e)
-            j += 16
-        }
-        if j < classes {
-            var tail = SIMD16<T>(repeating: -.infinity)
-            for lane in 0..<classes - j { tail[lane] = x[j + lane] - maximum }
-            let e = VectorMath.exp(tail)
-            for lane in 0..<classes - j { dx[j + lane] = e[lane] }
-            sums += SIMD16<Double>(e)
-        }
-        let z = sums.sum()
+        // Pass 2: dx = exp(x − max), Z = Σ dx.
+        let z = exponentials(x, dx, count: classes, shift: maximum)
 
         // Pass 3: probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
         let scale = T(1 / (z * Double(rows)))
@@ -106,5 +90,27 @@ public enum SoftmaxLoss {
         }
         dx[label] = T((labelProbability - 1) / Double(rows))
         return Double((x[label] - maximum) - T(Double.log(z)))
+    }
+
+    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double.
+    /// The tail goes through the same vector exp, padded with −∞ (exp gives 0).
+    @inline(never)
+    static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
+        var sums = SIMD16<Double>()
+        var j = 0
+        while j + 16 <= count {
+            let e = VectorMath.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self) - shift)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: e, as: SIMD16<T>.self)
+            sums += VectorMath.widened(e)
+            j += 16
+        }
+        if j < count {
+            var tail = SIMD16<T>(repeating: -.infinity)
+            for lane in 0..<count - j { tail[lane] = x[j + lane] - shift }
+            let e = VectorMath.exp(tail)
+            for lane in 0..<count - j { out[j + lane] = e[lane] }
+            sums += VectorMath.widened(e)
+        }
+        return sums.sum()
     }
 }
