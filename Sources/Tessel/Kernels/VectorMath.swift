@@ -61,11 +61,20 @@ enum VectorMath {
         // fdlibm's split of ln 2: the high part has 32 significant bits, so n·hi is exact.
         var r = v.addingProduct(n, -0x1.62e42feep-1)
         r = r.addingProduct(n, -0x1.a39ef35793c76p-33)
-        // Σ_{k=2}^{13} r^(k−2) / k!, by Horner from the highest term.
+        // Σ_{k=2}^{13} r^(k−2) / k!, by Horner from the highest term (written out: an array of
+        // coefficients would be a heap allocation per call).
         var p = SIMD16<Double>(repeating: 1.0 / 6_227_020_800)
-        for factorial in [479_001_600.0, 39_916_800, 3_628_800, 362_880, 40_320, 5_040, 720, 120, 24, 6, 2] {
-            p = SIMD16(repeating: 1 / factorial).addingProduct(p, r)
-        }
+        p = SIMD16(repeating: 1.0 / 479_001_600).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 39_916_800).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 3_628_800).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 362_880).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 40_320).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 5_040).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 720).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 120).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 24).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 6).addingProduct(p, r)
+        p = SIMD16(repeating: 0.5).addingProduct(p, r)
         let y = r.addingProduct(p, r * r) + 1
         // n ∈ [−1077, 1025]: halves in [−539, 513]. Shifting a biased value keeps the shift logical.
         let bits = unsafeBitCast(t, to: SIMD16<Int64>.self) &- Int64(bitPattern: shifter.bitPattern)

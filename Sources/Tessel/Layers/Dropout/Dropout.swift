@@ -22,6 +22,7 @@ public enum Dropout {
         /// Seed of the mask. `nil` draws a fresh seed from the system generator on every call.
         public var seed: UInt64?
 
+        /// Parameters with keep probability `p` (checked when a layer runs, not here).
         public init(p: Double, mode: Mode = .train, seed: UInt64? = nil) {
             self.p = p
             self.mode = mode

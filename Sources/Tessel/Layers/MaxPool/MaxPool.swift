@@ -32,6 +32,7 @@ public enum MaxPool {
         /// Distance between adjacent windows, in both directions (≥ 1).
         public var stride: Int
 
+        /// Window `poolHeight × poolWidth` moved by `stride` (checked when a layer runs, not here).
         public init(poolHeight: Int = 2, poolWidth: Int = 2, stride: Int = 2) {
             self.poolHeight = poolHeight
             self.poolWidth = poolWidth
