@@ -41,6 +41,14 @@ import Testing
         }
     }
 
+    @Test(arguments: [0, 5, (1 << 30) - 1] as [UInt64])
+    func pairedGroupsMatchSingleGroups(group: UInt64) {
+        let generator = Philox(seed: 0xDEAD_BEEF_CAFE)
+        let (first, second) = generator.words(groupPair: group)
+        #expect(first == generator.words(group: group))
+        #expect(second == generator.words(group: group + 1))
+    }
+
     @Test func uniformHas24BitsInUnitInterval() {
         let generator = Philox(seed: 7)
         for i in UInt64(0)..<256 {

@@ -61,34 +61,65 @@ public struct Philox: Sendable, Equatable {
     /// `group` < 2⁶⁰, so that the word indices fit in 64 bits.
     ///
     /// Vectorized across the four blocks: lanes `4j ..< 4j + 4` hold block `4 · group + j`.
-    /// A round multiplies words 0 and 2 of each block — the even 32-bit lanes of each 64-bit
-    /// lane, which is exactly what a 32 × 32 → 64-bit vector multiply reads — and the
-    /// permutation `(hi₁, lo₁, hi₀, lo₀)` of the products is a reversal within each block.
     @inlinable @inline(__always)
     func words(group: UInt64) -> SIMD16<UInt32> {
-        let first = group &* 4
-        // 64-bit lane 2j holds counter words (c0, c1) of block first + j; lane 2j + 1 holds (c2, c3) = 0.
-        let counters = SIMD8<UInt64>(first, 0, first &+ 1, 0, first &+ 2, 0, first &+ 3, 0)
-        var state = unsafeBitCast(counters, to: SIMD16<UInt32>.self)
-        let roundKey = SIMD16<UInt32>(key[0], 0, key[1], 0, key[0], 0, key[1], 0,
-                                      key[0], 0, key[1], 0, key[0], 0, key[1], 0)
-        let increment = SIMD16<UInt32>(Philox.keyIncrements[0], 0, Philox.keyIncrements[1], 0,
-                                       Philox.keyIncrements[0], 0, Philox.keyIncrements[1], 0,
-                                       Philox.keyIncrements[0], 0, Philox.keyIncrements[1], 0,
-                                       Philox.keyIncrements[0], 0, Philox.keyIncrements[1], 0)
-        let multiplier = SIMD8<UInt64>(Philox.multipliers.0, Philox.multipliers.1, Philox.multipliers.0, Philox.multipliers.1,
-                                       Philox.multipliers.0, Philox.multipliers.1, Philox.multipliers.0, Philox.multipliers.1)
-        var k = roundKey
+        var state = Philox.counters(group: group), k = roundKey
         for round in 0..<Philox.rounds {
-            if round > 0 { k &+= increment }
-            let wide = unsafeBitCast(state, to: SIMD8<UInt64>.self)
-            // Per block, 32-bit lanes of `products`: (lo₀, hi₀, lo₁, hi₁).
-            let products = unsafeBitCast((wide & 0xFFFF_FFFF) &* multiplier, to: SIMD16<UInt32>.self)
-            // Per block: (c1, 0, c3, 0).
-            let odd = unsafeBitCast(wide &>> 32, to: SIMD16<UInt32>.self)
-            state = Philox.reverseWithinBlocks(products) ^ odd ^ k
+            if round > 0 { k &+= Philox.roundKeyIncrement }
+            state = Philox.round(state, key: k)
         }
         return state
+    }
+
+    /// `words(group:)` for `group` and `group + 1`, their rounds interleaved: one group's
+    /// rounds are a chain of dependent multiplies, and two chains keep the vector units busy
+    /// (measured: 1.25× the word rate of one group at a time).
+    @inlinable @inline(__always)
+    func words(groupPair group: UInt64) -> (SIMD16<UInt32>, SIMD16<UInt32>) {
+        var first = Philox.counters(group: group), second = Philox.counters(group: group &+ 1), k = roundKey
+        for round in 0..<Philox.rounds {
+            if round > 0 { k &+= Philox.roundKeyIncrement }
+            first = Philox.round(first, key: k)
+            second = Philox.round(second, key: k)
+        }
+        return (first, second)
+    }
+
+    /// The counters of group `group`: 64-bit lane 2j holds counter words (c0, c1) of block
+    /// 4 · group + j; lane 2j + 1 holds (c2, c3) = 0.
+    @inlinable @inline(__always)
+    static func counters(group: UInt64) -> SIMD16<UInt32> {
+        let first = group &* 4
+        return unsafeBitCast(SIMD8<UInt64>(first, 0, first &+ 1, 0, first &+ 2, 0, first &+ 3, 0), to: SIMD16<UInt32>.self)
+    }
+
+    /// The first round's key laid out as the vector rounds XOR it: (k0, 0, k1, 0) per block.
+    @inlinable
+    var roundKey: SIMD16<UInt32> {
+        SIMD16(key[0], 0, key[1], 0, key[0], 0, key[1], 0, key[0], 0, key[1], 0, key[0], 0, key[1], 0)
+    }
+
+    /// The key increment between rounds in the `roundKey` layout.
+    @inlinable
+    static var roundKeyIncrement: SIMD16<UInt32> {
+        let (w0, w1) = (keyIncrements[0], keyIncrements[1])
+        return SIMD16(w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0)
+    }
+
+    /// One Philox round on four blocks. It multiplies words 0 and 2 of each block — the even
+    /// 32-bit lanes of each 64-bit lane, which is exactly what a 32 × 32 → 64-bit vector
+    /// multiply reads — and the permutation `(hi₁, lo₁, hi₀, lo₀)` of the products is a
+    /// reversal within each block.
+    @inlinable @inline(__always)
+    static func round(_ state: SIMD16<UInt32>, key k: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        let multiplier = SIMD8<UInt64>(multipliers.0, multipliers.1, multipliers.0, multipliers.1,
+                                       multipliers.0, multipliers.1, multipliers.0, multipliers.1)
+        let wide = unsafeBitCast(state, to: SIMD8<UInt64>.self)
+        // Per block, 32-bit lanes of `products`: (lo₀, hi₀, lo₁, hi₁).
+        let products = unsafeBitCast((wide & 0xFFFF_FFFF) &* multiplier, to: SIMD16<UInt32>.self)
+        // Per block: (c1, 0, c3, 0).
+        let odd = unsafeBitCast(wide &>> 32, to: SIMD16<UInt32>.self)
+        return reverseWithinBlocks(products) ^ odd ^ k
     }
 
     /// `(a, b, c, d)` → `(d, c, b, a)` in each group of four lanes (one in-lane shuffle).

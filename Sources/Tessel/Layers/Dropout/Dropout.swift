@@ -115,19 +115,24 @@ public enum Dropout {
 
     /// `mask[i] = keep(i) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
     /// `keep(i)` is `(word(i) >> 8) < threshold`. Whole aligned groups of 16 stream words are
-    /// vectorized; a range that starts or ends inside a group uses the group's words lane by lane.
+    /// vectorized (two at a time where they fit); a range that starts or ends inside a group
+    /// uses the group's words lane by lane.
     @inlinable
     static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
                                            range: Range<Int>, generator: Philox, threshold: UInt32, scale: T) {
         var i = range.lowerBound
         while i < range.upperBound {
             let group = i / 16, groupStart = group * 16
+            if i == groupStart && range.upperBound - i >= 32 {
+                let (first, second) = generator.words(groupPair: UInt64(group))
+                applyMask(x + i, out + i, mask + i, maskValues(words: first, threshold: threshold, scale: scale))
+                applyMask(x + i + 16, out + i + 16, mask + i + 16, maskValues(words: second, threshold: threshold, scale: scale))
+                i += 32
+                continue
+            }
             let words = generator.words(group: UInt64(group))
             if i == groupStart && range.upperBound - i >= 16 {
-                let m = maskValues(words: words, threshold: threshold, scale: scale)
-                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-                UnsafeMutableRawPointer(mask + i).storeBytes(of: m, as: SIMD16<T>.self)
-                UnsafeMutableRawPointer(out + i).storeBytes(of: v * m, as: SIMD16<T>.self)
+                applyMask(x + i, out + i, mask + i, maskValues(words: words, threshold: threshold, scale: scale))
                 i += 16
             } else {
                 let end = min(range.upperBound, groupStart + 16)
@@ -139,6 +144,14 @@ public enum Dropout {
                 }
             }
         }
+    }
+
+    /// `mask[0..<16] = m`, `out[0..<16] = x[0..<16] * m`.
+    @inlinable @inline(__always)
+    static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
+                                           _ m: SIMD16<T>) {
+        UnsafeMutableRawPointer(mask).storeBytes(of: m, as: SIMD16<T>.self)
+        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(x).loadUnaligned(as: SIMD16<T>.self) * m, as: SIMD16<T>.self)
     }
 
     /// Lane `l`: `scale` where `(words[l] >> 8) < threshold`, else 0. The comparison is done in
