@@ -86,7 +86,7 @@ public enum Convolution {
                                              bPanel: { block, q in
                                                  Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
                                                                     pixels: (columns.lowerBound + q * nr)..<columns.upperBound,
-                                                                    panelCount: 1, width: nr, into: columnPanel)
+                                                                    width: nr, into: columnPanel)
                                                  return UnsafePointer(columnPanel)
                                              })
                             GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
@@ -228,8 +228,7 @@ public enum Convolution {
                                  },
                                  bPanel: { block, q in
                                      Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
-                                                                  positions: (q * nr)..<depth, panelCount: 1,
-                                                                  width: nr, into: bPanel)
+                                                                  positions: (q * nr)..<depth, width: nr, into: bPanel)
                                      return UnsafePointer(bPanel)
                                  })
             }
