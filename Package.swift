@@ -1,14 +1,15 @@
 // swift-tools-version:6.1
 // Tessel: a multicore parallel runtime for the CS231n layer set.
 //
-// Release builds compile the kernels for the host CPU (`-target-cpu native`), which is
-// what gives AVX-512 fused multiply-adds. Set TESSEL_PORTABLE=1 in the environment of
-// `swift build` for a binary that runs on any x86-64 (e.g. to carry it to another machine).
+// Builds compile the kernels for the host CPU (`-target-cpu native`): Swift emits fused
+// multiply-adds and wide vectors only for a CPU that has them. Set TESSEL_PORTABLE=1 in the
+// environment of `swift build` for a binary that runs on any x86-64 with AVX2 and FMA
+// (x86-64-v3: Intel Haswell, AMD Zen and later), e.g. to carry it to another machine.
 import Foundation
 import PackageDescription
 
 let portable = Context.environment["TESSEL_PORTABLE"] == "1"
-let cpuFlags: [String] = portable ? [] : ["-target-cpu", "native"]
+let cpuFlags: [String] = ["-target-cpu", portable ? "haswell" : "native"]
 
 // The GEMM micro-kernels are shaped for the vector registers of the target: 16 × 512-bit with
 // AVX-512, 16 × 256-bit with AVX2. `native` targets the host, so its /proc/cpuinfo decides;
