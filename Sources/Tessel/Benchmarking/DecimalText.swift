@@ -28,9 +28,11 @@ enum DecimalText {
         text + String(repeating: " ", count: max(0, width - text.count))
     }
 
-    /// A duration in seconds as milliseconds or microseconds with three significant-ish digits.
+    /// A duration in seconds as seconds, milliseconds or microseconds, whichever keeps the
+    /// number between 1 and 1000 (two decimals; three for seconds).
     static func duration(_ seconds: Double) -> String {
-        if seconds >= 1e-3 { return fixed(seconds * 1e3, seconds >= 0.1 ? 1 : 2) + " ms" }
-        return fixed(seconds * 1e6, seconds >= 1e-5 ? 1 : 2) + " µs"
+        if seconds >= 1 { return fixed(seconds, 3) + " s" }
+        if seconds >= 1e-3 { return fixed(seconds * 1e3, 2) + " ms" }
+        return fixed(seconds * 1e6, 2) + " µs"
     }
 }

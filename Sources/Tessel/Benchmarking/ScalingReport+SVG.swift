@@ -1,3 +1,5 @@
+import RealModule
+
 extension ScalingReport {
     /// Colours of the layer lines: Tableau 10 and two more, distinct on white and for the
     /// common forms of colour blindness when read together with the legend's order.
@@ -31,10 +33,15 @@ extension ScalingReport {
             svg.append(##"<line x1="\##(f(plot.left))" y1="\##(f(y(tick)))" x2="\##(f(plot.right))" y2="\##(f(y(tick)))" stroke="#e6e6e6"/>"##)
             svg.append(##"<text x="\##(f(plot.left - 10))" y="\##(f(y(tick) + 4))" font-size="13" text-anchor="end" fill="#444">\##(Self.tickLabel(tick))</text>"##)
         }
+        var lastLabel = -Double.infinity
         for workers in Self.workerTicks(measured: counts, upTo: most) {
             let px = x(Double(workers))
             svg.append(##"<line x1="\##(f(px))" y1="\##(f(plot.top))" x2="\##(f(px))" y2="\##(f(plot.bottom))" stroke="#e6e6e6"/>"##)
-            svg.append(##"<text x="\##(f(px))" y="\##(f(plot.bottom + 20))" font-size="13" text-anchor="middle" fill="#444">\##(workers)</text>"##)
+            // Labels closer than a few characters to the previous one would run together.
+            if px - lastLabel >= 24 || workers == most {
+                svg.append(##"<text x="\##(f(px))" y="\##(f(plot.bottom + 20))" font-size="13" text-anchor="middle" fill="#444">\##(workers)</text>"##)
+                lastLabel = px
+            }
         }
         svg.append(##"<rect x="\##(f(plot.left))" y="\##(f(plot.top))" width="\##(f(plot.right - plot.left))" height="\##(f(plot.bottom - plot.top))" fill="none" stroke="#999"/>"##)
         svg.append(##"<text x="\##(f((plot.left + plot.right) / 2))" y="\##(f(plot.bottom + 48))" font-size="15" text-anchor="middle" fill="#222">workers (threads)</text>"##)
@@ -43,7 +50,10 @@ extension ScalingReport {
         // The ideal diagonal, clipped to the plot.
         let idealEnd = min(maxWorkers, yTop)
         svg.append(##"<line x1="\##(f(x(1)))" y1="\##(f(y(1)))" x2="\##(f(x(idealEnd)))" y2="\##(f(y(idealEnd)))" stroke="#777" stroke-width="1.5" stroke-dasharray="7 5"/>"##)
-        svg.append(##"<text x="\##(f(x(idealEnd) - 6))" y="\##(f(y(idealEnd) + 18))" font-size="13" text-anchor="end" fill="#777">ideal</text>"##)
+        // The label sits above the diagonal, along it, where measured lines (at or below ideal) do not reach.
+        let labelAt = 1 + (idealEnd - 1) * 0.6
+        let angle = Double.atan2(y: y(idealEnd) - y(1), x: x(idealEnd) - x(1)) * 180 / .pi
+        svg.append(##"<text transform="translate(\##(f(x(labelAt))) \##(f(y(labelAt) - 8))) rotate(\##(f(angle)))" font-size="13" text-anchor="middle" fill="#777">ideal (speedup = workers)</text>"##)
 
         // One line per layer; the legend lists them by final speedup, best first.
         let order = layers.indices.sorted { (layers[$0].points.last?.speedup ?? 0) > (layers[$1].points.last?.speedup ?? 0) }
@@ -73,9 +83,10 @@ extension ScalingReport {
         return svg.joined(separator: "\n") + "\n"
     }
 
-    /// The smallest of 1, 2, 2.5, 5 × 10ᵏ at or above `value` (at least 1).
+    /// The smallest of 1, 2, 2.5, 5 × 10ᵏ at or above `value` (a positive number).
     static func niceCeiling(_ value: Double) -> Double {
         var magnitude = 1.0
+        while magnitude > value { magnitude /= 10 }
         while magnitude * 10 <= value { magnitude *= 10 }
         for step in [1.0, 2, 2.5, 5, 10] where step * magnitude >= value { return step * magnitude }
         return 10 * magnitude

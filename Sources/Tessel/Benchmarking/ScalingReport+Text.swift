@@ -10,7 +10,8 @@ extension ScalingReport {
         for layer in layers {
             lines.append("")
             lines.append("\(layer.name)  \(layer.shape)  [\(layer.passes.joined(separator: "+"))]")
-            lines.append("  workers    median   speedup   efficiency   " + DecimalText.right(layer.unit.rawValue, 9))
+            lines.append("  " + DecimalText.right("workers", 7) + DecimalText.right("median", 12) + DecimalText.right("speedup", 10)
+                + DecimalText.right("efficiency", 13) + DecimalText.right(layer.unit.rawValue, 12))
             for point in layer.points {
                 lines.append("  " + DecimalText.right("\(point.workers)", 7)
                     + DecimalText.right(DecimalText.duration(point.medianSeconds), 12)
@@ -27,7 +28,9 @@ extension ScalingReport {
             lines.append("")
             lines.append("Summary (\(most) workers against 1)")
             let nameWidth = max(5, layers.map(\.name.count).max()!)
-            lines.append(DecimalText.left("layer", nameWidth) + "   1 worker  \(DecimalText.right("\(most) workers", 10))   speedup   efficiency   serial s   S(16)   S(64)")
+            lines.append(DecimalText.left("layer", nameWidth) + DecimalText.right("1 worker", 11) + DecimalText.right("\(most) workers", 12)
+                + DecimalText.right("speedup", 10) + DecimalText.right("efficiency", 13) + DecimalText.right("serial s", 11)
+                + DecimalText.right("S(16)", 8) + DecimalText.right("S(64)", 8))
             for layer in layers {
                 let one = layer.points[0], last = layer.points[layer.points.count - 1]
                 lines.append(DecimalText.left(layer.name, nameWidth)
@@ -43,11 +46,12 @@ extension ScalingReport {
         if !overhead.isEmpty {
             lines.append("")
             lines.append("Scheduler overhead (median per call)")
-            lines.append("  workers   empty parallel call   ReLU \(Shape.describe(tinyShape)), 16 tiles, grain 0")
+            let tiny = "ReLU \(Shape.describe(tinyShape)), 16 tiles, grain 0"
+            lines.append("  " + DecimalText.right("workers", 7) + DecimalText.right("empty parallel call", 22) + DecimalText.right(tiny, tiny.count + 3))
             for entry in overhead {
                 lines.append("  " + DecimalText.right("\(entry.workers)", 7)
                     + DecimalText.right(DecimalText.duration(entry.emptyCallSeconds), 22)
-                    + DecimalText.right(DecimalText.duration(entry.tinyCallSeconds), 17))
+                    + DecimalText.right(DecimalText.duration(entry.tinyCallSeconds), tiny.count + 3))
             }
         }
         return lines.joined(separator: "\n") + "\n"
