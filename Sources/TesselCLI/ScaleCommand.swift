@@ -33,6 +33,9 @@ struct ScaleCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("JSON file overriding the standard shapes (see docs/BENCHMARKS.md).", valueName: "file"))
     var shapes: String?
 
+    @Option(name: .long, help: ArgumentHelp("A runtime settings file (grain, tiles, NUMA mode; its workers are not used). Default: built-in defaults.", valueName: "file"))
+    var settings: String?
+
     @Flag(name: .long, help: "List the workloads and their standard settings, then exit.")
     var list = false
 
@@ -44,7 +47,9 @@ struct ScaleCommand: ParsableCommand {
             return
         }
         let chosen = try chosenWorkloads()
-        let options = try ScalingOptions(workerCounts: try workerCounts(), repeats: repeats, warmup: warmup)
+        let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+        let options = try ScalingOptions(workerCounts: try workerCounts(), repeats: repeats, warmup: warmup,
+                                         template: try runtime.makeScheduler())
         let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
         // Prepare everything first, so that a bad shapes file fails before minutes of measuring.
         let prepared = try chosen.map { try shapeSettings.prepare($0) }
@@ -52,6 +57,7 @@ struct ScaleCommand: ParsableCommand {
         let report = try ScalingStudy.run(prepared, options: options) { progress.show($0) }
         progress.finish()
         print(report.table(), terminator: "")
+        try OutputFolder.create(out)
         try report.write(toFolder: out)
         let base = out.hasSuffix("/") ? out : out + "/"
         print("\nWrote \(base)\(ScalingReport.fileNames.csv), \(base)\(ScalingReport.fileNames.json), \(base)\(ScalingReport.fileNames.svg)")

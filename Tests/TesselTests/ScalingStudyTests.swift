@@ -9,7 +9,7 @@ import Testing
 @Suite struct ScalingStudyTests {
     @Test func measuresEveryWorkerCountAndReportsProgress() throws {
         let workload = try LayerWorkload.relu.prepare(.small)
-        let options = try ScalingOptions(workerCounts: [2, 3], repeats: 3, warmup: 1, grainSize: 0)
+        let options = try ScalingOptions(workerCounts: [2, 3], repeats: 3, warmup: 1, template: try Scheduler(grainSize: 0))
         #expect(options.workerCounts == [1, 2, 3])
         var steps: [(task: String, workers: Int, completed: Int, total: Int)] = []
         var finished: [String] = []
@@ -65,11 +65,13 @@ import Testing
         #expect(throws: invalid("workers", "[]", "needs at least one worker count")) { try ScalingOptions(workerCounts: []) }
         #expect(throws: invalid("repeats", "0", "must be at least 1")) { try ScalingOptions(repeats: 0) }
         #expect(throws: invalid("warmup", "-1", "must not be negative")) { try ScalingOptions(warmup: -1) }
-        #expect(throws: invalid("grainSize", "-1", "must not be negative")) { try ScalingOptions(grainSize: -1) }
     }
 
     @Test func defaultWorkerCountsRunUpToTheOnlineCPUs() throws {
         #expect(try ScalingOptions().workerCounts == Array(1...Scheduler.onlineCPUCount))
         #expect(try ScalingOptions(workerCounts: [4, 2, 4]).workerCounts == [1, 2, 4])
+        let template = try Scheduler(workers: 7, grainSize: 5, tiles: TileSettings(elementsPerTile: 3))
+        let scheduler = try ScalingOptions(template: template).scheduler(workers: 2)
+        #expect(scheduler.workers == 2 && scheduler.grainSize == 5 && scheduler.tiles == template.tiles)
     }
 }

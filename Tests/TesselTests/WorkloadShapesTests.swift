@@ -51,6 +51,21 @@ import Testing
         }
     }
 
+    @Test func settingsThatDoNotFitAreReportedUnderTheWorkloadKey() throws {
+        let shapes = try decode(#"{ "affine": { "x": [4, 8], "w": [5, 3] } }"#)
+        do {
+            _ = try shapes.prepare(.affine)
+            Issue.record("an affine w with 5 rows for x with 8 features was accepted")
+        } catch let TesselError.configuration(source, key, reason) {
+            #expect(source == "shapes.json" && key == "affine")
+            #expect(reason.hasPrefix("affine: argument 'w'"))
+        }
+        // A workload the file does not name keeps the layer's own error type.
+        var values = LayerWorkload.affine.values(.small)
+        values["w"] = .shape([5, 3])
+        #expect(throws: TesselError.self) { try LayerWorkload.affine.prepare(values) }
+    }
+
     @Test func loadNamesAnUnreadableFile() {
         #expect(throws: TesselError.self) { try WorkloadShapes.load(from: "/nonexistent/shapes.json") }
     }

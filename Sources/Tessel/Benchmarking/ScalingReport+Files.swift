@@ -3,9 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension ScalingReport {
     /// The file names `write(toFolder:)` writes.
@@ -37,31 +34,14 @@ extension ScalingReport {
         return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    /// Writes `scaling.csv`, `scaling.json` and `scaling.svg` into `folder`, each atomically
-    /// (`AtomicFile.write`), creating the folder and its parents when missing.
-    /// - Throws: `TesselError.system` naming the path when a folder cannot be created or a
-    ///   file cannot be written.
+    /// Writes `scaling.csv`, `scaling.json` and `scaling.svg` into the existing `folder`, each
+    /// atomically (`AtomicFile.write`).
+    /// - Throws: `TesselError.system` naming the path when a file cannot be written (the
+    ///   folder does not exist or is not writable).
     public func write(toFolder folder: String) throws {
-        try Self.createFolder(folder)
         let base = folder.hasSuffix("/") ? folder : folder + "/"
         try AtomicFile.write(Array(csv().utf8), to: base + Self.fileNames.csv)
         try AtomicFile.write(json(), to: base + Self.fileNames.json)
         try AtomicFile.write(Array(svgChart().utf8), to: base + Self.fileNames.svg)
-    }
-
-    /// `mkdir -p`: creates `path` and every missing parent.
-    static func createFolder(_ path: String) throws {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
-                throw TesselError.fromErrno("create folder '\(prefix)'")
-            }
-            prefix += "/"
-        }
-        var information = stat()
-        guard stat(path, &information) == 0, information.st_mode & S_IFMT == S_IFDIR else {
-            throw TesselError.system(operation: "create folder '\(path)'", reason: "a file of that name is in the way")
-        }
     }
 }

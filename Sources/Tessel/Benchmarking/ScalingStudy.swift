@@ -25,7 +25,7 @@ public enum ScalingStudy {
                            progress: (Event) -> Void = { _ in }) throws -> ScalingReport {
         let loadBefore = SystemLoad.averages()
         let counts = options.workerCounts
-        let schedulers = try counts.map { try Scheduler(workers: $0, grainSize: options.grainSize, tiles: options.tiles) }
+        let schedulers = try counts.map { try options.scheduler(workers: $0) }
         let stepsPerLayer = counts.count * (options.warmup + options.repeats)
         let total = workloads.count * stepsPerLayer + counts.count
         var completed = 0
@@ -59,7 +59,7 @@ public enum ScalingStudy {
         }
         return ScalingReport(onlineCPUs: Scheduler.onlineCPUCount, loadAverageBefore: loadBefore,
                              loadAverageAfter: SystemLoad.averages(), repeats: options.repeats, warmup: options.warmup,
-                             grainSize: options.grainSize, layers: layers, tinyShape: tinyShape, overhead: overhead)
+                             grainSize: options.template.grainSize, layers: layers, tinyShape: tinyShape, overhead: overhead)
     }
 
     /// Medians, speedups and the Amdahl fit of one layer's samples.
