@@ -55,9 +55,11 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
+        // Counts a thread's heap allocations (interposes malloc in the test binary only).
+        .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(
             name: "TesselTests",
-            dependencies: ["Tessel"],
+            dependencies: ["Tessel", "MallocCounter"],
             swiftSettings: kernelSettings
         ),
     ],
