@@ -2,7 +2,8 @@
 """Runs `tessel bench` and `torch_layers.py` in one go and prints the ratio table.
 
 The two runtimes take turns layer by layer (the one that goes first alternates), so a
-change in the machine's load hits both alike. Writes tessel.json, pytorch.json (the merged
+change in the machine's load hits both alike; with --rounds R the whole sequence runs R
+times and each pass's time is the median over the rounds. Writes tessel.json, pytorch.json (the merged
 reports) and table.md (the Markdown table for docs/PERFORMANCE.md) into --out.
 
 ratio = Tessel time / PyTorch time (below 1: Tessel is faster). The fraction column is the
@@ -32,10 +33,21 @@ def run_json(command, path):
         return json.load(f)
 
 
-def merge(reports):
+def merge(reports, names):
+    """One report from per-layer, per-round reports: per layer the median of each time."""
     merged = dict(reports[0])
-    merged["layers"] = [layer for report in reports for layer in report["layers"]]
+    merged["layers"] = []
+    for name in names:
+        rounds = [layer for report in reports for layer in report["layers"] if layer["name"] == name]
+        layer = dict(rounds[0])
+        for key in ("forward_ms", "backward_ms"):
+            layer[key] = statistics.median(r[key] for r in rounds)
+            layer[key.replace("_ms", "_ms_rounds")] = [r[key] for r in rounds]
+        if layer.get("copy_gbps") is not None:
+            layer["copy_gbps"] = statistics.median(r["copy_gbps"] for r in rounds)
+        merged["layers"].append(layer)
     merged["uptime_after"] = reports[-1]["uptime"]
+    merged["rounds"] = len(reports) // len(names)
     peaks = [r["peak"] for r in reports if r.get("peak")]
     if peaks:
         merged["peak"] = {key: statistics.median(p[key] for p in peaks) for key in peaks[0]}
@@ -51,7 +63,7 @@ def table(tessel, torch, command):
     workers = tessel["workers"]
     lines = [
         f"Measured {tessel['date']} on {tessel['cpu']}, {tessel['cores']} online CPUs, {workers} workers, "
-        f"Float32, median of each pass. Load average (1/5/15 min) at start {fmt_load(tessel['uptime'])}, "
+        f"Float32, median of each pass over {tessel['rounds']} rounds. Load average (1/5/15 min) at start {fmt_load(tessel['uptime'])}, "
         f"at end {fmt_load(tessel.get('uptime_after', tessel['uptime']))}. PyTorch {torch.get('version', '?')}.",
     ]
     if peak:
@@ -104,25 +116,27 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the whole sequence; medians over them")
     parser.add_argument("--out", default="peers-results", help="folder for tessel.json, pytorch.json, table.md")
     args = parser.parse_args()
     names = args.layers.split(",") if args.layers else LAYERS
     os.makedirs(args.out, exist_ok=True)
     common = ["--workers", str(args.workers), "--repeats", str(args.repeats), "--warmup", str(args.warmup)]
     tessel_reports, torch_reports = [], []
-    for index, name in enumerate(names):
-        print(f"[{index + 1}/{len(names)}] {name}", file=sys.stderr)
+    steps = [(r, name) for r in range(args.rounds) for name in names]
+    for index, (round_index, name) in enumerate(steps):
+        print(f"[{index + 1}/{len(steps)}] round {round_index + 1}: {name}", file=sys.stderr)
         tessel_run = lambda: tessel_reports.append(run_json(
             [args.tessel, "bench", "--layers", name, "--peak"] + common, os.path.join(args.out, f".tessel-{name}.json")))
         torch_run = lambda: torch_reports.append(run_json(
             [args.python, os.path.join(HERE, "torch_layers.py"), "--layers", name] + common,
             os.path.join(args.out, f".pytorch-{name}.json")))
-        for run in ([tessel_run, torch_run] if index % 2 == 0 else [torch_run, tessel_run]):
+        for run in ([tessel_run, torch_run] if (index + round_index) % 2 == 0 else [torch_run, tessel_run]):
             run()
     for name in names:
         for prefix in (".tessel-", ".pytorch-"):
             os.remove(os.path.join(args.out, f"{prefix}{name}.json"))
-    tessel, torch = merge(tessel_reports), merge(torch_reports)
+    tessel, torch = merge(tessel_reports, names), merge(torch_reports, names)
     for report, file in ((tessel, "tessel.json"), (torch, "pytorch.json")):
         with open(os.path.join(args.out, file), "w") as f:
             json.dump(report, f, indent=2, sort_keys=True)
