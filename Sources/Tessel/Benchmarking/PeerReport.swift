@@ -8,18 +8,19 @@ import Foundation
 /// both write, so that `Benchmarks/peers/compare.py` can put them side by side.
 ///
 /// ```json
-/// { "runtime": "tessel", "date": "2026-11-27T11:40:00Z", "cpu": "AMD EPYC 7B13", "cores": 2,
+/// { "runtime": "tessel", "date": "2026-11-27T11:40:00Z", "cpu": "AMD EPYC", "cores": 2,
 ///   "workers": 2, "uptime": [1.9, 2.0, 2.1],
 ///   "layers": [{ "name": "affine", "shape": "x (512, 3072), w (3072, 1024)",
 ///                "forward_ms": 41.2, "backward_ms": 80.3, "flops": 9.66e9, "bytes": 2.5e7,
-///                "unit": "GFLOP/s", "copy_gbps": null }],
+///                "unit": "GFLOP/s" }],
 ///   "peak": { "fma_gflops_per_core": 96.1, "fma_gflops_per_worker": 95.0 } }
 /// ```
 ///
 /// Times are medians in milliseconds. A loss computes its value and gradient in one call in
 /// Tessel: its whole time is `forward_ms` and `backward_ms` is 0 (PyTorch reports its autograd
 /// backward separately; compare the sums). `flops` and `bytes` are the work of forward plus
-/// backward (`WorkloadCost`).
+/// backward (`WorkloadCost`). Values Tessel did not measure (`copy_gbps` of a GFLOP/s layer,
+/// `peak` without `--peak`) are left out of its JSON; PyTorch's report writes them as null.
 public struct PeerReport: Codable, Sendable {
     /// `tessel` or `pytorch`.
     public var runtime: String
