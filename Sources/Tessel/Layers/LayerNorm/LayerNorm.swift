@@ -65,15 +65,18 @@ public enum LayerNorm {
                                 let x = xs.baseAddress!, gamma = gammas.baseAddress!, beta = betas.baseAddress!
                                 let out = outs.baseAddress!, means = means.baseAddress!, inverseStds = inverseStds.baseAddress!
                                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
+                                    // The sweep that writes row i also sums row i + 1, so that reading
+                                    // the next row from memory overlaps writing this one.
+                                    var sum = SpanSums.sum(x + tile.rows.lowerBound * d, count: d)
                                     for i in tile.rows {
                                         let row = x + i * d
-                                        let mean = SpanSums.sum(row, count: d) / Double(d)
+                                        let mean = sum / Double(d)
                                         let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
                                         let inverseStd = 1 / (variance + eps).squareRoot()
                                         means[i] = mean
                                         inverseStds[i] = inverseStd
-                                        normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
-                                                     out: out + i * d, count: d)
+                                        sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
+                                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
                                     }
                                 }
                             }
@@ -160,23 +163,31 @@ public enum LayerNorm {
 
     // MARK: - Row kernels
 
-    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`.
+    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
+    /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
+    /// is given, else 0.
     @inlinable
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
-                                              beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int) {
+                                              beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
+                                              summing next: UnsafePointer<T>?) -> Double {
         let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
+        var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
             let g = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
             let b = UnsafeRawPointer(beta + j).loadUnaligned(as: SIMD16<T>.self)
             UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct((v - m) * r, g), as: SIMD16<T>.self)
+            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
             j += 16
         }
+        var total = acc.sum()
         while j < count {
             out[j] = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
+            if let next { total += Double(next[j]) }
             j += 1
         }
+        return total
     }
 
     /// One row's sums in `Double`, with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
