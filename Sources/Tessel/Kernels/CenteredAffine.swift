@@ -27,21 +27,30 @@ enum CenteredAffine {
         }
     }
 
-    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`.
-    @inlinable
+    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`. When `next` is given, also
+    /// returns `SpanSums.sum(next, count: count)` (the same operations, so the same bits):
+    /// a layer that sums the next span in the sweep that writes this one overlaps reading
+    /// memory with writing it.
+    @inlinable @discardableResult
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
-                                         out: UnsafeMutablePointer<T>, count: Int) {
+                                         out: UnsafeMutablePointer<T>, count: Int,
+                                         summing next: UnsafePointer<T>? = nil) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
             UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
+            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
             j += 16
         }
+        var total = acc.sum()
         while j < count {
             out[j] = shift.addingProduct(x[j] - mean, scale)
+            if let next { total += Double(next[j]) }
             j += 1
         }
+        return total
     }
 
     /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`.

@@ -13,11 +13,13 @@
 /// own; dgamma and dbeta come back in the shape γ and β were given.
 ///
 /// Parallel and deterministic: a group is C/G·H·W contiguous values and belongs to the one
-/// tile that holds it (blocks of whole groups): two-pass moments, then the output, all from
-/// cache. In the backward the same tile writes its group's dx and, per channel of the group,
-/// the partial sums Σdout and Σdout·x̂ keyed by (sample, channel); those are combined per
-/// channel in sample order, in `Double`. Passes over memory: forward one read of x and one
-/// write, backward one read of x and dout and one write. The parallelism is the N·G groups.
+/// tile that holds it (blocks of whole groups): two-pass moments, then the output, from cache.
+/// In the backward the same tile writes its group's dx and, per channel of the group, the
+/// partial sums Σdout and Σdout·x̂ keyed by (sample, channel); those are combined per channel
+/// in sample order, in `Double`. Passes over memory: forward one read of x and one write,
+/// backward one read of x and dout and one write; the sweep that writes a group also reads
+/// (sums) the tile's next group, so reading memory overlaps writing it. The parallelism is
+/// the N·G groups.
 ///
 /// `GroupNorm.Reference` is the serial oracle.
 public enum GroupNorm {
@@ -79,19 +81,25 @@ public enum GroupNorm {
                             inverseStd.withUnsafeMutableBufferPointer { inverseStds in
                                 let x = xs.baseAddress!, out = outs.baseAddress!
                                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
+                                    // The sweep that writes group q also sums group q + 1, so that reading
+                                    // the next group from memory overlaps writing this one.
+                                    var sum = layout.sum(x, group: tile.rows.lowerBound)
                                     for group in tile.rows {
                                         let start = group * layout.groupSize
-                                        let mean = SpanSums.sum(x + start, count: layout.groupSize) / Double(layout.groupSize)
+                                        let mean = sum / Double(layout.groupSize)
                                         let variance = SpanSums.centeredSquares(x + start, count: layout.groupSize, mean: mean)
                                             / Double(layout.groupSize)
                                         let inverseStd = 1 / (variance + eps).squareRoot()
                                         means[group] = mean
                                         inverseStds[group] = inverseStd
                                         let firstChannel = layout.firstChannel(ofGroup: group)
+                                        let hasNext = group + 1 < tile.rows.upperBound
+                                        sum = 0
                                         for c in 0..<layout.channelsPerGroup {
                                             let channel = firstChannel + c, offset = start + c * layout.plane
-                                            CenteredAffine.forward(x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd),
-                                                                   shift: betas[channel], out: out + offset, count: layout.plane)
+                                            sum += CenteredAffine.forward(
+                                                x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
+                                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
                                         }
                                     }
                                 }
@@ -220,6 +228,14 @@ public enum GroupNorm {
 
         func sample(ofGroup group: Int) -> Int { group / groups }
         func firstChannel(ofGroup group: Int) -> Int { group % groups * channelsPerGroup }
+
+        /// The sum of group `group`'s values, plane by plane: `((0 + Σ plane₀) + Σ plane₁) + …`,
+        /// each plane summed by `SpanSums.sum`, the order the fused output sweep reproduces.
+        func sum<T: TesselScalar>(_ x: UnsafePointer<T>, group: Int) -> Double {
+            var total = 0.0
+            for c in 0..<channelsPerGroup { total += SpanSums.sum(x + group * groupSize + c * plane, count: plane) }
+            return total
+        }
 
         /// Blocks of whole groups, about `elementsPerTile` values each.
         func tiling(scheduler: Scheduler) -> Tiling {
