@@ -237,9 +237,13 @@ public enum GroupNorm {
             return total
         }
 
-        /// Blocks of whole groups, about `elementsPerTile` values each.
+        /// Blocks of whole groups, about `elementsPerTile` values each, and up to 16 groups
+        /// when there are enough groups for 32 such tiles: the forward sums a tile's first group
+        /// in a sweep of its own (the others in the sweep that writes the group before), so
+        /// longer tiles read more of memory while writing.
         func tiling(scheduler: Scheduler) -> Tiling {
-            Tiling(rows: groupCount, tileRows: max(1, scheduler.tiles.elementsPerTile / groupSize))
+            let groupsPerTile = max(1, scheduler.tiles.elementsPerTile / groupSize, min(16, groupCount / 32))
+            return Tiling(rows: groupCount, tileRows: groupsPerTile)
         }
     }
 }
