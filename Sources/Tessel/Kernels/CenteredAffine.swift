@@ -76,22 +76,41 @@ enum CenteredAffine {
         }
     }
 
-    /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`.
-    @inlinable
+    /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`. When `next` is given, also
+    /// returns `SpanSums.gradientSums(dout: next.dout, x: next.x, count: count, mean: next.mean)`
+    /// (the same operations, so the same bits), summed in the sweep that writes dx.
+    @inlinable @discardableResult
     static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T,
-                                          a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
+                                          a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
+                                          summing next: (dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double)? = nil)
+        -> (dout: Double, doutCentered: Double) {
         let m = SIMD16<T>(repeating: mean), va = SIMD16<T>(repeating: a)
         let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        let nextMean = SIMD16<Double>(repeating: next?.mean ?? 0)
+        var sumDout = SIMD16<Double>(repeating: 0), sumProduct = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
             let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
             UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g, va), as: SIMD16<T>.self)
+            if let next {
+                let ng = UnsafeRawPointer(next.dout + j).loadUnaligned(as: SIMD16<T>.self).widened
+                let nd = UnsafeRawPointer(next.x + j).loadUnaligned(as: SIMD16<T>.self).widened - nextMean
+                sumDout += ng
+                sumProduct.addProduct(ng, nd)
+            }
             j += 16
         }
+        var totalDout = sumDout.sum(), totalProduct = sumProduct.sum()
         while j < count {
             dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j], a)
+            if let next {
+                let ng = Double(next.dout[j])
+                totalDout += ng
+                totalProduct.addProduct(ng, Double(next.x[j]) - next.mean)
+            }
             j += 1
         }
+        return (totalDout, totalProduct)
     }
 }

@@ -138,29 +138,44 @@ public enum GroupNorm {
                             dx.withUnsafeMutableBufferPointer { dxs in
                                 let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
                                 scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                                    // Stores channel c's plane sums of `group` in its (sample, channel)
+                                    // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                                    func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                                into groupSums: inout (Double, Double)) {
+                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                                        let doutXhat = sums.doutCentered * inverseStds[group]
+                                        partialDbeta[slot] = sums.dout
+                                        partialDgamma[slot] = doutXhat
+                                        let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                                        groupSums.0 += g * sums.dout
+                                        groupSums.1 += g * doutXhat
+                                    }
+                                    // The sweep that writes group q's dx also sums group q + 1, so that
+                                    // reading the next group from memory overlaps writing this one.
+                                    var groupSums = (0.0, 0.0)
+                                    let first = tile.rows.lowerBound
+                                    for c in 0..<layout.channelsPerGroup {
+                                        let offset = first * layout.groupSize + c * layout.plane
+                                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
+                                                                         mean: means[first])
+                                        record(sums, group: first, channel: c, into: &groupSums)
+                                    }
                                     for group in tile.rows {
                                         let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                                        // The group's channels are contiguous, and so are their (sample, channel) partial slots.
-                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group)
                                         let firstChannel = layout.firstChannel(ofGroup: group)
-                                        var sumDxhat = 0.0, sumDxhatXhat = 0.0
-                                        for c in 0..<layout.channelsPerGroup {
-                                            let offset = start + c * layout.plane, g = Double(gammas[firstChannel + c])
-                                            let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane, mean: mean)
-                                            let doutXhat = sums.doutCentered * inverseStd
-                                            partialDbeta[slot + c] = sums.dout
-                                            partialDgamma[slot + c] = doutXhat
-                                            sumDxhat += g * sums.dout
-                                            sumDxhatXhat += g * doutXhat
-                                        }
                                         // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                        let b = T(-inverseStd * inverseStd * sumDxhatXhat / count)
-                                        let c0 = T(-inverseStd * sumDxhat / count)
+                                        let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                                        let c0 = T(-inverseStd * groupSums.0 / count)
+                                        let hasNext = group + 1 < tile.rows.upperBound
+                                        groupSums = (0, 0)
                                         for c in 0..<layout.channelsPerGroup {
-                                            let offset = start + c * layout.plane
+                                            let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
                                             let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0,
-                                                                    dx: dx + offset, count: layout.plane)
+                                            let sums = CenteredAffine.backward(
+                                                dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
+                                                count: layout.plane,
+                                                summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                                            if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
                                         }
                                     }
                                 }
