@@ -177,7 +177,6 @@ public enum LayerNorm {
     /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
     /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
     /// is given, else 0.
-    @inlinable
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
                                               beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
                                               summing next: UnsafePointer<T>?) -> Double {
@@ -235,7 +234,6 @@ public enum LayerNorm {
     }
 
     /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`.
-    @inline(__always)
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
         let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
