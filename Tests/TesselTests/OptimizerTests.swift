@@ -134,13 +134,13 @@ import Testing
 
     @Test func rejectsHyperparametersOutOfDomain() {
         let cases: [(String, () throws -> OptimizerSettings)] = [
-            ("learning_rate", { try OptimizerSettings(rule: .sgd, learningRate: 0) }),
+            ("learningRate", { try OptimizerSettings(rule: .sgd, learningRate: 0) }),
             ("momentum", { try OptimizerSettings(rule: .sgdMomentum, momentum: 1) }),
-            ("decay_rate", { try OptimizerSettings(rule: .rmsprop, decayRate: -0.1) }),
+            ("decayRate", { try OptimizerSettings(rule: .rmsprop, decayRate: -0.1) }),
             ("beta1", { try OptimizerSettings(rule: .adam, beta1: 1.5) }),
             ("beta2", { try OptimizerSettings(rule: .adam, beta2: 1) }),
             ("epsilon", { try OptimizerSettings(rule: .adam, epsilon: 0) }),
-            ("lr_decay", { try OptimizerSettings(rule: .adam, learningRateDecay: 1.01) }),
+            ("learningRateDecay", { try OptimizerSettings(rule: .adam, learningRateDecay: 1.01) }),
         ]
         for (parameter, make) in cases {
             #expect {

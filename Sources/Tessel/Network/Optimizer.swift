@@ -44,7 +44,7 @@ public struct Optimizer<T: TesselScalar>: Sendable {
     ///   or holds another.
     public init(settings: OptimizerSettings, learningRate: Double, states: [String: ParameterState<T>]) throws {
         guard learningRate > 0, learningRate.isFinite else {
-            throw TesselError.invalidParameter(layer: "optimizer", parameter: "learning_rate", value: "\(learningRate)", reason: "must be positive and finite")
+            throw TesselError.invalidParameter(layer: "optimizer", parameter: "learningRate", value: "\(learningRate)", reason: "must be positive and finite")
         }
         for (name, state) in states {
             guard state.step >= 0 else {

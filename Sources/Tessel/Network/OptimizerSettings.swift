@@ -48,8 +48,8 @@ public struct OptimizerSettings: Sendable, Equatable {
     public var learningRateDecay: Double
 
     /// Settings for `rule`; every hyperparameter left `nil` takes its `optim.py` default.
-    /// - Throws: `TesselError.invalidParameter` (layer `optimizer`) naming the first value out
-    ///   of its domain (see each property).
+    /// - Throws: `TesselError.invalidParameter` (layer `optimizer`, parameter the property's
+    ///   name, as in a config file) for the first value out of its domain (see each property).
     public init(rule: Rule, learningRate: Double? = nil, momentum: Double? = nil, decayRate: Double? = nil,
                 beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil,
                 learningRateDecay: Double? = nil) throws {
@@ -71,12 +71,12 @@ public struct OptimizerSettings: Sendable, Equatable {
             }
         }
         let unit = "must lie in [0, 1)"
-        try check("learning_rate", learningRate, learningRate > 0 && learningRate.isFinite, "must be positive and finite")
+        try check("learningRate", learningRate, learningRate > 0 && learningRate.isFinite, "must be positive and finite")
         try check("momentum", momentum, (0..<1).contains(momentum), unit)
-        try check("decay_rate", decayRate, (0..<1).contains(decayRate), unit)
+        try check("decayRate", decayRate, (0..<1).contains(decayRate), unit)
         try check("beta1", beta1, (0..<1).contains(beta1), unit)
         try check("beta2", beta2, (0..<1).contains(beta2), unit)
         try check("epsilon", epsilon, epsilon > 0 && epsilon.isFinite, "must be positive and finite")
-        try check("lr_decay", learningRateDecay, learningRateDecay > 0 && learningRateDecay <= 1, "must lie in (0, 1]")
+        try check("learningRateDecay", learningRateDecay, learningRateDecay > 0 && learningRateDecay <= 1, "must lie in (0, 1]")
     }
 }
