@@ -1,0 +1,105 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// How many workers run the kernels and how work is cut into tiles: settable from code, or
+/// from a JSON settings file such as `config/runtime.json`:
+///
+/// ```json
+/// { "workers": null, "grainSize": 65536,
+///   "tiles": { "elementsPerTile": 32768, "gemmRowBlock": 96, "gemmColumnBlock": 512 } }
+/// ```
+///
+/// Every key is optional (a missing key keeps its default); an unknown key, a value of the
+/// wrong type or out of range is an error naming the file and the dotted key. The environment
+/// variable `TESSEL_THREADS` overrides `workers` in `makeScheduler`.
+public struct RuntimeSettings: Codable, Sendable, Equatable {
+    /// The most threads a kernel call uses (≥ 1); nil means every online CPU.
+    public var workers: Int?
+    /// Estimated work below which a call runs inline (≥ 0); see `Scheduler.grainSize`.
+    public var grainSize: Int
+    /// Tile sizes of the non-reduced dimensions (each ≥ 1); see `TileSettings`.
+    public var tiles: TileSettings
+
+    /// The environment variable that overrides `workers`: a positive integer.
+    public static let workersVariable = "TESSEL_THREADS"
+
+    /// Settings with the given values; the defaults are those of `config/runtime.json`.
+    public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize, tiles: TileSettings = TileSettings()) {
+        self.workers = workers
+        self.grainSize = grainSize
+        self.tiles = tiles
+    }
+
+    /// The keys of a settings file. Adding a setting: a case here, a property, and its line in
+    /// `init(from:)` (and in `validate` when it has a range).
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case workers, grainSize, tiles
+    }
+
+    /// Decodes a settings object: missing keys keep their defaults, unknown keys and values
+    /// of the wrong type are `DecodingError`s at their key. Ranges are checked by `decode`.
+    public init(from decoder: any Decoder) throws {
+        let keys = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let defaults = RuntimeSettings()
+        self.init(workers: try keys.optionalInteger(.workers, default: defaults.workers),
+                  grainSize: try keys.integer(.grainSize, default: defaults.grainSize),
+                  tiles: try keys.value(.tiles, default: defaults.tiles))
+    }
+
+    /// Reads the JSON settings file at `path`.
+    /// - Throws: `TesselError.system` when the file cannot be read; otherwise as `decode`.
+    public static func load(from path: String) throws -> RuntimeSettings {
+        try decode(FileBytes.read(from: path), source: path)
+    }
+
+    /// Decodes settings from the bytes of a JSON file; `source` names it in errors.
+    /// - Throws: `TesselError.configuration(source: source, key:, reason:)` where `key` is the
+    ///   dotted path of the offending key (`tiles.gemmRowBlock`), for an unknown key, a value of
+    ///   the wrong type, a non-integer number, or a value out of range; `key` is `(document)`
+    ///   when the file is not valid JSON or not a JSON object.
+    public static func decode(_ bytes: [UInt8], source: String) throws -> RuntimeSettings {
+        let settings: RuntimeSettings
+        do {
+            settings = try JSONDecoder().decode(RuntimeSettings.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason)
+        }
+        try settings.validate(source: source)
+        return settings
+    }
+
+    /// Checks every value's range.
+    /// - Throws: `TesselError.configuration(source: source, key:, reason:)` at the first bad value.
+    public func validate(source: String) throws {
+        if let workers, workers < 1 {
+            throw TesselError.configuration(source: source, key: CodingKeys.workers.stringValue,
+                                            reason: "must be at least 1 (or null for every online CPU), got \(workers)")
+        }
+        if grainSize < 0 {
+            throw TesselError.configuration(source: source, key: CodingKeys.grainSize.stringValue,
+                                            reason: "must not be negative, got \(grainSize)")
+        }
+        try tiles.validate(source: source, key: CodingKeys.tiles.stringValue)
+    }
+
+    /// A scheduler with these settings. `TESSEL_THREADS` in `environment`, when set, overrides
+    /// `workers`; with neither, the scheduler uses every online CPU.
+    /// - Throws: `TesselError.configuration(source: "environment", key: "TESSEL_THREADS", …)`
+    ///   when the variable is not a positive integer; `TesselError.configuration(source:
+    ///   "RuntimeSettings", …)` when a value is out of range (see `validate`).
+    public func makeScheduler(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Scheduler {
+        try validate(source: "RuntimeSettings")
+        var workers = self.workers
+        if let text = environment[Self.workersVariable] {
+            guard let override = Int(text), override >= 1 else {
+                throw TesselError.configuration(source: "environment", key: Self.workersVariable,
+                                                reason: "must be a positive integer, got '\(text)'")
+            }
+            workers = override
+        }
+        return try Scheduler(workers: workers ?? Scheduler.onlineCPUCount, grainSize: grainSize, tiles: tiles)
+    }
+}

@@ -1,0 +1,102 @@
+/// Strict decoding for settings files: unknown keys are errors, missing keys take defaults,
+/// and integers are checked so that an error names the key (the JSON decoder itself reports
+/// `2.5` or `1e30` for an `Int` as invalid JSON without saying where).
+extension Decoder {
+    /// A keyed container that throws `DecodingError.dataCorrupted` at the first unknown key
+    /// (in sorted order) when the object holds a key that `Key` does not list.
+    func strictContainer<Key: CodingKey & CaseIterable>(keyedBy _: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let known = Set(Key.allCases.map(\.stringValue))
+        let present: [AnyCodingKey]
+        do {
+            present = try container(keyedBy: AnyCodingKey.self).allKeys
+        } catch DecodingError.typeMismatch {
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath,
+                                                    debugDescription: "expected an object, found \(valueDescription())"))
+        }
+        if let unknown = present.filter({ !known.contains($0.stringValue) }).min(by: { $0.stringValue < $1.stringValue }) {
+            let expected = Key.allCases.map { "'\($0.stringValue)'" }.joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [unknown],
+                                                    debugDescription: "unknown key (expected one of \(expected))"))
+        }
+        return try container(keyedBy: Key.self)
+    }
+
+    /// The value this decoder reads, in words (`null`, `true`, `the number 2.5`,
+    /// `the string "4"`, `an object`, `an array`), for error messages.
+    func valueDescription() -> String {
+        guard let single = try? singleValueContainer() else { return "a value of unknown kind" }
+        if single.decodeNil() { return "null" }
+        if let value = try? single.decode(Bool.self) { return "\(value)" }
+        if let value = try? single.decode(Double.self) { return "the number \(value)" }
+        if let value = try? single.decode(String.self) { return "the string \(value.debugDescription)" }
+        return (try? container(keyedBy: AnyCodingKey.self)) != nil ? "an object" : "an array"
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The integer at `key`, or `fallback` when the key is absent.
+    func integer(_ key: Key, default fallback: Int) throws -> Int {
+        contains(key) ? try integer(key) : fallback
+    }
+
+    /// The integer at `key`; `null` or an absent key gives `fallback`.
+    func optionalInteger(_ key: Key, default fallback: Int?) throws -> Int? {
+        guard contains(key) else { return fallback }
+        return try decodeNil(forKey: key) ? nil : integer(key)
+    }
+
+    /// The value at `key`, or `fallback` when the key is absent.
+    func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
+        contains(key) ? try decode(T.self, forKey: key) : fallback
+    }
+
+    private func integer(_ key: Key) throws -> Int {
+        guard let number = try? decode(Double.self, forKey: key), let integer = Int(exactly: number) else {
+            let found = (try? superDecoder(forKey: key).valueDescription()) ?? "a value of unknown kind"
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected an integer, found \(found)")
+        }
+        return integer
+    }
+}
+
+extension DecodingError {
+    /// The dotted path of the offending key, e.g. `tiles.gemmRowBlock`, or `(document)` for
+    /// an error about the whole file.
+    var dottedKey: String {
+        let path: [any CodingKey]
+        switch self {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
+            path = context.codingPath
+        case let .keyNotFound(key, context):
+            path = context.codingPath + [key]
+        @unknown default:
+            path = []
+        }
+        return path.isEmpty ? "(document)" : path.map(\.stringValue).joined(separator: ".")
+    }
+
+    /// What is wrong, in words.
+    var reason: String {
+        switch self {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context),
+             let .dataCorrupted(context):
+            context.debugDescription
+        @unknown default:
+            "\(self)"
+        }
+    }
+}
+
+/// Any key of a JSON object, for listing the keys that are present.
+struct AnyCodingKey: CodingKey {
+    let stringValue: String
+    let intValue: Int?
+    init(stringValue: String) {
+        self.stringValue = stringValue
+        intValue = nil
+    }
+    init(intValue: Int) {
+        stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
