@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func layersThatDoNotFitAreNamed() {
-        Self.expectConfigurationError(#"{ "network": { "input": [4], "layers": [ { "type": "max_pool", "size": 2 }, { "type": "affine", "units": 3 } ] } }"#,
+        Self.expectConfigurationError(#"{ "network": { "input": [4], "layers": [ { "type": "maxpool", "size": 2 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "needs images")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 8, 8], "layers": [ { "type": "conv", "filters": 2, "size": 3, "stride": 2 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "do not tile")

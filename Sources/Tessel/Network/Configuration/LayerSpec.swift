@@ -8,7 +8,7 @@
 /// | `affine` | `units` |
 /// | `relu` | — |
 /// | `conv` | `filters`, `size`, `stride` (1), `pad` (0) |
-/// | `max_pool` | `size`, `stride` (= `size`) |
+/// | `maxpool` | `size`, `stride` (= `size`) |
 /// | `batchnorm`, `spatial_batchnorm` | `eps` (1e-5), `momentum` (0.9) |
 /// | `layernorm` | `eps` (1e-5) |
 /// | `groupnorm` | `groups`, `eps` (1e-5) |
@@ -38,7 +38,7 @@ public enum LayerSpec: Sendable, Equatable {
 
     /// The layer types of a config file, with the keys each accepts besides `type`.
     enum Kind: String, CaseIterable {
-        case affine, relu, conv, maxPool = "max_pool", batchnorm, spatialBatchnorm = "spatial_batchnorm"
+        case affine, relu, conv, maxPool = "maxpool", batchnorm, spatialBatchnorm = "spatial_batchnorm"
         case layernorm, groupnorm, dropout
 
         init(_ spec: LayerSpec) {
