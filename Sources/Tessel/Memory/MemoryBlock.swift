@@ -3,48 +3,59 @@ import Glibc
 #endif
 
 /// A block of raw memory owned by Tessel: at least `Allocator.alignment`-byte aligned and
-/// released when the last reference goes away.
+/// released when the last reference goes away (freed, or unmapped and unlocked).
 ///
 /// `@unchecked Sendable`: the block's own fields never change after `init`; the bytes it
 /// points to are shared deliberately — kernels write disjoint ranges of them from different
 /// tiles, and a `Tensor` copies its block before a mutation when it is not the sole owner.
 public final class MemoryBlock: @unchecked Sendable {
+    /// Where a block's memory came from, which decides how it is released.
+    enum Storage {
+        /// `posix_memalign`: released with `free`.
+        case heap
+        /// An anonymous mapping of `length` bytes starting at `baseAddress`: released with
+        /// `munmap` (which also unlocks it).
+        case mapping(length: Int)
+    }
+
     /// The first byte; aligned to at least `Allocator.alignment`.
     public let baseAddress: UnsafeMutableRawPointer
     /// The usable size in bytes.
     public let byteCount: Int
-    private let deallocate: @Sendable (UnsafeMutableRawPointer, Int) -> Void
+    /// The NUMA policy applied to the block's pages; nil for plain aligned memory (none asked,
+    /// a block below `Allocator.minimumPlacedByteCount`, or libnuma unavailable).
+    public let policy: NumaPolicy?
+    /// True when the block is locked in memory (`mlock`) and never swapped out.
+    public let isPinned: Bool
+    /// True when the block was advised onto transparent huge pages (`MADV_HUGEPAGE`); its
+    /// base address is then aligned to `Allocator.hugePageSize`.
+    public let isHugePageAdvised: Bool
+    /// The allocator that made the block, and the rows it was split into, so that a copy
+    /// gets the same placement.
+    let allocator: Allocator
+    let rows: Int
+    private let storage: Storage
 
-    /// Takes ownership of `baseAddress`; `deallocate` is called once, on deinit.
-    init(baseAddress: UnsafeMutableRawPointer, byteCount: Int,
-         deallocate: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Void) {
+    /// Takes ownership of `baseAddress`, released according to `storage` on deinit.
+    init(baseAddress: UnsafeMutableRawPointer, byteCount: Int, storage: Storage, allocator: Allocator, rows: Int,
+         policy: NumaPolicy? = nil, isPinned: Bool = false, isHugePageAdvised: Bool = false) {
         self.baseAddress = baseAddress
         self.byteCount = byteCount
-        self.deallocate = deallocate
+        self.storage = storage
+        self.allocator = allocator
+        self.rows = rows
+        self.policy = policy
+        self.isPinned = isPinned
+        self.isHugePageAdvised = isHugePageAdvised
     }
 
-    deinit { deallocate(baseAddress, byteCount) }
-}
-
-/// Hands out aligned memory blocks. Every tensor's storage comes from here.
-public struct Allocator: Sendable {
-    /// Alignment of every block, in bytes: a cache line, and the width of an AVX-512 load.
-    public static let alignment = 64
-
-    /// The allocator tensors use unless told otherwise.
-    public static let standard = Allocator()
-
-    public init() {}
-
-    /// Allocates `byteCount` bytes (0 is allowed and gives a valid, aligned block).
-    /// - Throws: `TesselError.outOfMemory` when the system refuses.
-    public func allocate(byteCount: Int) throws -> MemoryBlock {
-        precondition(byteCount >= 0, "byteCount must not be negative")
-        var pointer: UnsafeMutableRawPointer?
-        let status = posix_memalign(&pointer, Allocator.alignment, max(byteCount, Allocator.alignment))
-        guard status == 0, let pointer else {
-            throw TesselError.outOfMemory(bytes: byteCount, policy: "aligned", reason: "posix_memalign returned \(status)")
+    deinit {
+        switch storage {
+        case .heap:
+            free(baseAddress)
+        case let .mapping(length):
+            if isPinned { Pinning.forget(length: length) }
+            munmap(baseAddress, length)
         }
-        return MemoryBlock(baseAddress: pointer, byteCount: byteCount) { pointer, _ in free(pointer) }
     }
 }

@@ -21,14 +21,19 @@ public struct Scheduler: Sendable {
     public let grainSize: Int
     /// Tile sizes of the non-reduced dimensions; they change the tiling but never the results.
     public let tiles: TileSettings
+    /// With a placement (NUMA mode `partitioned` on several nodes), the tiles over each node's
+    /// rows run on that node's CPUs in calls of at least `grainSize` work; it never changes the
+    /// results. nil: tiles run anywhere, at no cost.
+    public let placement: TilePlacement?
 
     /// Default grain: about 30 µs of simple element work, well above a 2–3 µs dispatch.
     public static let defaultGrainSize = 1 << 16
 
-    /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`).
+    /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`) and an
+    /// optional NUMA tile placement (see `TilePlacement(mode:topology:)`).
     /// - Throws: `TesselError.invalidParameter` when `workers` or `grainSize` is below 1 or 0.
     public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize,
-                tiles: TileSettings = TileSettings()) throws {
+                tiles: TileSettings = TileSettings(), placement: TilePlacement? = nil) throws {
         let workers = workers ?? Scheduler.defaultWorkerCount
         guard workers >= 1 else {
             throw TesselError.invalidParameter(layer: "Scheduler", parameter: "workers", value: "\(workers)", reason: "must be at least 1")
@@ -39,6 +44,7 @@ public struct Scheduler: Sendable {
         self.workers = workers
         self.grainSize = grainSize
         self.tiles = tiles
+        self.placement = placement
     }
 
     /// Every online CPU, or `TESSEL_THREADS` when that environment variable holds a positive integer.
@@ -86,9 +92,18 @@ public struct Scheduler: Sendable {
         let tileCount = tiling.count
         guard tileCount > 0 else { return }
         let (totalWork, overflow) = workPerTile.multipliedReportingOverflow(by: tileCount)
-        let threads = participants(tileCount: tileCount, totalWork: overflow ? Int.max : totalWork)
+        let work = overflow ? Int.max : totalWork
+        let threads = participants(tileCount: tileCount, totalWork: work)
         let stride = (scratchBytesPerWorker + Allocator.alignment - 1) / Allocator.alignment * Allocator.alignment
         let workspace = Workspace(byteCount: stride * threads)
+        // A call below the grain is too short for binding threads to pay off.
+        if let placement, work >= grainSize {
+            withExtendedLifetime(workspace) {
+                forEachPlacedTile(tiling, threads: threads, placement: placement, scratch: workspace.base,
+                                  scratchStride: stride, body)
+            }
+            return
+        }
         if threads == 1 {
             for index in 0..<tileCount { body(tiling.tile(index), workspace.base) }
             return

@@ -3,9 +3,12 @@
 public struct TileSettings: Sendable, Equatable, Codable {
     /// Elements per tile for element-wise layers (ReLU, dropout) and row blocks of the norms.
     public var elementsPerTile: Int
-    /// Rows of the left operand per parallel block of a matrix product (a multiple of the micro-kernel height is best).
+    /// Rows of the left operand per parallel block of a matrix product (MC; rounded up to a
+    /// multiple of the micro-kernel height, 6). The convolution's input-gradient tiles take
+    /// about two such blocks of filter positions.
     public var gemmRowBlock: Int
-    /// Columns of the right operand per parallel block of a matrix product.
+    /// Columns of the right operand per parallel block of a matrix product (NC; rounded up to
+    /// a multiple of the micro-kernel width). Also the output pixels per forward convolution tile.
     public var gemmColumnBlock: Int
 
     /// Defaults measured on a 2-core AVX-512 machine (see the README's performance section).

@@ -23,7 +23,7 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
         guard !overflow else { throw TesselError.invalidShape(shape: shape, reason: "byte count overflows Int") }
         self.shape = shape
         self.count = count
-        self.block = try allocator.allocate(byteCount: bytes)
+        self.block = try allocator.allocate(byteCount: bytes, rows: shape.first ?? 1)
         block.baseAddress.initializeMemory(as: Scalar.self, repeating: value, count: count)
     }
 
@@ -54,7 +54,7 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
         guard !overflow else { throw TesselError.invalidShape(shape: shape, reason: "byte count overflows Int") }
         self.shape = shape
         self.count = count
-        self.block = try allocator.allocate(byteCount: bytes)
+        self.block = try allocator.allocate(byteCount: bytes, rows: shape.first ?? 1)
         block.baseAddress.bindMemory(to: Scalar.self, capacity: count)
     }
 
@@ -111,11 +111,15 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
 
     @usableFromInline
     mutating func makeUnique() {
-        // A copy of an existing tensor cannot overflow; only allocation can fail.
-        guard let copy = try? Allocator.standard.allocate(byteCount: count * MemoryLayout<Scalar>.stride) else {
+        // A copy of an existing tensor cannot overflow; only allocation can fail. The copy
+        // comes from the original's allocator, so it keeps its placement; where that fails
+        // (e.g. pinning refused), aligned memory still beats a trap.
+        let bytes = count * MemoryLayout<Scalar>.stride
+        guard let copy = (try? block.allocator.allocate(byteCount: bytes, rows: block.rows))
+                ?? (try? Allocator.standard.allocate(byteCount: bytes)) else {
             fatalError("out of memory while copying a shared tensor of shape \(Shape.describe(shape))")
         }
-        copy.baseAddress.copyMemory(from: block.baseAddress, byteCount: count * MemoryLayout<Scalar>.stride)
+        copy.baseAddress.copyMemory(from: block.baseAddress, byteCount: bytes)
         block = copy
     }
 

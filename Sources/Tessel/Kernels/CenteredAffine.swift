@@ -1,0 +1,88 @@
+/// The element-wise maps the normalization layers apply once their statistics are known:
+///
+/// - forward: `out = shift + (x − mean)·scale`,
+/// - backward: `dx = c + (x − mean)·b + dout·a`,
+///
+/// with per-column coefficient vectors (batch norm, whose rows are contiguous in D) or one
+/// scalar set of coefficients for a whole span (a channel plane, a group's channel). They run
+/// in the element type with fused multiply-adds (`addingProduct`); the vector lanes and the
+/// scalar tail perform the same operations, so results do not depend on where a tile starts.
+enum CenteredAffine {
+    /// `out[j] = shift[j] + (x[j] − mean[j])·scale[j]` for `j < count`.
+    @inlinable
+    static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: UnsafePointer<T>, scale: UnsafePointer<T>,
+                                         shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<T>.self)
+            let s = UnsafeRawPointer(scale + j).loadUnaligned(as: SIMD16<T>.self)
+            let b = UnsafeRawPointer(shift + j).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            out[j] = shift[j].addingProduct(x[j] - mean[j], scale[j])
+            j += 1
+        }
+    }
+
+    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`.
+    @inlinable
+    static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
+                                         out: UnsafeMutablePointer<T>, count: Int) {
+        let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        var j = 0
+        while j + 16 <= count {
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            out[j] = shift.addingProduct(x[j] - mean, scale)
+            j += 1
+        }
+    }
+
+    /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`.
+    @inlinable
+    static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<T>,
+                                          a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
+                                          dx: UnsafeMutablePointer<T>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<T>.self)
+            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<T>.self)
+            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<T>.self)
+            let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD16<T>.self)
+            let result = vc.addingProduct(v - m, vb).addingProduct(g, va)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: result, as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            dx[j] = c[j].addingProduct(x[j] - mean[j], b[j]).addingProduct(dout[j], a[j])
+            j += 1
+        }
+    }
+
+    /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`.
+    @inlinable
+    static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T,
+                                          a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
+        let m = SIMD16<T>(repeating: mean), va = SIMD16<T>(repeating: a)
+        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        var j = 0
+        while j + 16 <= count {
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g, va), as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j], a)
+            j += 1
+        }
+    }
+}

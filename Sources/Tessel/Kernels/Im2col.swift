@@ -1,0 +1,225 @@
+/// The gathers and scatters that turn a convolution into matrix products (im2col / col2im).
+///
+/// For one image, `cols[k, p]` is the input value under filter position `k = (c, i, j)` when
+/// the filter sits at output pixel `p = (oy, ox)`: `xpad[c, oy·stride + i, ox·stride + j]`,
+/// where `xpad` is the image with `pad` zeros on each side. The forward pass is
+/// `out[n] = W · cols` (W as `F × C·HH·WW`), the weight gradient `dW = Σₙ dout[n] · colsᵀ`, and
+/// the input gradient the col2im of `Wᵀ · dout[n]`. The image is first copied into a padded
+/// scratch plane set (`pad`), so the gathers need no bounds tests; `cols` is never stored
+/// whole: the packers write it straight into GEMM panels.
+enum Im2col {
+    /// Copies the first `channels` planes of `image` into `padded` (`channels × paddedHeight ×
+    /// paddedWidth`) with zero borders.
+    @inline(__always)
+    static func pad<T: TesselScalar>(_ image: UnsafePointer<T>, _ g: Convolution.Geometry, channels: Int,
+                                     into padded: UnsafeMutablePointer<T>) {
+        let wp = g.paddedWidth, hp = g.paddedHeight
+        for c in 0..<channels {
+            let source = image + c * g.h * g.w, plane = padded + c * hp * wp
+            plane.update(repeating: 0, count: g.pad * wp)
+            for y in 0..<g.h {
+                let row = plane + (y + g.pad) * wp
+                row.update(repeating: 0, count: g.pad)
+                GEMM.copy(source + y * g.w, row + g.pad, count: g.w)
+                (row + g.pad + g.w).update(repeating: 0, count: g.pad)
+            }
+            (plane + (g.pad + g.h) * wp).update(repeating: 0, count: g.pad * wp)
+        }
+    }
+
+    /// Offset in `xpad` of filter position `k = (c, i, j)` from the window's corner, advanced
+    /// one position at a time (`j` fastest).
+    struct Position {
+        private var i: Int, j: Int
+        private(set) var offset: Int
+        private let g: Convolution.Geometry
+
+        init(_ k: Int, _ g: Convolution.Geometry) {
+            let window = g.hh * g.ww
+            let c = k / window
+            i = k % window / g.ww
+            j = k % g.ww
+            offset = (c * g.paddedHeight + i) * g.paddedWidth + j
+            self.g = g
+        }
+
+        @inline(__always)
+        mutating func advance() {
+            j += 1
+            offset += 1
+            if j == g.ww {
+                j = 0
+                i += 1
+                offset += g.paddedWidth - g.ww
+                if i == g.hh {
+                    i = 0
+                    offset += (g.paddedHeight - g.hh) * g.paddedWidth
+                }
+            }
+        }
+    }
+
+    /// Packs `cols[k, p]` for `k` in `depth` and `p` in `pixels` from the padded image into
+    /// `panelCount` GEMM B panels of `width` pixels (see `GEMM.packPanels`), zero past `pixels`.
+    @inline(__always)
+    static func packColumns<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
+                                             depth: Range<Int>, pixels: Range<Int>, panelCount: Int, width: Int,
+                                             into panels: UnsafeMutablePointer<T>) {
+        let wp = g.paddedWidth, s = g.stride
+        for q in 0..<panelCount {
+            let first = pixels.lowerBound + q * width
+            let valid = max(0, min(width, pixels.upperBound - first))
+            var row = panels + q * width * depth.count
+            let oy = first / g.outW, ox = first % g.outW
+            var position = Position(depth.lowerBound, g)
+            if s == 1 && valid == width && ox + width <= g.outW {
+                // The panel's pixels are one run of an output row: one contiguous copy per k.
+                let corner = padded + oy * wp + ox
+                for _ in depth {
+                    GEMM.copy(corner + position.offset, row, count: width)
+                    row += width
+                    position.advance()
+                }
+            } else {
+                for _ in depth {
+                    var y = oy, x = ox
+                    for e in 0..<valid {
+                        row[e] = padded[position.offset + y * s * wp + x * s]
+                        x += 1
+                        if x == g.outW { x = 0; y += 1 }
+                    }
+                    if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
+                    row += width
+                    position.advance()
+                }
+            }
+        }
+    }
+
+    /// Packs `colsᵀ[p, k] = cols[k, p]` for `p` in `depth` (pixels) and `k` in `positions`
+    /// (filter positions) from the padded image into `panelCount` GEMM B panels of `width`
+    /// positions, zero past `positions`: the right operand of `dout[n] · colsᵀ`.
+    @inline(__always)
+    static func packColumnsTransposed<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
+                                                       depth: Range<Int>, positions: Range<Int>, panelCount: Int,
+                                                       width: Int, into panels: UnsafeMutablePointer<T>) {
+        let wp = g.paddedWidth, s = g.stride
+        for q in 0..<panelCount {
+            let first = positions.lowerBound + q * width
+            let valid = max(0, min(width, positions.upperBound - first))
+            let panel = panels + q * width * depth.count
+            if T.self == Float.self && s == 1 && valid == width && width % 8 == 0 {
+                let source = UnsafeRawPointer(padded).assumingMemoryBound(to: Float.self)
+                let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
+                var position = Position(first, g)
+                for group in stride(from: 0, to: width, by: 8) {
+                    var offsets = SIMD8<Int>()
+                    for t in 0..<8 {
+                        offsets[t] = position.offset
+                        position.advance()
+                    }
+                    packTransposedGroup(source, g, offsets: offsets, depth: depth,
+                                        into: destination + group, width: width)
+                }
+            } else {
+                var position = Position(first, g)
+                for e in 0..<valid {
+                    var destination = panel + e
+                    var y = depth.lowerBound / g.outW, x = depth.lowerBound % g.outW
+                    for _ in depth {
+                        destination.pointee = padded[position.offset + y * s * wp + x * s]
+                        destination += width
+                        x += 1
+                        if x == g.outW { x = 0; y += 1 }
+                    }
+                    position.advance()
+                }
+                if valid < width {
+                    for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
+                }
+            }
+        }
+    }
+
+    /// Eight filter positions (at `offsets` in `xpad`) across the pixels of `depth`, stride 1:
+    /// 8 × 8 transposes where eight pixels share an output row, single values elsewhere.
+    @inline(__always)
+    static func packTransposedGroup(_ padded: UnsafePointer<Float>, _ g: Convolution.Geometry, offsets: SIMD8<Int>,
+                                    depth: Range<Int>, into destination: UnsafeMutablePointer<Float>, width: Int) {
+        let wp = g.paddedWidth
+        var p = depth.lowerBound
+        var row = destination
+        while p < depth.upperBound {
+            let oy = p / g.outW, ox = p % g.outW
+            let corner = padded + oy * wp + ox
+            if ox + 8 <= g.outW && p + 8 <= depth.upperBound {
+                GEMM.transpose8x8(offsets, base: corner, into: row, ldd: width)
+                p += 8
+                row += 8 * width
+            } else {
+                for t in 0..<8 { row[t] = corner[offsets[t]] }
+                p += 1
+                row += width
+            }
+        }
+    }
+
+    /// col2im into the padded gradient: `dxpad[c − c₀, oy·stride + i, ox·stride + j] +=
+    /// dcols[(c − c₀, i, j), p − p₀]` for the channels in `channels` and every pixel `p` in
+    /// `pixels`. `dcols` is row-major with leading dimension `ldd`; `padded` holds the
+    /// channels' padded planes. The additions to one element come in a fixed order: by
+    /// `(i, j)`, then by pixel.
+    @inline(__always)
+    static func accumulate<T: TesselScalar>(_ dcols: UnsafePointer<T>, ldd: Int, into padded: UnsafeMutablePointer<T>,
+                                            _ g: Convolution.Geometry, channels: Int, pixels: Range<Int>) {
+        let wp = g.paddedWidth, s = g.stride
+        var position = Position(0, g)
+        var source = dcols
+        for _ in 0..<(channels * g.hh * g.ww) {
+            let target = padded + position.offset
+            var e = 0, oy = pixels.lowerBound / g.outW, ox = pixels.lowerBound % g.outW
+            while e < pixels.count {
+                let run = min(pixels.count - e, g.outW - ox)
+                let row = target + oy * s * wp + ox * s
+                if s == 1 {
+                    addRun(source + e, into: row, count: run)
+                } else {
+                    for t in 0..<run { row[t * s] += source[e + t] }
+                }
+                e += run
+                ox = 0
+                oy += 1
+            }
+            source += ldd
+            position.advance()
+        }
+    }
+
+    /// Copies the interior of `channels` padded planes back to an unpadded image.
+    @inline(__always)
+    static func unpad<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry, channels: Int,
+                                       into image: UnsafeMutablePointer<T>) {
+        let wp = g.paddedWidth, hp = g.paddedHeight
+        for c in 0..<channels {
+            for y in 0..<g.h {
+                GEMM.copy(padded + (c * hp + y + g.pad) * wp + g.pad, image + (c * g.h + y) * g.w, count: g.w)
+            }
+        }
+    }
+
+    /// `destination[e] += source[e]` for `e < count`, eight at a time where possible.
+    @inline(__always)
+    static func addRun<T: TesselScalar>(_ source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>, count: Int) {
+        var e = 0
+        while e + 8 <= count {
+            let p = UnsafeMutableRawPointer(destination + e)
+            p.storeBytes(of: p.loadUnaligned(as: SIMD8<T>.self) + UnsafeRawPointer(source + e).loadUnaligned(as: SIMD8<T>.self),
+                         as: SIMD8<T>.self)
+            e += 8
+        }
+        while e < count {
+            destination[e] += source[e]
+            e += 1
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// Sums over one contiguous span of a tensor (a layer-norm row, a channel plane, a group),
+/// vectorized with `SIMD16` lanes and accumulated in `Double` whatever the element type.
+///
+/// The order of the additions depends only on the span's length, so a span gives the same
+/// bits whichever tile, thread or tiling reads it.
+enum SpanSums {
+    /// `Σ x[i]` for `i < count`.
+    @inlinable
+    static func sum<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int) -> Double {
+        var acc = SIMD16<Double>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened
+            i += 16
+        }
+        var total = acc.sum()
+        while i < count {
+            total += Double(x[i])
+            i += 1
+        }
+        return total
+    }
+
+    /// `Σ (x[i] − mean)²` for `i < count`: the second pass of a two-pass variance.
+    @inlinable
+    static func centeredSquares<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int, mean: Double) -> Double {
+        let m = SIMD16<Double>(repeating: mean)
+        var acc = SIMD16<Double>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened - m
+            acc.addProduct(d, d)
+            i += 16
+        }
+        var total = acc.sum()
+        while i < count {
+            let d = Double(x[i]) - mean
+            total.addProduct(d, d)
+            i += 1
+        }
+        return total
+    }
+
+    /// `(Σ dout[i], Σ dout[i]·(x[i] − mean))` for `i < count`: the two sums a normalization
+    /// backward needs per statistic (they give dbeta and dgamma).
+    @inlinable
+    static func gradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, count: Int,
+                                              mean: Double) -> (dout: Double, doutCentered: Double) {
+        let m = SIMD16<Double>(repeating: mean)
+        var sumDout = SIMD16<Double>(repeating: 0), sumProduct = SIMD16<Double>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self).widened
+            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened - m
+            sumDout += g
+            sumProduct.addProduct(g, d)
+            i += 16
+        }
+        var totalDout = sumDout.sum(), totalProduct = sumProduct.sum()
+        while i < count {
+            let g = Double(dout[i])
+            totalDout += g
+            totalProduct.addProduct(g, Double(x[i]) - mean)
+            i += 1
+        }
+        return (totalDout, totalProduct)
+    }
+}

@@ -1,0 +1,115 @@
+/// Affine (fully connected) layer (seed: `affine_forward`, `affine_backward`).
+///
+/// - forward: `x` of shape `(N, d₁, …, d_k)` is read as `N` rows of `D = d₁ ⋯ d_k` values;
+///   `out = x · w + b`, of shape `(N, M)`, for `w` of shape `(D, M)` and `b` of shape `(M,)`.
+/// - backward: for `dout` of shape `(N, M)`: `dx = dout · wᵀ` (shaped like `x`),
+///   `dw = xᵀ · dout` of shape `(D, M)`, `db = Σₙ dout[n, :]` of shape `(M,)`.
+///
+/// The tiled path runs the blocked parallel GEMM (`GEMM`); products accumulate in the element
+/// type in an order fixed by the shape (see `GEMM`), and `db` is summed in `Double` over fixed
+/// chunks of the batch, so results are the same bits for every scheduler. `Affine.Reference`
+/// is the serial oracle.
+public enum Affine {
+    /// The layer's name in errors and on the command line.
+    public static let name = "affine"
+
+    /// Tiled forward: `out = x · w + b` of shape `(N, M)`.
+    /// - Throws: `TesselError.shapeMismatch` when `x` has rank below 2, `w` is not `(D, M)`
+    ///   with `D` the product of `x`'s dimensions after the first, or `b` is not `(M,)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                scheduler: Scheduler = .default) throws -> Tensor<T> {
+        let (n, d, m) = try validate(x: x, w: w, b: b)
+        var out = try Tensor<T>.uninitialized(shape: [n, m])
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try b.withUnsafeBufferPointer { bs in
+                    try out.withUnsafeMutableBufferPointer { outs in
+                        try GEMM.multiply(.rowMajor(xs.baseAddress!, leadingDimension: d),
+                                          .rowMajor(ws.baseAddress!, leadingDimension: m),
+                                          into: outs.baseAddress!, ldc: m, m: n, n: m, depth: d,
+                                          columnBias: bs.baseAddress!, scheduler: scheduler)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Tiled backward: `dx = dout · wᵀ` (shaped like `x`), `dw = xᵀ · dout` `(D, M)`,
+    /// `db = Σₙ dout[n, :]` `(M,)`.
+    /// - Throws: `TesselError.shapeMismatch` for the cases of `forward`, or when `dout` is not `(N, M)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                 scheduler: Scheduler = .default) throws -> WeightGradients<T> {
+        let (n, d, m) = try validateBackward(dout: dout, x: x, w: w, b: b)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dw = try Tensor<T>.uninitialized(shape: [d, m])
+        var db = try Tensor<T>.uninitialized(shape: [m])
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try dout.withUnsafeBufferPointer { douts in
+                    let x = xs.baseAddress!, w = ws.baseAddress!, dout = douts.baseAddress!
+                    try dx.withUnsafeMutableBufferPointer { dxs in
+                        try GEMM.multiply(.rowMajor(dout, leadingDimension: m), .transposed(w, leadingDimension: m),
+                                          into: dxs.baseAddress!, ldc: d, m: n, n: d, depth: m, scheduler: scheduler)
+                    }
+                    try dw.withUnsafeMutableBufferPointer { dws in
+                        try GEMM.multiply(.transposed(x, leadingDimension: d), .rowMajor(dout, leadingDimension: m),
+                                          into: dws.baseAddress!, ldc: m, m: d, n: m, depth: n, scheduler: scheduler)
+                    }
+                    db.withUnsafeMutableBufferPointer { dbs in
+                        columnSums(dout, rows: n, columns: m, into: dbs.baseAddress!, scheduler: scheduler)
+                    }
+                }
+            }
+        }
+        return WeightGradients(dx: dx, dw: dw, db: db)
+    }
+
+    /// `sums[j] = Σᵢ a[i, j]` for a row-major `rows × columns` matrix, in `Double` over chunks
+    /// of rows fixed by the shape, combined in chunk order.
+    static func columnSums<T: TesselScalar>(_ a: UnsafePointer<T>, rows: Int, columns: Int,
+                                            into sums: UnsafeMutablePointer<T>, scheduler: Scheduler) {
+        let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, columns))
+        defer { totals.deallocate() }
+        let chunks = Reduction.chunks(length: rows)
+        scheduler.reduce(chunks, width: columns, workPerChunk: chunks.tileRows * columns, into: totals) { chunk, partial in
+            let p = partial.baseAddress!
+            for i in chunk.rows {
+                let row = a + i * columns
+                for j in 0..<columns { p[j] += Double(row[j]) }
+            }
+        }
+        for j in 0..<columns { sums[j] = T(totals[j]) }
+    }
+
+    /// Checks the forward arguments; returns `(N, D, M)`. Shared by the tiled and reference paths.
+    static func validate<T>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> (n: Int, d: Int, m: Int) {
+        guard x.rank >= 2 else {
+            throw TesselError.shapeMismatch(layer: name, argument: "x", expected: "(N, d_1, ..., d_k) with at least 2 dimensions", actual: x.shape)
+        }
+        let n = x.shape[0], d = x.shape.dropFirst().reduce(1, *)
+        guard w.rank == 2, w.shape[0] == d else {
+            throw TesselError.shapeMismatch(
+                layer: name, argument: "w",
+                expected: "(D, M) with D = \(d), the size of one example of x \(Shape.describe(x.shape))", actual: w.shape)
+        }
+        let m = w.shape[1]
+        guard b.shape == [m] else {
+            throw TesselError.shapeMismatch(layer: name, argument: "b", expected: "(\(m),), the M of w \(Shape.describe(w.shape))", actual: b.shape)
+        }
+        return (n, d, m)
+    }
+
+    /// Checks the backward arguments; returns `(N, D, M)`.
+    static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> (n: Int, d: Int, m: Int) {
+        let (n, d, m) = try validate(x: x, w: w, b: b)
+        guard dout.shape == [n, m] else {
+            throw TesselError.shapeMismatch(layer: name, argument: "dout", expected: "(N, M) = \(Shape.describe([n, m]))", actual: dout.shape)
+        }
+        return (n, d, m)
+    }
+}

@@ -1,0 +1,388 @@
+/// Batch normalization over the rows of an (N, D) matrix (seed: `batchnorm_forward`,
+/// `batchnorm_backward`, `batchnorm_backward_alt`).
+///
+/// - train forward: per feature j, the batch mean μⱼ and the uncorrected batch variance
+///   σ²ⱼ = Σᵢ (xᵢⱼ − μⱼ)² / N; `out = γ·(x − μ)/√(σ² + eps) + β`; the running statistics
+///   become `momentum·running + (1 − momentum)·(μ, σ²)`.
+/// - test forward: the same map with the running mean and variance; they are not changed.
+/// - backward: the gradients of the map the forward applied. After a train forward the batch
+///   statistics depend on x (the full batch-norm gradient); after a test forward they are
+///   constants, so `dx = dout·γ/√(running variance + eps)`. `backward` evaluates the
+///   computation graph of the seed (through μ, σ², √, 1/√); `backwardAlt` the simplified
+///   closed form `dx = γ/(N·σ̂)·(N·dout − Σdout − x̂·Σ(dout·x̂))`, σ̂ = √(σ² + eps), x̂ the
+///   normalized input. Both give the same values up to rounding.
+///
+/// Parallel and deterministic: the reductions over N (batch moments, and the sums Σdout,
+/// Σdout·(x − μ) of the backward) cut N into chunks of rows whose length depends only on the
+/// shape (`ItemChunks`); a tile is one chunk × a block of features, vectorized across the
+/// features; per-chunk partials (mean and M2 per feature, merged with Chan's update; plain
+/// sums in the backward) are `Double` and combined in chunk order. So the results are the same
+/// bits for any worker count and any `TileSettings`. Passes over memory: forward train two
+/// reads of x and one write (a chunk's two-pass moments re-read it from cache); backward two
+/// reads of x and dout and one write. The reduction passes walk their tiles in reverse, so
+/// the output pass that follows starts on data still in the last-level cache.
+///
+/// `BatchNorm.Reference` is the serial oracle.
+public enum BatchNorm {
+    /// The layer's name in errors and on the command line.
+    public static let name = "batchnorm"
+
+    /// The seed's `bn_param`.
+    public struct Parameters: Sendable, Equatable {
+        /// Train (batch statistics, running-statistic update) or test (running statistics).
+        public var mode: Mode
+        /// Added to the variance before the square root; must be positive and finite.
+        public var eps: Double
+        /// Weight of the old running statistics in their update; must be in [0, 1]
+        /// (0 keeps only the newest batch, 1 never changes them).
+        public var momentum: Double
+
+        /// The seed's defaults: `eps = 1e-5`, `momentum = 0.9`.
+        public init(mode: Mode, eps: Double = 1e-5, momentum: Double = 0.9) {
+            self.mode = mode
+            self.eps = eps
+            self.momentum = momentum
+        }
+    }
+
+    /// What the backward needs from a forward, and nothing more: the input, γ, and per feature
+    /// the mean that centered x and 1/√(variance + eps) — batch statistics after a train
+    /// forward, running statistics after a test forward — kept in `Double`.
+    public struct Cache<T: TesselScalar>: Sendable {
+        /// The forward's input, (N, D).
+        public let x: Tensor<T>
+        /// The forward's scale γ, (D,).
+        public let gamma: Tensor<T>
+        /// The mean each feature was centered with, (D,).
+        public let mean: Tensor<Double>
+        /// `1/√(variance + eps)` per feature, (D,).
+        public let inverseStd: Tensor<Double>
+        /// The mode of the forward: which map the backward differentiates.
+        public let mode: Mode
+    }
+
+    /// Tiled forward. `x`: (N, D); `gamma`, `beta`: (D,); `running`: mean and variance of
+    /// shape (D,), updated in train mode. Returns `out` (N, D) and the cache for `backward`.
+    /// - Throws: `TesselError.shapeMismatch` when x is not of rank 2, when gamma, beta or the
+    ///   running statistics are not (D,), or when N = 0 in train mode (no batch statistics);
+    ///   `TesselError.invalidParameter` for eps ≤ 0 or not finite, momentum outside [0, 1].
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                running: inout RunningStatistics<T>,
+                                                scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
+        let n = x.shape[0], d = x.shape[1]
+        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * d))
+        defer { statistics.deallocate() }
+        let mean = statistics, inverseStd = statistics + d
+        featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
+            x.withUnsafeBufferPointer { xs in
+                columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, variance: variance, scheduler: scheduler)
+            }
+        }
+        let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+        let cache = Cache(x: x, gamma: gamma,
+                          mean: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: mean, count: d)),
+                          inverseStd: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: inverseStd, count: d)),
+                          mode: parameters.mode)
+        return (out, cache)
+    }
+
+    /// Tiled backward through the computation graph. `dout`: (N, D) like the cached x.
+    /// Returns dx (N, D), dgamma and dbeta (D,).
+    /// - Throws: `TesselError.shapeMismatch` when dout's shape is not x's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
+                                                 scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try gradients(dout: dout, cache: cache, formula: .graph, scheduler: scheduler)
+    }
+
+    /// Tiled backward with the simplified closed form (the seed's `batchnorm_backward_alt`):
+    /// same inputs, outputs and errors as `backward`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backwardAlt<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
+                                                    scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try gradients(dout: dout, cache: cache, formula: .simplified, scheduler: scheduler)
+    }
+
+    // MARK: - Validation (shared with the reference)
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                   running: RunningStatistics<T>) throws {
+        try NormalizationChecks.eps(parameters.eps, layer: name)
+        try NormalizationChecks.momentum(parameters.momentum, layer: name)
+        try NormalizationChecks.rank(x, 2, layout: "(N, D)", layer: name, argument: "x")
+        let features = [x.shape[1]], meaning = "(D,) for x of shape \(Shape.describe(x.shape))"
+        try NormalizationChecks.shape(gamma, features, meaning: meaning, layer: name, argument: "gamma")
+        try NormalizationChecks.shape(beta, features, meaning: meaning, layer: name, argument: "beta")
+        try NormalizationChecks.shape(running.mean, features, meaning: meaning, layer: name, argument: "running_mean")
+        try NormalizationChecks.shape(running.variance, features, meaning: meaning, layer: name, argument: "running_var")
+        if parameters.mode == .train && x.shape[0] == 0 {
+            throw TesselError.shapeMismatch(layer: name, argument: "x",
+                                            expected: "N ≥ 1 rows in train mode (an empty batch has no mean or variance)",
+                                            actual: x.shape)
+        }
+    }
+
+    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
+        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+    }
+
+    // MARK: - Tiled kernels
+
+    /// Which derivation of dx a backward evaluates.
+    enum Formula {
+        /// The computation graph: dx = dx̂/σ̂ + 2(x − μ)·∂σ²/N + ∂μ/N, with ∂μ summing both paths.
+        case graph
+        /// The closed form γ/(N·σ̂)·(N·dout − Σdout − x̂·Σ(dout·x̂)).
+        case simplified
+    }
+
+    /// The per-feature statistics of a forward, for `features` features: in train mode the
+    /// batch mean and variance that `batchMoments(mean, variance)` computes, folded into
+    /// `running` with the momentum rule; in test mode the running statistics. Writes the mean
+    /// and `1/√(variance + eps)` per feature. Shared with `SpatialBatchNorm`.
+    static func featureStatistics<T: TesselScalar>(
+        features d: Int, parameters: Parameters, running: inout RunningStatistics<T>,
+        mean: UnsafeMutablePointer<Double>, inverseStd: UnsafeMutablePointer<Double>,
+        batchMoments: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        // inverseStd holds the variance until the last loop.
+        let variance = inverseStd
+        switch parameters.mode {
+        case .train:
+            batchMoments(mean, variance)
+            let momentum = parameters.momentum
+            running.mean.withUnsafeMutableBufferPointer { runningMean in
+                running.variance.withUnsafeMutableBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
+                        runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
+                    }
+                }
+            }
+        case .test:
+            running.mean.withUnsafeBufferPointer { runningMean in
+                running.variance.withUnsafeBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        mean[j] = Double(runningMean[j])
+                        variance[j] = Double(runningVariance[j])
+                    }
+                }
+            }
+        }
+        for j in 0..<d { inverseStd[j] = 1 / (variance[j] + parameters.eps).squareRoot() }
+    }
+
+    /// The coefficients of `dx = c + (x − μ)·b + dout·a` for one feature normalized over
+    /// `count` values, from its sums `Σdout`, `Σdout·(x − μ)` and (graph after a train forward
+    /// only) `Σ(x − μ)`. Shared with `SpatialBatchNorm`.
+    static func gradientCoefficients(mode: Mode, formula: Formula, gamma g: Double, inverseStd ivar: Double, count: Double,
+                                     sumDout: Double, sumDoutCentered: Double,
+                                     sumCentered: Double) -> (a: Double, b: Double, c: Double) {
+        switch (mode, formula) {
+        case (.test, _):
+            // The running statistics are constants: out is affine in x.
+            return (g * ivar, 0, 0)
+        case (.train, .graph):
+            // The graph's nodes: ∂ivar = Σ dx̂·(x − μ), ∂σ² = −½·ivar³·∂ivar,
+            // ∂μ = −Σ(dx̂·ivar + 2(x − μ)·∂σ²/N).
+            let divar = g * sumDoutCentered
+            let dvar = -0.5 * ivar * ivar * ivar * divar
+            let dmu = -(g * ivar * sumDout + 2 * dvar / count * sumCentered)
+            return (g * ivar, 2 * dvar / count, dmu / count)
+        case (.train, .simplified):
+            let k = g * ivar / count
+            return (g * ivar, -k * ivar * ivar * sumDoutCentered, -k * sumDout)
+        }
+    }
+
+    /// The tiling of a reduction over the rows: each tile is exactly one chunk of rows × a
+    /// block of columns, about `elementsPerTile` elements but at least 4 KiB of each row (a
+    /// multiple of 16 columns where possible): the hardware prefetchers stop at page
+    /// boundaries, so shorter runs per row read memory at a fraction of the streaming rate.
+    static func reductionTiling<T>(_ chunks: ItemChunks, columns: Int, scheduler: Scheduler, as _: T.Type) -> Tiling {
+        let minimum = 4096 / MemoryLayout<T>.stride
+        let block = Tiling.vectorMultiple(max(minimum, scheduler.tiles.elementsPerTile / chunks.itemsPerChunk))
+        return Tiling(rows: chunks.items, columns: columns, tileRows: chunks.itemsPerChunk, tileColumns: block)
+    }
+
+    /// Mean and uncorrected variance of every column of the (rows, columns) matrix at `x`.
+    /// A tile computes its chunk's moments in two sweeps (sum, then Σ(x − chunk mean)², the
+    /// second from cache); the chunks are merged in order with Chan's update.
+    private static func columnMoments<T: TesselScalar>(_ x: UnsafePointer<T>, rows n: Int, columns d: Int,
+                                                       mean: UnsafeMutablePointer<Double>,
+                                                       variance: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+        let chunks = ItemChunks(items: n, elementsPerItem: d)
+        let stride = chunks.count * d
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
+        defer { partials.deallocate() }
+        let partialMeans = partials, partialM2s = partials + stride
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
+            chunkMean.update(repeating: 0, count: width)
+            chunkM2.update(repeating: 0, count: width)
+            for i in tile.rows { ColumnSums.accumulate(x + i * d + first, into: chunkMean, count: width) }
+            let count = Double(tile.rows.count)
+            for j in 0..<width { chunkMean[j] /= count }
+            for i in tile.rows {
+                ColumnSums.accumulateCenteredSquares(x + i * d + first, mean: chunkMean, into: chunkM2, count: width)
+            }
+        }
+        ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
+                                   mean: mean, m2: variance, scheduler: scheduler)
+        for j in 0..<d { variance[j] /= Double(n) }
+    }
+
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    private static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
+        defer { coefficients.deallocate() }
+        let center = coefficients, scale = coefficients + d
+        gamma.withUnsafeBufferPointer { gamma in
+            for j in 0..<d {
+                center[j] = T(mean[j])
+                scale[j] = T(Double(gamma[j]) * inverseStd[j])
+            }
+        }
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            beta.withUnsafeBufferPointer { betas in
+                out.withUnsafeMutableBufferPointer { outs in
+                    let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for i in tile.rows {
+                            CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
+                                                   shift: beta + first, out: out + i * d + first, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Both backwards: one reduction pass for the per-feature sums, then one pass writing
+    /// `dx = c + (x − μ)·b + dout·a` with per-feature a, b, c derived from those sums.
+    private static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
+                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        try validateBackward(dout: dout, cache: cache)
+        let x = cache.x, n = x.shape[0], d = x.shape[1]
+        let withCenteredSum = formula == .graph && cache.mode == .train
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
+        defer { sums.deallocate() }
+        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        sumCentered.initialize(repeating: 0, count: d)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                cache.mean.withUnsafeBufferPointer { means in
+                    columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
+                                       sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                       sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
+                }
+            }
+        }
+
+        var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * d))
+        defer { coefficients.deallocate() }
+        let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
+        let count = Double(n)
+        cache.gamma.withUnsafeBufferPointer { gamma in
+            cache.mean.withUnsafeBufferPointer { mean in
+                cache.inverseStd.withUnsafeBufferPointer { inverseStd in
+                    dgamma.withUnsafeMutableBufferPointer { dgamma in
+                        dbeta.withUnsafeMutableBufferPointer { dbeta in
+                            for j in 0..<d {
+                                let ivar = inverseStd[j]
+                                dbeta[j] = T(sumDout[j])
+                                dgamma[j] = T(sumDoutCentered[j] * ivar)
+                                center[j] = T(mean[j])
+                                let coefficients = gradientCoefficients(
+                                    mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
+                                    sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
+                                a[j] = T(coefficients.a)
+                                b[j] = T(coefficients.b)
+                                c[j] = T(coefficients.c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+    }
+
+    /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
+    /// `Σ (x − μ)`, as chunked partials combined in chunk order.
+    private static func columnGradientSums<T: TesselScalar>(
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
+    ) {
+        let chunks = ItemChunks(items: n, elementsPerItem: d)
+        let stride = chunks.count * d
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * stride))
+        defer { partials.deallocate() }
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            let offset = chunk * d + first
+            let chunkDout = partials + offset, chunkDoutCentered = partials + stride + offset
+            let chunkCentered = sumCentered == nil ? nil : partials + 2 * stride + offset
+            chunkDout.update(repeating: 0, count: width)
+            chunkDoutCentered.update(repeating: 0, count: width)
+            chunkCentered?.update(repeating: 0, count: width)
+            for i in tile.rows {
+                ColumnSums.accumulateGradientSums(dout: dout + i * d + first, x: x + i * d + first, mean: mean + first,
+                                                  sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
+                                                  sumCentered: chunkCentered, count: width)
+            }
+        }
+        ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
+        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentered, scheduler: scheduler)
+        if let sumCentered {
+            ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentered, scheduler: scheduler)
+        }
+    }
+
+    /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks.
+    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, center: UnsafePointer<T>,
+                                                       a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
+                                                       scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                dx.withUnsafeMutableBufferPointer { dxs in
+                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for i in tile.rows {
+                            let row = i * d + first
+                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
+                                                    a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

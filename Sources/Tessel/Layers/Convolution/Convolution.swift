@@ -1,0 +1,261 @@
+/// Two-dimensional convolution over NCHW images (seed: `conv_forward_naive`,
+/// `conv_backward_naive`), with zero padding and equal strides along both axes.
+///
+/// - forward: `x (N, C, H, W)`, `w (F, C, HH, WW)`, `b (F,)` →
+///   `out[n, f, i, j] = Σ_{c, di, dj} xpad[n, c, i·stride + di, j·stride + dj] · w[f, c, di, dj] + b[f]`,
+///   of shape `(N, F, H', W')` with `H' = 1 + (H + 2·pad − HH) / stride`, `W'` likewise
+///   (see `outputSize`); `xpad` is `x` with `pad` zeros on each side of both spatial axes.
+/// - backward: for `dout (N, F, H', W')`: `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`.
+///
+/// The tiled path lowers the convolution to the blocked GEMM (`GEMM`) with the input gathered
+/// straight into packed panels (`Im2col`): forward `out[n] = W · cols(x[n])` per
+/// image and block of output pixels; `dx` by col2im of `Wᵀ · dout[n]` per image and block of
+/// channels; `dw = Σₙ dout[n] · cols(x[n])ᵀ` over fixed chunks of the batch whose partials are
+/// added in chunk order, in Double; `db` in Double over the batch, in image order. Every
+/// accumulation order depends only on the shape, so results are the same bits for every
+/// scheduler. `Convolution.Reference` is the serial oracle.
+public enum Convolution {
+    /// The layer's name in errors and on the command line.
+    public static let name = "conv"
+
+    /// The convolution's hyperparameters (the seed's `conv_param`).
+    public struct Parameters: Sendable, Equatable {
+        /// Pixels between adjacent filter positions, along both axes (≥ 1).
+        public var stride: Int
+        /// Zeros added on each side of both spatial axes (≥ 0).
+        public var pad: Int
+
+        /// `stride` 1 and `pad` 0 unless given; checked when the layer runs.
+        public init(stride: Int = 1, pad: Int = 0) {
+            self.stride = stride
+            self.pad = pad
+        }
+    }
+
+    /// Pixels of one image per block of the input-gradient product: with about 200 rows of
+    /// filter positions per tile the block of `Wᵀ · dout` (≤ 200 KiB of Float) stays in L2
+    /// for the col2im that follows. A constant, so that the order of the col2im additions does
+    /// not depend on tile settings.
+    static var pixelBlock: Int { 256 }
+
+    /// Images per chunk of the weight-gradient sum: at most 16 chunks, fixed by the batch size.
+    static func imagesPerChunk(batch: Int) -> Int { max(1, (batch + 15) / 16) }
+
+    /// Tiled forward; returns `out` of shape `(N, F, H', W')`.
+    /// - Throws: `TesselError.shapeMismatch` when `x` or `w` is not of rank 4, the channels of
+    ///   `w` differ from those of `x`, `b` is not `(F,)`, or a filter dimension is below 1 or
+    ///   larger than the padded input; `TesselError.invalidParameter` when `stride < 1`,
+    ///   `pad < 0`, or the output size is not a whole number.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters = Parameters(),
+                                                scheduler: Scheduler = .default) throws -> Tensor<T> {
+        let g = try validate(x: x, w: w, b: b, parameters: parameters)
+        var out = try Tensor<T>.uninitialized(shape: [g.n, g.f, g.outH, g.outW])
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let depth = g.filterSize, pixels = g.pixels
+        let blocks = GEMM.depthBlocks(depth)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let paddedF = GEMM.roundUp(g.f, to: mr)
+        let packedW = try Allocator.standard.allocate(byteCount: paddedF * depth * MemoryLayout<T>.stride)
+        let tiling = Tiling(rows: g.n, columns: pixels, tileRows: 1,
+                            tileColumns: GEMM.roundUp(scheduler.tiles.gemmColumnBlock, to: nr))
+        let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
+        let paddedCount = g.c * g.paddedPlane
+        let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
+        x.withUnsafeBufferPointer { xs in
+            w.withUnsafeBufferPointer { ws in
+                b.withUnsafeBufferPointer { bs in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        let x = xs.baseAddress!, bias = bs.baseAddress!, out = outs.baseAddress!
+                        guard g.n > 0, g.f > 0, pixels > 0 else { return }
+                        let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
+                        GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
+                                             blocks: blocks, into: wPanels, scheduler: scheduler)
+                        scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
+                                              scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                            let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
+                            let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
+                            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+                            let image = tile.rows.lowerBound, columns = tile.columns
+                            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                            let c = out + image * g.f * pixels + columns.lowerBound
+                            GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
+                                             accumulate: false, edge: edge,
+                                             aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
+                                             bPanel: { block, q in
+                                                 Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
+                                                                    pixels: (columns.lowerBound + q * nr)..<columns.upperBound,
+                                                                    panelCount: 1, width: nr, into: columnPanel)
+                                                 return UnsafePointer(columnPanel)
+                                             })
+                            GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(packedW) {}
+        return out
+    }
+
+    /// Tiled backward; returns `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`.
+    /// - Throws: as `forward`, and `TesselError.shapeMismatch` when `dout` is not `(N, F, H', W')`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                 parameters: Parameters = Parameters(),
+                                                 scheduler: Scheduler = .default) throws -> WeightGradients<T> {
+        let g = try validateBackward(dout: dout, x: x, w: w, b: b, parameters: parameters)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dw = try Tensor<T>.uninitialized(shape: w.shape)
+        var db = try Tensor<T>.uninitialized(shape: [g.f])
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try dout.withUnsafeBufferPointer { douts in
+                    let x = xs.baseAddress!, w = ws.baseAddress!, dout = douts.baseAddress!
+                    dx.withUnsafeMutableBufferPointer { dxs in
+                        inputGradient(dout, w, g, into: dxs.baseAddress!, scheduler: scheduler)
+                    }
+                    try dw.withUnsafeMutableBufferPointer { dws in
+                        try weightGradient(dout, x, g, into: dws.baseAddress!, scheduler: scheduler)
+                    }
+                    db.withUnsafeMutableBufferPointer { dbs in
+                        biasGradient(dout, g, into: dbs.baseAddress!, scheduler: scheduler)
+                    }
+                }
+            }
+        }
+        return WeightGradients(dx: dx, dw: dw, db: db)
+    }
+
+    /// `dx[n, channels] = col2im(Wᵀ[rows of channels] · dout[n])`, one tile per image and
+    /// block of channels (about two GEMM row blocks of filter positions: each tile packs
+    /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`.
+    static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
+                                               into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) {
+        guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let window = g.hh * g.ww, depth = g.filterSize, pixels = g.pixels
+        let tiling = Tiling(rows: g.n, columns: g.c, tileRows: 1,
+                            tileColumns: (2 * scheduler.tiles.gemmRowBlock + window - 1) / window)
+        let rowsPerTile = tiling.tileColumns * window
+        let blocks = GEMM.depthBlocks(g.f)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let size = MemoryLayout<T>.stride
+        let columnsPerBlock = GEMM.roundUp(pixelBlock, to: nr)
+        let dcolsCount = rowsPerTile * columnsPerBlock
+        let aCount = GEMM.roundUp(rowsPerTile, to: mr) * maxBlock
+        let bCount = maxBlock * nr
+        // dcols, then the B panel and the A panels; each part a multiple of 64 bytes so B stays aligned.
+        let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = bCount * size
+        let aBytes = GEMM.roundUp(aCount * size, to: 64)
+        let paddedCount = tiling.tileColumns * g.paddedPlane
+        let paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
+        scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
+                              scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+            let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
+            let bPanel = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
+            let aPanels = (scratch + dcolsBytes + bBytes).bindMemory(to: T.self, capacity: aCount)
+            let padded = (scratch + dcolsBytes + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + dcolsBytes + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let image = tile.rows.lowerBound, channels = tile.columns
+            let rows = channels.count * window, firstRow = channels.lowerBound * window
+            padded.update(repeating: 0, count: channels.count * g.paddedPlane)
+            let imageDout = dout + image * g.f * pixels
+            var start = 0
+            while start < pixels {
+                let block = start..<min(pixels, start + pixelBlock)
+                GEMM.computeTile(rows: rows, columns: block.count, blocks: blocks, c: dcols, ldc: columnsPerBlock,
+                                 accumulate: false, edge: edge,
+                                 aBlock: { depthBlock in
+                                     // A = Wᵀ restricted to the tile's rows; packed from W read row-major.
+                                     GEMM.packPanels(.rowMajor(w, leadingDimension: depth),
+                                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
+                                                     extent: firstRow..<(firstRow + rows), panelCount: (rows + mr - 1) / mr,
+                                                     width: mr, into: aPanels)
+                                     return UnsafePointer(aPanels)
+                                 },
+                                 bPanel: { depthBlock, q in
+                                     GEMM.packPanels(.rowMajor(imageDout, leadingDimension: pixels),
+                                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
+                                                     extent: (block.lowerBound + q * nr)..<block.upperBound, panelCount: 1,
+                                                     width: nr, into: bPanel)
+                                     return UnsafePointer(bPanel)
+                                 })
+                Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, channels: channels.count, pixels: block)
+                start += pixelBlock
+            }
+            Im2col.unpad(padded, g, channels: channels.count, into: dx + image * g.imageSize + channels.lowerBound * g.h * g.w)
+        }
+    }
+
+    /// `dw = Σₙ dout[n] · cols(x[n])ᵀ`: each chunk of `imagesPerChunk` images computes its
+    /// partial sum (in the element type, image after image); the partials are added in chunk
+    /// order in Double.
+    static func weightGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
+                                                into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let depth = g.filterSize, pixels = g.pixels, count = g.f * depth
+        guard count > 0 else { return }
+        let chunks = Tiling(rows: g.n, tileRows: imagesPerChunk(batch: g.n))
+        let partialBlock = try Allocator.standard.allocate(byteCount: max(1, chunks.count) * count * MemoryLayout<T>.stride)
+        let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: chunks.count * count)
+        let blocks = GEMM.depthBlocks(pixels)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let size = MemoryLayout<T>.stride
+        let bCount = maxBlock * nr
+        let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
+        let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
+        let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
+        scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+                              scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+            let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
+            let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
+            let padded = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let partial = partials + tile.index * count
+            for image in tile.rows {
+                let imageDout = dout + image * g.f * pixels
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                GEMM.computeTile(rows: g.f, columns: depth, blocks: blocks, c: partial, ldc: depth,
+                                 accumulate: image > tile.rows.lowerBound, edge: edge,
+                                 aBlock: { block in
+                                     GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
+                                                     depth: block.start..<(block.start + block.count), extent: 0..<g.f,
+                                                     panelCount: (g.f + mr - 1) / mr, width: mr, into: aPanels)
+                                     return UnsafePointer(aPanels)
+                                 },
+                                 bPanel: { block, q in
+                                     Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
+                                                                  positions: (q * nr)..<depth, panelCount: 1,
+                                                                  width: nr, into: bPanel)
+                                     return UnsafePointer(bPanel)
+                                 })
+            }
+        }
+        let combine = Tiling.split(count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
+        scheduler.forEachTile(combine, workPerTile: combine.tileRows * chunks.count) { tile in
+            for e in tile.rows {
+                var sum = 0.0
+                for chunk in 0..<chunks.count { sum += Double(partials[chunk * count + e]) }
+                dw[e] = T(sum)
+            }
+        }
+        withExtendedLifetime(partialBlock) {}
+    }
+
+    /// `db[f] = Σ_{n, p} dout[n, f, p]` in Double, one partial per image, added in image order.
+    static func biasGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ g: Geometry,
+                                              into db: UnsafeMutablePointer<T>, scheduler: Scheduler) {
+        let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, g.f))
+        defer { totals.deallocate() }
+        let pixels = g.pixels
+        scheduler.reduce(Reduction.chunks(length: g.n, chunkLength: 1), width: g.f, workPerChunk: g.f * pixels,
+                         into: totals) { chunk, partial in
+            let image = dout + chunk.rows.lowerBound * g.f * pixels
+            for f in 0..<g.f { partial[f] = RowSum.sum(image + f * pixels, count: pixels) }
+        }
+        for f in 0..<g.f { db[f] = T(totals[f]) }
+    }
+}

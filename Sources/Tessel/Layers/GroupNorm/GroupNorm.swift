@@ -1,0 +1,229 @@
+/// Spatial group normalization of an (N, C, H, W) tensor (seed: `spatial_groupnorm_forward`,
+/// `spatial_groupnorm_backward`): each sample's C channels are split into G contiguous groups
+/// of C/G channels, each group normalized over its M = (C/G)·H·W values, then scaled and
+/// shifted per channel. The same in train and test; no running statistics.
+///
+/// - forward: per (n, g), μ and the uncorrected variance σ² over the group;
+///   `out = γ_c·(x − μ)/√(σ² + eps) + β_c` for channel c.
+/// - backward: with x̂ the normalized values, σ̂ = √(σ² + eps) and `dx̂ = dout·γ_c`,
+///   `dx = (1/σ̂)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))` (means over the group),
+///   `dgamma_c = Σ dout·x̂`, `dbeta_c = Σ dout` over N·H·W.
+///
+/// γ and β are accepted as (C,) or as (1, C, 1, 1) (the CS231n notebook's shape), each on its
+/// own; dgamma and dbeta come back in the shape γ and β were given.
+///
+/// Parallel and deterministic: a group is C/G·H·W contiguous values and belongs to the one
+/// tile that holds it (blocks of whole groups): two-pass moments, then the output, all from
+/// cache. In the backward the same tile writes its group's dx and, per channel of the group,
+/// the partial sums Σdout and Σdout·x̂ keyed by (sample, channel); those are combined per
+/// channel in sample order, in `Double`. Passes over memory: forward one read of x and one
+/// write, backward one read of x and dout and one write. The parallelism is the N·G groups.
+///
+/// `GroupNorm.Reference` is the serial oracle.
+public enum GroupNorm {
+    /// The layer's name in errors and on the command line.
+    public static let name = "groupnorm"
+
+    /// The seed's `G` and `gn_param`.
+    public struct Parameters: Sendable, Equatable {
+        /// The number of groups G: at least 1, and a divisor of the channel count C.
+        public var groups: Int
+        /// Added to the variance before the square root; must be positive and finite.
+        public var eps: Double
+
+        /// `groups` groups; the seed's default `eps = 1e-5`.
+        public init(groups: Int, eps: Double = 1e-5) {
+            self.groups = groups
+            self.eps = eps
+        }
+    }
+
+    /// What the backward needs: the input, γ, β's shape, the group count, and per (n, g) the
+    /// mean and `1/√(variance + eps)` in `Double`.
+    public struct Cache<T: TesselScalar>: Sendable {
+        /// The forward's input, (N, C, H, W).
+        public let x: Tensor<T>
+        /// The forward's scale γ, (C,) or (1, C, 1, 1) as given.
+        public let gamma: Tensor<T>
+        /// The shape β was given in: the shape of dbeta.
+        public let betaShape: [Int]
+        /// The number of groups G.
+        public let groups: Int
+        /// The mean of each group, (N, G).
+        public let mean: Tensor<Double>
+        /// `1/√(variance + eps)` of each group, (N, G).
+        public let inverseStd: Tensor<Double>
+    }
+
+    /// Tiled forward. `x`: (N, C, H, W) with (C/G)·H·W ≥ 1; `gamma`, `beta`: (C,) or
+    /// (1, C, 1, 1). Returns `out` (N, C, H, W) and the cache for `backward`.
+    /// - Throws: `TesselError.invalidParameter` for groups < 1 or not dividing C, eps ≤ 0 or not
+    ///   finite; `TesselError.shapeMismatch` when x is not of rank 4, when its groups are
+    ///   empty (C = 0 or H·W = 0: no statistics), or when gamma or beta has another shape.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
+        let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
+        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        let statisticsShape = [x.shape[0], parameters.groups]
+        var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
+        var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
+        let tiling = layout.tiling(scheduler: scheduler)
+        x.withUnsafeBufferPointer { xs in
+            gamma.withUnsafeBufferPointer { gammas in
+                beta.withUnsafeBufferPointer { betas in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        mean.withUnsafeMutableBufferPointer { means in
+                            inverseStd.withUnsafeMutableBufferPointer { inverseStds in
+                                let x = xs.baseAddress!, out = outs.baseAddress!
+                                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
+                                    for group in tile.rows {
+                                        let start = group * layout.groupSize
+                                        let mean = SpanSums.sum(x + start, count: layout.groupSize) / Double(layout.groupSize)
+                                        let variance = SpanSums.centeredSquares(x + start, count: layout.groupSize, mean: mean)
+                                            / Double(layout.groupSize)
+                                        let inverseStd = 1 / (variance + eps).squareRoot()
+                                        means[group] = mean
+                                        inverseStds[group] = inverseStd
+                                        let firstChannel = layout.firstChannel(ofGroup: group)
+                                        for c in 0..<layout.channelsPerGroup {
+                                            let channel = firstChannel + c, offset = start + c * layout.plane
+                                            CenteredAffine.forward(x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd),
+                                                                   shift: betas[channel], out: out + offset, count: layout.plane)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (out, Cache(x: x, gamma: gamma, betaShape: beta.shape, groups: parameters.groups, mean: mean, inverseStd: inverseStd))
+    }
+
+    /// Tiled backward. `dout`: (N, C, H, W) like the cached x. Returns dx (N, C, H, W), dgamma
+    /// in γ's shape and dbeta in β's shape.
+    /// - Throws: `TesselError.shapeMismatch` when dout's shape is not x's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
+                                                 scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try validateBackward(dout: dout, cache: cache)
+        let x = cache.x, layout = GroupLayout(shape: x.shape, groups: cache.groups)
+        let samples = x.shape[0], channels = x.shape[1], stride = samples * channels
+        // Partials per (sample, channel) of dgamma and dbeta, then their sums over samples.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride + 2 * channels))
+        defer { scratch.deallocate() }
+        let partialDgamma = scratch, partialDbeta = scratch + stride
+        let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + channels
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        let tiling = layout.tiling(scheduler: scheduler)
+        let count = Double(layout.groupSize)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                cache.gamma.withUnsafeBufferPointer { gammas in
+                    cache.mean.withUnsafeBufferPointer { means in
+                        cache.inverseStd.withUnsafeBufferPointer { inverseStds in
+                            dx.withUnsafeMutableBufferPointer { dxs in
+                                let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
+                                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                                    for group in tile.rows {
+                                        let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
+                                        // The group's channels are contiguous, and so are their (sample, channel) partial slots.
+                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group)
+                                        let firstChannel = layout.firstChannel(ofGroup: group)
+                                        var sumDxhat = 0.0, sumDxhatXhat = 0.0
+                                        for c in 0..<layout.channelsPerGroup {
+                                            let offset = start + c * layout.plane, g = Double(gammas[firstChannel + c])
+                                            let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane, mean: mean)
+                                            let doutXhat = sums.doutCentered * inverseStd
+                                            partialDbeta[slot + c] = sums.dout
+                                            partialDgamma[slot + c] = doutXhat
+                                            sumDxhat += g * sums.dout
+                                            sumDxhatXhat += g * doutXhat
+                                        }
+                                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                                        let b = T(-inverseStd * inverseStd * sumDxhatXhat / count)
+                                        let c0 = T(-inverseStd * sumDxhat / count)
+                                        for c in 0..<layout.channelsPerGroup {
+                                            let offset = start + c * layout.plane
+                                            let a = T(Double(gammas[firstChannel + c]) * inverseStd)
+                                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0,
+                                                                    dx: dx + offset, count: layout.plane)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ChunkPartials.sum(partialDgamma, chunks: samples, width: channels, into: sumDgamma, scheduler: scheduler)
+        ChunkPartials.sum(partialDbeta, chunks: samples, width: channels, into: sumDbeta, scheduler: scheduler)
+        let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<channels).lazy.map { T(sumDgamma[$0]) })
+        let dbeta = try Tensor<T>(shape: cache.betaShape, scalars: (0..<channels).lazy.map { T(sumDbeta[$0]) })
+        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+    }
+
+    // MARK: - Validation (shared with the reference)
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters) throws {
+        try NormalizationChecks.eps(parameters.eps, layer: name)
+        let groups = parameters.groups
+        guard groups >= 1 else {
+            throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)", reason: "must be at least 1")
+        }
+        try NormalizationChecks.rank(x, 4, layout: "(N, C, H, W)", layer: name, argument: "x")
+        let channels = x.shape[1]
+        guard channels % groups == 0 else {
+            throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)",
+                                               reason: "must divide the channel count C = \(channels) of x of shape \(Shape.describe(x.shape))")
+        }
+        guard channels * x.shape[2] * x.shape[3] > 0 else {
+            throw TesselError.shapeMismatch(layer: name, argument: "x",
+                                            expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: x.shape)
+        }
+        for (argument, tensor) in [("gamma", gamma), ("beta", beta)] where tensor.shape != [channels] && tensor.shape != [1, channels, 1, 1] {
+            throw TesselError.shapeMismatch(layer: name, argument: argument,
+                                            expected: "(C,) = (\(channels),) or (1, C, 1, 1) = (1, \(channels), 1, 1) for x of shape \(Shape.describe(x.shape))",
+                                            actual: tensor.shape)
+        }
+    }
+
+    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
+        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+    }
+
+    /// Where the groups of an (N, C, H, W) tensor lie: group `n·G + g` is the
+    /// `(C/G)·H·W` contiguous values of sample n's channels `g·C/G ..< (g + 1)·C/G`.
+    struct GroupLayout {
+        /// N·G.
+        let groupCount: Int
+        let groups: Int
+        let channelsPerGroup: Int
+        /// H·W.
+        let plane: Int
+        /// Values per group, (C/G)·H·W.
+        let groupSize: Int
+
+        init(shape: [Int], groups: Int) {
+            self.groups = groups
+            groupCount = shape[0] * groups
+            channelsPerGroup = shape[1] / groups
+            plane = shape[2] * shape[3]
+            groupSize = channelsPerGroup * plane
+        }
+
+        func sample(ofGroup group: Int) -> Int { group / groups }
+        func firstChannel(ofGroup group: Int) -> Int { group % groups * channelsPerGroup }
+
+        /// Blocks of whole groups, about `elementsPerTile` values each.
+        func tiling(scheduler: Scheduler) -> Tiling {
+            Tiling(rows: groupCount, tileRows: max(1, scheduler.tiles.elementsPerTile / groupSize))
+        }
+    }
+}

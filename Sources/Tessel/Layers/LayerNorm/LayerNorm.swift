@@ -1,0 +1,235 @@
+/// Layer normalization: each row of an (N, D) matrix normalized over its D features (seed:
+/// `layernorm_forward`, `layernorm_backward`). The same in train and test; no running statistics.
+///
+/// - forward: per row i, μᵢ and the uncorrected variance σ²ᵢ over its D values;
+///   `out = γ·(x − μ)/√(σ² + eps) + β`, γ and β per feature.
+/// - backward: with x̂ the normalized row and σ̂ = √(σ² + eps),
+///   `dx = (1/σ̂)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))` where `dx̂ = dout·γ` (means over the row),
+///   `dgamma = Σᵢ dout·x̂`, `dbeta = Σᵢ dout`.
+///
+/// Parallel and deterministic: a row's statistics and its dx belong to the one tile that holds
+/// the row (two-pass moments over the row, read from cache). dgamma and dbeta, sums over N,
+/// are accumulated per chunk of rows (`ItemChunks`, fixed by the shape) in the same pass that
+/// writes dx, and combined in chunk order in `Double`. Passes over memory: forward one read of
+/// x and one write; backward one read of x and dout and one write.
+///
+/// `LayerNorm.Reference` is the serial oracle.
+public enum LayerNorm {
+    /// The layer's name in errors and on the command line.
+    public static let name = "layernorm"
+
+    /// The seed's `ln_param`.
+    public struct Parameters: Sendable, Equatable {
+        /// Added to the variance before the square root; must be positive and finite.
+        public var eps: Double
+
+        /// The seed's default `eps = 1e-5`.
+        public init(eps: Double = 1e-5) {
+            self.eps = eps
+        }
+    }
+
+    /// What the backward needs: the input, γ, and per row the mean and `1/√(variance + eps)`
+    /// in `Double`.
+    public struct Cache<T: TesselScalar>: Sendable {
+        /// The forward's input, (N, D).
+        public let x: Tensor<T>
+        /// The forward's scale γ, (D,).
+        public let gamma: Tensor<T>
+        /// The mean of each row, (N,).
+        public let mean: Tensor<Double>
+        /// `1/√(variance + eps)` of each row, (N,).
+        public let inverseStd: Tensor<Double>
+    }
+
+    /// Tiled forward. `x`: (N, D) with D ≥ 1; `gamma`, `beta`: (D,). Returns `out` (N, D) and
+    /// the cache for `backward`.
+    /// - Throws: `TesselError.shapeMismatch` when x is not of rank 2, when D = 0 (a row of no
+    ///   values has no statistics), or when gamma or beta is not (D,);
+    ///   `TesselError.invalidParameter` for eps ≤ 0 or not finite.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
+        let n = x.shape[0], d = x.shape[1], eps = parameters.eps
+        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
+        let tiling = Tiling(rows: n, tileRows: max(1, scheduler.tiles.elementsPerTile / d))
+        x.withUnsafeBufferPointer { xs in
+            gamma.withUnsafeBufferPointer { gammas in
+                beta.withUnsafeBufferPointer { betas in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        mean.withUnsafeMutableBufferPointer { means in
+                            inverseStd.withUnsafeMutableBufferPointer { inverseStds in
+                                let x = xs.baseAddress!, gamma = gammas.baseAddress!, beta = betas.baseAddress!
+                                let out = outs.baseAddress!, means = means.baseAddress!, inverseStds = inverseStds.baseAddress!
+                                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
+                                    for i in tile.rows {
+                                        let row = x + i * d
+                                        let mean = SpanSums.sum(row, count: d) / Double(d)
+                                        let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
+                                        let inverseStd = 1 / (variance + eps).squareRoot()
+                                        means[i] = mean
+                                        inverseStds[i] = inverseStd
+                                        normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
+                                                     out: out + i * d, count: d)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (out, Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd))
+    }
+
+    /// Tiled backward. `dout`: (N, D) like the cached x. Returns dx (N, D), dgamma and dbeta (D,).
+    /// - Throws: `TesselError.shapeMismatch` when dout's shape is not x's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
+                                                 scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try validateBackward(dout: dout, cache: cache)
+        let x = cache.x, n = x.shape[0], d = x.shape[1]
+        let chunks = ItemChunks(items: n, elementsPerItem: d)
+        let stride = chunks.count * d
+        // Per-chunk partials of dgamma and dbeta, then the combined sums, then γ in Double.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride + 3 * d))
+        defer { scratch.deallocate() }
+        let partialDgamma = scratch, partialDbeta = scratch + stride
+        let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        let tiling = Tiling(rows: n, tileRows: chunks.itemsPerChunk)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                cache.gamma.withUnsafeBufferPointer { gammas in
+                    cache.mean.withUnsafeBufferPointer { means in
+                        cache.inverseStd.withUnsafeBufferPointer { inverseStds in
+                            dx.withUnsafeMutableBufferPointer { dxs in
+                                let x = xs.baseAddress!, dout = douts.baseAddress!, gamma = gammas.baseAddress!, dx = dxs.baseAddress!
+                                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
+                                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
+                                    dgamma.update(repeating: 0, count: d)
+                                    dbeta.update(repeating: 0, count: d)
+                                    for i in tile.rows {
+                                        let offset = i * d, mean = means[i], inverseStd = inverseStds[i]
+                                        let (sumDxhat, sumDxhatXhat) = rowGradientSums(
+                                            dout: dout + offset, x: x + offset, mean: mean, inverseStd: inverseStd,
+                                            gamma: gammaWide, dgamma: dgamma, dbeta: dbeta, count: d)
+                                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                                        let b = -inverseStd * inverseStd * sumDxhatXhat / Double(d)
+                                        let c = -inverseStd * sumDxhat / Double(d)
+                                        rowGradient(dout: dout + offset, x: x + offset, mean: T(mean), gamma: gamma,
+                                                    inverseStd: T(inverseStd), b: T(b), c: T(c), dx: dx + offset, count: d)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ChunkPartials.sum(partialDgamma, chunks: chunks.count, width: d, into: sumDgamma, scheduler: scheduler)
+        ChunkPartials.sum(partialDbeta, chunks: chunks.count, width: d, into: sumDbeta, scheduler: scheduler)
+        let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDgamma[$0]) })
+        let dbeta = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDbeta[$0]) })
+        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+    }
+
+    // MARK: - Validation (shared with the reference)
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters) throws {
+        try NormalizationChecks.eps(parameters.eps, layer: name)
+        try NormalizationChecks.rank(x, 2, layout: "(N, D)", layer: name, argument: "x")
+        guard x.shape[1] > 0 else {
+            throw TesselError.shapeMismatch(layer: name, argument: "x",
+                                            expected: "D ≥ 1 features (a row of no values has no mean or variance)", actual: x.shape)
+        }
+        let features = [x.shape[1]], meaning = "(D,) for x of shape \(Shape.describe(x.shape))"
+        try NormalizationChecks.shape(gamma, features, meaning: meaning, layer: name, argument: "gamma")
+        try NormalizationChecks.shape(beta, features, meaning: meaning, layer: name, argument: "beta")
+    }
+
+    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
+        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+    }
+
+    // MARK: - Row kernels
+
+    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`.
+    @inlinable
+    static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
+                                              beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int) {
+        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
+        var j = 0
+        while j + 16 <= count {
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            let g = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
+            let b = UnsafeRawPointer(beta + j).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct((v - m) * r, g), as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            out[j] = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
+            j += 1
+        }
+    }
+
+    /// One row's sums in `Double`, with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
+    /// returns `(Σ dx̂, Σ dx̂·x̂)` and adds `dout·x̂` into `dgamma[j]`, `dout` into `dbeta[j]`.
+    @inlinable
+    static func rowGradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, inverseStd: Double,
+                                                 gamma: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
+                                                 dbeta: UnsafeMutablePointer<Double>, count: Int) -> (Double, Double) {
+        let m = SIMD16<Double>(repeating: mean), r = SIMD16<Double>(repeating: inverseStd)
+        var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
+        var j = 0
+        while j + 16 <= count {
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
+            let xhat = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m) * r
+            let dxhat = g * UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<Double>.self)
+            sumDxhat += dxhat
+            sumDxhatXhat.addProduct(dxhat, xhat)
+            let db = UnsafeRawPointer(dbeta + j).loadUnaligned(as: SIMD16<Double>.self)
+            UnsafeMutableRawPointer(dbeta + j).storeBytes(of: db + g, as: SIMD16<Double>.self)
+            var dg = UnsafeRawPointer(dgamma + j).loadUnaligned(as: SIMD16<Double>.self)
+            dg.addProduct(g, xhat)
+            UnsafeMutableRawPointer(dgamma + j).storeBytes(of: dg, as: SIMD16<Double>.self)
+            j += 16
+        }
+        var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
+        while j < count {
+            let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
+            totalDxhat += dxhat
+            totalDxhatXhat.addProduct(dxhat, xhat)
+            dbeta[j] += g
+            dgamma[j].addProduct(g, xhat)
+            j += 1
+        }
+        return (totalDxhat, totalDxhatXhat)
+    }
+
+    /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`.
+    @inlinable
+    static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
+                                             inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
+        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
+        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        var j = 0
+        while j + 16 <= count {
+            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+            let w = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g * w, r), as: SIMD16<T>.self)
+            j += 16
+        }
+        while j < count {
+            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
+            j += 1
+        }
+    }
+}

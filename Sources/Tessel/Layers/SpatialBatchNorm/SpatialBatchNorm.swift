@@ -1,0 +1,265 @@
+/// Spatial batch normalization of an (N, C, H, W) tensor: batch norm per channel over the
+/// N·H·W values of that channel (seed: `spatial_batchnorm_forward`, `spatial_batchnorm_backward`).
+///
+/// The rules are batch norm's, with the N·H·W values of a channel as its batch: train mode uses
+/// the batch mean and uncorrected variance and updates the running statistics with the
+/// momentum rule; test mode uses the running statistics. `backward` evaluates the simplified
+/// closed form `dx = γ/(M·σ̂)·(M·dout − Σdout − x̂·Σ(dout·x̂))`, M = N·H·W, after a train
+/// forward, and `dx = dout·γ/σ̂` after a test forward.
+///
+/// Parallel and deterministic: a channel's values lie in N planes of H·W contiguous values.
+/// The reductions cut N into chunks of samples fixed by the shape (`ItemChunks`); a tile is
+/// one chunk × a block of channels, so there is work for every worker even with fewer
+/// channels than workers. A (chunk, channel) partial — two-pass mean and M2 over the chunk's
+/// planes, or the backward's Σdout and Σdout·(x − μ) — is `Double`; partials are combined per
+/// channel in chunk order (Chan's update for the moments). The output passes are element-wise
+/// over planes. Passes over memory as batch norm's: forward two reads of x and one write,
+/// backward two reads of x and dout and one write; the reduction passes walk their tiles in
+/// reverse so that the output pass starts on data still in the last-level cache.
+///
+/// `SpatialBatchNorm.Reference` is the serial oracle.
+public enum SpatialBatchNorm {
+    /// The layer's name in errors and on the command line.
+    public static let name = "spatial_batchnorm"
+
+    /// The seed's `bn_param`: mode, eps and momentum, with batch norm's rules and defaults.
+    public typealias Parameters = BatchNorm.Parameters
+
+    /// What the backward needs: the input, γ, and per channel the mean that centered x and
+    /// `1/√(variance + eps)` — batch statistics after a train forward, running statistics after
+    /// a test forward — in `Double`.
+    public struct Cache<T: TesselScalar>: Sendable {
+        /// The forward's input, (N, C, H, W).
+        public let x: Tensor<T>
+        /// The forward's scale γ, (C,).
+        public let gamma: Tensor<T>
+        /// The mean each channel was centered with, (C,).
+        public let mean: Tensor<Double>
+        /// `1/√(variance + eps)` per channel, (C,).
+        public let inverseStd: Tensor<Double>
+        /// The mode of the forward: which map the backward differentiates.
+        public let mode: Mode
+    }
+
+    /// Tiled forward. `x`: (N, C, H, W); `gamma`, `beta`: (C,); `running`: mean and variance of
+    /// shape (C,), updated in train mode. Returns `out` (N, C, H, W) and the cache for `backward`.
+    /// - Throws: `TesselError.shapeMismatch` when x is not of rank 4, when gamma, beta or the
+    ///   running statistics are not (C,), or when N·H·W = 0 in train mode (no batch
+    ///   statistics); `TesselError.invalidParameter` for eps ≤ 0 or not finite, momentum
+    ///   outside [0, 1].
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                running: inout RunningStatistics<T>,
+                                                scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
+        let channels = x.shape[1]
+        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * channels))
+        defer { statistics.deallocate() }
+        let mean = statistics, inverseStd = statistics + channels
+        BatchNorm.featureStatistics(features: channels, parameters: parameters, running: &running,
+                                    mean: mean, inverseStd: inverseStd) { mean, variance in
+            x.withUnsafeBufferPointer { xs in
+                channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, variance: variance, scheduler: scheduler)
+            }
+        }
+        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * channels))
+        defer { coefficients.deallocate() }
+        let center = coefficients, scale = coefficients + channels
+        gamma.withUnsafeBufferPointer { gamma in
+            for c in 0..<channels {
+                center[c] = T(mean[c])
+                scale[c] = T(Double(gamma[c]) * inverseStd[c])
+            }
+        }
+        let plane = x.shape[2] * x.shape[3]
+        let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            beta.withUnsafeBufferPointer { betas in
+                out.withUnsafeMutableBufferPointer { outs in
+                    let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for planeIndex in tile.rows {
+                            let c = planeIndex % channels, offset = planeIndex * plane + first
+                            CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
+                                                   out: out + offset, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        let cache = Cache(x: x, gamma: gamma,
+                          mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
+                          inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
+                          mode: parameters.mode)
+        return (out, cache)
+    }
+
+    /// Tiled backward. `dout`: (N, C, H, W) like the cached x. Returns dx (N, C, H, W), dgamma
+    /// and dbeta (C,).
+    /// - Throws: `TesselError.shapeMismatch` when dout's shape is not x's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
+                                                 scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try validateBackward(dout: dout, cache: cache)
+        let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * channels))
+        defer { sums.deallocate() }
+        let sumDout = sums, sumDoutCentered = sums + channels
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                cache.mean.withUnsafeBufferPointer { means in
+                    channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
+                                        sumDout: sumDout, sumDoutCentered: sumDoutCentered, scheduler: scheduler)
+                }
+            }
+        }
+
+        var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * channels))
+        defer { coefficients.deallocate() }
+        let center = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
+        cache.gamma.withUnsafeBufferPointer { gamma in
+            cache.mean.withUnsafeBufferPointer { mean in
+                cache.inverseStd.withUnsafeBufferPointer { inverseStd in
+                    dgamma.withUnsafeMutableBufferPointer { dgamma in
+                        dbeta.withUnsafeMutableBufferPointer { dbeta in
+                            for k in 0..<channels {
+                                let ivar = inverseStd[k]
+                                dbeta[k] = T(sumDout[k])
+                                dgamma[k] = T(sumDoutCentered[k] * ivar)
+                                center[k] = T(mean[k])
+                                let coefficients = BatchNorm.gradientCoefficients(
+                                    mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
+                                    count: Double(n * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
+                                a[k] = T(coefficients.a)
+                                b[k] = T(coefficients.b)
+                                c[k] = T(coefficients.c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                dx.withUnsafeMutableBufferPointer { dxs in
+                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for planeIndex in tile.rows {
+                            let k = planeIndex % channels, offset = planeIndex * plane + first
+                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                                                    dx: dx + offset, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+    }
+
+    // MARK: - Validation (shared with the reference)
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                   running: RunningStatistics<T>) throws {
+        try NormalizationChecks.eps(parameters.eps, layer: name)
+        try NormalizationChecks.momentum(parameters.momentum, layer: name)
+        try NormalizationChecks.rank(x, 4, layout: "(N, C, H, W)", layer: name, argument: "x")
+        let channels = [x.shape[1]], meaning = "(C,) for x of shape \(Shape.describe(x.shape))"
+        try NormalizationChecks.shape(gamma, channels, meaning: meaning, layer: name, argument: "gamma")
+        try NormalizationChecks.shape(beta, channels, meaning: meaning, layer: name, argument: "beta")
+        try NormalizationChecks.shape(running.mean, channels, meaning: meaning, layer: name, argument: "running_mean")
+        try NormalizationChecks.shape(running.variance, channels, meaning: meaning, layer: name, argument: "running_var")
+        if parameters.mode == .train && x.shape[0] * x.shape[2] * x.shape[3] == 0 {
+            throw TesselError.shapeMismatch(layer: name, argument: "x",
+                                            expected: "N·H·W ≥ 1 in train mode (a channel of no values has no mean or variance)",
+                                            actual: x.shape)
+        }
+    }
+
+    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
+        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+    }
+
+    // MARK: - Tiled reductions
+
+    /// The chunks of samples and the tiling of a reduction over an (N, C, H, W) tensor: a tile
+    /// is one chunk of samples × a block of channels.
+    static func reductionTiling(shape: [Int], scheduler: Scheduler) -> (ItemChunks, Tiling) {
+        let plane = shape[2] * shape[3]
+        let chunks = ItemChunks(items: shape[0], elementsPerItem: plane)
+        let channelsPerTile = max(1, scheduler.tiles.elementsPerTile / max(1, chunks.itemsPerChunk * plane))
+        return (chunks, Tiling(rows: shape[0], columns: shape[1], tileRows: chunks.itemsPerChunk, tileColumns: channelsPerTile))
+    }
+
+    /// Mean and uncorrected variance of every channel. A tile computes, per channel, its
+    /// chunk's moments in two sweeps over the chunk's planes (the second from cache); chunks
+    /// are merged in order with Chan's update.
+    private static func channelMoments<T: TesselScalar>(_ x: UnsafePointer<T>, shape: [Int], mean: UnsafeMutablePointer<Double>,
+                                                        variance: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+        let channels = shape[1], plane = shape[2] * shape[3]
+        let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
+        let stride = chunks.count * channels
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
+        defer { partials.deallocate() }
+        let partialMeans = partials, partialM2s = partials + stride
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            let count = Double(tile.rows.count * plane)
+            for c in tile.columns {
+                var sum = 0.0
+                for sample in tile.rows { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
+                let chunkMean = sum / count
+                var m2 = 0.0
+                for sample in tile.rows {
+                    m2 += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: chunkMean)
+                }
+                partialMeans[chunk * channels + c] = chunkMean
+                partialM2s[chunk * channels + c] = m2
+            }
+        }
+        ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: plane, width: channels,
+                                   mean: mean, m2: variance, scheduler: scheduler)
+        let count = Double(shape[0] * plane)
+        for c in 0..<channels { variance[c] /= count }
+    }
+
+    /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
+    /// chunk order.
+    private static func channelGradientSums<T: TesselScalar>(
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int],
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
+    ) {
+        let channels = shape[1], plane = shape[2] * shape[3]
+        let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
+        let stride = chunks.count * channels
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
+        defer { partials.deallocate() }
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            for c in tile.columns {
+                var chunkDout = 0.0, chunkDoutCentered = 0.0
+                for sample in tile.rows {
+                    let offset = (sample * channels + c) * plane
+                    let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: plane, mean: mean[c])
+                    chunkDout += sums.dout
+                    chunkDoutCentered += sums.doutCentered
+                }
+                partials[chunk * channels + c] = chunkDout
+                partials[stride + chunk * channels + c] = chunkDoutCentered
+            }
+        }
+        ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)
+        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: channels, into: sumDoutCentered, scheduler: scheduler)
+    }
+}
