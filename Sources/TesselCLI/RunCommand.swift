@@ -36,6 +36,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        BufferReuse.enable()
         let config = try workload.loadWorkload()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
@@ -77,7 +78,8 @@ struct RunCommand: ParsableCommand {
         }
         print()
         print("step: median \(F.number("%.2f", report.stepMilliseconds)) ms (fastest \(F.number("%.2f", report.fastestStepMilliseconds)) ms), "
-              + "\(F.number("%.1f", report.imagesPerSecond)) images/s, \(report.workers) workers")
+              + "\(F.number("%.1f", report.imagesPerSecond)) images/s, \(report.workers) workers, "
+              + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/step")
     }
 
     private func printChecks(_ checks: [Network<Double>.LayerCheck]) {

@@ -35,6 +35,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        BufferReuse.enable()
         let config = try workload.loadWorkload(default: "digits")
         guard let settings = config.train else {
             throw TesselError.configuration(source: config.name, key: "train", reason: "the config has no 'train' object")

@@ -34,6 +34,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var fastestStepMilliseconds: Double
     /// `batchSize` over the median step time.
     public var imagesPerSecond: Double
+    /// Minor page faults per timed step: pages the step touched for the first time. Near 0
+    /// when the step reuses the previous step's buffers (see `BufferReuse`).
+    public var pageFaultsPerStep: Double
 }
 
 extension Workload {
@@ -86,11 +89,13 @@ extension Workload {
         for _ in 0..<run.warmup { _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler) }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
+        let faults = BufferReuse.minorPageFaults
         for _ in 0..<steps {
             let start = ContinuousClock.now
             _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
             stepTimes.append(start.duration(to: .now).milliseconds)
         }
+        let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
         let timed = profile!
         let perStep = { (duration: Duration) in duration.milliseconds / Double(steps) }
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
@@ -108,7 +113,7 @@ extension Workload {
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
                          layers: layers, stepMilliseconds: median, fastestStepMilliseconds: sorted[0],
-                         imagesPerSecond: Double(batch.count) / (median / 1000))
+                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep)
     }
 }
 
