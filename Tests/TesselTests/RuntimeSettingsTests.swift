@@ -40,7 +40,10 @@ private func decode(_ json: String) throws -> RuntimeSettings {
     }
 
     @Test(arguments: [
-        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles')"),
+        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles', 'numa', 'hugePages')"),
+        ("{\"numa\": \"everywhere\"}", "numa", "everywhere"),
+        ("{\"numa\": 1}", "numa", "Expected to decode String"),
+        ("{\"hugePages\": \"yes\"}", "hugePages", "Expected to decode Bool"),
         ("{\"workers\": 2, \"zeta\": 1, \"alpha\": 1}", "alpha", "unknown key"),
         ("{\"tiles\": {\"elementsPerTile\": 4, \"rowBlock\": 2}}", "tiles.rowBlock",
          "unknown key (expected one of 'elementsPerTile', 'gemmRowBlock', 'gemmColumnBlock')"),
@@ -87,6 +90,18 @@ private func decode(_ json: String) throws -> RuntimeSettings {
         #expect(scheduler.grainSize == 17)
         #expect(scheduler.tiles == tiles)
         #expect(try RuntimeSettings().makeScheduler(environment: [:]).workers == Scheduler.onlineCPUCount)
+    }
+
+    @Test func numaSettingsReachTheScheduler() throws {
+        #expect(try decode("{\"numa\": \"partitioned\", \"hugePages\": true}") == RuntimeSettings(numa: .partitioned, hugePages: true))
+        // One node here: every mode degrades to unplaced, unbound execution.
+        let scheduler = try RuntimeSettings(numa: .partitioned).makeScheduler(environment: [:])
+        #expect(scheduler.placement == nil || Topology.current.isMultiNode)
+        #expect(throws: TesselError.configuration(source: "environment", key: "TESSEL_NUMA",
+                                                  reason: "'nowhere' is not one of disabled, local, interleave, partitioned")) {
+            try RuntimeSettings().makeScheduler(environment: ["TESSEL_NUMA": "nowhere"])
+        }
+        #expect(try RuntimeSettings().makeScheduler(environment: ["TESSEL_NUMA": "local"]).allocator.policy == (Topology.current.isMultiNode ? .local : nil))
     }
 
     @Test func theEnvironmentOverridesWorkers() throws {

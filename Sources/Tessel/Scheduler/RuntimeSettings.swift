@@ -8,13 +8,13 @@ import Foundation
 /// from a JSON settings file such as `config/runtime.json`:
 ///
 /// ```json
-/// { "workers": null, "grainSize": 65536,
+/// { "workers": null, "grainSize": 65536, "numa": "disabled", "hugePages": false,
 ///   "tiles": { "elementsPerTile": 32768, "gemmRowBlock": 96, "gemmColumnBlock": 512 } }
 /// ```
 ///
 /// Every key is optional (a missing key keeps its default); an unknown key, a value of the
 /// wrong type or out of range is an error naming the file and the dotted key. The environment
-/// variable `TESSEL_THREADS` overrides `workers` in `makeScheduler`.
+/// variables `TESSEL_THREADS` and `TESSEL_NUMA` override `workers` and `numa` in `makeScheduler`.
 public struct RuntimeSettings: Codable, Sendable, Equatable {
     /// The most threads a kernel call uses (≥ 1); nil means every online CPU.
     public var workers: Int?
@@ -22,21 +22,28 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     public var grainSize: Int
     /// Tile sizes of the non-reduced dimensions (each ≥ 1); see `TileSettings`.
     public var tiles: TileSettings
+    /// Where tensors are placed and whether tiles follow their data; see `NumaMode`.
+    public var numa: NumaMode
+    /// Advise buffers of 2 MiB and more onto transparent huge pages.
+    public var hugePages: Bool
 
     /// The environment variable that overrides `workers`: a positive integer.
     public static let workersVariable = "TESSEL_THREADS"
 
     /// Settings with the given values; the defaults are those of `config/runtime.json`.
-    public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize, tiles: TileSettings = TileSettings()) {
+    public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize, tiles: TileSettings = TileSettings(),
+                numa: NumaMode = .disabled, hugePages: Bool = false) {
         self.workers = workers
         self.grainSize = grainSize
         self.tiles = tiles
+        self.numa = numa
+        self.hugePages = hugePages
     }
 
     /// The keys of a settings file. Adding a setting: a case here, a property, and its line in
     /// `init(from:)` (and in `validate` when it has a range).
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case workers, grainSize, tiles
+        case workers, grainSize, tiles, numa, hugePages
     }
 
     /// Decodes a settings object: missing keys keep their defaults, unknown keys and values
@@ -46,7 +53,9 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
         let defaults = RuntimeSettings()
         self.init(workers: try keys.optionalInteger(.workers, default: defaults.workers),
                   grainSize: try keys.integer(.grainSize, default: defaults.grainSize),
-                  tiles: try keys.value(.tiles, default: defaults.tiles))
+                  tiles: try keys.value(.tiles, default: defaults.tiles),
+                  numa: try keys.value(.numa, default: defaults.numa),
+                  hugePages: try keys.value(.hugePages, default: defaults.hugePages))
     }
 
     /// Reads the JSON settings file at `path`.
@@ -86,9 +95,11 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     }
 
     /// A scheduler with these settings. `TESSEL_THREADS` in `environment`, when set, overrides
-    /// `workers`; with neither, the scheduler uses every online CPU.
-    /// - Throws: `TesselError.configuration(source: "environment", key: "TESSEL_THREADS", …)`
-    ///   when the variable is not a positive integer; `TesselError.configuration(source:
+    /// `workers` (with neither, the scheduler uses every online CPU) and `TESSEL_NUMA` overrides
+    /// `numa`. Its allocator places tensors by the NUMA mode; with `partitioned` on several
+    /// nodes its tiles follow their data.
+    /// - Throws: `TesselError.configuration(source: "environment", key: "TESSEL_THREADS" or
+    ///   "TESSEL_NUMA", …)` when a variable holds a bad value; `TesselError.configuration(source:
     ///   "RuntimeSettings", …)` when a value is out of range (see `validate`).
     public func makeScheduler(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Scheduler {
         try validate(source: "RuntimeSettings")
@@ -100,6 +111,10 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
             }
             workers = override
         }
-        return try Scheduler(workers: workers ?? Scheduler.onlineCPUCount, grainSize: grainSize, tiles: tiles)
+        let numa = try NumaMode.parse(environment[NumaMode.environmentVariable], source: "environment",
+                                      key: NumaMode.environmentVariable) ?? self.numa
+        return try Scheduler(workers: workers ?? Scheduler.onlineCPUCount, grainSize: grainSize, tiles: tiles,
+                             placement: TilePlacement(mode: numa),
+                             allocator: Allocator(mode: numa, hugePages: hugePages))
     }
 }

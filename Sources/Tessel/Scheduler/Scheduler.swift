@@ -25,15 +25,20 @@ public struct Scheduler: Sendable {
     /// rows run on that node's CPUs in calls of at least `grainSize` work; it never changes the
     /// results. nil: tiles run anywhere, at no cost.
     public let placement: TilePlacement?
+    /// Where the layers run by this scheduler allocate their outputs (NUMA placement, huge
+    /// pages); `Allocator.standard` unless the runtime settings choose a NUMA mode.
+    public let allocator: Allocator
 
     /// Default grain: about 30 µs of simple element work, well above a 2–3 µs dispatch.
     public static let defaultGrainSize = 1 << 16
 
-    /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`) and an
-    /// optional NUMA tile placement (see `TilePlacement(mode:topology:)`).
+    /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`), an
+    /// optional NUMA tile placement (see `TilePlacement(mode:topology:)`) and the allocator
+    /// its layers take their outputs from.
     /// - Throws: `TesselError.invalidParameter` when `workers` or `grainSize` is below 1 or 0.
     public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize,
-                tiles: TileSettings = TileSettings(), placement: TilePlacement? = nil) throws {
+                tiles: TileSettings = TileSettings(), placement: TilePlacement? = nil,
+                allocator: Allocator = .standard) throws {
         let workers = workers ?? Scheduler.defaultWorkerCount
         guard workers >= 1 else {
             throw TesselError.invalidParameter(layer: "Scheduler", parameter: "workers", value: "\(workers)", reason: "must be at least 1")
@@ -45,9 +50,12 @@ public struct Scheduler: Sendable {
         self.grainSize = grainSize
         self.tiles = tiles
         self.placement = placement
+        self.allocator = allocator
     }
 
-    /// Every online CPU, or `TESSEL_THREADS` when that environment variable holds a positive integer.
+    /// Every online CPU, or `TESSEL_THREADS` when that environment variable holds a positive
+    /// integer. (A malformed value is ignored here, since `Scheduler.default` cannot throw;
+    /// `RuntimeSettings.makeScheduler` and the command line reject it.)
     public static var defaultWorkerCount: Int {
         if let text = getenv("TESSEL_THREADS").map({ String(cString: $0) }), let n = Int(text), n >= 1 {
             return n

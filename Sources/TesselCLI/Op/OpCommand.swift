@@ -1,0 +1,137 @@
+import ArgumentParser
+import Tessel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `tessel op`: evaluates one layer on `.npy` files, so anyone can check Tessel against
+/// NumPy or PyTorch. Every input is read and every output computed before anything is
+/// written; each output file is written atomically.
+struct OpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "op",
+        abstract: "Evaluate one layer's forward or backward pass on .npy files.",
+        discussion: """
+        Layers: \(OpLayer.allCases.map(\.rawValue).joined(separator: ", ")).
+        Inputs use the seed's argument names (x, w, b, gamma, beta, y, dout, running_mean, running_var);
+        parameters its dictionary keys (mode, eps, momentum, p, seed, stride, pad, pool_height, pool_width, G).
+        forward writes out.npy (plus running_mean.npy/running_var.npy for batch norm in train mode and
+        mask.npy for dropout in train mode); backward recomputes the forward pass and writes dx.npy and
+        dw/db or dgamma/dbeta as the layer has them; the losses write loss.npy and dx.npy.
+        """
+    )
+
+    @Argument(help: "The layer.")
+    var layer: String
+
+    @Argument(help: "forward or backward.")
+    var direction: String
+
+    @Option(name: .customLong("in"), help: "An input, NAME=PATH.npy (repeatable).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("param"), help: "A parameter, NAME=VALUE (repeatable).")
+    var parameters: [String] = []
+
+    @Option(help: "The folder the outputs are written to (created if missing).")
+    var out: String
+
+    @Option(help: "float32 or float64 (default: the dtype of x).")
+    var dtype: String?
+
+    @Option(help: "Worker threads for the tiled kernels (default: the settings' workers, TESSEL_THREADS, or all online CPUs).")
+    var threads: Int?
+
+    @Option(help: "A runtime settings file (JSON; see config/runtime.json). Default: built-in defaults.")
+    var settings: String?
+
+    @Flag(help: "Run the serial reference instead of the tiled kernels.")
+    var reference = false
+
+    func run() throws {
+        guard let layer = OpLayer(rawValue: layer) else {
+            throw TesselError.invalidParameter(layer: "tessel op", parameter: "layer", value: "'\(self.layer)'",
+                                               reason: "unknown layer (one of: \(OpLayer.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let direction = OpDirection(rawValue: direction) else {
+            throw TesselError.invalidParameter(layer: "tessel op", parameter: "direction", value: "'\(self.direction)'",
+                                               reason: "must be 'forward' or 'backward'")
+        }
+        let parameters = try OpParameters(self.parameters, layer: layer)
+        let paths = try inputPaths(for: layer, direction: direction)
+        var arrays: [String: NPYArray] = [:]
+        for (name, path) in paths { arrays[name] = try NPY.read(from: path) }
+        let scheduler = reference ? nil : try makeScheduler()
+
+        let scalarType = try resolveDType(arrays: arrays)
+        let outputs: [(String, [UInt8])]
+        switch scalarType {
+        case .float32:
+            outputs = try OpRunner<Float>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, scheduler: scheduler)
+                .run().map { ($0.name, NPY.encode($0.tensor)) }
+        default:
+            outputs = try OpRunner<Double>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, scheduler: scheduler)
+                .run().map { ($0.name, NPY.encode($0.tensor)) }
+        }
+        try OutputFolder.create(out)
+        for (name, bytes) in outputs {
+            try AtomicFile.write(bytes, to: out + "/" + name + ".npy")
+        }
+    }
+
+    /// The scheduler from `--settings` (or the defaults), with `--threads` overriding the workers.
+    private func makeScheduler() throws -> Scheduler {
+        var runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+        var environment = ProcessInfo.processInfo.environment
+        if let threads {
+            guard threads >= 1 else {
+                throw TesselError.invalidParameter(layer: "tessel op", parameter: "--threads", value: "\(threads)", reason: "must be at least 1")
+            }
+            runtime.workers = threads
+            environment[RuntimeSettings.workersVariable] = nil
+        }
+        return try runtime.makeScheduler(environment: environment)
+    }
+
+    /// Checks the `--in` list against what the layer takes: no unknown, duplicate or missing names.
+    private func inputPaths(for layer: OpLayer, direction: OpDirection) throws -> [(String, String)] {
+        let (required, optional) = layer.inputs(for: direction)
+        var paths: [(String, String)] = []
+        for assignment in inputs {
+            let (name, path) = try splitAssignment(assignment, option: "--in")
+            guard required.contains(name) || optional.contains(name) else {
+                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: path,
+                                                   reason: "unknown input for \(direction.rawValue) (takes: \((required + optional).joined(separator: ", ")))")
+            }
+            guard !paths.contains(where: { $0.0 == name }) else {
+                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: path, reason: "given twice")
+            }
+            paths.append((name, path))
+        }
+        for name in required where !paths.contains(where: { $0.0 == name }) {
+            throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: "(missing)",
+                                               reason: "required input; pass --in \(name)=PATH.npy")
+        }
+        return paths
+    }
+
+    /// `--dtype` when given, else the dtype of `x`.
+    private func resolveDType(arrays: [String: NPYArray]) throws -> DType {
+        if let dtype {
+            guard let type = DType(rawValue: dtype), type == .float32 || type == .float64 else {
+                throw TesselError.invalidParameter(layer: "tessel op", parameter: "--dtype", value: "'\(dtype)'", reason: "must be float32 or float64")
+            }
+            return type
+        }
+        let type = arrays["x"]?.dtype ?? .float64
+        guard type == .float32 || type == .float64 else {
+            throw TesselError.invalidParameter(layer: "tessel op", parameter: "--in x", value: type.rawValue, reason: "x must be float32 or float64")
+        }
+        return type
+    }
+}
