@@ -25,6 +25,8 @@ public struct Dataset<T: TesselScalar>: Sendable {
     /// `count` standard-normal examples of `exampleShape` with labels uniform in `0 ..< classes`,
     /// the same bits for the same seed.
     /// - Throws: `TesselError.invalidShape` for a bad shape.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func random(count: Int, exampleShape: [Int], classes: Int, seed: UInt64) throws -> Dataset {
         let images: Tensor<T> = try RandomTensor.normal(shape: [count] + exampleShape, scale: 1, seed: RandomTensor.seed(seed, stream: 1 << 32))
         return try Dataset(images: images, labels: RandomTensor.integers(count: count, below: classes, seed: RandomTensor.seed(seed, stream: 1 << 33)))
@@ -33,6 +35,8 @@ public struct Dataset<T: TesselScalar>: Sendable {
     /// Reads images from a float32 or float64 `.npy` file and labels from an int32 or int64 one.
     /// - Throws: as `NPY.read(from:)`; `TesselError.npy` naming the labels file when the counts
     ///   differ.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func load(images: String, labels: String) throws -> Dataset {
         let tensor = try NPY.readTensor(from: images, as: T.self), classes = try NPY.readLabels(from: labels)
         guard tensor.rank >= 2, tensor.shape[0] == classes.count else {
@@ -61,6 +65,8 @@ public struct Dataset<T: TesselScalar>: Sendable {
     /// the first `validation` indices of a seeded permutation, the training set the rest,
     /// each in increasing index order.
     /// - Throws: `TesselError.invalidParameter` (layer `dataset`) unless 0 ≤ `validation` < `count`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func split(validation: Int, seed: UInt64) throws -> (train: Dataset, validation: Dataset) {
         guard validation >= 0, validation < count else {
             throw TesselError.invalidParameter(layer: "dataset", parameter: "validation", value: "\(validation)",

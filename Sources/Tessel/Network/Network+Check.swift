@@ -20,6 +20,8 @@ extension Network {
     /// is not changed (running statistics and step count stay as they are).
     /// - Returns: one entry per layer, in order, then one for the loss.
     /// - Throws: as `step`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func check(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default) throws -> [LayerCheck] {
         try validate(images: images, labels: labels)
         let tiled = Path.tiled(scheduler), seed = dropoutSeed()

@@ -32,6 +32,8 @@ extension Network {
     /// times are added to it.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
     ///   (N, input…) or `labels` has not N entries; a label outside `0 ..< classes` as the loss does.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
                               profile: inout NetworkProfile?) throws -> StepResult {
         try validate(images: images, labels: labels)
@@ -66,6 +68,8 @@ extension Network {
 
     /// One training step without timing; see `step(images:labels:scheduler:profile:)`.
     /// - Throws: as that function.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default) throws -> StepResult {
         var profile: NetworkProfile? = nil
         return try step(images: images, labels: labels, scheduler: scheduler, profile: &profile)
@@ -73,6 +77,8 @@ extension Network {
 
     /// Class scores (N, classes) of a test-mode forward pass: running statistics, no dropout.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not (N, input…).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func scores(images: Tensor<T>, scheduler: Scheduler = .default) throws -> Tensor<T> {
         try validate(images: images, labels: nil)
         var statistics = runningStatistics
@@ -86,6 +92,8 @@ extension Network {
     /// The fraction of `dataset`'s examples whose highest score is their label, evaluated in
     /// test mode in batches of `batchSize`.
     /// - Throws: as `scores(images:scheduler:)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func accuracy(on dataset: Dataset<T>, batchSize: Int = 1000, scheduler: Scheduler = .default) throws -> Double {
         guard dataset.count > 0 else { return 0 }
         var correct = 0

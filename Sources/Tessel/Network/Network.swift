@@ -42,6 +42,8 @@ public struct Network<T: TesselScalar>: Sendable {
     /// A network for `definition` with freshly initialised parameters.
     /// - Throws: `TesselError.invalidParameter` when the layers do not fit together (see
     ///   `NetworkDefinition.shapes()`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public init(_ definition: NetworkDefinition, seed: UInt64 = 0) throws {
         let shapes = try definition.shapes()
         self.definition = definition

@@ -56,6 +56,8 @@ public struct Trainer<T: TesselScalar>: Sendable {
     /// `progress(batch, batches, loss)` is called after each batch (batch counts from 1).
     /// - Throws: as `Network.step` and `Optimizer.update` (a data set whose examples do not fit
     ///   the network).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func trainEpoch(on train: Dataset<T>, validation: Dataset<T>, scheduler: Scheduler = .default,
                                     progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> EpochSummary {
         let start = ContinuousClock.now
