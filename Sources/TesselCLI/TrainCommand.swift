@@ -55,6 +55,10 @@ struct TrainCommand: ParsableCommand {
         let totalEpochs = epochs ?? settings.epochs
         print("\(config.name): \(train.count) training and \(validation.count) validation examples, "
               + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers")
+        guard trainer.epoch < totalEpochs else {
+            print("nothing to do: the checkpoint is at epoch \(trainer.epoch), --epochs asks for \(totalEpochs)")
+            return
+        }
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
         let start = ContinuousClock.now
         var best = 0.0

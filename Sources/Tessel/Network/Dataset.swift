@@ -46,14 +46,17 @@ public struct Dataset<T: TesselScalar>: Sendable {
     }
 
     /// The examples at `indices`, in that order, as a new data set.
-    /// - Throws: `TesselError.outOfMemory` when the batch cannot be allocated.
+    /// - Throws: `TesselError.invalidParameter` (layer `dataset`) for an index outside
+    ///   `0 ..< count`; `TesselError.outOfMemory` when the batch cannot be allocated.
     public func subset(_ indices: some Collection<Int>) throws -> Dataset {
+        if let bad = indices.first(where: { !(0..<count).contains($0) }) {
+            throw TesselError.invalidParameter(layer: "dataset", parameter: "indices", value: "\(bad)", reason: "an index must lie in 0..<\(count)")
+        }
         let exampleSize = images.count / max(count, 1)
         var batch = try Tensor<T>(shape: [indices.count] + exampleShape)
         images.withUnsafeBufferPointer { source in
             batch.withUnsafeMutableBufferPointer { destination in
                 for (row, index) in indices.enumerated() {
-                    precondition(index >= 0 && index < count, "example \(index) out of range 0..<\(count)")
                     (destination.baseAddress! + row * exampleSize).update(from: source.baseAddress! + index * exampleSize, count: exampleSize)
                 }
             }

@@ -75,8 +75,7 @@ extension Network {
     /// This network with every parameter and running statistic converted to `U` (rounded to nearest).
     /// - Throws: `TesselError.outOfMemory` when a tensor cannot be allocated.
     public func converted<U: TesselScalar>(to _: U.Type) throws -> Network<U> {
-        var copy = try Network<U>(definition, seed: seed)
-        for index in parameters.indices { copy.parameters[index].value = try parameters[index].value.converted(to: U.self) }
+        var copy = try Network<U>(definition, seed: seed) { try parameters[$0].value.converted(to: U.self) }
         for index in runningStatistics.indices {
             guard let statistics = runningStatistics[index] else { continue }
             copy.runningStatistics[index] = RunningStatistics(mean: try statistics.mean.converted(to: U.self),

@@ -17,7 +17,8 @@ extension Network {
 
     /// What a layer's backward pass needs from its forward pass.
     enum Saved: Sendable {
-        case none
+        /// Nothing, or nothing any more (backward releases each layer's record after use).
+        case released
         case input(Tensor<T>)
         case mask(Tensor<T>?)
         case batchNorm(BatchNorm.Cache<T>)
@@ -31,7 +32,9 @@ extension Network {
     /// Increments `stepCount`. When `profile` is given, each layer's forward and backward
     /// times are added to it.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
-    ///   (N, input…) or `labels` has not N entries; a label outside `0 ..< classes` as the loss does.
+    ///   (N, input…) or `labels` has not N entries; `TesselError.invalidParameter` (layer
+    ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. The network is
+    ///   unchanged when it throws.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
@@ -57,7 +60,7 @@ extension Network {
             let start = ContinuousClock.now
             let (dx, layerGradients) = try backward(layer: index, dout, saved[index], path: path)
             profile?.backward[index] += start.duration(to: .now)
-            saved[index] = .none
+            saved[index] = .released
             for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             dout = dx
         }
@@ -117,8 +120,12 @@ extension Network {
         guard images.rank == definition.input.count + 1, Array(images.shape.dropFirst()) == definition.input, images.shape[0] >= 1 else {
             throw TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(N, \(definition.input.map(String.init).joined(separator: ", "))) with N ≥ 1", actual: images.shape)
         }
-        if let labels, labels.count != images.shape[0] {
+        guard let labels else { return }
+        guard labels.count == images.shape[0] else {
             throw TesselError.shapeMismatch(layer: "network", argument: "labels", expected: "(\(images.shape[0]),), one per image", actual: [labels.count])
+        }
+        if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
+            throw TesselError.invalidParameter(layer: "network", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
         }
     }
 

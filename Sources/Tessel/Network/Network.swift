@@ -45,6 +45,12 @@ public struct Network<T: TesselScalar>: Sendable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public init(_ definition: NetworkDefinition, seed: UInt64 = 0) throws {
+        try self.init(definition, seed: seed, values: nil)
+    }
+
+    /// A network for `definition` whose parameter `k` is `values(k)` (shaped as the layer
+    /// needs), or freshly initialised when `values` is nil.
+    init(_ definition: NetworkDefinition, seed: UInt64, values: ((Int) throws -> Tensor<T>)?) throws {
         let shapes = try definition.shapes()
         self.definition = definition
         self.shapes = shapes
@@ -57,10 +63,11 @@ public struct Network<T: TesselScalar>: Sendable {
             let input = index == 0 ? definition.input : shapes[index - 1]
             for (role, shape, initial) in Self.parameterShapes(of: layer, input: input, output: shapes[index]) {
                 let name = layerNames[index] + "." + role
-                let value: Tensor<T> = switch initial {
-                case .normal: try RandomTensor.normal(shape: shape, scale: definition.weightScale,
-                                                      seed: RandomTensor.seed(seed, stream: UInt64(parameters.count)))
-                case let .constant(c): try Tensor(shape: shape, repeating: c)
+                let value: Tensor<T> = switch (initial, values) {
+                case let (_, values?): try values(parameters.count)
+                case (.normal, nil): try RandomTensor.normal(shape: shape, scale: definition.weightScale,
+                                                             seed: RandomTensor.seed(seed, stream: UInt64(parameters.count)))
+                case let (.constant(c), nil): try Tensor(shape: shape, repeating: c)
                 }
                 parameters.append(Parameter(name: name, value: value))
             }
