@@ -1,0 +1,77 @@
+// Every layer of Tessel's workload registry, each pass (forward, backward, a loss's combined
+// call) at its standard shape with the tiled kernel on 1 worker and on all online CPUs, and
+// the serial reference at the small shape. Metrics: wall clock, throughput (calls per second),
+// peak resident memory and mallocs per call.
+import Benchmark
+import Synchronization
+import Tessel
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal],
+        timeUnits: .milliseconds,
+        warmupIterations: 2,
+        maxDuration: .seconds(1),
+        maxIterations: 30,
+        // This machine is shared: 15–20 % run-to-run noise in time, so time gates loosely;
+        // allocation counts are deterministic and gate tightly.
+        thresholds: [
+            .wallClock: .init(relative: [.p50: 25]),
+            .throughput: .init(relative: [.p50: 25]),
+            .peakMemoryResident: .init(relative: [.p50: 10]),
+            .mallocCountTotal: .init(absolute: [.p50: 2]),
+        ]
+    )
+
+    let allWorkers = Scheduler.onlineCPUCount
+    for workload in LayerWorkload.all {
+        let standard = PreparedSlot(workload, preset: .standard)
+        let small = PreparedSlot(workload, preset: .small)
+        for (index, passName) in standard.passNames.enumerated() {
+            for (label, workers) in [("1 worker", 1), ("all workers", allWorkers)] where label == "1 worker" || allWorkers > 1 {
+                let scheduler = try! Scheduler(workers: workers)
+                Benchmark("\(workload.name) \(passName), tiled, \(label)",
+                          configuration: .init(tags: ["workers": "\(workers)", "shape": "\(workload.values(.standard))"])) { benchmark in
+                    let pass = try standard.pass(index)
+                    for _ in benchmark.scaledIterations { try pass.run(scheduler) }
+                } setup: { try standard.prepare() } teardown: { standard.release() }
+            }
+            Benchmark("\(workload.name) \(passName), serial reference, small shape",
+                      configuration: .init(tags: ["shape": "\(workload.values(.small))"])) { benchmark in
+                let pass = try small.pass(index)
+                for _ in benchmark.scaledIterations { try pass.runReference() }
+            } setup: { try small.prepare() } teardown: { small.release() }
+        }
+    }
+}
+
+/// A workload's inputs, built in a benchmark's setup and dropped in its teardown, so that each
+/// benchmark's peak memory holds only its own inputs.
+final class PreparedSlot: Sendable {
+    let workload: LayerWorkload
+    let preset: LayerWorkload.Preset
+    private let prepared = Mutex<PreparedWorkload?>(nil)
+
+    init(_ workload: LayerWorkload, preset: LayerWorkload.Preset) {
+        self.workload = workload
+        self.preset = preset
+    }
+
+    /// The pass names, from the small preset (the passes do not depend on the shapes).
+    var passNames: [String] { (try? workload.prepare(.small).passes.map(\.name)) ?? [] }
+
+    func prepare() throws {
+        let built = try workload.prepare(preset)
+        prepared.withLock { $0 = built }
+    }
+
+    func release() { prepared.withLock { $0 = nil } }
+
+    func pass(_ index: Int) throws -> WorkloadPass {
+        guard let pass = prepared.withLock({ $0?.passes[index] }) else {
+            throw TesselError.invalidParameter(layer: workload.name, parameter: "setup", value: "none",
+                                               reason: "the benchmark ran before its setup")
+        }
+        return pass
+    }
+}

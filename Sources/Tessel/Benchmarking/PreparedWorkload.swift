@@ -1,0 +1,34 @@
+/// A layer workload with its inputs built (seeded, so every preparation holds the same
+/// values): the passes to time, ready to call repeatedly.
+///
+/// Passes that need the result of an earlier pass (a backward that needs a forward's cache)
+/// hold that result, computed once at preparation, so each call times one pass alone.
+public struct PreparedWorkload: Sendable {
+    /// The workload's name (`affine`, `conv_3x3`, …).
+    public let name: String
+    /// The settings it was prepared with.
+    public let values: WorkloadValues
+    /// The rate that tells how well this layer runs.
+    public let unit: ThroughputUnit
+    /// The passes, in the order a training step runs them (forward first).
+    public let passes: [WorkloadPass]
+
+    /// A prepared workload; `passes` must not be empty.
+    public init(name: String, values: WorkloadValues, unit: ThroughputUnit, passes: [WorkloadPass]) {
+        precondition(!passes.isEmpty, "a workload needs at least one pass")
+        self.name = name
+        self.values = values
+        self.unit = unit
+        self.passes = passes
+    }
+
+    /// The work of one call of every pass.
+    public var cost: WorkloadCost {
+        passes.dropFirst().reduce(passes[0].cost) { $0 + $1.cost }
+    }
+
+    /// Runs every pass once, in order, with `scheduler` (one training step of this layer).
+    public func runAll(scheduler: Scheduler) throws {
+        for pass in passes { try pass.run(scheduler) }
+    }
+}

@@ -1,0 +1,26 @@
+/// One direction of a prepared layer — its forward pass, its backward pass, or a loss's
+/// combined loss-and-gradient call — with its inputs already built.
+public struct WorkloadPass: Sendable {
+    /// `forward`, `backward`, or `loss+gradient`.
+    public let name: String
+    /// The work of one call.
+    public let cost: WorkloadCost
+    /// How many tensors one call returns (the out tensor, the gradients, the tensors of a
+    /// cache). A steady-state call allocates these and nothing else.
+    public let outputTensors: Int
+    /// Calls the tiled kernel once with `scheduler`; the result is dropped.
+    public let run: @Sendable (Scheduler) throws -> Void
+    /// Calls the serial reference once; the result is dropped.
+    public let runReference: @Sendable () throws -> Void
+
+    /// A pass; see the properties.
+    public init(name: String, cost: WorkloadCost, outputTensors: Int,
+                run: @escaping @Sendable (Scheduler) throws -> Void,
+                runReference: @escaping @Sendable () throws -> Void) {
+        self.name = name
+        self.cost = cost
+        self.outputTensors = outputTensors
+        self.run = run
+        self.runReference = runReference
+    }
+}

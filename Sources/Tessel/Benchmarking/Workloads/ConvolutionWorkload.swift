@@ -1,0 +1,48 @@
+extension LayerWorkload {
+    /// Convolution forward and backward on x (64, 64, 32, 32), w (64, 64, 3, 3), stride 1,
+    /// pad 1 (a ResNet-style layer); rate in GFLOP/s.
+    public static let convolution3x3 = convolution(
+        name: Convolution.name + "_3x3", x: [64, 64, 32, 32], w: [64, 64, 3, 3], pad: 1,
+        smallX: [2, 4, 8, 8], smallW: [4, 4, 3, 3])
+
+    /// Convolution forward and backward on x (128, 3, 32, 32), w (32, 3, 7, 7), stride 1,
+    /// pad 3 (a first layer: few input channels, a wide filter); rate in GFLOP/s.
+    public static let convolution7x7 = convolution(
+        name: Convolution.name + "_7x7", x: [128, 3, 32, 32], w: [32, 3, 7, 7], pad: 3,
+        smallX: [2, 3, 8, 8], smallW: [4, 3, 7, 7])
+
+    private static func convolution(name: String, x standardX: [Int], w standardW: [Int], pad: Int,
+                                    smallX: [Int], smallW: [Int]) -> LayerWorkload {
+        LayerWorkload(
+            name: name, unit: .gflops,
+            parameters: [
+                WorkloadParameter("x", .shape(rank: 4), standard: .shape(standardX), small: .shape(smallX)),
+                WorkloadParameter("w", .shape(rank: 4), standard: .shape(standardW), small: .shape(smallW)),
+                WorkloadParameter("stride", .integer(minimum: 1), standard: .integer(1), small: .integer(1)),
+                WorkloadParameter("pad", .integer(minimum: 0), standard: .integer(pad), small: .integer(pad)),
+            ]
+        ) { values in
+            let parameters = Convolution.Parameters(stride: values.integer("stride"), pad: values.integer("pad"))
+            let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+            let w = try WorkloadInputs.uniform(values.shape("w"), seed: 2)
+            let b = try WorkloadInputs.uniform([values.shape("w")[0]], seed: 3)
+            let out = try Convolution.forward(x: x, w: w, b: b, parameters: parameters)
+            let dout = try WorkloadInputs.uniform(out.shape, seed: 4)
+            // A multiply-add per output element and filter tap.
+            let outputs = Double(out.count), taps = Double(w.count / w.shape[0])
+            let bytes = Double(MemoryLayout<Float>.stride)
+            let (xCount, wCount, bCount) = (Double(x.count), Double(w.count), Double(b.count))
+            return [
+                WorkloadPass(name: "forward", cost: WorkloadCost(flops: 2 * outputs * taps + outputs, bytes: (xCount + wCount + bCount + outputs) * bytes),
+                             outputTensors: 1,
+                             run: { _ = try Convolution.forward(x: x, w: w, b: b, parameters: parameters, scheduler: $0) },
+                             runReference: { _ = try Convolution.Reference.forward(x: x, w: w, b: b, parameters: parameters) }),
+                // dx and dw: each the forward's multiply-adds again; db: a sum over dout.
+                WorkloadPass(name: "backward", cost: WorkloadCost(flops: 4 * outputs * taps + outputs, bytes: (outputs + 2 * xCount + 2 * wCount + bCount) * bytes),
+                             outputTensors: 3,
+                             run: { _ = try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: $0) },
+                             runReference: { _ = try Convolution.Reference.backward(dout: dout, x: x, w: w, b: b, parameters: parameters) }),
+            ]
+        }
+    }
+}

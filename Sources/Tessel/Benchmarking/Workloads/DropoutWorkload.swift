@@ -1,0 +1,26 @@
+extension LayerWorkload {
+    /// Inverted dropout, train mode, forward and backward on x (512, 4096) with keep
+    /// probability p = 0.5 and a fixed seed; rate in GB/s.
+    public static let dropout = LayerWorkload(
+        name: Dropout.name, unit: .gigabytes,
+        parameters: [
+            WorkloadParameter("x", .shape(rank: 2), standard: .shape([512, 4096]), small: .shape([64, 256])),
+            WorkloadParameter("p", .probability, standard: .real(0.5), small: .real(0.5)),
+        ]
+    ) { values in
+        let parameters = Dropout.Parameters(p: values.real("p"), mode: .train, seed: 7)
+        let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+        let dout = try WorkloadInputs.uniform(values.shape("x"), seed: 2)
+        let mask = try Dropout.forward(x: x, parameters: parameters).mask
+        let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
+        return [
+            // Reads x; writes out and the mask. A comparison and a multiply per element.
+            WorkloadPass(name: "forward", cost: WorkloadCost(flops: 2 * elements, bytes: 3 * elements * bytes), outputTensors: 2,
+                         run: { _ = try Dropout.forward(x: x, parameters: parameters, scheduler: $0) },
+                         runReference: { _ = try Dropout.Reference.forward(x: x, parameters: parameters) }),
+            WorkloadPass(name: "backward", cost: WorkloadCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
+                         run: { _ = try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: $0) },
+                         runReference: { _ = try Dropout.Reference.backward(dout: dout, mask: mask, parameters: parameters) }),
+        ]
+    }
+}

@@ -1,0 +1,30 @@
+extension LayerWorkload {
+    /// Max pooling forward and backward on x (64, 64, 32, 32) with 2×2 windows, stride 2;
+    /// rate in GB/s.
+    public static let maxPool = LayerWorkload(
+        name: MaxPool.name, unit: .gigabytes,
+        parameters: [
+            WorkloadParameter("x", .shape(rank: 4), standard: .shape([64, 64, 32, 32]), small: .shape([2, 4, 8, 8])),
+            WorkloadParameter("poolHeight", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
+            WorkloadParameter("poolWidth", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
+            WorkloadParameter("stride", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
+        ]
+    ) { values in
+        let parameters = MaxPool.Parameters(poolHeight: values.integer("poolHeight"), poolWidth: values.integer("poolWidth"),
+                                            stride: values.integer("stride"))
+        let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+        let out = try MaxPool.forward(x: x, parameters: parameters)
+        let dout = try WorkloadInputs.uniform(out.shape, seed: 2)
+        let inputs = Double(x.count), outputs = Double(out.count), bytes = Double(MemoryLayout<Float>.stride)
+        let comparisons = outputs * Double(parameters.poolHeight * parameters.poolWidth - 1)
+        return [
+            WorkloadPass(name: "forward", cost: WorkloadCost(flops: comparisons, bytes: (inputs + outputs) * bytes), outputTensors: 1,
+                         run: { _ = try MaxPool.forward(x: x, parameters: parameters, scheduler: $0) },
+                         runReference: { _ = try MaxPool.Reference.forward(x: x, parameters: parameters) }),
+            // Reads dout and x (to find each window's maximum again); writes dx.
+            WorkloadPass(name: "backward", cost: WorkloadCost(flops: comparisons, bytes: (outputs + 2 * inputs) * bytes), outputTensors: 1,
+                         run: { _ = try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: $0) },
+                         runReference: { _ = try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters) }),
+        ]
+    }
+}

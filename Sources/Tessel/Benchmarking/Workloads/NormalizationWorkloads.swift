@@ -1,0 +1,115 @@
+import Synchronization
+
+extension LayerWorkload {
+    /// Batch norm, train mode, forward and backward on x (4096, 1024); rate in GB/s.
+    public static let batchNorm = normalization(
+        name: BatchNorm.name, rank: 2, standard: [4096, 1024], small: [64, 32], features: { $0[1] }, groups: nil
+    ) { x, gamma, beta, _ in
+        let running = RunningBox(try RunningStatistics<Float>(features: x.shape[1]))
+        let parameters = BatchNorm.Parameters(mode: .train)
+        let cache = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
+        return NormalizationCalls(
+            forward: { scheduler in _ = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0, scheduler: scheduler) } },
+            referenceForward: { _ = try running.update { try BatchNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0) } },
+            backward: { dout, scheduler in _ = try BatchNorm.backward(dout: dout, cache: cache, scheduler: scheduler) },
+            referenceBackward: { dout in _ = try BatchNorm.Reference.backward(dout: dout, cache: cache) })
+    }
+
+    /// Spatial batch norm, train mode, forward and backward on x (64, 64, 32, 32); rate in GB/s.
+    public static let spatialBatchNorm = normalization(
+        name: SpatialBatchNorm.name, rank: 4, standard: [64, 64, 32, 32], small: [2, 4, 8, 8], features: { $0[1] }, groups: nil
+    ) { x, gamma, beta, _ in
+        let running = RunningBox(try RunningStatistics<Float>(features: x.shape[1]))
+        let parameters = SpatialBatchNorm.Parameters(mode: .train)
+        let cache = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
+        return NormalizationCalls(
+            forward: { scheduler in _ = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0, scheduler: scheduler) } },
+            referenceForward: { _ = try running.update { try SpatialBatchNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0) } },
+            backward: { dout, scheduler in _ = try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: scheduler) },
+            referenceBackward: { dout in _ = try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache) })
+    }
+
+    /// Layer norm forward and backward on x (4096, 1024); rate in GB/s.
+    public static let layerNorm = normalization(
+        name: LayerNorm.name, rank: 2, standard: [4096, 1024], small: [64, 32], features: { $0[1] }, groups: nil
+    ) { x, gamma, beta, _ in
+        let parameters = LayerNorm.Parameters()
+        let cache = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
+        return NormalizationCalls(
+            forward: { _ = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: $0) },
+            referenceForward: { _ = try LayerNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters) },
+            backward: { _ = try LayerNorm.backward(dout: $0, cache: cache, scheduler: $1) },
+            referenceBackward: { _ = try LayerNorm.Reference.backward(dout: $0, cache: cache) })
+    }
+
+    /// Group norm with G = 8 groups, forward and backward on x (64, 64, 32, 32); rate in GB/s.
+    public static let groupNorm = normalization(
+        name: GroupNorm.name, rank: 4, standard: [64, 64, 32, 32], small: [2, 8, 4, 4], features: { $0[1] }, groups: (8, 4)
+    ) { x, gamma, beta, groups in
+        let parameters = GroupNorm.Parameters(groups: groups)
+        let cache = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
+        return NormalizationCalls(
+            forward: { _ = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: $0) },
+            referenceForward: { _ = try GroupNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters) },
+            backward: { _ = try GroupNorm.backward(dout: $0, cache: cache, scheduler: $1) },
+            referenceBackward: { _ = try GroupNorm.Reference.backward(dout: $0, cache: cache) })
+    }
+
+    /// A normalization workload: x of `rank` with per-feature γ and β of `features(x.shape)`
+    /// elements (and a `groups` setting when `groups` gives its standard and small values).
+    /// `calls` builds the layer's four calls from the inputs; the backward's cache comes from
+    /// one tiled forward at preparation.
+    ///
+    /// Costs (per element of x): the forward reads x and writes out, computing the mean (1
+    /// operation), the variance (2) and the normalized, scaled output (2); the backward reads
+    /// dout and x and writes dx, computing dβ (1), dγ (2) and dx (5). The per-feature
+    /// statistics and parameters are counted in bytes.
+    private static func normalization(
+        name: String, rank: Int, standard: [Int], small: [Int], features: @escaping @Sendable ([Int]) -> Int,
+        groups: (standard: Int, small: Int)?,
+        calls: @escaping @Sendable (Tensor<Float>, Tensor<Float>, Tensor<Float>, Int) throws -> NormalizationCalls
+    ) -> LayerWorkload {
+        var parameters = [WorkloadParameter("x", .shape(rank: rank), standard: .shape(standard), small: .shape(small))]
+        if let groups {
+            parameters.append(WorkloadParameter("groups", .integer(minimum: 1), standard: .integer(groups.standard), small: .integer(groups.small)))
+        }
+        return LayerWorkload(name: name, unit: .gigabytes, parameters: parameters) { values in
+            let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+            let width = features(x.shape)
+            let gamma = try WorkloadInputs.uniform([width], seed: 2)
+            let beta = try WorkloadInputs.uniform([width], seed: 3)
+            let dout = try WorkloadInputs.uniform(x.shape, seed: 4)
+            let layer = try calls(x, gamma, beta, groups == nil ? 0 : values.integer("groups"))
+            let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
+            let perFeature = Double(width) * bytes
+            return [
+                WorkloadPass(name: "forward", cost: WorkloadCost(flops: 5 * elements, bytes: 2 * elements * bytes + 2 * perFeature),
+                             outputTensors: 3, run: layer.forward, runReference: layer.referenceForward),
+                WorkloadPass(name: "backward", cost: WorkloadCost(flops: 8 * elements, bytes: 3 * elements * bytes + 3 * perFeature),
+                             outputTensors: 3, run: { try layer.backward(dout, $0) }, runReference: { try layer.referenceBackward(dout) }),
+            ]
+        }
+    }
+}
+
+/// The four calls of a normalization workload, with its inputs and cache captured.
+private struct NormalizationCalls: Sendable {
+    let forward: @Sendable (Scheduler) throws -> Void
+    let referenceForward: @Sendable () throws -> Void
+    let backward: @Sendable (Tensor<Float>, Scheduler) throws -> Void
+    let referenceBackward: @Sendable (Tensor<Float>) throws -> Void
+}
+
+/// Running statistics that a train-mode forward updates in place on every call. The box owns
+/// them alone, so the update never copies them (a copy would add allocations to each call).
+private final class RunningBox: Sendable {
+    private let statistics: Mutex<RunningStatistics<Float>>
+
+    init(_ statistics: RunningStatistics<Float>) {
+        self.statistics = Mutex(statistics)
+    }
+
+    func update<R>(_ body: (inout RunningStatistics<Float>) throws -> R) throws -> R {
+        try statistics.withLock { try body(&$0) }
+    }
+}

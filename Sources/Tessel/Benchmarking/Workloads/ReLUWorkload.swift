@@ -1,0 +1,19 @@
+extension LayerWorkload {
+    /// ReLU forward and backward on x (512, 4096); rate in GB/s.
+    public static let relu = LayerWorkload(
+        name: ReLU.name, unit: .gigabytes,
+        parameters: [WorkloadParameter("x", .shape(rank: 2), standard: .shape([512, 4096]), small: .shape([64, 256]))]
+    ) { values in
+        let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+        let dout = try WorkloadInputs.uniform(values.shape("x"), seed: 2)
+        let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
+        return [
+            WorkloadPass(name: "forward", cost: WorkloadCost(flops: elements, bytes: 2 * elements * bytes), outputTensors: 1,
+                         run: { _ = try ReLU.forward(x, scheduler: $0) },
+                         runReference: { _ = try ReLU.Reference.forward(x) }),
+            WorkloadPass(name: "backward", cost: WorkloadCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
+                         run: { _ = try ReLU.backward(dout: dout, x: x, scheduler: $0) },
+                         runReference: { _ = try ReLU.Reference.backward(dout: dout, x: x) }),
+        ]
+    }
+}

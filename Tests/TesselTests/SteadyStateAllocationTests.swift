@@ -1,0 +1,93 @@
+import MallocCounter
+import Testing
+@testable import Tessel
+
+/// A steady-state forward or backward call allocates its outputs and a few per-call buffers,
+/// never anything per tile.
+///
+/// Counts are per thread (see MallocCounter.h): with 1 worker every tile runs on the calling
+/// thread, so any allocation a kernel makes is seen; with 2 workers the calling thread runs the
+/// scheduler's own per-call work and a share of the tiles, and Dispatch adds a varying few
+/// allocations of its own.
+@Suite(.enabled(if: tessel_malloc_counter_available() == 1, "allocations are not counted under a sanitizer"))
+struct SteadyStateAllocationTests {
+    /// Tiles small enough that every small workload is cut into dozens of them, and tiles half
+    /// that size (twice as many tiles).
+    static let smallTiles = TileSettings(elementsPerTile: 64, gemmRowBlock: 6, gemmColumnBlock: 16)
+    static let smallerTiles = TileSettings(elementsPerTile: 32, gemmRowBlock: 6, gemmColumnBlock: 8)
+
+    /// Allocations per output tensor: its storage, its `MemoryBlock` and a new shape array.
+    static let allocationsPerOutput = 3
+    /// Allocations a call may make besides its outputs, on 1 worker: a `Workspace` per parallel
+    /// phase of the scheduler, a statistics or partial-sum buffer or two.
+    static let callAllowance = 10
+    /// Passes that allocate more per call, with their count of extra allocations in a release
+    /// build on 1 worker: each matrix product allocates its block lists and a packing buffer,
+    /// and the bias gradient its partial sums. A ceiling, so that more is caught; lower it when
+    /// a kernel allocates less.
+    static let knownExtra = ["affine backward": 16, "conv_3x3 backward": 14, "conv_7x7 backward": 14]
+    /// How much the count of a 2-worker call may vary between tilings: Dispatch allocates on the
+    /// calling thread for some parallel calls and not others. An allocation per tile adds dozens.
+    static let dispatchVariation = 8
+
+    /// Allocations of one call of `body` on this thread, the fewest of three calls (after two
+    /// calls that are not counted, so that lazily created state is in place).
+    static func allocations(_ body: () throws -> Void) rethrows -> Int {
+        try body()
+        try body()
+        var fewest = UInt64.max
+        for _ in 0..<3 {
+            tessel_malloc_counter_start()
+            try body()
+            fewest = min(fewest, tessel_malloc_counter_stop())
+        }
+        return Int(fewest)
+    }
+
+    @Test func counterSeesSwiftAllocations() throws {
+        #expect(Self.allocations {} == 0)
+        let tensor = try Self.allocations { _ = try Tensor<Float>.uninitialized(shape: [2, 3, 4, Int.random(in: 5...9)]) }
+        #expect(tensor >= 3, "a tensor allocates its storage, its MemoryBlock and its shape")
+        let array = Self.allocations { _ = Array(repeating: 1.0, count: Int.random(in: 10...20)) }
+        #expect(array == 1)
+    }
+
+    /// Twice as many tiles must not change the count: no kernel allocates inside a tile. Holds in
+    /// debug builds too, where unspecialized generic code adds allocations per call.
+    @Test(arguments: LayerWorkload.all.map(\.name), [1, 2])
+    func allocationsDoNotGrowWithTheTileCount(workload name: String, workers: Int) throws {
+        let workload = try LayerWorkload.named(name)!.prepare(.small)
+        let small = try Scheduler(workers: workers, grainSize: 0, tiles: Self.smallTiles)
+        let smaller = try Scheduler(workers: workers, grainSize: 0, tiles: Self.smallerTiles)
+        for pass in workload.passes {
+            let few = try Self.allocations { try pass.run(small) }
+            let many = try Self.allocations { try pass.run(smaller) }
+            let slack = workers == 1 ? 0 : Self.dispatchVariation
+            #expect(many <= few + slack, "\(name) \(pass.name), \(workers) workers: \(few) allocations with small tiles, \(many) with tiles half the size")
+        }
+    }
+
+    /// The count against the outputs, on 1 worker (every tile on this thread, no Dispatch).
+    /// Release builds only: a debug build allocates in unspecialized generic code (coroutine
+    /// frames of array accesses), dozens per call. Run `swift test -c release --filter SteadyState`.
+    @Test(.disabled(if: isDebugBuild, "debug builds allocate in unspecialized generic code; run with -c release"),
+          arguments: LayerWorkload.all.map(\.name))
+    func steadyStateCallAllocatesOnlyItsOutputs(workload name: String) throws {
+        let workload = try LayerWorkload.named(name)!.prepare(.small)
+        let scheduler = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
+        for pass in workload.passes {
+            let count = try Self.allocations { try pass.run(scheduler) }
+            let bound = pass.outputTensors * Self.allocationsPerOutput + (Self.knownExtra["\(name) \(pass.name)"] ?? Self.callAllowance)
+            #expect(count <= bound, "\(name) \(pass.name): \(count) allocations for \(pass.outputTensors) outputs, at most \(bound) expected")
+        }
+    }
+}
+
+/// True in a debug build (`-Onone`), where the compiler leaves generic code unspecialized.
+let isDebugBuild: Bool = {
+    #if DEBUG
+    true
+    #else
+    false
+    #endif
+}()
