@@ -74,10 +74,12 @@ struct TrainCommand: ParsableCommand {
             typealias F = TextFormat
             print("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
                   + "val \(F.number("%.1f%%", summary.validationAccuracy * 100))  lr \(F.number("%.2e", summary.learningRate))  "
-                  + "\(F.number("%.2f", summary.duration.seconds)) s")
+                  + "\(F.number("%.2f", summary.seconds)) s")
         }
+        let (whole, fraction) = start.duration(to: .now).components
+        let elapsed = Double(whole) + Double(fraction) * 1e-18
         print("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "
-              + "\(TextFormat.number("%.1f", start.duration(to: .now).seconds)) s; checkpoint in \(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))")
+              + "\(TextFormat.number("%.1f", elapsed)) s; checkpoint in \(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))")
     }
 }
 
@@ -96,13 +98,5 @@ struct ProgressBar {
     func clear() {
         guard enabled else { return }
         FileHandleOutput.write("\r\u{1B}[2K", to: STDERR_FILENO)
-    }
-}
-
-extension Duration {
-    /// This duration in seconds.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }

@@ -18,8 +18,8 @@ public struct Trainer<T: TesselScalar>: Sendable {
         public var validationAccuracy: Double
         /// The learning rate the epoch used.
         public var learningRate: Double
-        /// Wall time of the epoch's training steps and evaluation.
-        public var duration: Duration
+        /// Wall time of the epoch's training steps and evaluation, in seconds.
+        public var seconds: Double
     }
 
     /// The network being trained.
@@ -81,6 +81,6 @@ public struct Trainer<T: TesselScalar>: Sendable {
         return EpochSummary(epoch: epoch, loss: totalLoss / Double(max(batches, 1)),
                             trainAccuracy: try network.accuracy(on: train, scheduler: scheduler),
                             validationAccuracy: try network.accuracy(on: validation, scheduler: scheduler),
-                            learningRate: learningRate, duration: start.duration(to: .now))
+                            learningRate: learningRate, seconds: Stopwatch.seconds(start.duration(to: .now)))
     }
 }

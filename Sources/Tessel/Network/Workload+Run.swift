@@ -93,11 +93,11 @@ extension Workload {
         for _ in 0..<steps {
             let start = ContinuousClock.now
             _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
-            stepTimes.append(start.duration(to: .now).milliseconds)
+            stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
         }
         let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
         let timed = profile!
-        let perStep = { (duration: Duration) in duration.milliseconds / Double(steps) }
+        let perStep = { (duration: Duration) in Stopwatch.seconds(duration) * 1e3 / Double(steps) }
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
         var layers: [RunReport.Layer] = network.layerNames.indices.map { index in
             let forward = perStep(timed.forward[index]), backward = perStep(timed.backward[index])
@@ -109,18 +109,9 @@ extension Workload {
         }
         layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
                                       backwardMilliseconds: 0, share: timed.loss / total, gigaflopsPerSecond: 0))
-        let sorted = stepTimes.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let median = Stopwatch.median(stepTimes)
         return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
-                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: sorted[0],
+                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
                          imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep)
-    }
-}
-
-extension Duration {
-    /// This duration in milliseconds.
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
     }
 }
