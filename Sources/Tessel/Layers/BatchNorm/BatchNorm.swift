@@ -256,7 +256,7 @@ public enum BatchNorm {
     private static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
         defer { coefficients.deallocate() }
         let center = coefficients, scale = coefficients + d
@@ -378,7 +378,7 @@ public enum BatchNorm {
                                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
                                                        scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in

@@ -68,7 +68,7 @@ public enum GroupNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let statisticsShape = [x.shape[0], parameters.groups]
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
@@ -127,7 +127,7 @@ public enum GroupNorm {
         defer { scratch.deallocate() }
         let partialDgamma = scratch, partialDbeta = scratch + stride
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + channels
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = layout.tiling(scheduler: scheduler)
         let count = Double(layout.groupSize)
         x.withUnsafeBufferPointer { xs in

@@ -54,7 +54,7 @@ public enum LayerNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let n = x.shape[0], d = x.shape[1], eps = parameters.eps
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
         let tiling = Tiling(rows: n, tileRows: max(1, scheduler.tiles.elementsPerTile / d))
         x.withUnsafeBufferPointer { xs in
@@ -104,7 +104,7 @@ public enum LayerNorm {
         defer { scratch.deallocate() }
         let partialDgamma = scratch, partialDbeta = scratch + stride
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling(rows: n, tileRows: chunks.itemsPerChunk)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
