@@ -13,7 +13,8 @@ struct TesselCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
-        subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, TopologyCommand.self]
+        subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
+                      TopologyCommand.self]
     )
 
     static func main() {
