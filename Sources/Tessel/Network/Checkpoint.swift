@@ -21,8 +21,11 @@ public enum Checkpoint {
     public struct Manifest: Codable, Sendable, Equatable {
         /// One parameter: its name, shape and the number of updates its optimizer state has seen.
         public struct Entry: Codable, Sendable, Equatable {
+            /// The parameter's name (`conv0.w`).
             public var name: String
+            /// Its shape.
             public var shape: [Int]
+            /// Updates its optimizer state has seen (Adam's `t`).
             public var updates: Int
         }
 
