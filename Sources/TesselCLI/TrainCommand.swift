@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
         BufferReuse.enable()
         let config = try workload.loadWorkload(default: "digits")
         guard let settings = config.train else {
-            throw TesselError.configuration(source: config.name, key: "train", reason: "the config has no 'train' object")
+            throw TesselError.configuration(source: config.source, key: "train", reason: "the config has no 'train' object")
         }
         let scheduler = try workload.scheduler(for: config)
         let (train, validation) = try config.trainingData(as: Float.self)

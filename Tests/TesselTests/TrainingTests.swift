@@ -107,6 +107,12 @@ import Glibc
             #expect(manifest.contains(field), "\(field) in \(manifest)")
         }
         #expect(try Checkpoint.latest(in: latest) == latest)
+
+        // A checkpoint folder is created with its missing parents.
+        let nested = try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: 2, workload: "tiny",
+                                          fingerprint: "abc", to: folder + "/nested/run")
+        #expect(nested == folder + "/nested/run/epoch-0002")
+        #expect(try Checkpoint.latest(in: folder + "/nested/run") == nested)
     }
 
     @Test func restoreRejectsAnotherConfigRuleOrNetwork() throws {

@@ -147,6 +147,23 @@ import Testing
                                       key: "network.layers", reasonContains: "at least one layer")
     }
 
+    /// Data files that do not fit the network, or the split, are errors naming the config file and key.
+    @Test func dataThatDoesNotFitIsNamed() throws {
+        let data = #""data": { "images": "\#(Self.root)/data/digits/X.npy", "labels": "\#(Self.root)/data/digits/y.npy""#
+        func key(_ json: String) -> String? {
+            do { _ = try Self.decode(json).trainingData(as: Float.self) } catch let TesselError.configuration(source, key, _) where source == "test.json" {
+                return key
+            } catch { return "\(error)" }
+            return nil
+        }
+        let digits = #""network": { "input": [1, 8, 8], "layers": [ { "type": "affine", "units": 10 } ] }"#
+        #expect(key("{ \(digits), \(data), \"validation\": 300 } }") == nil)
+        #expect(key("{ \(digits) }") == "data")
+        #expect(key("{ \(digits), \(data), \"validation\": 1797 } }") == "data.validation")
+        #expect(key(#"{ "network": { "input": [1, 4, 4], "layers": [ { "type": "affine", "units": 10 } ] }, \#(data) } }"#) == "data.images")
+        #expect(key(#"{ "network": { "input": [1, 8, 8], "layers": [ { "type": "affine", "units": 5 } ] }, \#(data) } }"#) == "data.labels")
+    }
+
     @Test func missingFileIsASystemErrorNamingThePath() {
         #expect {
             _ = try Workload.load(from: Self.root + "/config/no-such-config.json")

@@ -21,8 +21,11 @@ public enum Checkpoint {
     public struct Manifest: Codable, Sendable, Equatable {
         /// One parameter: its name, shape and the number of updates its optimizer state has seen.
         public struct Entry: Codable, Sendable, Equatable {
+            /// The parameter's name (`conv0.w`).
             public var name: String
+            /// Its shape.
             public var shape: [Int]
+            /// Updates its optimizer state has seen (Adam's `t`).
             public var updates: Int
         }
 
@@ -57,7 +60,8 @@ public enum Checkpoint {
         return "epoch-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    /// Writes the checkpoint of `epoch` into `directory` (created if absent) and removes the
+    /// Writes the checkpoint of `epoch` into `directory` (created, with any missing parent, if
+    /// absent) and removes the
     /// checkpoints of earlier epochs there. Returns the checkpoint folder's path.
     /// - Throws: `TesselError.system` naming the path when a folder or file cannot be created,
     ///   written or renamed.
@@ -190,10 +194,16 @@ public enum Checkpoint {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
-    /// Creates `path` unless it is already a folder.
+    /// Creates `path` and any missing folders above it (as `mkdir -p`).
     static func makeFolder(_ path: String) throws {
-        if mkdir(path, 0o777) == 0 || errno == EEXIST { return }
-        throw TesselError.fromErrno("create folder '\(path)'")
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {
+                throw TesselError.fromErrno("create folder '\(prefix)'")
+            }
+            prefix += "/"
+        }
     }
 
     /// The `epoch-NNNN` folders in `directory`, with their epochs.
@@ -208,13 +218,15 @@ public enum Checkpoint {
         return folders
     }
 
-    /// Removes the files in `path` and the folder itself (best effort: a checkpoint that cannot
+    /// Removes the folder `path` with everything in it (best effort: a checkpoint that cannot
     /// be removed only costs disk space).
     static func removeFolder(_ path: String) {
         if let stream = opendir(path) {
             while let entry = readdir(stream) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { unlink(join(path, name)) }
+                guard name != "." && name != ".." else { continue }
+                let child = join(path, name)
+                if unlink(child) != 0 && errno == EISDIR { removeFolder(child) }
             }
             closedir(stream)
         }

@@ -33,8 +33,8 @@ extension Network {
     /// times are added to it.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
     ///   (N, input…) or `labels` has not N entries; `TesselError.invalidParameter` (layer
-    ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. The network is
-    ///   unchanged when it throws.
+    ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. These are checked
+    ///   before any work, so the network is then unchanged.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
@@ -106,9 +106,9 @@ extension Network {
             let classes = self.classes
             scores.withUnsafeBufferPointer { s in
                 for (row, label) in batch.labels.enumerated() {
-                    let start = row * classes
+                    let offset = row * classes
                     var best = 0
-                    for c in 1..<classes where s[start + c] > s[start + best] { best = c }
+                    for c in 1..<classes where s[offset + c] > s[offset + best] { best = c }
                     if best == label { correct += 1 }
                 }
             }

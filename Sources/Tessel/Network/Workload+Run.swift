@@ -42,39 +42,46 @@ public struct RunReport: Sendable, Codable, Equatable {
 extension Workload {
     /// The batch `tessel run` uses: `run.batchSize` examples, random from the seed or the
     /// first ones of the data files (repeated when the files hold fewer).
-    /// - Throws: as `Dataset.load`; `TesselError.configuration` (key `data.images`) when the
-    ///   files' examples are not of the network's input shape.
+    /// - Throws: as `Dataset.load`; `TesselError.configuration` naming the config file, key
+    ///   `data.images` when the examples are not of the network's input shape, `data.labels`
+    ///   for a label outside the network's classes.
     public func runBatch<T: TesselScalar>(as _: T.Type = T.self) throws -> Dataset<T> {
         switch data {
         case .random:
             return try Dataset.random(count: run.batchSize, exampleShape: network.input, classes: try network.classes(), seed: seed)
         case let .files(images, labels, _):
             let all = try Dataset<T>.load(images: images, labels: labels)
-            try checkExamples(all, path: images)
+            try checkExamples(all, images: images, labels: labels)
             return try all.subset((0..<run.batchSize).map { $0 % all.count })
         }
     }
 
     /// The training and validation sets of `tessel train`: the data files split with the seed.
-    /// - Throws: `TesselError.configuration` (key `data`) when the data are random; as
-    ///   `Dataset.load` and `Dataset.split`.
+    /// - Throws: `TesselError.configuration` naming the config file: key `data` when the data
+    ///   are random, `data.validation` when it is not below the number of examples; as
+    ///   `Dataset.load` and `runBatch` otherwise.
     public func trainingData<T: TesselScalar>(as _: T.Type = T.self) throws -> (train: Dataset<T>, validation: Dataset<T>) {
         guard case let .files(images, labels, validation) = data else {
-            throw TesselError.configuration(source: name, key: "data", reason: "training needs 'images' and 'labels' files")
+            throw TesselError.configuration(source: source, key: "data", reason: "training needs 'images' and 'labels' files")
         }
         let all = try Dataset<T>.load(images: images, labels: labels)
-        try checkExamples(all, path: images)
+        try checkExamples(all, images: images, labels: labels)
+        guard validation < all.count else {
+            throw TesselError.configuration(source: source, key: "data.validation",
+                                            reason: "\(validation) validation examples leave none of the \(all.count) for training")
+        }
         return try all.split(validation: validation, seed: seed)
     }
 
-    private func checkExamples<T>(_ dataset: Dataset<T>, path: String) throws {
+    /// Checks that the examples fit the network: shape and label range.
+    private func checkExamples<T>(_ dataset: Dataset<T>, images: String, labels: String) throws {
         guard dataset.exampleShape == network.input else {
-            throw TesselError.configuration(source: path, key: "data.images",
-                                            reason: "examples of shape \(Shape.describe(dataset.exampleShape)), the network takes \(Shape.describe(network.input))")
+            throw TesselError.configuration(source: source, key: "data.images",
+                                            reason: "\(images) holds examples of shape \(Shape.describe(dataset.exampleShape)), the network takes \(Shape.describe(network.input))")
         }
         let classes = try network.classes()
         if let bad = dataset.labels.first(where: { !(0..<classes).contains($0) }) {
-            throw TesselError.configuration(source: path, key: "data.labels", reason: "label \(bad) outside 0..<\(classes)")
+            throw TesselError.configuration(source: source, key: "data.labels", reason: "\(labels) holds label \(bad), outside 0..<\(classes)")
         }
     }
 

@@ -22,6 +22,8 @@ import Glibc
 public struct Workload: Sendable {
     /// The config's name: its file name without the extension (`default` for `config/default.json`).
     public var name: String
+    /// The file it was read from (the `source` given to `decode`); errors about the config name it.
+    public var source: String
     /// One line saying what the workload is.
     public var description: String
     /// Seed of the initial weights, the random data, the validation split, the epoch shuffles
@@ -90,7 +92,7 @@ public struct Workload: Sendable {
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Workload(name: name, description: contents.description, seed: contents.seed, network: contents.network,
+        return Workload(name: name, source: source, description: contents.description, seed: contents.seed, network: contents.network,
                         data: contents.data, run: contents.run, train: contents.train, runtime: contents.runtime ?? RuntimeSettings(),
                         hasRuntimeSection: contents.runtime != nil, fingerprint: String(hash, radix: 16))
     }
