@@ -5,10 +5,11 @@ import Testing
 /// A steady-state forward or backward call allocates its outputs and a few per-call buffers,
 /// never anything per tile.
 ///
-/// Counts are per thread (see MallocCounter.h): with 1 worker every tile runs on the calling
-/// thread, so any allocation a kernel makes is seen; with 2 workers the calling thread runs the
-/// scheduler's own per-call work and a share of the tiles, and Dispatch adds a varying few
-/// allocations of its own.
+/// Counts are per thread (see MallocCounter.h), so the checks run on 1 worker: every tile then
+/// runs on the calling thread and any allocation a kernel makes is seen. (With 2 workers the
+/// calling thread runs only the tiles it happens to take, and Dispatch's own allocations on it
+/// vary by more than a dozen per call for multi-phase passes such as batch norm's: measured,
+/// that comparison failed at random, so it is not made.)
 @Suite(.enabled(if: tessel_malloc_counter_available() == 1, "allocations are not counted under a sanitizer"))
 struct SteadyStateAllocationTests {
     /// Tiles small enough that every small workload is cut into dozens of them, and tiles half
@@ -26,17 +27,14 @@ struct SteadyStateAllocationTests {
     /// and the bias gradient its partial sums. A ceiling, so that more is caught; lower it when
     /// a kernel allocates less.
     static let knownExtra = ["affine backward": 16, "conv_3x3 backward": 14, "conv_7x7 backward": 14]
-    /// How much the count of a 2-worker call may vary between tilings: Dispatch allocates on the
-    /// calling thread for some parallel calls and not others. An allocation per tile adds dozens.
-    static let dispatchVariation = 8
-
-    /// Allocations of one call of `body` on this thread, the fewest of three calls (after two
-    /// calls that are not counted, so that lazily created state is in place).
+    /// Allocations of one call of `body` on this thread, the fewest of seven calls (after two
+    /// calls that are not counted, so that lazily created state is in place). The fewest of
+    /// several, because Dispatch's own allocations on the calling thread vary from call to call.
     static func allocations(_ body: () throws -> Void) rethrows -> Int {
         try body()
         try body()
         var fewest = UInt64.max
-        for _ in 0..<3 {
+        for _ in 0..<7 {
             tessel_malloc_counter_start()
             try body()
             fewest = min(fewest, tessel_malloc_counter_stop())
@@ -54,16 +52,15 @@ struct SteadyStateAllocationTests {
 
     /// Twice as many tiles must not change the count: no kernel allocates inside a tile. Holds in
     /// debug builds too, where unspecialized generic code adds allocations per call.
-    @Test(arguments: LayerWorkload.all.map(\.name), [1, 2])
-    func allocationsDoNotGrowWithTheTileCount(workload name: String, workers: Int) throws {
+    @Test(arguments: LayerWorkload.all.map(\.name))
+    func allocationsDoNotGrowWithTheTileCount(workload name: String) throws {
         let workload = try LayerWorkload.named(name)!.prepare(.small)
-        let small = try Scheduler(workers: workers, grainSize: 0, tiles: Self.smallTiles)
-        let smaller = try Scheduler(workers: workers, grainSize: 0, tiles: Self.smallerTiles)
+        let small = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
+        let smaller = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallerTiles)
         for pass in workload.passes {
             let few = try Self.allocations { try pass.run(small) }
             let many = try Self.allocations { try pass.run(smaller) }
-            let slack = workers == 1 ? 0 : Self.dispatchVariation
-            #expect(many <= few + slack, "\(name) \(pass.name), \(workers) workers: \(few) allocations with small tiles, \(many) with tiles half the size")
+            #expect(many <= few, "\(name) \(pass.name): \(few) allocations with small tiles, \(many) with tiles half the size")
         }
     }
 
