@@ -1,18 +1,18 @@
 // swift-tools-version:6.1
 // Tessel: a multicore parallel runtime for the CS231n layer set.
 //
-// Release builds compile the kernels for the host CPU (`-target-cpu native`), which is
-// what gives AVX-512 fused multiply-adds. Set TESSEL_PORTABLE=1 in the environment of
-// `swift build` for a binary that runs on any x86-64 — but without a CPU flag the SIMD kernels
-// have no fused multiply-add and matrix products run about 80× slower — or TESSEL_TARGET_CPU
-// for another machine's instruction set (`skylake-avx512`: any x86-64 with AVX-512;
-// `haswell`: AVX2 with FMA), e.g. to carry the binary to a bigger machine (docs/BENCHMARKS.md).
+// Builds compile the kernels for the host CPU (`-target-cpu native`): Swift emits fused
+// multiply-adds and wide vectors only for a CPU that has them. For a binary to carry to another
+// machine (docs/BENCHMARKS.md), set in the environment of `swift build` either
+// TESSEL_TARGET_CPU to that machine's instruction set (`skylake-avx512`: any x86-64 with
+// AVX-512; `haswell`: AVX2 with FMA), or TESSEL_PORTABLE=1, which means `haswell` (x86-64-v3:
+// Intel Haswell, AMD Zen and later).
 import Foundation
 import PackageDescription
 
 let portable = Context.environment["TESSEL_PORTABLE"] == "1"
-let targetCPU = Context.environment["TESSEL_TARGET_CPU"]
-let cpuFlags: [String] = portable ? [] : ["-target-cpu", targetCPU ?? "native"]
+let targetCPU = Context.environment["TESSEL_TARGET_CPU"] ?? (portable ? "haswell" : nil)
+let cpuFlags: [String] = ["-target-cpu", targetCPU ?? "native"]
 
 // The GEMM micro-kernels are shaped for the vector registers of the target: 16 × 512-bit with
 // AVX-512, 16 × 256-bit with AVX2. `native` targets the host, so its /proc/cpuinfo decides;
@@ -20,7 +20,7 @@ let cpuFlags: [String] = portable ? [] : ["-target-cpu", targetCPU ?? "native"]
 // the define.
 let avx512CPUs: Set = ["skylake-avx512", "cascadelake", "cooperlake", "icelake-server", "icelake-client",
                        "tigerlake", "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5"]
-let hostHasAVX512 = !portable && (targetCPU.map { avx512CPUs.contains($0) }
+let hostHasAVX512 = (targetCPU.map { avx512CPUs.contains($0) }
     ?? ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f ") ?? false))
 
 let kernelSettings: [SwiftSetting] = [

@@ -8,7 +8,7 @@ enum ElementWise {
         var i = 0
         while i + 16 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: .!(v .> zero)), as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: .!v.isGreater(than: zero)), as: SIMD16<T>.self)
             i += 16
         }
         while i < count {
@@ -26,7 +26,7 @@ enum ElementWise {
         while i + 16 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
             let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: zero, where: .!(v .> zero)), as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: zero, where: .!v.isGreater(than: zero)), as: SIMD16<T>.self)
             i += 16
         }
         while i < count {

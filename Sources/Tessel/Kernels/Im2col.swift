@@ -6,7 +6,7 @@
 /// `out[n] = W · cols` (W as `F × C·HH·WW`), the weight gradient `dW = Σₙ dout[n] · colsᵀ`, and
 /// the input gradient the col2im of `Wᵀ · dout[n]`. The image is first copied into a padded
 /// scratch plane set (`pad`), so the gathers need no bounds tests; `cols` is never stored
-/// whole: the packers write it straight into GEMM panels.
+/// whole: the packers write it straight into GEMM micro-panels, one at a time.
 enum Im2col {
     /// Copies the first `channels` planes of `image` into `padded` (`channels × paddedHeight ×
     /// paddedWidth`) with zero borders.
@@ -59,84 +59,77 @@ enum Im2col {
         }
     }
 
-    /// Packs `cols[k, p]` for `k` in `depth` and `p` in `pixels` from the padded image into
-    /// `panelCount` GEMM B panels of `width` pixels (see `GEMM.packPanels`), zero past `pixels`.
+    /// Packs the GEMM B micro-panel `cols[k, p]` for `k` in `depth` and the first `width`
+    /// pixels of `pixels` from the padded image: `width` values per `k`, zero past `pixels`.
     @inline(__always)
     static func packColumns<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
-                                             depth: Range<Int>, pixels: Range<Int>, panelCount: Int, width: Int,
-                                             into panels: UnsafeMutablePointer<T>) {
+                                             depth: Range<Int>, pixels: Range<Int>, width: Int,
+                                             into panel: UnsafeMutablePointer<T>) {
         let wp = g.paddedWidth, s = g.stride
-        for q in 0..<panelCount {
-            let first = pixels.lowerBound + q * width
-            let valid = max(0, min(width, pixels.upperBound - first))
-            var row = panels + q * width * depth.count
-            let oy = first / g.outW, ox = first % g.outW
-            var position = Position(depth.lowerBound, g)
-            if s == 1 && valid == width && ox + width <= g.outW {
-                // The panel's pixels are one run of an output row: one contiguous copy per k.
-                let corner = padded + oy * wp + ox
-                for _ in depth {
-                    GEMM.copy(corner + position.offset, row, count: width)
-                    row += width
-                    position.advance()
+        let valid = min(width, pixels.count)
+        let oy = pixels.lowerBound / g.outW, ox = pixels.lowerBound % g.outW
+        var row = panel
+        var position = Position(depth.lowerBound, g)
+        for _ in depth {
+            if s == 1 {
+                // Each output row the panel touches is one contiguous run of xpad.
+                var e = 0, y = oy, x = ox
+                while e < valid {
+                    let run = min(valid - e, g.outW - x)
+                    GEMM.copy(padded + position.offset + y * wp + x, row + e, count: run)
+                    e += run
+                    x = 0
+                    y += 1
                 }
             } else {
-                for _ in depth {
-                    var y = oy, x = ox
-                    for e in 0..<valid {
-                        row[e] = padded[position.offset + y * s * wp + x * s]
-                        x += 1
-                        if x == g.outW { x = 0; y += 1 }
-                    }
-                    if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
-                    row += width
-                    position.advance()
+                var y = oy, x = ox
+                for e in 0..<valid {
+                    row[e] = padded[position.offset + y * s * wp + x * s]
+                    x += 1
+                    if x == g.outW { x = 0; y += 1 }
                 }
             }
+            if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
+            row += width
+            position.advance()
         }
     }
 
-    /// Packs `colsᵀ[p, k] = cols[k, p]` for `p` in `depth` (pixels) and `k` in `positions`
-    /// (filter positions) from the padded image into `panelCount` GEMM B panels of `width`
-    /// positions, zero past `positions`: the right operand of `dout[n] · colsᵀ`.
+    /// Packs the GEMM B micro-panel `colsᵀ[p, k] = cols[k, p]` for `p` in `depth` (pixels) and
+    /// the first `width` filter positions of `positions` from the padded image: `width` values
+    /// per pixel, zero past `positions`. The right operand of `dout[n] · colsᵀ`.
     @inline(__always)
     static func packColumnsTransposed<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
-                                                       depth: Range<Int>, positions: Range<Int>, panelCount: Int,
-                                                       width: Int, into panels: UnsafeMutablePointer<T>) {
+                                                       depth: Range<Int>, positions: Range<Int>, width: Int,
+                                                       into panel: UnsafeMutablePointer<T>) {
         let wp = g.paddedWidth, s = g.stride
-        for q in 0..<panelCount {
-            let first = positions.lowerBound + q * width
-            let valid = max(0, min(width, positions.upperBound - first))
-            let panel = panels + q * width * depth.count
-            if T.self == Float.self && s == 1 && valid == width && width % 8 == 0 {
-                let source = UnsafeRawPointer(padded).assumingMemoryBound(to: Float.self)
-                let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
-                var position = Position(first, g)
-                for group in stride(from: 0, to: width, by: 8) {
-                    var offsets = SIMD8<Int>()
-                    for t in 0..<8 {
-                        offsets[t] = position.offset
-                        position.advance()
-                    }
-                    packTransposedGroup(source, g, offsets: offsets, depth: depth,
-                                        into: destination + group, width: width)
-                }
-            } else {
-                var position = Position(first, g)
-                for e in 0..<valid {
-                    var destination = panel + e
-                    var y = depth.lowerBound / g.outW, x = depth.lowerBound % g.outW
-                    for _ in depth {
-                        destination.pointee = padded[position.offset + y * s * wp + x * s]
-                        destination += width
-                        x += 1
-                        if x == g.outW { x = 0; y += 1 }
-                    }
+        let valid = min(width, positions.count)
+        var position = Position(positions.lowerBound, g)
+        if T.self == Float.self && s == 1 && valid == width && width % 8 == 0 {
+            let source = UnsafeRawPointer(padded).assumingMemoryBound(to: Float.self)
+            let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
+            for group in stride(from: 0, to: width, by: 8) {
+                var offsets = SIMD8<Int>()
+                for t in 0..<8 {
+                    offsets[t] = position.offset
                     position.advance()
                 }
-                if valid < width {
-                    for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
+                packTransposedGroup(source, g, offsets: offsets, depth: depth, into: destination + group, width: width)
+            }
+        } else {
+            for e in 0..<valid {
+                var destination = panel + e
+                var y = depth.lowerBound / g.outW, x = depth.lowerBound % g.outW
+                for _ in depth {
+                    destination.pointee = padded[position.offset + y * s * wp + x * s]
+                    destination += width
+                    x += 1
+                    if x == g.outW { x = 0; y += 1 }
                 }
+                position.advance()
+            }
+            if valid < width {
+                for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
             }
         }
     }

@@ -21,7 +21,7 @@ public enum Affine {
     public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let (n, d, m) = try validate(x: x, w: w, b: b)
-        var out = try Tensor<T>.uninitialized(shape: [n, m])
+        var out = try Tensor<T>.uninitialized(shape: [n, m], allocator: scheduler.allocator)
         try x.withUnsafeBufferPointer { xs in
             try w.withUnsafeBufferPointer { ws in
                 try b.withUnsafeBufferPointer { bs in
@@ -45,9 +45,9 @@ public enum Affine {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                                  scheduler: Scheduler = .default) throws -> WeightGradients<T> {
         let (n, d, m) = try validateBackward(dout: dout, x: x, w: w, b: b)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
-        var dw = try Tensor<T>.uninitialized(shape: [d, m])
-        var db = try Tensor<T>.uninitialized(shape: [m])
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        var dw = try Tensor<T>.uninitialized(shape: [d, m], allocator: scheduler.allocator)
+        var db = try Tensor<T>.uninitialized(shape: [m], allocator: scheduler.allocator)
         try x.withUnsafeBufferPointer { xs in
             try w.withUnsafeBufferPointer { ws in
                 try dout.withUnsafeBufferPointer { douts in

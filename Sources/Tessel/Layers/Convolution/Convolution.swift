@@ -51,7 +51,7 @@ public enum Convolution {
     public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters = Parameters(),
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try validate(x: x, w: w, b: b, parameters: parameters)
-        var out = try Tensor<T>.uninitialized(shape: [g.n, g.f, g.outH, g.outW])
+        var out = try Tensor<T>.uninitialized(shape: [g.n, g.f, g.outH, g.outW], allocator: scheduler.allocator)
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let depth = g.filterSize, pixels = g.pixels
         let blocks = GEMM.depthBlocks(depth)
@@ -86,7 +86,7 @@ public enum Convolution {
                                              bPanel: { block, q in
                                                  Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
                                                                     pixels: (columns.lowerBound + q * nr)..<columns.upperBound,
-                                                                    panelCount: 1, width: nr, into: columnPanel)
+                                                                    width: nr, into: columnPanel)
                                                  return UnsafePointer(columnPanel)
                                              })
                             GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
@@ -107,9 +107,9 @@ public enum Convolution {
                                                  parameters: Parameters = Parameters(),
                                                  scheduler: Scheduler = .default) throws -> WeightGradients<T> {
         let g = try validateBackward(dout: dout, x: x, w: w, b: b, parameters: parameters)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
-        var dw = try Tensor<T>.uninitialized(shape: w.shape)
-        var db = try Tensor<T>.uninitialized(shape: [g.f])
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        var dw = try Tensor<T>.uninitialized(shape: w.shape, allocator: scheduler.allocator)
+        var db = try Tensor<T>.uninitialized(shape: [g.f], allocator: scheduler.allocator)
         try x.withUnsafeBufferPointer { xs in
             try w.withUnsafeBufferPointer { ws in
                 try dout.withUnsafeBufferPointer { douts in
@@ -228,8 +228,7 @@ public enum Convolution {
                                  },
                                  bPanel: { block, q in
                                      Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
-                                                                  positions: (q * nr)..<depth, panelCount: 1,
-                                                                  width: nr, into: bPanel)
+                                                                  positions: (q * nr)..<depth, width: nr, into: bPanel)
                                      return UnsafePointer(bPanel)
                                  })
             }

@@ -41,7 +41,7 @@ public enum Dropout {
         guard parameters.mode == .train else { return (x, nil) }
         let generator = Philox(seed: resolvedSeed(parameters))
         let threshold = Philox.threshold(below: parameters.p), scale = T(1 / parameters.p)
-        var out = try Tensor<T>.uninitialized(shape: x.shape), mask = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator), mask = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(x.count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { outs in
@@ -66,7 +66,7 @@ public enum Dropout {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, mask: Tensor<T>?, parameters: Parameters,
                                                  scheduler: Scheduler = .default) throws -> Tensor<T> {
         guard let mask = try validateBackward(dout: dout, mask: mask, parameters: parameters) else { return dout }
-        var dx = try Tensor<T>.uninitialized(shape: dout.shape)
+        var dx = try Tensor<T>.uninitialized(shape: dout.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(dout.count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
         dout.withUnsafeBufferPointer { douts in
             mask.withUnsafeBufferPointer { masks in

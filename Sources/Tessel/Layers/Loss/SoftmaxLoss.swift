@@ -26,7 +26,7 @@ public enum SoftmaxLoss {
     @_specialize(where T == Double)
     public static func compute<T: TesselScalar>(x: Tensor<T>, y: [Int], scheduler: Scheduler = .default) throws -> LossOutput<T> {
         let (rows, classes) = try ClassScores.validate(layer: name, x: x, y: y)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let chunks = ClassScores.chunks(rows: rows, classes: classes)
         var total = 0.0
         x.withUnsafeBufferPointer { xs in

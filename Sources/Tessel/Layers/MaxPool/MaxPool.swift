@@ -50,7 +50,7 @@ public enum MaxPool {
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try Geometry(x: x.shape, parameters: parameters)
-        var out = try Tensor<T>.uninitialized(shape: [g.n, g.c, g.outHeight, g.outWidth])
+        var out = try Tensor<T>.uninitialized(shape: [g.n, g.c, g.outHeight, g.outWidth], allocator: scheduler.allocator)
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: false)
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { outs in
@@ -75,7 +75,7 @@ public enum MaxPool {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters,
                                                  scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try validateBackward(dout: dout, x: x, parameters: parameters)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         // Overlapping windows share rows of dx, so a tile must then own whole planes.
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: g.stride < g.poolHeight)
         let interleaved = g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2

@@ -13,7 +13,7 @@ public enum ReLU {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(_ x: Tensor<T>, scheduler: Scheduler = .default) throws -> Tensor<T> {
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(x.count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { outs in
@@ -32,7 +32,7 @@ public enum ReLU {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, scheduler: Scheduler = .default) throws -> Tensor<T> {
         try validateBackward(dout: dout, x: x)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(x.count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
