@@ -29,6 +29,13 @@ let package = Package(
             path: "Benchmarks/LayerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A plain executable (`swift run -c release AllocationBenchmark`): allocation cost per
+        // NUMA policy against posix_memalign, and ReLU under each NUMA mode.
+        .executableTarget(
+            name: "AllocationBenchmark",
+            dependencies: [.product(name: "Tessel", package: tesselPackage)],
+            path: "Benchmarks/AllocationBenchmark"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -46,7 +46,7 @@ struct ScaleCommand: ParsableCommand {
             }
             return
         }
-        let chosen = try chosenWorkloads()
+        let chosen = try WorkloadSelection.workloads(layers)
         let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
         let options = try ScalingOptions(workerCounts: try workerCounts(), repeats: repeats, warmup: warmup,
                                          template: try runtime.makeScheduler())
@@ -61,18 +61,6 @@ struct ScaleCommand: ParsableCommand {
         try report.write(toFolder: out)
         let base = out.hasSuffix("/") ? out : out + "/"
         print("\nWrote \(base)\(ScalingReport.fileNames.csv), \(base)\(ScalingReport.fileNames.json), \(base)\(ScalingReport.fileNames.svg)")
-    }
-
-    /// The workloads named by `--layers`, in the registry's order, or all of them.
-    private func chosenWorkloads() throws -> [LayerWorkload] {
-        guard let layers else { return LayerWorkload.all }
-        let names = layers.split(separator: ",").map { String($0).trimmingSpaces() }
-        for name in names where LayerWorkload.named(name) == nil {
-            let known = LayerWorkload.all.map(\.name).joined(separator: ", ")
-            throw ValidationError("unknown workload '\(name)' in --layers (known: \(known))")
-        }
-        guard !names.isEmpty else { throw ValidationError("--layers needs at least one workload name") }
-        return LayerWorkload.all.filter { names.contains($0.name) }
     }
 
     /// The counts of `--workers`, or nil for the default.

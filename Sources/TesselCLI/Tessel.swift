@@ -13,7 +13,8 @@ struct TesselCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
-        subcommands: [OpCommand.self, TopologyCommand.self, ScaleCommand.self]
+        subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
+                      TopologyCommand.self]
     )
 
     static func main() {
@@ -37,9 +38,12 @@ struct TesselCommand: ParsableCommand {
 /// Minimal stderr output without Foundation.
 enum FileHandleOutput {
     static func standardError(_ line: String) {
-        var text = line
-        if !text.hasSuffix("\n") { text += "\n" }
+        write(line.hasSuffix("\n") ? line : line + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes `text` as it is (no newline added) to the file descriptor `descriptor`.
+    static func write(_ text: String, to descriptor: Int32) {
         var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
     }
 }

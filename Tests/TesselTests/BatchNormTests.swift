@@ -188,7 +188,8 @@ import Testing
                 RunningStatistics(mean: try TestData.normal([d], seed: 45), variance: try TestData.uniform([d], in: 0.5...3, seed: 46)))
     }
 
-    static let oddShapes: [[Int]] = [[1, 1], [1, 13], [7, 1], [7, 37], [40, 19], [70, 5]]
+    /// [150, 3]: chunks of 10 rows, added in a block of 8 rows and one of 2.
+    static let oddShapes: [[Int]] = [[1, 1], [1, 13], [7, 1], [7, 37], [40, 19], [70, 5], [150, 3]]
 
     /// Normwise comparison of the tiled outputs with the reference's. With one row in train
     /// mode dx is exactly 0 in exact arithmetic, so its error is measured against the size of

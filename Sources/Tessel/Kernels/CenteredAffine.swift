@@ -27,21 +27,30 @@ enum CenteredAffine {
         }
     }
 
-    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`.
-    @inlinable
+    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`. When `next` is given, also
+    /// returns `SpanSums.sum(next, count: count)` (the same operations, so the same bits):
+    /// a layer that sums the next span in the sweep that writes this one overlaps reading
+    /// memory with writing it.
+    @inlinable @discardableResult
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
-                                         out: UnsafeMutablePointer<T>, count: Int) {
+                                         out: UnsafeMutablePointer<T>, count: Int,
+                                         summing next: UnsafePointer<T>? = nil) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
             UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
+            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
             j += 16
         }
+        var total = acc.sum()
         while j < count {
             out[j] = shift.addingProduct(x[j] - mean, scale)
+            if let next { total += Double(next[j]) }
             j += 1
         }
+        return total
     }
 
     /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`.
@@ -67,22 +76,41 @@ enum CenteredAffine {
         }
     }
 
-    /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`.
-    @inlinable
+    /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`. When `next` is given, also
+    /// returns `SpanSums.gradientSums(dout: next.dout, x: next.x, count: count, mean: next.mean)`
+    /// (the same operations, so the same bits), summed in the sweep that writes dx.
+    @inlinable @discardableResult
     static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T,
-                                          a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
+                                          a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
+                                          summing next: (dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double)? = nil)
+        -> (dout: Double, doutCentered: Double) {
         let m = SIMD16<T>(repeating: mean), va = SIMD16<T>(repeating: a)
         let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        let nextMean = SIMD16<Double>(repeating: next?.mean ?? 0)
+        var sumDout = SIMD16<Double>(repeating: 0), sumProduct = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
             let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
             UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g, va), as: SIMD16<T>.self)
+            if let next {
+                let ng = UnsafeRawPointer(next.dout + j).loadUnaligned(as: SIMD16<T>.self).widened
+                let nd = UnsafeRawPointer(next.x + j).loadUnaligned(as: SIMD16<T>.self).widened - nextMean
+                sumDout += ng
+                sumProduct.addProduct(ng, nd)
+            }
             j += 16
         }
+        var totalDout = sumDout.sum(), totalProduct = sumProduct.sum()
         while j < count {
             dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j], a)
+            if let next {
+                let ng = Double(next.dout[j])
+                totalDout += ng
+                totalProduct.addProduct(ng, Double(next.x[j]) - next.mean)
+            }
             j += 1
         }
+        return (totalDout, totalProduct)
     }
 }

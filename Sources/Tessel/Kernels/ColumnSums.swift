@@ -1,77 +1,95 @@
-/// Per-column sums of the rows of an (rows, width) matrix, one row at a time: each call adds
-/// one row (or a column range of it) into per-column `Double` accumulators. Batch norm uses
-/// these over its (N, D) input, whose rows are contiguous in D, so the features are the
-/// `SIMD16` lanes.
+/// Per-column sums over the rows of an (rows, width) matrix: each call adds a block of `rows`
+/// rows, `rowStride` elements apart (or a column range of them), into per-column `Double`
+/// accumulators. Batch norm uses these over its (N, D) input, whose rows are contiguous in D,
+/// so the features are the `SIMD16` lanes.
 ///
-/// Every column is updated by the same IEEE operations whether it falls in a vector or in the
-/// scalar tail, so the bits of a column's sum do not depend on where a tile's columns start.
+/// Each column's accumulator is updated row after row in row order, so a block of rows adds
+/// exactly as the rows one by one would; a block only keeps the accumulators in registers
+/// between its rows. Every column is updated by the same IEEE operations whether it falls in
+/// a vector or in the scalar tail, so the bits of a column's sum do not depend on where a
+/// tile's columns start or how its rows are blocked.
 enum ColumnSums {
-    /// `acc[j] += x[j]` for `j < count`.
+    /// `acc[j] += x[r·rowStride + j]` for `r < rows`, `j < count`.
     @inlinable
-    static func accumulate<T: TesselScalar>(_ x: UnsafePointer<T>, into acc: UnsafeMutablePointer<Double>, count: Int) {
+    static func accumulate<T: TesselScalar>(_ x: UnsafePointer<T>, rows: Int, rowStride: Int,
+                                            into acc: UnsafeMutablePointer<Double>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            let a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened
-            UnsafeMutableRawPointer(acc + j).storeBytes(of: a + v, as: SIMD16<Double>.self)
-            j += 16
-        }
-        while j < count {
-            acc[j] += Double(x[j])
-            j += 1
-        }
-    }
-
-    /// `acc[j] += (x[j] − mean[j])²` for `j < count`.
-    @inlinable
-    static func accumulateCenteredSquares<T: TesselScalar>(_ x: UnsafePointer<T>, mean: UnsafePointer<Double>,
-                                                           into acc: UnsafeMutablePointer<Double>, count: Int) {
-        var j = 0
-        while j + 16 <= count {
-            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m
             var a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
-            a.addProduct(d, d)
+            for r in 0..<rows {
+                a += UnsafeRawPointer(x + r * rowStride + j).loadUnaligned(as: SIMD16<T>.self).widened
+            }
             UnsafeMutableRawPointer(acc + j).storeBytes(of: a, as: SIMD16<Double>.self)
             j += 16
         }
         while j < count {
-            let d = Double(x[j]) - mean[j]
-            acc[j].addProduct(d, d)
+            for r in 0..<rows { acc[j] += Double(x[r * rowStride + j]) }
             j += 1
         }
     }
 
-    /// The sums of a normalization backward, for `j < count`:
-    /// `sumDout[j] += dout[j]`, `sumDoutCentered[j] += dout[j]·(x[j] − mean[j])`, and, when
-    /// `sumCentered` is given, `sumCentered[j] += x[j] − mean[j]`.
+    /// `acc[j] += (x[r·rowStride + j] − mean[j])²` for `r < rows`, `j < count`.
+    @inlinable
+    static func accumulateCenteredSquares<T: TesselScalar>(_ x: UnsafePointer<T>, rows: Int, rowStride: Int,
+                                                           mean: UnsafePointer<Double>,
+                                                           into acc: UnsafeMutablePointer<Double>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
+            var a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
+            for r in 0..<rows {
+                let d = UnsafeRawPointer(x + r * rowStride + j).loadUnaligned(as: SIMD16<T>.self).widened - m
+                a.addProduct(d, d)
+            }
+            UnsafeMutableRawPointer(acc + j).storeBytes(of: a, as: SIMD16<Double>.self)
+            j += 16
+        }
+        while j < count {
+            for r in 0..<rows {
+                let d = Double(x[r * rowStride + j]) - mean[j]
+                acc[j].addProduct(d, d)
+            }
+            j += 1
+        }
+    }
+
+    /// The sums of a normalization backward, for `r < rows`, `j < count`, with
+    /// `d = x[r·rowStride + j] − mean[j]` and `g = dout[r·rowStride + j]`:
+    /// `sumDout[j] += g`, `sumDoutCentered[j] += g·d`, and, when `sumCentered` is given,
+    /// `sumCentered[j] += d`.
     @inlinable
     static func accumulateGradientSums<T: TesselScalar>(
-        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>,
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, rowStride: Int, mean: UnsafePointer<Double>,
         sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
         sumCentered: UnsafeMutablePointer<Double>?, count: Int
     ) {
         var j = 0
         while j + 16 <= count {
             let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
-            let s1 = UnsafeRawPointer(sumDout + j).loadUnaligned(as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(sumDout + j).storeBytes(of: s1 + g, as: SIMD16<Double>.self)
+            var s1 = UnsafeRawPointer(sumDout + j).loadUnaligned(as: SIMD16<Double>.self)
             var s2 = UnsafeRawPointer(sumDoutCentered + j).loadUnaligned(as: SIMD16<Double>.self)
-            s2.addProduct(g, d)
-            UnsafeMutableRawPointer(sumDoutCentered + j).storeBytes(of: s2, as: SIMD16<Double>.self)
-            if let sumCentered {
-                let s3 = UnsafeRawPointer(sumCentered + j).loadUnaligned(as: SIMD16<Double>.self)
-                UnsafeMutableRawPointer(sumCentered + j).storeBytes(of: s3 + d, as: SIMD16<Double>.self)
+            var s3 = sumCentered.map { UnsafeRawPointer($0 + j).loadUnaligned(as: SIMD16<Double>.self) } ?? SIMD16()
+            for r in 0..<rows {
+                let offset = r * rowStride + j
+                let d = UnsafeRawPointer(x + offset).loadUnaligned(as: SIMD16<T>.self).widened - m
+                let g = UnsafeRawPointer(dout + offset).loadUnaligned(as: SIMD16<T>.self).widened
+                s1 += g
+                s2.addProduct(g, d)
+                if sumCentered != nil { s3 += d }
             }
+            UnsafeMutableRawPointer(sumDout + j).storeBytes(of: s1, as: SIMD16<Double>.self)
+            UnsafeMutableRawPointer(sumDoutCentered + j).storeBytes(of: s2, as: SIMD16<Double>.self)
+            if let sumCentered { UnsafeMutableRawPointer(sumCentered + j).storeBytes(of: s3, as: SIMD16<Double>.self) }
             j += 16
         }
         while j < count {
-            let d = Double(x[j]) - mean[j], g = Double(dout[j])
-            sumDout[j] += g
-            sumDoutCentered[j].addProduct(g, d)
-            if let sumCentered { sumCentered[j] += d }
+            for r in 0..<rows {
+                let offset = r * rowStride + j
+                let d = Double(x[offset]) - mean[j], g = Double(dout[offset])
+                sumDout[j] += g
+                sumDoutCentered[j].addProduct(g, d)
+                if let sumCentered { sumCentered[j] += d }
+            }
             j += 1
         }
     }

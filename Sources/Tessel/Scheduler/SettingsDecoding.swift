@@ -60,8 +60,8 @@ extension KeyedDecodingContainer {
 }
 
 extension DecodingError {
-    /// The dotted path of the offending key, e.g. `tiles.gemmRowBlock`, or `(document)` for
-    /// an error about the whole file.
+    /// The dotted path of the offending key, e.g. `tiles.gemmRowBlock`, with array positions
+    /// in brackets (`network.layers[2].filters`), or `(document)` for an error about the whole file.
     var dottedKey: String {
         let path: [any CodingKey]
         switch self {
@@ -72,14 +72,18 @@ extension DecodingError {
         @unknown default:
             path = []
         }
-        return path.isEmpty ? "(document)" : path.map(\.stringValue).joined(separator: ".")
+        guard !path.isEmpty else { return "(document)" }
+        return path.enumerated().map { position, key in
+            key.intValue.map { "[\($0)]" } ?? (position == 0 ? "" : ".") + key.stringValue
+        }.joined()
     }
 
     /// What is wrong, in words.
     var reason: String {
         switch self {
-        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context),
-             let .dataCorrupted(context):
+        case .keyNotFound:
+            "required key is missing"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
             context.debugDescription
         @unknown default:
             "\(self)"

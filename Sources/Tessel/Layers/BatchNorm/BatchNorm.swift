@@ -210,6 +210,14 @@ public enum BatchNorm {
         return Tiling(rows: chunks.items, columns: columns, tileRows: chunks.itemsPerChunk, tileColumns: block)
     }
 
+    /// Rows a `ColumnSums` call adds at once, keeping its accumulators in registers in between.
+    static let rowBlock = 8
+
+    /// `rows` cut into blocks of `rowBlock` rows: (first row, row count) pairs.
+    static func rowBlocks(_ rows: Range<Int>) -> some Sequence<(Int, Int)> {
+        stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock).lazy.map { ($0, min(rowBlock, rows.upperBound - $0)) }
+    }
+
     /// Mean and uncorrected variance of every column of the (rows, columns) matrix at `x`.
     /// A tile computes its chunk's moments in two sweeps (sum, then Σ(x − chunk mean)², the
     /// second from cache); the chunks are merged in order with Chan's update.
@@ -229,11 +237,14 @@ public enum BatchNorm {
             let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
             chunkMean.update(repeating: 0, count: width)
             chunkM2.update(repeating: 0, count: width)
-            for i in tile.rows { ColumnSums.accumulate(x + i * d + first, into: chunkMean, count: width) }
+            for (start, rows) in rowBlocks(tile.rows) {
+                ColumnSums.accumulate(x + start * d + first, rows: rows, rowStride: d, into: chunkMean, count: width)
+            }
             let count = Double(tile.rows.count)
             for j in 0..<width { chunkMean[j] /= count }
-            for i in tile.rows {
-                ColumnSums.accumulateCenteredSquares(x + i * d + first, mean: chunkMean, into: chunkM2, count: width)
+            for (start, rows) in rowBlocks(tile.rows) {
+                ColumnSums.accumulateCenteredSquares(x + start * d + first, rows: rows, rowStride: d, mean: chunkMean,
+                                                     into: chunkM2, count: width)
             }
         }
         ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
@@ -245,7 +256,7 @@ public enum BatchNorm {
     private static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
         defer { coefficients.deallocate() }
         let center = coefficients, scale = coefficients + d
@@ -348,8 +359,9 @@ public enum BatchNorm {
             chunkDout.update(repeating: 0, count: width)
             chunkDoutCentered.update(repeating: 0, count: width)
             chunkCentered?.update(repeating: 0, count: width)
-            for i in tile.rows {
-                ColumnSums.accumulateGradientSums(dout: dout + i * d + first, x: x + i * d + first, mean: mean + first,
+            for (start, rows) in rowBlocks(tile.rows) {
+                let offset = start * d + first
+                ColumnSums.accumulateGradientSums(dout: dout + offset, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
                                                   sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
                                                   sumCentered: chunkCentered, count: width)
             }
@@ -366,7 +378,7 @@ public enum BatchNorm {
                                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
                                                        scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in

@@ -13,11 +13,13 @@
 /// own; dgamma and dbeta come back in the shape γ and β were given.
 ///
 /// Parallel and deterministic: a group is C/G·H·W contiguous values and belongs to the one
-/// tile that holds it (blocks of whole groups): two-pass moments, then the output, all from
-/// cache. In the backward the same tile writes its group's dx and, per channel of the group,
-/// the partial sums Σdout and Σdout·x̂ keyed by (sample, channel); those are combined per
-/// channel in sample order, in `Double`. Passes over memory: forward one read of x and one
-/// write, backward one read of x and dout and one write. The parallelism is the N·G groups.
+/// tile that holds it (blocks of whole groups): two-pass moments, then the output, from cache.
+/// In the backward the same tile writes its group's dx and, per channel of the group, the
+/// partial sums Σdout and Σdout·x̂ keyed by (sample, channel); those are combined per channel
+/// in sample order, in `Double`. Passes over memory: forward one read of x and one write,
+/// backward one read of x and dout and one write; the sweep that writes a group also reads
+/// (sums) the tile's next group, so reading memory overlaps writing it. The parallelism is
+/// the N·G groups.
 ///
 /// `GroupNorm.Reference` is the serial oracle.
 public enum GroupNorm {
@@ -66,7 +68,7 @@ public enum GroupNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let statisticsShape = [x.shape[0], parameters.groups]
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
@@ -79,19 +81,25 @@ public enum GroupNorm {
                             inverseStd.withUnsafeMutableBufferPointer { inverseStds in
                                 let x = xs.baseAddress!, out = outs.baseAddress!
                                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
+                                    // The sweep that writes group q also sums group q + 1, so that reading
+                                    // the next group from memory overlaps writing this one.
+                                    var sum = layout.sum(x, group: tile.rows.lowerBound)
                                     for group in tile.rows {
                                         let start = group * layout.groupSize
-                                        let mean = SpanSums.sum(x + start, count: layout.groupSize) / Double(layout.groupSize)
+                                        let mean = sum / Double(layout.groupSize)
                                         let variance = SpanSums.centeredSquares(x + start, count: layout.groupSize, mean: mean)
                                             / Double(layout.groupSize)
                                         let inverseStd = 1 / (variance + eps).squareRoot()
                                         means[group] = mean
                                         inverseStds[group] = inverseStd
                                         let firstChannel = layout.firstChannel(ofGroup: group)
+                                        let hasNext = group + 1 < tile.rows.upperBound
+                                        sum = 0
                                         for c in 0..<layout.channelsPerGroup {
                                             let channel = firstChannel + c, offset = start + c * layout.plane
-                                            CenteredAffine.forward(x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd),
-                                                                   shift: betas[channel], out: out + offset, count: layout.plane)
+                                            sum += CenteredAffine.forward(
+                                                x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
+                                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
                                         }
                                     }
                                 }
@@ -119,7 +127,7 @@ public enum GroupNorm {
         defer { scratch.deallocate() }
         let partialDgamma = scratch, partialDbeta = scratch + stride
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + channels
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = layout.tiling(scheduler: scheduler)
         let count = Double(layout.groupSize)
         x.withUnsafeBufferPointer { xs in
@@ -130,29 +138,44 @@ public enum GroupNorm {
                             dx.withUnsafeMutableBufferPointer { dxs in
                                 let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
                                 scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                                    // Stores channel c's plane sums of `group` in its (sample, channel)
+                                    // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                                    func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                                into groupSums: inout (Double, Double)) {
+                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                                        let doutXhat = sums.doutCentered * inverseStds[group]
+                                        partialDbeta[slot] = sums.dout
+                                        partialDgamma[slot] = doutXhat
+                                        let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                                        groupSums.0 += g * sums.dout
+                                        groupSums.1 += g * doutXhat
+                                    }
+                                    // The sweep that writes group q's dx also sums group q + 1, so that
+                                    // reading the next group from memory overlaps writing this one.
+                                    var groupSums = (0.0, 0.0)
+                                    let first = tile.rows.lowerBound
+                                    for c in 0..<layout.channelsPerGroup {
+                                        let offset = first * layout.groupSize + c * layout.plane
+                                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
+                                                                         mean: means[first])
+                                        record(sums, group: first, channel: c, into: &groupSums)
+                                    }
                                     for group in tile.rows {
                                         let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                                        // The group's channels are contiguous, and so are their (sample, channel) partial slots.
-                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group)
                                         let firstChannel = layout.firstChannel(ofGroup: group)
-                                        var sumDxhat = 0.0, sumDxhatXhat = 0.0
-                                        for c in 0..<layout.channelsPerGroup {
-                                            let offset = start + c * layout.plane, g = Double(gammas[firstChannel + c])
-                                            let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane, mean: mean)
-                                            let doutXhat = sums.doutCentered * inverseStd
-                                            partialDbeta[slot + c] = sums.dout
-                                            partialDgamma[slot + c] = doutXhat
-                                            sumDxhat += g * sums.dout
-                                            sumDxhatXhat += g * doutXhat
-                                        }
                                         // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                        let b = T(-inverseStd * inverseStd * sumDxhatXhat / count)
-                                        let c0 = T(-inverseStd * sumDxhat / count)
+                                        let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                                        let c0 = T(-inverseStd * groupSums.0 / count)
+                                        let hasNext = group + 1 < tile.rows.upperBound
+                                        groupSums = (0, 0)
                                         for c in 0..<layout.channelsPerGroup {
-                                            let offset = start + c * layout.plane
+                                            let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
                                             let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0,
-                                                                    dx: dx + offset, count: layout.plane)
+                                            let sums = CenteredAffine.backward(
+                                                dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
+                                                count: layout.plane,
+                                                summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                                            if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
                                         }
                                     }
                                 }
@@ -221,9 +244,21 @@ public enum GroupNorm {
         func sample(ofGroup group: Int) -> Int { group / groups }
         func firstChannel(ofGroup group: Int) -> Int { group % groups * channelsPerGroup }
 
-        /// Blocks of whole groups, about `elementsPerTile` values each.
+        /// The sum of group `group`'s values, plane by plane: `((0 + Σ plane₀) + Σ plane₁) + …`,
+        /// each plane summed by `SpanSums.sum`, the order the fused output sweep reproduces.
+        func sum<T: TesselScalar>(_ x: UnsafePointer<T>, group: Int) -> Double {
+            var total = 0.0
+            for c in 0..<channelsPerGroup { total += SpanSums.sum(x + group * groupSize + c * plane, count: plane) }
+            return total
+        }
+
+        /// Blocks of whole groups, about `elementsPerTile` values each, and up to 16 groups
+        /// when there are enough groups for 32 such tiles: the forward sums a tile's first group
+        /// in a sweep of its own (the others in the sweep that writes the group before), so
+        /// longer tiles read more of memory while writing.
         func tiling(scheduler: Scheduler) -> Tiling {
-            Tiling(rows: groupCount, tileRows: max(1, scheduler.tiles.elementsPerTile / groupSize))
+            let groupsPerTile = max(1, scheduler.tiles.elementsPerTile / groupSize, min(16, groupCount / 32))
+            return Tiling(rows: groupCount, tileRows: groupsPerTile)
         }
     }
 }

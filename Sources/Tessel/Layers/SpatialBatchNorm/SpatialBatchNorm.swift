@@ -63,7 +63,7 @@ public enum SpatialBatchNorm {
                 channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, variance: variance, scheduler: scheduler)
             }
         }
-        var out = try Tensor<T>.uninitialized(shape: x.shape)
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * channels))
         defer { coefficients.deallocate() }
         let center = coefficients, scale = coefficients + channels
@@ -146,7 +146,7 @@ public enum SpatialBatchNorm {
             }
         }
 
-        var dx = try Tensor<T>.uninitialized(shape: x.shape)
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in

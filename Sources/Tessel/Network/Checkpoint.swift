@@ -1,0 +1,235 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Training checkpoints: everything a run needs to continue exactly where it stopped.
+///
+/// A checkpoint of epoch `e` is the folder `epoch-000e` inside the checkpoint folder, holding
+/// one `.npy` per parameter (`conv0.w.npy`), per optimizer state tensor (`conv0.w.m.npy`) and
+/// per running statistic (`spatial_batchnorm1.running_mean.npy`, `….running_var.npy`), and
+/// `manifest.json` (epoch, config name and hash, step count, learning rate, update rule,
+/// and each parameter's name, shape and update count). The folder is written under a
+/// temporary name and renamed into place, so a checkpoint folder is always complete; older
+/// epochs are then removed. Resuming from it reproduces the uninterrupted run bit for bit.
+public enum Checkpoint {
+    /// The manifest of a checkpoint, `manifest.json`.
+    public struct Manifest: Codable, Sendable, Equatable {
+        /// One parameter: its name, shape and the number of updates its optimizer state has seen.
+        public struct Entry: Codable, Sendable, Equatable {
+            /// The parameter's name (`conv0.w`).
+            public var name: String
+            /// Its shape.
+            public var shape: [Int]
+            /// Updates its optimizer state has seen (Adam's `t`).
+            public var updates: Int
+        }
+
+        /// The layout version of the checkpoint folder (1).
+        public var format: Int
+        /// The config's name.
+        public var workload: String
+        /// The config file's hash (`Workload.fingerprint`).
+        public var fingerprint: String
+        /// Epochs completed.
+        public var epoch: Int
+        /// `Network.stepCount` after that epoch.
+        public var steps: Int
+        /// The learning rate of the next epoch.
+        public var learningRate: Double
+        /// The update rule (`OptimizerSettings.Rule.rawValue`).
+        public var optimizer: String
+        /// The element type of the tensors (`float32` or `float64`).
+        public var dtype: String
+        /// The parameters, in network order.
+        public var parameters: [Entry]
+        /// The layers whose running statistics are saved.
+        public var runningStatistics: [String]
+    }
+
+    /// The manifest's file name inside a checkpoint folder.
+    public static let manifestName = "manifest.json"
+
+    /// The folder name of epoch `epoch`'s checkpoint.
+    public static func folderName(epoch: Int) -> String {
+        let digits = String(epoch)
+        return "epoch-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Writes the checkpoint of `epoch` into `directory` (created, with any missing parent, if
+    /// absent) and removes the
+    /// checkpoints of earlier epochs there. Returns the checkpoint folder's path.
+    /// - Throws: `TesselError.system` naming the path when a folder or file cannot be created,
+    ///   written or renamed.
+    @discardableResult
+    public static func write<T>(network: Network<T>, optimizer: Optimizer<T>, epoch: Int, workload: String,
+                                fingerprint: String, to directory: String) throws -> String {
+        try makeFolder(directory)
+        let final = join(directory, folderName(epoch: epoch))
+        let temporary = join(directory, "." + folderName(epoch: epoch) + ".tmp-" + String(UInt64.random(in: .min ... .max), radix: 36))
+        try makeFolder(temporary)
+        var renamed = false
+        defer { if !renamed { removeFolder(temporary) } }
+        var entries: [Manifest.Entry] = []
+        for parameter in network.parameters {
+            try NPY.write(parameter.value, to: join(temporary, parameter.name + ".npy"))
+            let state = optimizer.states[parameter.name] ?? ParameterState()
+            for slot in optimizer.settings.rule.slotNames {
+                try NPY.write(state.slots[slot] ?? Tensor<T>(shape: parameter.value.shape), to: join(temporary, "\(parameter.name).\(slot).npy"))
+            }
+            entries.append(Manifest.Entry(name: parameter.name, shape: parameter.value.shape, updates: state.step))
+        }
+        var statisticsLayers: [String] = []
+        for (index, statistics) in network.runningStatistics.enumerated() {
+            guard let statistics else { continue }
+            let layer = network.layerNames[index]
+            try NPY.write(statistics.mean, to: join(temporary, layer + ".running_mean.npy"))
+            try NPY.write(statistics.variance, to: join(temporary, layer + ".running_var.npy"))
+            statisticsLayers.append(layer)
+        }
+        let manifest = Manifest(format: 1, workload: workload, fingerprint: fingerprint, epoch: epoch, steps: network.stepCount,
+                                learningRate: optimizer.learningRate, optimizer: optimizer.settings.rule.rawValue,
+                                dtype: T.dtype.rawValue, parameters: entries, runningStatistics: statisticsLayers)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(manifest)), to: join(temporary, manifestName))
+        if access(final, F_OK) == 0 { removeFolder(final) }
+        guard rename(temporary, final) == 0 else { throw TesselError.fromErrno("rename '\(temporary)' to '\(final)'") }
+        renamed = true
+        for older in try epochFolders(in: directory) where older.epoch < epoch { removeFolder(join(directory, older.name)) }
+        return final
+    }
+
+    /// The path of the latest checkpoint in `directory`: `directory` itself when it holds a
+    /// manifest, else its `epoch-NNNN` folder with the highest epoch.
+    /// - Throws: `TesselError.system` when `directory` cannot be read or holds no checkpoint.
+    public static func latest(in directory: String) throws -> String {
+        if access(join(directory, manifestName), F_OK) == 0 { return directory }
+        guard let last = try epochFolders(in: directory).max(by: { $0.epoch < $1.epoch }) else {
+            throw TesselError.system(operation: "resume from '\(directory)'", reason: "no checkpoint there (no \(manifestName), no epoch-NNNN folder)")
+        }
+        return join(directory, last.name)
+    }
+
+    /// Reads the checkpoint folder `folder` into `network` (parameters, running statistics,
+    /// step count) and returns the optimizer that continues it, and the manifest.
+    /// - Parameters:
+    ///   - settings: the update rule and hyperparameters of the continued run; the rule must
+    ///     be the checkpoint's. The learning rate is the checkpoint's.
+    ///   - fingerprint: when given, the config hash the checkpoint must have been made with.
+    /// - Throws: `TesselError.system` when a file cannot be read; `TesselError.configuration`
+    ///   (source: the manifest) when the manifest is malformed, was made from another config
+    ///   or with another update rule or element type, or its parameters are not the network's
+    ///   (names and shapes); `TesselError.npy` for a bad tensor file.
+    public static func restore<T>(from folder: String, into network: inout Network<T>, settings: OptimizerSettings,
+                                  fingerprint: String? = nil) throws -> (optimizer: Optimizer<T>, manifest: Manifest) {
+        let manifestPath = join(folder, manifestName)
+        let bytes = try FileBytes.read(from: manifestPath)
+        let manifest: Manifest
+        do {
+            manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw TesselError.configuration(source: manifestPath, key: error.dottedKey, reason: error.reason)
+        }
+        func mismatch(_ key: String, _ reason: String) -> TesselError {
+            .configuration(source: manifestPath, key: key, reason: reason)
+        }
+        if let fingerprint, manifest.fingerprint != fingerprint {
+            throw mismatch("fingerprint", "the checkpoint was made from another version of the config (\(manifest.fingerprint), now \(fingerprint))")
+        }
+        guard manifest.optimizer == settings.rule.rawValue else {
+            throw mismatch("optimizer", "the checkpoint was made with '\(manifest.optimizer)', the config asks for '\(settings.rule.rawValue)'")
+        }
+        guard manifest.dtype == T.dtype.rawValue else {
+            throw mismatch("dtype", "the checkpoint holds \(manifest.dtype), the network computes in \(T.dtype.rawValue)")
+        }
+        guard manifest.parameters.map(\.name) == network.parameters.map(\.name),
+              manifest.parameters.map(\.shape) == network.parameters.map(\.value.shape) else {
+            throw mismatch("parameters", "the checkpoint's parameters are not those of this network")
+        }
+        let statisticsLayers = network.runningStatistics.indices.filter { network.runningStatistics[$0] != nil }.map { network.layerNames[$0] }
+        guard manifest.runningStatistics == statisticsLayers else {
+            throw mismatch("runningStatistics", "the checkpoint's batch-norm layers are not those of this network")
+        }
+        func read(_ name: String, shape: [Int]) throws -> Tensor<T> {
+            let path = join(folder, name + ".npy")
+            let tensor = try NPY.readTensor(from: path, as: T.self)
+            guard tensor.shape == shape else {
+                throw TesselError.npy(path: path, reason: "shape \(Shape.describe(tensor.shape)), expected \(Shape.describe(shape))")
+            }
+            return tensor
+        }
+        var restored = network
+        var states: [String: ParameterState<T>] = [:]
+        for (index, entry) in manifest.parameters.enumerated() {
+            restored.parameters[index].value = try read(entry.name, shape: entry.shape)
+            var slots: [String: Tensor<T>] = [:]
+            for slot in settings.rule.slotNames { slots[slot] = try read("\(entry.name).\(slot)", shape: entry.shape) }
+            states[entry.name] = ParameterState(step: entry.updates, slots: slots)
+        }
+        for index in restored.runningStatistics.indices {
+            guard let statistics = restored.runningStatistics[index] else { continue }
+            let layer = restored.layerNames[index]
+            restored.runningStatistics[index] = RunningStatistics(mean: try read(layer + ".running_mean", shape: statistics.mean.shape),
+                                                                  variance: try read(layer + ".running_var", shape: statistics.variance.shape))
+        }
+        restored.stepCount = manifest.steps
+        let optimizer: Optimizer<T>
+        do {
+            optimizer = try Optimizer(settings: settings, learningRate: manifest.learningRate, states: states)
+        } catch let TesselError.invalidParameter(_, parameter, value, reason) {
+            throw mismatch(parameter, "\(value): \(reason)")
+        }
+        network = restored
+        return (optimizer, manifest)
+    }
+
+    // MARK: - Folders
+
+    static func join(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : folder + "/" + name
+    }
+
+    /// Creates `path` and any missing folders above it (as `mkdir -p`).
+    static func makeFolder(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {
+                throw TesselError.fromErrno("create folder '\(prefix)'")
+            }
+            prefix += "/"
+        }
+    }
+
+    /// The `epoch-NNNN` folders in `directory`, with their epochs.
+    static func epochFolders(in directory: String) throws -> [(name: String, epoch: Int)] {
+        guard let stream = opendir(directory) else { throw TesselError.fromErrno("read folder '\(directory)'") }
+        defer { closedir(stream) }
+        var folders: [(String, Int)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("epoch-"), let epoch = Int(name.dropFirst("epoch-".count)) { folders.append((name, epoch)) }
+        }
+        return folders
+    }
+
+    /// Removes the folder `path` with everything in it (best effort: a checkpoint that cannot
+    /// be removed only costs disk space).
+    static func removeFolder(_ path: String) {
+        if let stream = opendir(path) {
+            while let entry = readdir(stream) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != "." && name != ".." else { continue }
+                let child = join(path, name)
+                if unlink(child) != 0 && errno == EISDIR { removeFolder(child) }
+            }
+            closedir(stream)
+        }
+        rmdir(path)
+    }
+}

@@ -1,0 +1,30 @@
+extension Network {
+    /// Floating-point operations of layer `index` on a batch of `batch` examples, for reporting
+    /// GFLOP/s. A multiply-add counts 2. Matrix layers: affine forward 2·N·D·M, backward
+    /// 4·N·D·M + N·M; convolution forward 2·N·F·C·k²·H'·W' (+ the bias), backward twice
+    /// that. Element-wise and normalization layers are counted per element touched: ReLU 1
+    /// each way, dropout 1 each way, max pooling k² comparisons per output each way, the norms
+    /// 8 forward (moments, normalize, scale and shift) and 12 backward.
+    public func flops(layer index: Int, batch: Int) -> (forward: Double, backward: Double) {
+        let n = Double(batch)
+        let input = index == 0 ? definition.input : shapes[index - 1], output = shapes[index]
+        let inputElements = n * Double(input.reduce(1, *)), outputElements = n * Double(output.reduce(1, *))
+        switch definition.layers[index] {
+        case let .affine(units):
+            let product = inputElements * Double(units)
+            return (2 * product + outputElements, 4 * product + outputElements)
+        case let .convolution(_, size, _, _):
+            let product = outputElements * Double(input[0] * size * size)
+            return (2 * product + outputElements, 4 * product + outputElements)
+        case let .maxPool(size, _):
+            return (outputElements * Double(size * size), outputElements * Double(size * size))
+        case .relu, .dropout:
+            return (inputElements, inputElements)
+        case .batchNorm, .spatialBatchNorm, .layerNorm, .groupNorm:
+            return (8 * inputElements, 12 * inputElements)
+        }
+    }
+
+    /// The output shape of layer `index` for one example.
+    public func outputShape(layer index: Int) -> [Int] { shapes[index] }
+}

@@ -1,0 +1,286 @@
+extension Network {
+    /// The loss of one batch and the gradient of every parameter.
+    public struct StepResult: Sendable {
+        /// The mean loss over the batch.
+        public var loss: T
+        /// d loss / d parameter, in the order of `Network.parameters`, each shaped like its parameter.
+        public var gradients: [Tensor<T>]
+        /// The class scores (N, classes) the loss was computed from.
+        public var scores: Tensor<T>
+    }
+
+    /// Which implementation of the layers to run: the tiled parallel kernels, or the serial references.
+    enum Path {
+        case tiled(Scheduler)
+        case reference
+    }
+
+    /// What a layer's backward pass needs from its forward pass.
+    enum Saved: Sendable {
+        /// Nothing, or nothing any more (backward releases each layer's record after use).
+        case released
+        case input(Tensor<T>)
+        case mask(Tensor<T>?)
+        case batchNorm(BatchNorm.Cache<T>)
+        case spatialBatchNorm(SpatialBatchNorm.Cache<T>)
+        case layerNorm(LayerNorm.Cache<T>)
+        case groupNorm(GroupNorm.Cache<T>)
+    }
+
+    /// One training step over a batch: forward in train mode (batch statistics, which also
+    /// update the running statistics; fresh dropout masks), the loss, and backward.
+    /// Increments `stepCount`. When `profile` is given, each layer's forward and backward
+    /// times are added to it.
+    /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
+    ///   (N, input…) or `labels` has not N entries; `TesselError.invalidParameter` (layer
+    ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. These are checked
+    ///   before any work, so the network is then unchanged.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
+                              profile: inout NetworkProfile?) throws -> StepResult {
+        try validate(images: images, labels: labels)
+        let path = Path.tiled(scheduler), seed = dropoutSeed()
+        var x = images
+        var saved: [Saved] = []
+        saved.reserveCapacity(definition.layers.count)
+        for index in definition.layers.indices {
+            let start = ContinuousClock.now
+            let (out, record) = try forward(layer: index, x, mode: .train, path: path, statistics: &runningStatistics[index], dropoutSeed: seed)
+            profile?.forward[index] += start.duration(to: .now)
+            x = out
+            saved.append(record)
+        }
+        let lossStart = ContinuousClock.now
+        let loss = try self.loss(scores: x, labels: labels, path: path)
+        profile?.loss += lossStart.duration(to: .now)
+        var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
+        var dout = loss.dx
+        for index in definition.layers.indices.reversed() {
+            let start = ContinuousClock.now
+            let (dx, layerGradients) = try backward(layer: index, dout, saved[index], path: path)
+            profile?.backward[index] += start.duration(to: .now)
+            saved[index] = .released
+            for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
+            dout = dx
+        }
+        profile?.steps += 1
+        stepCount += 1
+        return StepResult(loss: loss.loss, gradients: gradients.map { $0! }, scores: x)
+    }
+
+    /// One training step without timing; see `step(images:labels:scheduler:profile:)`.
+    /// - Throws: as that function.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default) throws -> StepResult {
+        var profile: NetworkProfile? = nil
+        return try step(images: images, labels: labels, scheduler: scheduler, profile: &profile)
+    }
+
+    /// Class scores (N, classes) of a test-mode forward pass: running statistics, no dropout.
+    /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not (N, input…).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func scores(images: Tensor<T>, scheduler: Scheduler = .default) throws -> Tensor<T> {
+        try validate(images: images, labels: nil)
+        var statistics = runningStatistics
+        var x = images
+        for index in definition.layers.indices {
+            x = try forward(layer: index, x, mode: .test, path: .tiled(scheduler), statistics: &statistics[index], dropoutSeed: 0).0
+        }
+        return x
+    }
+
+    /// The fraction of `dataset`'s examples whose highest score is their label, evaluated in
+    /// test mode in batches of `batchSize`.
+    /// - Throws: as `scores(images:scheduler:)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func accuracy(on dataset: Dataset<T>, batchSize: Int = 1000, scheduler: Scheduler = .default) throws -> Double {
+        guard dataset.count > 0 else { return 0 }
+        var correct = 0
+        for start in stride(from: 0, to: dataset.count, by: max(1, batchSize)) {
+            let batch = try dataset.subset(start..<min(start + max(1, batchSize), dataset.count))
+            let scores = try self.scores(images: batch.images, scheduler: scheduler)
+            let classes = self.classes
+            scores.withUnsafeBufferPointer { s in
+                for (row, label) in batch.labels.enumerated() {
+                    let offset = row * classes
+                    var best = 0
+                    for c in 1..<classes where s[offset + c] > s[offset + best] { best = c }
+                    if best == label { correct += 1 }
+                }
+            }
+        }
+        return Double(correct) / Double(dataset.count)
+    }
+
+    func validate(images: Tensor<T>, labels: [Int]?) throws {
+        guard images.rank == definition.input.count + 1, Array(images.shape.dropFirst()) == definition.input, images.shape[0] >= 1 else {
+            throw TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(N, \(definition.input.map(String.init).joined(separator: ", "))) with N ≥ 1", actual: images.shape)
+        }
+        guard let labels else { return }
+        guard labels.count == images.shape[0] else {
+            throw TesselError.shapeMismatch(layer: "network", argument: "labels", expected: "(\(images.shape[0]),), one per image", actual: [labels.count])
+        }
+        if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
+            throw TesselError.invalidParameter(layer: "network", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
+        }
+    }
+
+    /// The dropout seed of the next step: a stream of the network's seed keyed by `stepCount`.
+    func dropoutSeed() -> UInt64 {
+        RandomTensor.seed(seed, stream: (1 << 40) + UInt64(stepCount))
+    }
+
+    /// The parameters of layer `index`.
+    func layerParameters(_ index: Int) -> ArraySlice<Parameter> {
+        parameters[parameterOffsets[index]..<parameterOffsets[index + 1]]
+    }
+
+    /// Layer `index` forward on `x` (N, shape of its input).
+    func forward(layer index: Int, _ x: Tensor<T>, mode: Mode, path: Path, statistics: inout RunningStatistics<T>?,
+                 dropoutSeed: UInt64) throws -> (Tensor<T>, Saved) {
+        let p = layerParameters(index).map(\.value)
+        switch definition.layers[index] {
+        case .affine:
+            let out = switch path {
+            case let .tiled(s): try Affine.forward(x: x, w: p[0], b: p[1], scheduler: s)
+            case .reference: try Affine.Reference.forward(x: x, w: p[0], b: p[1])
+            }
+            return (out, .input(x))
+        case .relu:
+            let out = switch path {
+            case let .tiled(s): try ReLU.forward(x, scheduler: s)
+            case .reference: try ReLU.Reference.forward(x)
+            }
+            return (out, .input(x))
+        case let .convolution(_, _, stride, pad):
+            let parameters = Convolution.Parameters(stride: stride, pad: pad)
+            let out = switch path {
+            case let .tiled(s): try Convolution.forward(x: x, w: p[0], b: p[1], parameters: parameters, scheduler: s)
+            case .reference: try Convolution.Reference.forward(x: x, w: p[0], b: p[1], parameters: parameters)
+            }
+            return (out, .input(x))
+        case let .maxPool(size, stride):
+            let parameters = MaxPool.Parameters(poolHeight: size, poolWidth: size, stride: stride)
+            let out = switch path {
+            case let .tiled(s): try MaxPool.forward(x: x, parameters: parameters, scheduler: s)
+            case .reference: try MaxPool.Reference.forward(x: x, parameters: parameters)
+            }
+            return (out, .input(x))
+        case let .batchNorm(epsilon, momentum):
+            let parameters = BatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum)
+            let (out, cache) = switch path {
+            case let .tiled(s): try BatchNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!, scheduler: s)
+            case .reference: try BatchNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!)
+            }
+            return (out, .batchNorm(cache))
+        case let .spatialBatchNorm(epsilon, momentum):
+            let parameters = BatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum)
+            let (out, cache) = switch path {
+            case let .tiled(s): try SpatialBatchNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!, scheduler: s)
+            case .reference: try SpatialBatchNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!)
+            }
+            return (out, .spatialBatchNorm(cache))
+        case let .layerNorm(epsilon):
+            let parameters = LayerNorm.Parameters(eps: epsilon)
+            let (out, cache) = switch path {
+            case let .tiled(s): try LayerNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, scheduler: s)
+            case .reference: try LayerNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
+            }
+            return (out, .layerNorm(cache))
+        case let .groupNorm(groups, epsilon):
+            let parameters = GroupNorm.Parameters(groups: groups, eps: epsilon)
+            let (out, cache) = switch path {
+            case let .tiled(s): try GroupNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, scheduler: s)
+            case .reference: try GroupNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
+            }
+            return (out, .groupNorm(cache))
+        case let .dropout(keep):
+            let parameters = Dropout.Parameters(p: keep, mode: mode, seed: RandomTensor.seed(dropoutSeed, stream: UInt64(index)))
+            let (out, mask) = switch path {
+            case let .tiled(s): try Dropout.forward(x: x, parameters: parameters, scheduler: s)
+            case .reference: try Dropout.Reference.forward(x: x, parameters: parameters)
+            }
+            return (out, .mask(mask))
+        }
+    }
+
+    /// Layer `index` backward: the gradient with respect to its input and to its parameters (in order).
+    func backward(layer index: Int, _ dout: Tensor<T>, _ saved: Saved, path: Path) throws -> (Tensor<T>, [Tensor<T>]) {
+        let p = layerParameters(index).map(\.value)
+        switch (definition.layers[index], saved) {
+        case let (.affine, .input(x)):
+            let g = switch path {
+            case let .tiled(s): try Affine.backward(dout: dout, x: x, w: p[0], b: p[1], scheduler: s)
+            case .reference: try Affine.Reference.backward(dout: dout, x: x, w: p[0], b: p[1])
+            }
+            return (g.dx, [g.dw, g.db])
+        case let (.relu, .input(x)):
+            let dx = switch path {
+            case let .tiled(s): try ReLU.backward(dout: dout, x: x, scheduler: s)
+            case .reference: try ReLU.Reference.backward(dout: dout, x: x)
+            }
+            return (dx, [])
+        case let (.convolution(_, _, stride, pad), .input(x)):
+            let parameters = Convolution.Parameters(stride: stride, pad: pad)
+            let g = switch path {
+            case let .tiled(s): try Convolution.backward(dout: dout, x: x, w: p[0], b: p[1], parameters: parameters, scheduler: s)
+            case .reference: try Convolution.Reference.backward(dout: dout, x: x, w: p[0], b: p[1], parameters: parameters)
+            }
+            return (g.dx, [g.dw, g.db])
+        case let (.maxPool(size, stride), .input(x)):
+            let parameters = MaxPool.Parameters(poolHeight: size, poolWidth: size, stride: stride)
+            let dx = switch path {
+            case let .tiled(s): try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: s)
+            case .reference: try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters)
+            }
+            return (dx, [])
+        case let (.batchNorm, .batchNorm(cache)):
+            let g = switch path {
+            case let .tiled(s): try BatchNorm.backward(dout: dout, cache: cache, scheduler: s)
+            case .reference: try BatchNorm.Reference.backward(dout: dout, cache: cache)
+            }
+            return (g.dx, [g.dgamma, g.dbeta])
+        case let (.spatialBatchNorm, .spatialBatchNorm(cache)):
+            let g = switch path {
+            case let .tiled(s): try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: s)
+            case .reference: try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache)
+            }
+            return (g.dx, [g.dgamma, g.dbeta])
+        case let (.layerNorm, .layerNorm(cache)):
+            let g = switch path {
+            case let .tiled(s): try LayerNorm.backward(dout: dout, cache: cache, scheduler: s)
+            case .reference: try LayerNorm.Reference.backward(dout: dout, cache: cache)
+            }
+            return (g.dx, [g.dgamma, g.dbeta])
+        case let (.groupNorm, .groupNorm(cache)):
+            let g = switch path {
+            case let .tiled(s): try GroupNorm.backward(dout: dout, cache: cache, scheduler: s)
+            case .reference: try GroupNorm.Reference.backward(dout: dout, cache: cache)
+            }
+            return (g.dx, [g.dgamma, g.dbeta])
+        case let (.dropout(keep), .mask(mask)):
+            let parameters = Dropout.Parameters(p: keep, mode: mask == nil ? .test : .train)
+            let dx = switch path {
+            case let .tiled(s): try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: s)
+            case .reference: try Dropout.Reference.backward(dout: dout, mask: mask, parameters: parameters)
+            }
+            return (dx, [])
+        default:
+            preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved), which its backward pass cannot use")
+        }
+    }
+
+    /// The loss of `scores` (N, classes) for `labels`, and its gradient.
+    func loss(scores: Tensor<T>, labels: [Int], path: Path) throws -> LossOutput<T> {
+        switch (definition.loss, path) {
+        case let (.softmax, .tiled(s)): try SoftmaxLoss.compute(x: scores, y: labels, scheduler: s)
+        case (.softmax, .reference): try SoftmaxLoss.Reference.compute(x: scores, y: labels)
+        case let (.svm, .tiled(s)): try SVMLoss.compute(x: scores, y: labels, scheduler: s)
+        case (.svm, .reference): try SVMLoss.Reference.compute(x: scores, y: labels)
+        }
+    }
+}

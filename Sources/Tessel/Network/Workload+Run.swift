@@ -1,0 +1,124 @@
+/// What `tessel run` measures: per-layer times of forward+backward steps over one batch.
+public struct RunReport: Sendable, Codable, Equatable {
+    /// One layer's share of a step.
+    public struct Layer: Sendable, Codable, Equatable {
+        /// The layer's name (`conv0`), or `loss`.
+        public var name: String
+        /// Its output shape for one example.
+        public var output: [Int]
+        /// Mean forward time per step, milliseconds.
+        public var forwardMilliseconds: Double
+        /// Mean backward time per step, milliseconds.
+        public var backwardMilliseconds: Double
+        /// Its forward and backward time as a fraction of the summed layer times (0–1).
+        public var share: Double
+        /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`).
+        public var gigaflopsPerSecond: Double
+    }
+
+    /// The config's name.
+    public var workload: String
+    /// Examples per step.
+    public var batchSize: Int
+    /// Timed steps.
+    public var steps: Int
+    /// Untimed steps before them.
+    public var warmup: Int
+    /// The scheduler's worker count.
+    public var workers: Int
+    /// The layers in order, then the loss.
+    public var layers: [Layer]
+    /// Median wall time of a whole step, milliseconds.
+    public var stepMilliseconds: Double
+    /// Fastest step, milliseconds.
+    public var fastestStepMilliseconds: Double
+    /// `batchSize` over the median step time.
+    public var imagesPerSecond: Double
+    /// Minor page faults per timed step: pages the step touched for the first time. Near 0
+    /// when the step reuses the previous step's buffers (see `BufferReuse`).
+    public var pageFaultsPerStep: Double
+}
+
+extension Workload {
+    /// The batch `tessel run` uses: `run.batchSize` examples, random from the seed or the
+    /// first ones of the data files (repeated when the files hold fewer).
+    /// - Throws: as `Dataset.load`; `TesselError.configuration` naming the config file, key
+    ///   `data.images` when the examples are not of the network's input shape, `data.labels`
+    ///   for a label outside the network's classes.
+    public func runBatch<T: TesselScalar>(as _: T.Type = T.self) throws -> Dataset<T> {
+        switch data {
+        case .random:
+            return try Dataset.random(count: run.batchSize, exampleShape: network.input, classes: try network.classes(), seed: seed)
+        case let .files(images, labels, _):
+            let all = try Dataset<T>.load(images: images, labels: labels)
+            try checkExamples(all, images: images, labels: labels)
+            return try all.subset((0..<run.batchSize).map { $0 % all.count })
+        }
+    }
+
+    /// The training and validation sets of `tessel train`: the data files split with the seed.
+    /// - Throws: `TesselError.configuration` naming the config file: key `data` when the data
+    ///   are random, `data.validation` when it is not below the number of examples; as
+    ///   `Dataset.load` and `runBatch` otherwise.
+    public func trainingData<T: TesselScalar>(as _: T.Type = T.self) throws -> (train: Dataset<T>, validation: Dataset<T>) {
+        guard case let .files(images, labels, validation) = data else {
+            throw TesselError.configuration(source: source, key: "data", reason: "training needs 'images' and 'labels' files")
+        }
+        let all = try Dataset<T>.load(images: images, labels: labels)
+        try checkExamples(all, images: images, labels: labels)
+        guard validation < all.count else {
+            throw TesselError.configuration(source: source, key: "data.validation",
+                                            reason: "\(validation) validation examples leave none of the \(all.count) for training")
+        }
+        return try all.split(validation: validation, seed: seed)
+    }
+
+    /// Checks that the examples fit the network: shape and label range.
+    private func checkExamples<T>(_ dataset: Dataset<T>, images: String, labels: String) throws {
+        guard dataset.exampleShape == network.input else {
+            throw TesselError.configuration(source: source, key: "data.images",
+                                            reason: "\(images) holds examples of shape \(Shape.describe(dataset.exampleShape)), the network takes \(Shape.describe(network.input))")
+        }
+        let classes = try network.classes()
+        if let bad = dataset.labels.first(where: { !(0..<classes).contains($0) }) {
+            throw TesselError.configuration(source: source, key: "data.labels", reason: "\(labels) holds label \(bad), outside 0..<\(classes)")
+        }
+    }
+
+    /// Builds the network, runs `run.warmup` untimed and `steps` (default `run.steps`) timed
+    /// forward+backward steps on `batch` (default `runBatch()`), and reports the mean time of
+    /// each layer and the median step. Parameters are not updated.
+    /// - Throws: as `Network.init` and `Network.step`.
+    public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler) throws -> RunReport {
+        let steps = max(1, steps ?? run.steps)
+        let batch = try batch ?? runBatch(as: Float.self)
+        var network = try Network<Float>(self)
+        for _ in 0..<run.warmup { _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler) }
+        var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
+        var stepTimes: [Double] = []
+        let faults = BufferReuse.minorPageFaults
+        for _ in 0..<steps {
+            let start = ContinuousClock.now
+            _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
+            stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
+        }
+        let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
+        let timed = profile!
+        let perStep = { (duration: Duration) in Stopwatch.seconds(duration) * 1e3 / Double(steps) }
+        let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
+        var layers: [RunReport.Layer] = network.layerNames.indices.map { index in
+            let forward = perStep(timed.forward[index]), backward = perStep(timed.backward[index])
+            let flops = network.flops(layer: index, batch: batch.count)
+            return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
+                                   forwardMilliseconds: forward, backwardMilliseconds: backward,
+                                   share: (timed.forward[index] + timed.backward[index]) / total,
+                                   gigaflopsPerSecond: (flops.forward + flops.backward) / max(forward + backward, 1e-9) / 1e6)
+        }
+        layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
+                                      backwardMilliseconds: 0, share: timed.loss / total, gigaflopsPerSecond: 0))
+        let median = Stopwatch.median(stepTimes)
+        return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
+                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
+                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep)
+    }
+}

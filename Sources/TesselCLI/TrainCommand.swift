@@ -1,0 +1,102 @@
+import ArgumentParser
+import Tessel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `tessel train [CONFIG]`: mini-batch training with per-epoch checkpoints.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a config's network on its data, with a checkpoint after every epoch.",
+        discussion: """
+            Splits the config's .npy data into training and validation sets with the config's \
+            seed, then trains with the config's update rule (sgd, sgd_momentum, rmsprop, adam) \
+            and learning-rate decay. Each epoch prints the mean training loss and the training and \
+            validation accuracy, and writes a checkpoint (parameters, optimizer state, running \
+            statistics, manifest.json) atomically into the checkpoint folder. --resume continues \
+            from the latest checkpoint of a folder, with the same results as an uninterrupted run.
+            """
+    )
+
+    @OptionGroup var workload: WorkloadOptions
+
+    @Option(name: .long, help: "Continue from the latest checkpoint in this folder.")
+    var resume: String?
+
+    @Option(name: .customLong("checkpoint-dir"), help: "Where to write checkpoints (default: the --resume folder, else checkpoints/<config>).")
+    var checkpointDirectory: String?
+
+    @Option(name: .long, help: "Total epochs to reach (default: the config's train.epochs).")
+    var epochs: Int?
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    }
+
+    func run() throws {
+        BufferReuse.enable()
+        let config = try workload.loadWorkload(default: "digits")
+        guard let settings = config.train else {
+            throw TesselError.configuration(source: config.source, key: "train", reason: "the config has no 'train' object")
+        }
+        let scheduler = try workload.scheduler(for: config)
+        let (train, validation) = try config.trainingData(as: Float.self)
+        var trainer = Trainer(network: try Network<Float>(config), settings: settings)
+        if let resume {
+            let folder = try Checkpoint.latest(in: resume)
+            var network = trainer.network
+            let (optimizer, manifest) = try Checkpoint.restore(from: folder, into: &network, settings: settings.optimizer,
+                                                               fingerprint: config.fingerprint)
+            trainer = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
+            print("resumed from \(folder) after epoch \(manifest.epoch)")
+        }
+        let directory = checkpointDirectory ?? resume ?? "checkpoints/\(config.name)"
+        let totalEpochs = epochs ?? settings.epochs
+        print("\(config.name): \(train.count) training and \(validation.count) validation examples, "
+              + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers")
+        guard trainer.epoch < totalEpochs else {
+            print("nothing to do: the checkpoint is at epoch \(trainer.epoch), --epochs asks for \(totalEpochs)")
+            return
+        }
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+        let start = ContinuousClock.now
+        var best = 0.0
+        while trainer.epoch < totalEpochs {
+            let label = "epoch \(trainer.epoch + 1)/\(totalEpochs)"
+            let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler) { batch, batches, loss in
+                bar.update(label: label, done: batch, total: batches, loss: loss)
+            }
+            bar.clear()
+            try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: trainer.epoch,
+                                 workload: config.name, fingerprint: config.fingerprint, to: directory)
+            best = max(best, summary.validationAccuracy)
+            typealias F = TextFormat
+            print("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
+                  + "val \(F.number("%.1f%%", summary.validationAccuracy * 100))  lr \(F.number("%.2e", summary.learningRate))  "
+                  + "\(F.number("%.2f", summary.seconds)) s")
+        }
+        let (whole, fraction) = start.duration(to: .now).components
+        let elapsed = Double(whole) + Double(fraction) * 1e-18
+        print("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "
+              + "\(TextFormat.number("%.1f", elapsed)) s; checkpoint in \(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))")
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn in place; silent when stderr is not a terminal.
+struct ProgressBar {
+    let enabled: Bool
+    static let width = 30
+
+    func update(label: String, done: Int, total: Int, loss: Double) {
+        guard enabled else { return }
+        let filled = total == 0 ? Self.width : Self.width * done / total
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: Self.width - filled)
+        FileHandleOutput.write("\r\(label) [\(bar)] \(done)/\(total)  loss \(TextFormat.number("%.4f", loss))", to: STDERR_FILENO)
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandleOutput.write("\r\u{1B}[2K", to: STDERR_FILENO)
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import FoundationEssentials
+import Tessel
+
+/// The options `run` and `train` share: which config, and how many workers.
+struct WorkloadOptions: ParsableArguments {
+    @Argument(help: "A config file, or the name of one in ./config (default: default).")
+    var config: String?
+
+    @Option(name: .long, help: "Workers per kernel call (overrides the config's runtime.workers and TESSEL_THREADS).")
+    var threads: Int?
+
+    /// The config named by the argument: a path when it contains `/` or ends in `.json`,
+    /// else `config/<name>.json`.
+    func loadWorkload(default name: String = "default") throws -> Workload {
+        let argument = config ?? name
+        let path = argument.contains("/") || argument.hasSuffix(".json") ? argument : "config/\(argument).json"
+        return try Workload.load(from: path)
+    }
+
+    /// The scheduler of `workload`'s runtime settings; `--threads` overrides their workers and `TESSEL_THREADS`.
+    func scheduler(for workload: Workload) throws -> Scheduler {
+        var settings = workload.runtime
+        var environment = ProcessInfo.processInfo.environment
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            settings.workers = threads
+            environment[RuntimeSettings.workersVariable] = nil
+        }
+        return try settings.makeScheduler(environment: environment)
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Tessel
+
+/// The workloads a `--layers` option names.
+enum WorkloadSelection {
+    /// The workloads named in the comma-separated `layers`, in the registry's order, or all of
+    /// them when `layers` is nil.
+    /// - Throws: `ValidationError` naming an unknown workload, or when the list is empty.
+    static func workloads(_ layers: String?) throws -> [LayerWorkload] {
+        guard let layers else { return LayerWorkload.all }
+        let names = layers.split(separator: ",").map { String($0).trimmingSpaces() }
+        for name in names where LayerWorkload.named(name) == nil {
+            let known = LayerWorkload.all.map(\.name).joined(separator: ", ")
+            throw ValidationError("unknown workload '\(name)' in --layers (known: \(known))")
+        }
+        guard !names.isEmpty else { throw ValidationError("--layers needs at least one workload name") }
+        return LayerWorkload.all.filter { names.contains($0.name) }
+    }
+}
