@@ -13,13 +13,14 @@ let benchmarks: @Sendable () -> Void = {
         warmupIterations: 2,
         maxDuration: .seconds(1),
         maxIterations: 30,
-        // This machine is shared: 15–20 % run-to-run noise in time, so time gates loosely;
-        // allocation counts are deterministic and gate tightly.
+        // On a shared machine the median time moves 15–50 % between runs minutes apart, and the
+        // malloc count (the whole process: the harness and Dispatch too) by up to ±8, so a
+        // check flags only large regressions; an allocation per tile adds dozens.
         thresholds: [
-            .wallClock: .init(relative: [.p50: 25]),
-            .throughput: .init(relative: [.p50: 25]),
+            .wallClock: .init(relative: [.p50: 35]),
+            .throughput: .init(relative: [.p50: 35]),
             .peakMemoryResident: .init(relative: [.p50: 10]),
-            .mallocCountTotal: .init(absolute: [.p50: 2]),
+            .mallocCountTotal: .init(absolute: [.p50: 10]),
         ]
     )
 
