@@ -19,7 +19,7 @@ struct ProgressDisplay {
         self.layerCount = layerCount
         if !terminal {
             let counts = workerCounts.map(String.init).joined(separator: ",")
-            Self.write("scale: \(layerCount) workloads at workers \(counts)\n")
+            FileHandleOutput.write("scale: \(layerCount) workloads at workers \(counts)\n", to: STDERR_FILENO)
         }
     }
 
@@ -40,10 +40,10 @@ struct ProgressDisplay {
                 let percent = total > 0 ? completed * 100 / total : 100
                 let workerText = workers == 1 ? "1 worker" : "\(workers) workers"
                 // Carriage return and erase-line redraw the bar in place.
-                Self.write("\r\u{1B}[2K\(bar) \(percent)%  \(task) · \(workerText) · \(elapsed)")
+                FileHandleOutput.write("\r\u{1B}[2K\(bar) \(percent)%  \(task) · \(workerText) · \(elapsed)", to: STDERR_FILENO)
             } else if task == "scheduler overhead" && !announcedOverhead {
                 announcedOverhead = true
-                Self.write("scale: measuring the scheduler overhead (\(elapsed) elapsed)\n")
+                FileHandleOutput.write("scale: measuring the scheduler overhead (\(elapsed) elapsed)\n", to: STDERR_FILENO)
             }
         case let .layerFinished(layer, _, _):
             layersDone += 1
@@ -51,24 +51,19 @@ struct ProgressDisplay {
                 let points = layer.points.map { point in
                     "\(point.workers == 1 ? "1 worker" : "\(point.workers) workers") \(Self.milliseconds(point.medianSeconds))"
                 }.joined(separator: ", ")
-                Self.write("scale: [\(layersDone)/\(layerCount)] \(layer.name): \(points) (\(elapsed) elapsed)\n")
+                FileHandleOutput.write("scale: [\(layersDone)/\(layerCount)] \(layer.name): \(points) (\(elapsed) elapsed)\n", to: STDERR_FILENO)
             }
         }
     }
 
     /// Clears the bar so that the table starts on a clean line.
     func finish() {
-        Self.write(terminal ? "\r\u{1B}[2K" : "scale: done in \(elapsed)\n")
+        FileHandleOutput.write(terminal ? "\r\u{1B}[2K" : "scale: done in \(elapsed)\n", to: STDERR_FILENO)
     }
 
     private static func milliseconds(_ seconds: Double) -> String {
         let hundredths = Int((seconds * 1e5).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) ms"
-    }
-
-    private static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }
