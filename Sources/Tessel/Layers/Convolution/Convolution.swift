@@ -45,7 +45,8 @@ public enum Convolution {
     /// - Throws: `TesselError.shapeMismatch` when `x` or `w` is not of rank 4, the channels of
     ///   `w` differ from those of `x`, `b` is not `(F,)`, or a filter dimension is below 1 or
     ///   larger than the padded input; `TesselError.invalidParameter` when `stride < 1`,
-    ///   `pad < 0`, or the output size is not a whole number.
+    ///   `pad < 0`, the output size is not a whole number, or the padded input or the output
+    ///   has an element count that overflows `Int`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters = Parameters(),
