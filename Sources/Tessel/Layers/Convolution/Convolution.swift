@@ -14,6 +14,9 @@
 /// added in chunk order, in Double; `db` in Double over the batch, in image order. Every
 /// accumulation order depends only on the shape, so results are the same bits for every
 /// scheduler. `Convolution.Reference` is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only
+/// scalar parameters are checked.
 public enum Convolution {
     /// The layer's name in errors and on the command line.
     public static let name = "conv"
