@@ -20,4 +20,29 @@ enum OutputFolder {
             throw TesselError.system(operation: "creating folder \(path)", reason: "exists and is not a folder")
         }
     }
+
+    /// Checks, creating nothing, that `create(path)` can succeed and the folder take files:
+    /// the nearest existing folder on the path must be a writable folder. Commands that work
+    /// for minutes call this first, so that a bad `--out` fails before the work, not after.
+    /// - Throws: `TesselError.system` naming the folder and the reason.
+    static func checkWritable(_ path: String) throws {
+        let operation = "writing to folder \(path)"
+        var existing = path.isEmpty ? "." : path
+        var info = stat()
+        while stat(existing, &info) != 0 {
+            guard errno == ENOENT else { throw TesselError.system(operation: operation, reason: "\(existing): \(String(cString: strerror(errno)))") }
+            let trimmed = existing.hasSuffix("/") && existing.count > 1 ? String(existing.dropLast()) : existing
+            guard let slash = trimmed.lastIndex(of: "/") else {
+                existing = "."
+                continue
+            }
+            existing = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw TesselError.system(operation: operation, reason: "\(existing) exists and is not a folder")
+        }
+        guard access(existing, W_OK | X_OK) == 0 else {
+            throw TesselError.system(operation: operation, reason: "\(existing): \(String(cString: strerror(errno)))")
+        }
+    }
 }

@@ -80,6 +80,8 @@ struct RunCommand: ParsableCommand {
         print("step: median \(F.number("%.2f", report.stepMilliseconds)) ms (fastest \(F.number("%.2f", report.fastestStepMilliseconds)) ms), "
               + "\(F.number("%.1f", report.imagesPerSecond)) images/s, \(report.workers) workers, "
               + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/step")
+        print("resident set: \(F.number("%.1f", Double(report.residentBytesAfterWarmup) / 1048576)) MiB after warm-up, "
+              + "\(F.number("%.1f", Double(report.residentBytesAfterSteps) / 1048576)) MiB after the timed steps")
     }
 
     private func printChecks(_ checks: [Network<Double>.LayerCheck]) {

@@ -53,6 +53,7 @@ struct ScaleCommand: ParsableCommand {
         let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
         // Prepare everything first, so that a bad shapes file fails before minutes of measuring.
         let prepared = try chosen.map { try shapeSettings.prepare($0) }
+        try OutputFolder.checkWritable(out)
         var progress = ProgressDisplay(layerCount: prepared.count, workerCounts: options.workerCounts)
         let report = try ScalingStudy.run(prepared, options: options) { progress.show($0) }
         progress.finish()

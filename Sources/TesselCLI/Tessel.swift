@@ -29,7 +29,9 @@ struct TesselCommand: ParsableCommand {
             }
             if let exit = error as? ExitCode { Glibc.exit(exit.rawValue) }
             let message = (error as? TesselError).map { "error: \($0)" } ?? fullMessage(for: error)
-            FileHandleOutput.standardError(message.split(separator: "\n").first.map(String.init) ?? message)
+            let line = message.split(separator: "\n").first.map(String.init) ?? message
+            // ArgumentParser writes "Error: "; every line of ours starts "error: ".
+            FileHandleOutput.standardError(line.hasPrefix("Error: ") ? "error: " + line.dropFirst(7) : line)
             Glibc.exit(2)
         }
     }

@@ -52,6 +52,7 @@ struct TrainCommand: ParsableCommand {
             print("resumed from \(folder) after epoch \(manifest.epoch)")
         }
         let directory = checkpointDirectory ?? resume ?? "checkpoints/\(config.name)"
+        try OutputFolder.checkWritable(directory)
         let totalEpochs = epochs ?? settings.epochs
         print("\(config.name): \(train.count) training and \(validation.count) validation examples, "
               + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers")

@@ -1,18 +1,19 @@
 /// Vectorized element-wise inner loops shared by the layers. Pointers are raw so that the
 /// loops carry no bounds checks; callers pass ranges their tile owns.
 enum ElementWise {
-    /// `out[i] = max(0, x[i])` for `i < count`.
+    /// `out[i] = max(0, x[i])` for `i < count`, NaN propagating (NumPy's `np.maximum`): only
+    /// `x ≤ 0` is replaced, so a NaN, which compares false, stays NaN, and −0 becomes +0.
     @inlinable
     static func relu<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int) {
         let zero = SIMD16<T>(repeating: 0)
         var i = 0
         while i + 16 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: .!v.isGreater(than: zero)), as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: v .<= zero), as: SIMD16<T>.self)
             i += 16
         }
         while i < count {
-            out[i] = x[i] > 0 ? x[i] : 0
+            out[i] = x[i] <= 0 ? 0 : x[i]
             i += 1
         }
     }

@@ -27,6 +27,12 @@ public struct Allocator: Sendable, CustomStringConvertible {
     public static let minimumPlacedByteCount = 64 << 10
     /// The system's page size in bytes.
     public static let pageSize: Int = sysconf(Int32(_SC_PAGESIZE))
+    /// The machine's physical memory in bytes. No block may be larger: the system might grant
+    /// such a request (overcommit) and then kill the process when it writes the pages.
+    public static let physicalMemoryByteCount: Int = {
+        let (bytes, overflow) = sysconf(Int32(_SC_PHYS_PAGES)).multipliedReportingOverflow(by: pageSize)
+        return bytes > 0 && !overflow ? bytes : Int.max
+    }()
 
     /// The policy asked for (nil: plain aligned memory).
     public let policy: NumaPolicy?
@@ -96,11 +102,18 @@ public struct Allocator: Sendable, CustomStringConvertible {
     /// Allocates `byteCount` bytes (0 is allowed and gives a valid, aligned block) made of
     /// `rows` equal rows (a tensor's batch dimension), which a `partitioned` policy splits
     /// across its nodes. The contents are zero for a mapped block and unspecified otherwise.
-    /// - Throws: `TesselError.outOfMemory` naming the size and the policy when the system
-    ///   refuses (the mapping, the policy, or populating a partitioned slice);
-    ///   `TesselError.system` when the block cannot be pinned and `pinning` is `.throwError`.
+    /// - Throws: `TesselError.invalidParameter` for a negative `byteCount`;
+    ///   `TesselError.outOfMemory` naming the size and the policy when `byteCount` exceeds
+    ///   `physicalMemoryByteCount` or the system refuses (the mapping, the policy, or
+    ///   populating a partitioned slice); `TesselError.system` when the block cannot be pinned
+    ///   and `pinning` is `.throwError`.
     public func allocate(byteCount: Int, rows: Int = 1) throws -> MemoryBlock {
-        precondition(byteCount >= 0, "byteCount must not be negative")
+        guard byteCount >= 0 else {
+            throw TesselError.invalidParameter(layer: "Allocator", parameter: "byteCount", value: "\(byteCount)", reason: "must not be negative")
+        }
+        guard byteCount <= Allocator.physicalMemoryByteCount else {
+            throw outOfMemory(byteCount, "larger than the machine's physical memory of \(Allocator.physicalMemoryByteCount) bytes")
+        }
         let placed = (topology?.isAvailable ?? false) && byteCount >= Allocator.minimumPlacedByteCount ? policy : nil
         let huge = hugePages && byteCount >= Allocator.hugePageSize
         guard placed != nil || huge || pinning != nil else {

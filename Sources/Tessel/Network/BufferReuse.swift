@@ -37,4 +37,14 @@ public enum BufferReuse {
         var usage = rusage()
         return getrusage(RUSAGE_SELF.rawValue, &usage) == 0 ? usage.ru_minflt : 0
     }
+
+    /// This process's resident set in bytes now (the second field of `/proc/self/statm`, the
+    /// same count as `VmRSS` in `/proc/self/status`), or 0 where it cannot be read. With
+    /// buffers reused, it stays flat from one step to the next.
+    public static var residentBytes: Int {
+        guard let bytes = try? FileBytes.read(from: "/proc/self/statm") else { return 0 }
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Allocator.pageSize
+    }
 }

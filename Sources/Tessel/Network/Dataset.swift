@@ -33,14 +33,23 @@ public struct Dataset<T: TesselScalar>: Sendable {
     }
 
     /// Reads images from a float32 or float64 `.npy` file and labels from an int32 or int64 one.
-    /// - Throws: as `NPY.read(from:)`; `TesselError.npy` naming the labels file when the counts
-    ///   differ.
+    /// Unlike the layers, which pass NaN and ±∞ through, a data file must hold at least one
+    /// example and finite values only: training on such data is always a mistake.
+    /// - Throws: as `NPY.read(from:)`; `TesselError.npy` naming the images file when it holds
+    ///   no example or a NaN or ±∞ (the message gives the first one's position), and naming
+    ///   the labels file when the counts differ.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func load(images: String, labels: String) throws -> Dataset {
         let tensor = try NPY.readTensor(from: images, as: T.self), classes = try NPY.readLabels(from: labels)
         guard tensor.rank >= 2, tensor.shape[0] == classes.count else {
             throw TesselError.npy(path: labels, reason: "\(classes.count) labels for images of shape \(Shape.describe(tensor.shape)) in \(images)")
+        }
+        guard tensor.shape[0] > 0 else {
+            throw TesselError.npy(path: images, reason: "holds no examples (shape \(Shape.describe(tensor.shape)))")
+        }
+        if let problem = tensor.nonFiniteDescription() {
+            throw TesselError.npy(path: images, reason: "\(problem): examples must be finite")
         }
         return try Dataset(images: tensor, labels: classes)
     }

@@ -37,6 +37,11 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// Minor page faults per timed step: pages the step touched for the first time. Near 0
     /// when the step reuses the previous step's buffers (see `BufferReuse`).
     public var pageFaultsPerStep: Double
+    /// The process's resident set after the warm-up steps, in bytes (`BufferReuse.residentBytes`).
+    public var residentBytesAfterWarmup: Int
+    /// The process's resident set after the timed steps, in bytes. A step that leaks makes it
+    /// grow with the number of steps; with buffers reused it stays near the warm-up figure.
+    public var residentBytesAfterSteps: Int
 }
 
 extension Workload {
@@ -96,13 +101,14 @@ extension Workload {
         for _ in 0..<run.warmup { _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler) }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
-        let faults = BufferReuse.minorPageFaults
+        let faults = BufferReuse.minorPageFaults, residentAfterWarmup = BufferReuse.residentBytes
         for _ in 0..<steps {
             let start = ContinuousClock.now
             _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
             stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
         }
         let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
+        let residentAfterSteps = BufferReuse.residentBytes
         let timed = profile!
         let perStep = { (duration: Duration) in Stopwatch.seconds(duration) * 1e3 / Double(steps) }
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
@@ -119,6 +125,7 @@ extension Workload {
         let median = Stopwatch.median(stepTimes)
         return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
                          layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
-                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep)
+                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep,
+                         residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps)
     }
 }

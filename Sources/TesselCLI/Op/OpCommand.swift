@@ -11,7 +11,8 @@ import Glibc
 
 /// `tessel op`: evaluates one layer on `.npy` files, so anyone can check Tessel against
 /// NumPy or PyTorch. Every input is read and every output computed before anything is
-/// written; each output file is written atomically.
+/// written; each output file is written atomically. Inputs must be finite: a NaN or ±∞ in a
+/// file is an error naming the file and the element.
 struct OpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "op",
@@ -66,16 +67,19 @@ struct OpCommand: ParsableCommand {
         let paths = try inputPaths(for: layer, direction: direction)
         var arrays: [String: NPYArray] = [:]
         for (name, path) in paths { arrays[name] = try NPY.read(from: path) }
+        let sources = Dictionary(uniqueKeysWithValues: paths)
         let scheduler = reference ? nil : try makeScheduler()
 
         let scalarType = try resolveDType(arrays: arrays)
         let outputs: [(String, [UInt8])]
         switch scalarType {
         case .float32:
-            outputs = try OpRunner<Float>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, scheduler: scheduler)
+            outputs = try OpRunner<Float>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, paths: sources,
+                                          scheduler: scheduler)
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         default:
-            outputs = try OpRunner<Double>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, scheduler: scheduler)
+            outputs = try OpRunner<Double>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, paths: sources,
+                                           scheduler: scheduler)
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         }
         try OutputFolder.create(out)

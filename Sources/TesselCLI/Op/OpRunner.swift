@@ -8,6 +8,8 @@ struct OpRunner<T: TesselScalar> {
     let direction: OpDirection
     let parameters: OpParameters
     let inputs: [String: NPYArray]
+    /// The file each input was read from, by input name, for error messages.
+    let paths: [String: String]
     /// nil: run `Layer.Reference`.
     let scheduler: Scheduler?
 
@@ -32,11 +34,22 @@ struct OpRunner<T: TesselScalar> {
         guard let array = inputs[name] else {
             throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: "(missing)", reason: "required input")
         }
-        return try array.tensor(as: T.self)
+        return try converted(array, name: name)
     }
 
     private func optionalTensor(_ name: String) throws -> Tensor<T>? {
-        try inputs[name].map { try $0.tensor(as: T.self) }
+        try inputs[name].map { try converted($0, name: name) }
+    }
+
+    /// The input as a tensor of `T`; NaN and ±∞ (also from a float64 value too large for
+    /// float32) are refused, naming the file, since the layers would only pass them through.
+    private func converted(_ array: NPYArray, name: String) throws -> Tensor<T> {
+        let source = paths[name] ?? name
+        let tensor = try array.tensor(as: T.self, source: source)
+        if let problem = tensor.nonFiniteDescription() {
+            throw TesselError.npy(path: source, reason: "\(problem) as \(T.dtype): input '\(name)' must be finite")
+        }
+        return tensor
     }
 
     private var dout: Tensor<T> { get throws { try tensor("dout") } }
@@ -184,7 +197,7 @@ struct OpRunner<T: TesselScalar> {
         guard let labelArray = inputs["y"] else {
             throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in y", value: "(missing)", reason: "required input")
         }
-        let y = try labelArray.labels()
+        let y = try labelArray.labels(source: paths["y"] ?? "y")
         let result: LossOutput<T>
         if layer == .svm_loss {
             result = try scheduler.map { try SVMLoss.compute(x: x, y: y, scheduler: $0) } ?? SVMLoss.Reference.compute(x: x, y: y)

@@ -9,6 +9,9 @@
 /// type in an order fixed by the shape (see `GEMM`), and `db` is summed in `Double` over fixed
 /// chunks of the batch, so results are the same bits for every scheduler. `Affine.Reference`
 /// is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only
+/// scalar parameters are checked.
 public enum Affine {
     /// The layer's name in errors and on the command line.
     public static let name = "affine"

@@ -23,6 +23,12 @@
 /// the output pass that follows starts on data still in the last-level cache.
 ///
 /// `BatchNorm.Reference` is the serial oracle.
+///
+/// Numerics: statistics are accumulated in Double (two-pass variance); a constant feature
+/// (variance 0) gives x̂ = 0, so `out = β` exactly, and eps keeps 1/√(var + eps) and the
+/// gradients finite. The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in,
+/// NaN out); only scalar parameters are checked. eps must be positive and finite, momentum in
+/// [0, 1] (NaN is neither).
 public enum BatchNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "batchnorm"

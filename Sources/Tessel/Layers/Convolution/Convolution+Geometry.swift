@@ -23,9 +23,9 @@ extension Convolution {
 
     /// The output height and width for an input of `inputHeight × inputWidth` and a filter of
     /// `filterHeight × filterWidth`: `H' = 1 + (H + 2·pad − HH) / stride`, likewise `W'`.
-    /// - Throws: `TesselError.invalidParameter` when `stride < 1`, `pad < 0`, or the stride does
-    ///   not divide `H + 2·pad − HH` (or the width analogue) — the output size would not be a
-    ///   whole number; `TesselError.shapeMismatch` (argument `w`) when a filter dimension is
+    /// - Throws: `TesselError.invalidParameter` when `stride < 1`, `pad < 0`, `H + 2·pad`
+    ///   overflows `Int`, or the stride does not divide `H + 2·pad − HH` (or the width
+    ///   analogue) — the output size would not be a whole number; `TesselError.shapeMismatch` (argument `w`) when a filter dimension is
     ///   below 1 or larger than the padded input.
     public static func outputSize(inputHeight: Int, inputWidth: Int, filterHeight: Int, filterWidth: Int,
                                   parameters: Parameters) throws -> (height: Int, width: Int) {
@@ -47,7 +47,12 @@ extension Convolution {
 
     static func outputExtent(_ input: Int, window: Int, axis: String, parameters: Parameters,
                              filterShape: [Int], context: String) throws -> Int {
-        let padded = input + 2 * parameters.pad
+        let (twicePad, padOverflow) = parameters.pad.multipliedReportingOverflow(by: 2)
+        let (padded, overflow) = input.addingReportingOverflow(twicePad)
+        guard !padOverflow, !overflow else {
+            throw TesselError.invalidParameter(layer: name, parameter: "pad", value: "\(parameters.pad)",
+                                               reason: "the padded \(axis) \(input) + 2·pad overflows Int (\(context))")
+        }
         guard window >= 1, window <= padded else {
             throw TesselError.shapeMismatch(
                 layer: name, argument: "w",
@@ -83,6 +88,13 @@ extension Convolution {
         let context = "x \(Shape.describe(x.shape))"
         let outH = try outputExtent(h, window: hh, axis: "height", parameters: parameters, filterShape: w.shape, context: context)
         let outW = try outputExtent(width, window: ww, axis: "width", parameters: parameters, filterShape: w.shape, context: context)
+        // The kernels multiply these sizes without overflow checks: the padded image, the
+        // output and the filter-by-pixel product must each have an element count that fits.
+        let padded = [c, h + 2 * parameters.pad, width + 2 * parameters.pad]
+        for sizes in [padded, [n, f, outH, outW], [outH, outW, c, hh, ww]] where (try? Shape.elementCount(sizes)) == nil {
+            throw TesselError.invalidParameter(layer: name, parameter: "pad", value: "\(parameters.pad)",
+                                               reason: "the sizes \(Shape.describe(sizes)) it gives for \(context) and w \(Shape.describe(w.shape)) overflow Int")
+        }
         return Geometry(n: n, c: c, h: h, w: width, f: f, hh: hh, ww: ww,
                         stride: parameters.stride, pad: parameters.pad, outH: outH, outW: outW)
     }

@@ -14,6 +14,9 @@
 /// added in chunk order, in Double; `db` in Double over the batch, in image order. Every
 /// accumulation order depends only on the shape, so results are the same bits for every
 /// scheduler. `Convolution.Reference` is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only
+/// scalar parameters are checked.
 public enum Convolution {
     /// The layer's name in errors and on the command line.
     public static let name = "conv"
@@ -45,7 +48,8 @@ public enum Convolution {
     /// - Throws: `TesselError.shapeMismatch` when `x` or `w` is not of rank 4, the channels of
     ///   `w` differ from those of `x`, `b` is not `(F,)`, or a filter dimension is below 1 or
     ///   larger than the padded input; `TesselError.invalidParameter` when `stride < 1`,
-    ///   `pad < 0`, or the output size is not a whole number.
+    ///   `pad < 0`, the output size is not a whole number, or the padded input or the output
+    ///   has an element count that overflows `Int`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters = Parameters(),

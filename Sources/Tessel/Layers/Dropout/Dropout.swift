@@ -9,6 +9,9 @@
 /// - backward: train `dx = dout * mask` (the mask forward returned); test `dx = dout`.
 ///
 /// `forward`/`backward` run the tiled parallel kernel; `Dropout.Reference` is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only
+/// scalar parameters are checked. A NaN or infinite `p` is an error.
 public enum Dropout {
     /// The layer's name in errors and on the command line.
     public static let name = "dropout"

@@ -22,6 +22,10 @@
 /// the N·G groups.
 ///
 /// `GroupNorm.Reference` is the serial oracle.
+///
+/// Numerics: as `LayerNorm`, statistics in Double: groups near Float32's limits give finite,
+/// correct outputs. The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in,
+/// NaN out); only scalar parameters are checked. eps must be positive and finite.
 public enum GroupNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "groupnorm"

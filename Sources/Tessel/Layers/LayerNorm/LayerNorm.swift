@@ -15,6 +15,12 @@
 /// writes a row also reads (sums) the tile's next row, so reading memory overlaps writing it.
 ///
 /// `LayerNorm.Reference` is the serial oracle.
+///
+/// Numerics: the mean and variance are taken in Double, so rows near Float32's largest
+/// magnitude (whose squares overflow Float) or its smallest normals (whose squares underflow)
+/// give finite, correct outputs. The layer does not scan its inputs for NaN or ±∞: they
+/// propagate (NaN in, NaN out); only scalar parameters are checked. eps must be positive and
+/// finite.
 public enum LayerNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "layernorm"

@@ -11,6 +11,9 @@
 ///
 /// `compute` runs the tiled parallel kernel (one pass over x, vectorized over C);
 /// `SVMLoss.Reference` is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only
+/// scalar parameters are checked.
 public enum SVMLoss {
     /// The layer's name in errors and on the command line.
     public static let name = "svm_loss"

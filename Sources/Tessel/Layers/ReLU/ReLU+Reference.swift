@@ -1,11 +1,11 @@
 extension ReLU {
     /// The serial reference: plain loops that read like the seed. The oracle for the tiled kernel.
     public enum Reference {
-        /// `out[i] = max(0, x[i])`.
+        /// `out[i] = max(0, x[i])`, NaN propagating: only `x[i] ≤ 0` becomes 0.
         public static func forward<T: TesselScalar>(_ x: Tensor<T>) throws -> Tensor<T> {
             var out = try Tensor<T>(shape: x.shape)
             for i in 0..<x.count {
-                out[flat: i] = x[flat: i] > 0 ? x[flat: i] : 0
+                out[flat: i] = x[flat: i] <= 0 ? 0 : x[flat: i]
             }
             return out
         }

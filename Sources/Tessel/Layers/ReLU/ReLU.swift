@@ -1,10 +1,13 @@
 /// Rectified linear unit, element-wise over a tensor of any shape (seed: `relu_forward`,
 /// `relu_backward`).
 ///
-/// - forward: `out = max(0, x)`.
+/// - forward: `out = max(0, x)`, as NumPy's `np.maximum(0, x)`: NaN stays NaN, +∞ stays +∞,
+///   −∞ and −0 give +0.
 /// - backward: `dx = dout` where `x > 0`, else 0 (the gradient at exactly 0 is 0; NaN in x gives 0).
 ///
 /// `forward`/`backward` run the tiled parallel kernel; `ReLU.Reference` is the serial oracle.
+///
+/// The layer does not scan its inputs for NaN or ±∞: they propagate as above (NaN in, NaN out).
 public enum ReLU {
     /// The layer's name in errors and on the command line.
     public static let name = "relu"

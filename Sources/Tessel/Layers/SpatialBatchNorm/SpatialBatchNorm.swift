@@ -18,6 +18,10 @@
 /// reverse so that the output pass starts on data still in the last-level cache.
 ///
 /// `SpatialBatchNorm.Reference` is the serial oracle.
+///
+/// Numerics: as `BatchNorm`: a constant channel gives `out = β` and finite gradients. The layer
+/// does not scan its inputs for NaN or ±∞: they propagate (NaN in, NaN out); only scalar
+/// parameters are checked.
 public enum SpatialBatchNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "spatial_batchnorm"

@@ -23,10 +23,12 @@ public struct NetworkDefinition: Sendable, Equatable {
 
     /// The shape of one example after each layer (`layers.count` shapes, without the batch
     /// dimension); the last is (classes,).
-    /// - Throws: `TesselError.invalidParameter` with `layer` = `layers[i] (type)` when layer
-    ///   `i` cannot take the shape it receives (a convolution or pooling window that does
-    ///   not tile the input, a flat-input norm after images, groups that do not divide the
-    ///   channels, …); with `layer` = `network` for an empty layer list, an input dimension
+    /// - Throws: `TesselError.invalidParameter` with `layer` = `layers[i] (type)` when a
+    ///   parameter of layer `i` is out of its domain (a count, size or stride below 1, a
+    ///   negative pad, an `eps` that is not positive and finite, a momentum outside [0, 1], a
+    ///   keep probability outside (0, 1]; NaN is never in a domain) or the layer cannot take
+    ///   the shape it receives (a convolution or pooling window that does not tile the input,
+    ///   a flat-input norm after images, groups that do not divide the channels, …); with `layer` = `network` for an empty layer list, an input dimension
     ///   below 1, a `weightScale` that is not positive, or a last shape that is not (classes,).
     public func shapes() throws -> [[Int]] {
         do {
@@ -87,6 +89,24 @@ public struct NetworkDefinition: Sendable, Equatable {
                 throw failure("input", Shape.describe(shape), "needs vectors (D,) per example: put an affine layer before it")
             }
         }
+        /// Requires `value` to be at least `minimum` (a count, a size, a stride).
+        func require(_ parameter: String, _ value: Int, atLeast minimum: Int) throws(Misfit) {
+            guard value >= minimum else { throw failure(parameter, "\(value)", "must be at least \(minimum)") }
+        }
+        /// Requires `valid(value)` (`requirement` says what that means); NaN never passes.
+        func require(_ parameter: String, _ value: Double, _ requirement: String, _ valid: (Double) -> Bool) throws(Misfit) {
+            guard valid(value) else { throw failure(parameter, "\(value)", requirement) }
+        }
+        func requireEpsilon(_ epsilon: Double) throws(Misfit) {
+            try require("eps", epsilon, "must be positive and finite") { $0 > 0 && $0.isFinite }
+        }
+        /// `extent + 2·pad`, or a misfit when it overflows.
+        func padded(_ extent: Int, _ pad: Int) throws(Misfit) -> Int {
+            let (twice, overflow) = pad.multipliedReportingOverflow(by: 2)
+            let (sum, sumOverflow) = extent.addingReportingOverflow(twice)
+            guard !overflow, !sumOverflow else { throw failure("pad", "\(pad)", "the padded extent \(extent) + 2·pad overflows Int") }
+            return sum
+        }
         /// Output extent of a window of `size` moved by `stride` over `extent` (after padding).
         func windows(_ extent: Int, size: Int, stride: Int) throws(Misfit) -> Int {
             guard extent >= size, (extent - size) % stride == 0 else {
@@ -96,23 +116,43 @@ public struct NetworkDefinition: Sendable, Equatable {
         }
         switch layer {
         case let .affine(units):
+            try require("units", units, atLeast: 1)
             return [units]
-        case .relu, .dropout:
+        case .relu:
+            return shape
+        case let .dropout(keep):
+            try require("keep", keep, "must lie in (0, 1]") { $0 > 0 && $0 <= 1 }
             return shape
         case let .convolution(filters, size, stride, pad):
+            try require("filters", filters, atLeast: 1)
+            try require("size", size, atLeast: 1)
+            try require("stride", stride, atLeast: 1)
+            try require("pad", pad, atLeast: 0)
             let (_, height, width) = try requireImages()
-            return [filters, try windows(height + 2 * pad, size: size, stride: stride),
-                    try windows(width + 2 * pad, size: size, stride: stride)]
+            return [filters, try windows(try padded(height, pad), size: size, stride: stride),
+                    try windows(try padded(width, pad), size: size, stride: stride)]
         case let .maxPool(size, stride):
+            try require("size", size, atLeast: 1)
+            try require("stride", stride, atLeast: 1)
             let (channels, height, width) = try requireImages()
             return [channels, try windows(height, size: size, stride: stride), try windows(width, size: size, stride: stride)]
-        case .batchNorm, .layerNorm:
+        case let .batchNorm(epsilon, momentum):
+            try requireEpsilon(epsilon)
+            try require("momentum", momentum, "must lie in [0, 1]") { (0...1).contains($0) }
             try requireVectors()
             return shape
-        case .spatialBatchNorm:
+        case let .layerNorm(epsilon):
+            try requireEpsilon(epsilon)
+            try requireVectors()
+            return shape
+        case let .spatialBatchNorm(epsilon, momentum):
+            try requireEpsilon(epsilon)
+            try require("momentum", momentum, "must lie in [0, 1]") { (0...1).contains($0) }
             _ = try requireImages()
             return shape
-        case let .groupNorm(groups, _):
+        case let .groupNorm(groups, epsilon):
+            try require("groups", groups, atLeast: 1)
+            try requireEpsilon(epsilon)
             let (channels, _, _) = try requireImages()
             guard channels % groups == 0 else {
                 throw failure("groups", "\(groups)", "must divide the \(channels) channels")
