@@ -52,9 +52,9 @@ import Glibc
     /// Starts `tessel arguments…` in `folder`, sends it `signal` at `moment` (watching the
     /// output folder `output` for the first write; giving up the watch after `patience`
     /// seconds) and waits for its end. Expects it to end by that signal within 3 s, or to have
-    /// finished normally before the signal.
+    /// finished normally before the signal. Adds 1 to `killed` when the signal ended it.
     static func interrupt(_ arguments: [String], in folder: String, watching output: String, at moment: Moment,
-                          with signal: Int32, patience: Double) throws -> TesselCommand.Outcome {
+                          with signal: Int32, patience: Double, killed: inout Int) throws -> TesselCommand.Outcome {
         let watched = folder + "/" + output
         let before = snapshot(watched)
         let running = try TesselCommand.start(arguments, in: folder)
@@ -73,6 +73,7 @@ import Glibc
         #expect(outcome.endedBySignal ? outcome.status == signal : outcome.status == 0,
                 "\(arguments) after \(name): status \(outcome.status), stderr \(outcome.standardError)")
         #expect(Date().timeIntervalSince(sent) < 3, "\(arguments) took more than 3 s to end after \(name)")
+        if outcome.endedBySignal { killed += 1 }
         return outcome
     }
 
@@ -194,11 +195,12 @@ import Glibc
         let run = folder.path + "/run"
         let first = try TesselCommand.run(train + ["--checkpoint-dir", "run", "--epochs", "1"], in: folder.path)
         #expect(first.status == 0, "\(first.standardError)")
-        var latest = 1
+        var latest = 1, killed = 0
         for (index, moment) in Self.moments(8, runTime: runTime * 0.8, seed: 11).enumerated() {
             let resume = index % 2 == 0 && latest < 4
             let arguments = train + (resume ? ["--resume", "run"] : ["--checkpoint-dir", "run"]) + ["--epochs", "4"]
-            let outcome = try Self.interrupt(arguments, in: folder.path, watching: "run", at: moment, with: Self.signal(index), patience: runTime * 2)
+            let outcome = try Self.interrupt(arguments, in: folder.path, watching: "run", at: moment, with: Self.signal(index), patience: runTime * 2,
+                                             killed: &killed)
             let epochs = try Self.checkpointEpochs(in: run, workload: workload, states: states)
             #expect((epochs.last ?? 0) >= latest, "kill \(index) (\(moment)): the checkpoint of epoch \(latest) is gone, \(epochs) left")
             #expect((Self.printedEpochs(outcome.standardOutput).max() ?? 0) <= (epochs.last ?? 0),
@@ -208,6 +210,7 @@ import Glibc
             }
             latest = epochs.last ?? 0
         }
+        #expect(killed >= 4, "only \(killed) of 8 runs were killed: the test tried too little")
 
         let resumed = try TesselCommand.run(train + ["--resume", "run", "--epochs", "5"], in: folder.path)
         #expect(resumed.status == 0, "\(resumed.standardError)")
@@ -224,7 +227,7 @@ import Glibc
 
     // MARK: - op
 
-    /// 6 kills of `op affine backward` writing into a folder of earlier outputs, from two
+    /// 8 kills of `op affine backward` writing into a folder of earlier outputs, from two
     /// upstream gradients in turn: each output file left is whole, the earlier version or the new one.
     @Test func killedOpLeavesEachOutputOldOrNew() throws {
         let folder = try TemporaryFolder()
@@ -257,10 +260,12 @@ import Glibc
 
         let out = folder.path + "/out"
         #expect(try TesselCommand.run(op("dout1", out: "out"), in: folder.path).status == 0)
-        for (index, moment) in Self.moments(6, runTime: runTime, seed: 12).enumerated() {
+        var killed = 0
+        for (index, moment) in Self.moments(8, runTime: runTime, seed: 12).enumerated() {
             let dout = index % 2 == 0 ? "dout2" : "dout1"
             let before = try Self.contents(of: names, in: out)
-            _ = try Self.interrupt(op(dout, out: "out"), in: folder.path, watching: "out", at: moment, with: Self.signal(index), patience: runTime * 2)
+            _ = try Self.interrupt(op(dout, out: "out"), in: folder.path, watching: "out", at: moment, with: Self.signal(index),
+                                   patience: runTime * 2, killed: &killed)
             try Self.expectOnlyResults(in: out, named: Set(names))
             for name in names {
                 let bytes = try FileBytes.read(from: out + "/" + name)
@@ -269,6 +274,7 @@ import Glibc
                 #expect(throws: Never.self) { _ = try NPY.readTensor(from: out + "/" + name, as: Double.self) }
             }
         }
+        #expect(killed >= 4, "only \(killed) of 8 runs were killed: the test tried too little")
         #expect(try TesselCommand.run(op("dout2", out: "out"), in: folder.path).status == 0)
         try Self.expectOnlyResults(in: out, named: Set(names), complete: true)
         let final = try Self.contents(of: names, in: out) == expected["dout2"]
@@ -294,7 +300,7 @@ import Glibc
         }
     }
 
-    /// 6 kills of `scale` (ReLU on 64 × 64, 1 worker) writing into the folder of an earlier
+    /// 4 kills of `scale` (ReLU on 64 × 64, 1 worker) writing into the folder of an earlier
     /// report: each file left is the earlier one or a complete new one.
     @Test func killedScaleLeavesEachReportFileOldOrComplete() throws {
         let folder = try TemporaryFolder()
@@ -312,9 +318,11 @@ import Glibc
             #expect(complete, "\(name)")
         }
 
-        for (index, moment) in Self.moments(6, runTime: runTime, seed: 13).enumerated() {
+        var killed = 0
+        for (index, moment) in Self.moments(4, runTime: runTime, seed: 13).enumerated() {
             let before = try Self.contents(of: names, in: out)
-            _ = try Self.interrupt(scale, in: folder.path, watching: "out", at: moment, with: Self.signal(index), patience: runTime * 2)
+            _ = try Self.interrupt(scale, in: folder.path, watching: "out", at: moment, with: Self.signal(index), patience: runTime * 2,
+                                   killed: &killed)
             try Self.expectOnlyResults(in: out, named: Set(names), complete: false)
             for name in names {
                 let bytes = try FileBytes.read(from: out + "/" + name)
@@ -322,6 +330,7 @@ import Glibc
                 #expect(whole, "kill \(index) (\(moment)): \(name) is not whole")
             }
         }
+        #expect(killed >= 2, "only \(killed) of 4 runs were killed: the test tried too little")
         #expect(try TesselCommand.run(scale, in: folder.path).status == 0)
         try Self.expectOnlyResults(in: out, named: Set(names), complete: true)
     }
