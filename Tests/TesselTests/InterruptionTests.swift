@@ -225,6 +225,31 @@ import Glibc
         }
     }
 
+    /// Writing a checkpoint of an epoch that is there replaces it (in one step); the
+    /// temporary folders of killed writers go, those of live ones and later epochs stay.
+    @Test func checkpointReplacesTheSameEpochAndRemovesWhatKilledWritersLeft() throws {
+        let folder = TrainingTests.temporaryFolder()
+        defer { Checkpoint.removeFolder(folder) }
+        let trainer = Trainer(network: try Network<Float>(TrainingTests.definition, seed: 3), settings: try TrainingTests.settings())
+        func write(epoch: Int, fingerprint: String) throws {
+            try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: epoch, workload: "tiny",
+                                 fingerprint: fingerprint, to: folder)
+        }
+        try write(epoch: 3, fingerprint: "later")
+        try write(epoch: 1, fingerprint: "old")
+        let strays = [".epoch-0001.tmp-\(pid_t.max)-a", ".epoch-0002.tmp-\(pid_t.max)-b"]
+        let kept = [".epoch-0001.tmp-1-c"]
+        for name in strays + kept {
+            #expect(mkdir(folder + "/" + name, 0o755) == 0)
+            try AtomicFile.write([1], to: folder + "/" + name + "/conv0.w.npy")
+        }
+        try write(epoch: 1, fingerprint: "new")
+        let manifest = String(decoding: try FileBytes.read(from: folder + "/epoch-0001/manifest.json"), as: UTF8.self)
+        #expect(manifest.contains("\"fingerprint\" : \"new\""))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == (kept + ["epoch-0001", "epoch-0003"]).sorted())
+        #expect(try Checkpoint.latest(in: folder) == folder + "/epoch-0003")
+    }
+
     // MARK: - op
 
     /// 8 kills of `op affine backward` writing into a folder of earlier outputs, from two
