@@ -12,7 +12,9 @@ struct ScaleCommand: ParsableCommand {
             speedup over 1 worker, parallel efficiency, GFLOP/s or GB/s, the Amdahl serial \
             fraction fitted to the speedups and the speedups it predicts on 16 and 64 cores) and \
             the cost of an empty and of a tiny parallel call. Writes scaling.csv, scaling.json \
-            and scaling.svg (a chart of speedup against workers) into the --out folder.
+            and scaling.svg (a chart of speedup against workers) into the --out folder, \
+            atomically: Ctrl-C (SIGINT) or SIGTERM ends the run at once (by the signal) and \
+            leaves the files of an earlier run as they were.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Comma-separated workloads (default: all; see --list).", valueName: "names"))

@@ -16,6 +16,11 @@ struct TrainCommand: ParsableCommand {
             validation accuracy, and writes a checkpoint (parameters, optimizer state, running \
             statistics, manifest.json) atomically into the checkpoint folder. --resume continues \
             from the latest checkpoint of a folder, with the same results as an uninterrupted run.
+
+            Ctrl-C (SIGINT) or SIGTERM ends the run at once (by the signal: status 130 or 143 \
+            in a shell); the epoch in progress is lost, the checkpoints are not: a checkpoint \
+            folder is complete or absent, and an epoch's line is printed only once its \
+            checkpoint is on disk, so the last line shows where --resume will continue.
             """
     )
 
@@ -76,6 +81,7 @@ struct TrainCommand: ParsableCommand {
             print("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
                   + "val \(F.number("%.1f%%", summary.validationAccuracy * 100))  lr \(F.number("%.2e", summary.learningRate))  "
                   + "\(F.number("%.2f", summary.seconds)) s")
+            fflush(nil)  // Into a log file too, the line goes out now, not when a buffer fills or the run ends.
         }
         let (whole, fraction) = start.duration(to: .now).components
         let elapsed = Double(whole) + Double(fraction) * 1e-18

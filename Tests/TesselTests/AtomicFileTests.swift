@@ -67,4 +67,61 @@ import Testing
             try FileBytes.read(from: folder.path)
         }
     }
+
+    /// A process id that no process has: above the kernel's largest.
+    static let goneProcess: pid_t = .max
+
+    @Test func temporaryNamesCarryTheWritersProcessID() {
+        let name = TemporaryName.make(for: "out.npy")
+        #expect(name.hasPrefix(".out.npy.tmp-\(getpid())-"))
+        #expect(TemporaryName.parse(name)?.name == "out.npy" && TemporaryName.parse(name)?.owner == getpid())
+        #expect(TemporaryName.parse(".a.tmp-b.tmp-12-x")?.name == "a.tmp-b")
+        for other in ["out.npy", ".out.npy", ".out.npy.tmp-", ".out.npy.tmp-12", ".out.npy.tmp-12-", ".out.npy.tmp-x-1", ".out.npy.tmp-0-a",
+                      "..tmp-12-a", "out.npy.tmp-12-a"] {
+            #expect(TemporaryName.parse(other) == nil, "\(other)")
+        }
+    }
+
+    /// What a killed writer left (a temporary file of a process that is gone) is removed by
+    /// the next write of the same target; those of live processes and of other targets stay.
+    @Test func aWriteRemovesTheTemporaryFilesOfKilledWritersOfItsTarget() throws {
+        let folder = try TemporaryFolder()
+        let strays = [".data.bin.tmp-\(Self.goneProcess)-abc", ".data.bin.tmp-\(Self.goneProcess)-def"]
+        let kept = [".data.bin.tmp-1-abc", ".other.bin.tmp-\(Self.goneProcess)-abc", ".data.bin.tmp-\(getpid())-abc"]
+        for name in strays + kept { try AtomicFile.write([9], to: folder.path + "/" + name) }
+        try AtomicFile.write([1, 2], to: folder.path + "/data.bin")
+        #expect(try folder.contents() == (kept + ["data.bin"]).sorted())
+    }
+
+    @Test func severalFilesAreWrittenTogether() throws {
+        let folder = try TemporaryFolder()
+        try AtomicFile.write([(path: folder.path + "/a", bytes: [1]), (path: folder.path + "/b", bytes: [2, 3])])
+        #expect(try FileBytes.read(from: folder.path + "/a") == [1] && FileBytes.read(from: folder.path + "/b") == [2, 3])
+        #expect(try folder.contents() == ["a", "b"])
+    }
+
+    /// A file that cannot be written leaves every file of the call as it was, and no temporary file.
+    @Test func aFailureLeavesEveryFileOfTheCallAsItWas() throws {
+        let folder = try TemporaryFolder()
+        try AtomicFile.write([(path: folder.path + "/a", bytes: [1]), (path: folder.path + "/b", bytes: [2])])
+        #expect(throws: TesselError.self) {
+            try AtomicFile.write([(path: folder.path + "/a", bytes: [5]), (path: folder.path + "/missing/b", bytes: [6]),
+                                  (path: folder.path + "/b", bytes: [7])])
+        }
+        #expect(try FileBytes.read(from: folder.path + "/a") == [1] && FileBytes.read(from: folder.path + "/b") == [2])
+        #expect(try folder.contents() == ["a", "b"])
+    }
+
+    @Test func pathExchangeSwapsTwoFoldersThatHoldFiles() throws {
+        let folder = try TemporaryFolder()
+        for name in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: folder.path + "/" + name, withIntermediateDirectories: false)
+            try AtomicFile.write([1], to: folder.path + "/\(name)/in-\(name)")
+        }
+        #expect(PathExchange.swap(folder.path + "/a", folder.path + "/b"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/a") == ["in-b"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/b") == ["in-a"])
+        #expect(!PathExchange.swap(folder.path + "/a", folder.path + "/missing"))
+        #expect(try folder.contents() == ["a", "b"])
+    }
 }

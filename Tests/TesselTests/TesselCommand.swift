@@ -45,6 +45,16 @@ struct TesselCommand {
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
+        // Tests run on Dispatch's worker threads, which block almost every signal, and a child
+        // starts with the signal mask of the thread that starts it: SIGINT and SIGTERM sent to it
+        // would stay pending forever. Unblocked here for the moment of the start only.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &signals, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
         return Running(process: process, outputURL: outputURL, errorURL: errorURL)
     }

@@ -35,13 +35,13 @@ extension ScalingReport {
     }
 
     /// Writes `scaling.csv`, `scaling.json` and `scaling.svg` into the existing `folder`, each
-    /// atomically (`AtomicFile.write`).
+    /// atomically, all three flushed before any replaces its old version (`AtomicFile.write`
+    /// of several files): a failure leaves the previous files as they were.
     /// - Throws: `TesselError.system` naming the path when a file cannot be written (the
     ///   folder does not exist or is not writable).
     public func write(toFolder folder: String) throws {
         let base = folder.hasSuffix("/") ? folder : folder + "/"
-        try AtomicFile.write(Array(csv().utf8), to: base + Self.fileNames.csv)
-        try AtomicFile.write(json(), to: base + Self.fileNames.json)
-        try AtomicFile.write(Array(svgChart().utf8), to: base + Self.fileNames.svg)
+        try AtomicFile.write([(base + Self.fileNames.csv, Array(csv().utf8)), (base + Self.fileNames.json, try json()),
+                              (base + Self.fileNames.svg, Array(svgChart().utf8))])
     }
 }

@@ -13,9 +13,16 @@ import Glibc
 /// one `.npy` per parameter (`conv0.w.npy`), per optimizer state tensor (`conv0.w.m.npy`) and
 /// per running statistic (`spatial_batchnorm1.running_mean.npy`, `….running_var.npy`), and
 /// `manifest.json` (epoch, config name and hash, step count, learning rate, update rule,
-/// and each parameter's name, shape and update count). The folder is written under a
-/// temporary name and renamed into place, so a checkpoint folder is always complete; older
-/// epochs are then removed. Resuming from it reproduces the uninterrupted run bit for bit.
+/// and each parameter's name, shape and update count). Resuming from it reproduces the
+/// uninterrupted run bit for bit.
+///
+/// An `epoch-NNNN` folder is always complete, whenever the writing process is killed: the
+/// folder is written and flushed under a temporary name (`.epoch-NNNN.tmp-<pid>-<random>`)
+/// and renamed into place, or swapped in one step with the checkpoint of the same epoch it
+/// replaces (`renameat2` with `RENAME_EXCHANGE`, where the file system has it). A folder that
+/// is removed (the replaced one, older epochs once the new one is in place) is renamed to
+/// such a temporary name before it is deleted. The next `write` into the folder deletes the
+/// temporary folders of killed processes.
 public enum Checkpoint {
     /// The manifest of a checkpoint, `manifest.json`.
     public struct Manifest: Codable, Sendable, Equatable {
@@ -61,8 +68,9 @@ public enum Checkpoint {
     }
 
     /// Writes the checkpoint of `epoch` into `directory` (created, with any missing parent, if
-    /// absent) and removes the
-    /// checkpoints of earlier epochs there. Returns the checkpoint folder's path.
+    /// absent), replacing a checkpoint of the same epoch there, and removes the checkpoints of
+    /// earlier epochs there and the temporary folders of killed writers. Returns the checkpoint
+    /// folder's path.
     /// - Throws: `TesselError.system` naming the path when a folder or file cannot be created,
     ///   written or renamed.
     @discardableResult
@@ -70,7 +78,7 @@ public enum Checkpoint {
                                 fingerprint: String, to directory: String) throws -> String {
         try makeFolder(directory)
         let final = join(directory, folderName(epoch: epoch))
-        let temporary = join(directory, "." + folderName(epoch: epoch) + ".tmp-" + String(UInt64.random(in: .min ... .max), radix: 36))
+        let temporary = join(directory, TemporaryName.make(for: folderName(epoch: epoch)))
         try makeFolder(temporary)
         var renamed = false
         defer { if !renamed { removeFolder(temporary) } }
@@ -97,11 +105,29 @@ public enum Checkpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(manifest)), to: join(temporary, manifestName))
-        if access(final, F_OK) == 0 { removeFolder(final) }
-        guard rename(temporary, final) == 0 else { throw TesselError.fromErrno("rename '\(temporary)' to '\(final)'") }
+        if access(final, F_OK) == 0 && PathExchange.swap(temporary, final) {
+            AtomicFile.syncFolder(directory)
+            removeFolder(temporary)  // Now the old checkpoint of this epoch.
+        } else {
+            // Without an atomic swap the old checkpoint moves aside first (a folder cannot be
+            // renamed over one that holds files), and for a moment only the earlier epochs
+            // (removed below) are there.
+            if access(final, F_OK) == 0 { discard(final, in: directory) }
+            guard rename(temporary, final) == 0 else { throw TesselError.fromErrno("rename '\(temporary)' to '\(final)'") }
+            AtomicFile.syncFolder(directory)
+        }
         renamed = true
-        for older in try epochFolders(in: directory) where older.epoch < epoch { removeFolder(join(directory, older.name)) }
+        for older in try epochFolders(in: directory) where older.epoch < epoch { discard(join(directory, older.name), in: directory) }
+        for stray in TemporaryName.strays(in: directory, where: { $0.hasPrefix("epoch-") }) { removeFolder(join(directory, stray)) }
         return final
+    }
+
+    /// Renames the checkpoint folder `path` to a temporary name in `directory` and deletes it,
+    /// so that a kill while deleting leaves no incomplete `epoch-NNNN` folder. Best effort, as
+    /// `removeFolder`: a folder that cannot be renamed stays, complete.
+    private static func discard(_ path: String, in directory: String) {
+        let aside = join(directory, TemporaryName.make(for: String(path.split(separator: "/").last ?? "")))
+        if rename(path, aside) == 0 { removeFolder(aside) }
     }
 
     /// The path of the latest checkpoint in `directory`: `directory` itself when it holds a

@@ -11,8 +11,8 @@ import Glibc
 
 /// `tessel op`: evaluates one layer on `.npy` files, so anyone can check Tessel against
 /// NumPy or PyTorch. Every input is read and every output computed before anything is
-/// written; each output file is written atomically. Inputs must be finite: a NaN or ±∞ in a
-/// file is an error naming the file and the element.
+/// written; the output files are written atomically, all flushed before any is renamed into place.
+/// Inputs must be finite: a NaN or ±∞ in a file is an error naming the file and the element.
 struct OpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "op",
@@ -24,6 +24,8 @@ struct OpCommand: ParsableCommand {
         forward writes out.npy (plus running_mean.npy/running_var.npy for batch norm in train mode and
         mask.npy for dropout in train mode); backward recomputes the forward pass and writes dx.npy and
         dw/db or dgamma/dbeta as the layer has them; the losses write loss.npy and dx.npy.
+        Each output is written atomically: Ctrl-C (SIGINT) or SIGTERM ends the command at once (by the
+        signal) and leaves every file in --out whole, the earlier version or the new one.
         """
     )
 
@@ -83,9 +85,7 @@ struct OpCommand: ParsableCommand {
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         }
         try OutputFolder.create(out)
-        for (name, bytes) in outputs {
-            try AtomicFile.write(bytes, to: out + "/" + name + ".npy")
-        }
+        try AtomicFile.write(outputs.map { (path: out + "/" + $0.0 + ".npy", bytes: $0.1) })
     }
 
     /// The scheduler from `--settings` (or the defaults), with `--threads` overriding the workers.
