@@ -87,20 +87,33 @@ extension Workload {
 
     /// Builds the network, runs `run.warmup` untimed and `steps` (default `run.steps`) timed
     /// forward+backward steps on `batch` (default `runBatch()`), and reports the mean time of
-    /// each layer and the median step. Parameters are not updated.
-    /// - Throws: as `Network.init` and `Network.step`.
-    public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler) throws -> RunReport {
+    /// each layer and the median step. Parameters are not updated. The batch is cut into
+    /// `run.shards` shards; with an `exchange` of several ranks, every rank passes the whole
+    /// batch and steps on its own shards (`Network.step(images:labels:layout:exchange:…)`).
+    /// `afterStep(network, result)` sees every timed step's network and result.
+    /// - Throws: as `Network.init`, `ShardLayout.init` and `Network.step`.
+    public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler,
+                        exchange: any ShardExchange = LocalExchange(),
+                        afterStep: (Network<Float>, Network<Float>.StepResult) throws -> Void = { _, _ in }) throws -> RunReport {
         let steps = max(1, steps ?? run.steps)
         let batch = try batch ?? runBatch(as: Float.self)
+        let layout = try ShardLayout(batch: batch.count, shards: run.shards, rank: exchange.rank, ranks: exchange.ranks)
+        let local = try batch.subset(layout.localRows)
         var network = try Network<Float>(self)
-        for _ in 0..<run.warmup { _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler) }
+        var untimed: NetworkProfile? = nil
+        for _ in 0..<run.warmup {
+            _ = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange, scheduler: scheduler,
+                                 profile: &untimed)
+        }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
         let faults = BufferReuse.minorPageFaults
         for _ in 0..<steps {
             let start = ContinuousClock.now
-            _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
+            let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
+                                          scheduler: scheduler, profile: &profile)
             stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
+            try afterStep(network, result)
         }
         let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
         let timed = profile!
