@@ -12,7 +12,8 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var backwardMilliseconds: Double
         /// Its forward and backward time as a fraction of the summed layer times (0–1).
         public var share: Double
-        /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`).
+        /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`), of
+        /// this rank's examples.
         public var gigaflopsPerSecond: Double
     }
 
@@ -121,7 +122,7 @@ extension Workload {
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
         var layers: [RunReport.Layer] = network.layerNames.indices.map { index in
             let forward = perStep(timed.forward[index]), backward = perStep(timed.backward[index])
-            let flops = network.flops(layer: index, batch: batch.count)
+            let flops = network.flops(layer: index, batch: local.count)
             return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
                                    forwardMilliseconds: forward, backwardMilliseconds: backward,
                                    share: (timed.forward[index] + timed.backward[index]) / total,
