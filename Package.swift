@@ -23,10 +23,32 @@ let avx512CPUs: Set = ["skylake-avx512", "cascadelake", "cooperlake", "icelake-s
 let hostHasAVX512 = (targetCPU.map { avx512CPUs.contains($0) }
     ?? ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f ") ?? false))
 
+// `tessel run --distributed` and `tessel train --distributed` run over Open MPI (docs/DISTRIBUTED.md).
+// Its development files are optional: the CMPI binding and the TesselDistributed target that
+// uses it join the package only where pkg-config can find `ompi-c` (Debian: libopenmpi-dev),
+// so `swift build` and `swift test` work on a machine without MPI, and the CLI then says how
+// to get it. TESSEL_MPI=0 leaves MPI out even where it is installed.
+let pkgConfigFolders = (Context.environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init)
+    + ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib64/pkgconfig",
+       "/usr/lib/pkgconfig", "/usr/local/lib/pkgconfig", "/usr/share/pkgconfig"]
+let withMPI = Context.environment["TESSEL_MPI"] != "0"
+    && pkgConfigFolders.contains { FileManager.default.fileExists(atPath: $0 + "/ompi-c.pc") }
+
 let kernelSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release)),
     .unsafeFlags(cpuFlags, .when(configuration: .debug)),
 ] + (hostHasAVX512 ? [.define("TESSEL_AVX512")] : [])
+
+let mpiTargets: [Target] = withMPI ? [
+    .systemLibrary(
+        name: "CMPI",
+        path: "Sources/CMPI",
+        pkgConfig: "ompi-c",
+        providers: [.apt(["libopenmpi-dev"])]
+    ),
+    // The MPI side of data-parallel training: Tessel's ShardExchange over MPI_Allgather.
+    .target(name: "TesselDistributed", dependencies: ["Tessel", "CMPI"], swiftSettings: kernelSettings),
+] : []
 
 let package = Package(
     name: "Tessel",
@@ -58,7 +80,7 @@ let package = Package(
             dependencies: [
                 "Tessel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + (withMPI ? ["TesselDistributed"] : []),
             swiftSettings: kernelSettings
         ),
         // Counts a thread's heap allocations (interposes malloc in the test binary only).
@@ -68,6 +90,6 @@ let package = Package(
             dependencies: ["Tessel", "MallocCounter"],
             swiftSettings: kernelSettings
         ),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v6]
 )

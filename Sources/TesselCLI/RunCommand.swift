@@ -13,11 +13,15 @@ struct RunCommand: ParsableCommand {
             forward and backward milliseconds per step, its share of the step and its GFLOP/s, \
             the median step time and images per second. Parameters are not updated. \
             --check also runs every layer's serial reference on the same batch (in float64) and \
-            prints each layer's maximum relative error; it exits with status 1 when one exceeds 1e-4.
+            prints each layer's maximum relative error; it exits with status 1 when one exceeds 1e-4. \
+            Under mpirun, --distributed shares the batch among the ranks (run.shards must be a \
+            multiple of the rank count); rank 0 prints, with the time spent in MPI per step.
             """
     )
 
     @OptionGroup var workload: WorkloadOptions
+
+    @OptionGroup var distribution: DistributedOptions
 
     @Option(name: .long, help: "Timed steps (default: the config's run.steps).")
     var steps: Int?
@@ -40,7 +44,16 @@ struct RunCommand: ParsableCommand {
         let config = try workload.loadWorkload()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
-        let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler)
+        let ranks = try distribution.exchange()
+        var communication: [(calls: Int, bytesSent: Int, seconds: Double)] = []
+        var last: (Network<Float>, [Tensor<Float>])? = nil
+        let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler, exchange: ranks.exchange) { network, result in
+            if let statistics = ranks.statistics { communication.append(statistics) }
+            last = (network, result.gradients)
+        }
+        if let dump = distribution.dump, let (network, gradients) = last { try ranks.dump(network, gradients: gradients, to: dump) }
+        if let (network, _) = last { try ranks.finish(network) }
+        guard ranks.isLeader else { return }
         var checks: [Network<Double>.LayerCheck]? = nil
         if check {
             let network = try Network<Float>(config).converted(to: Double.self)
@@ -56,6 +69,7 @@ struct RunCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         } else {
             printTable(report, config: config)
+            printCommunication(communication, ranks: ranks.exchange.ranks, shards: config.run.shards, stepMilliseconds: report.stepMilliseconds)
             if let checks { printChecks(checks) }
         }
         if let checks, checks.contains(where: { !($0.maximum <= Self.tolerance) }) { throw ExitCode(1) }
@@ -82,6 +96,19 @@ struct RunCommand: ParsableCommand {
               + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/step")
         print("resident set: \(F.number("%.1f", Double(report.residentBytesAfterWarmup) / 1048576)) MiB after warm-up, "
               + "\(F.number("%.1f", Double(report.residentBytesAfterSteps) / 1048576)) MiB after the timed steps")
+    }
+
+    /// The MPI share of a step, from the counters after each timed step (the first timed step
+    /// is left out: its counters include the warm-up's).
+    private func printCommunication(_ counters: [(calls: Int, bytesSent: Int, seconds: Double)], ranks: Int, shards: Int,
+                                    stepMilliseconds: Double) {
+        guard counters.count >= 2 else { return }
+        typealias F = TextFormat
+        let steps = Double(counters.count - 1), first = counters[0], end = counters[counters.count - 1]
+        let milliseconds = (end.seconds - first.seconds) * 1e3 / steps
+        print("communication: \(ranks) ranks, \(shards) shards, \(F.number("%.0f", Double(end.calls - first.calls) / steps)) exchanges "
+              + "and \(F.number("%.0f", Double(end.bytesSent - first.bytesSent) / steps)) bytes sent per step, "
+              + "\(F.number("%.2f", milliseconds)) ms in MPI per step (\(F.number("%.1f%%", milliseconds / stepMilliseconds * 100)) of the median step)")
     }
 
     private func printChecks(_ checks: [Network<Double>.LayerCheck]) {

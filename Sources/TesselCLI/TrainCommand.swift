@@ -15,7 +15,10 @@ struct TrainCommand: ParsableCommand {
             and learning-rate decay. Each epoch prints the mean training loss and the training and \
             validation accuracy, and writes a checkpoint (parameters, optimizer state, running \
             statistics, manifest.json) atomically into the checkpoint folder. --resume continues \
-            from the latest checkpoint of a folder, with the same results as an uninterrupted run.
+            from the latest checkpoint of a folder, with the same results as an uninterrupted run. \
+            Under mpirun, --distributed shares every batch among the ranks (the config's \
+            train.shards must be a multiple of the rank count) with the same bits as one process; \
+            rank 0 prints and writes the checkpoints.
 
             Ctrl-C (SIGINT) or SIGTERM ends the run at once (by the signal: status 130 or 143 \
             in a shell); the epoch in progress is lost, the checkpoints are not: a checkpoint \
@@ -25,6 +28,8 @@ struct TrainCommand: ParsableCommand {
     )
 
     @OptionGroup var workload: WorkloadOptions
+
+    @OptionGroup var distribution: DistributedOptions
 
     @Option(name: .long, help: "Continue from the latest checkpoint in this folder.")
     var resume: String?
@@ -47,6 +52,7 @@ struct TrainCommand: ParsableCommand {
         }
         let scheduler = try workload.scheduler(for: config)
         let (train, validation) = try config.trainingData(as: Float.self)
+        let ranks = try distribution.exchange()
         var trainer = Trainer(network: try Network<Float>(config), settings: settings)
         if let resume {
             let folder = try Checkpoint.latest(in: resume)
@@ -54,38 +60,45 @@ struct TrainCommand: ParsableCommand {
             let (optimizer, manifest) = try Checkpoint.restore(from: folder, into: &network, settings: settings.optimizer,
                                                                fingerprint: config.fingerprint)
             trainer = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
-            print("resumed from \(folder) after epoch \(manifest.epoch)")
+            ranks.say("resumed from \(folder) after epoch \(manifest.epoch)")
         }
         let directory = checkpointDirectory ?? resume ?? "checkpoints/\(config.name)"
         try OutputFolder.checkWritable(directory)
         let totalEpochs = epochs ?? settings.epochs
-        print("\(config.name): \(train.count) training and \(validation.count) validation examples, "
-              + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers")
+        ranks.say("\(config.name): \(train.count) training and \(validation.count) validation examples, "
+                  + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers"
+                  + (distribution.distributed ? ", \(ranks.exchange.ranks) ranks, \(settings.shards) shards" : ""))
         guard trainer.epoch < totalEpochs else {
-            print("nothing to do: the checkpoint is at epoch \(trainer.epoch), --epochs asks for \(totalEpochs)")
+            ranks.say("nothing to do: the checkpoint is at epoch \(trainer.epoch), --epochs asks for \(totalEpochs)")
+            try ranks.finish(trainer.network)
             return
         }
-        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+        let bar = ProgressBar(enabled: ranks.isLeader && isatty(STDERR_FILENO) == 1)
         let start = ContinuousClock.now
         var best = 0.0
         while trainer.epoch < totalEpochs {
             let label = "epoch \(trainer.epoch + 1)/\(totalEpochs)"
-            let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler) { batch, batches, loss in
+            let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler,
+                                                 exchange: ranks.exchange) { batch, batches, loss in
                 bar.update(label: label, done: batch, total: batches, loss: loss)
             }
             bar.clear()
-            try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: trainer.epoch,
-                                 workload: config.name, fingerprint: config.fingerprint, to: directory)
+            if ranks.isLeader {
+                try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: trainer.epoch,
+                                     workload: config.name, fingerprint: config.fingerprint, to: directory)
+            }
             best = max(best, summary.validationAccuracy)
             typealias F = TextFormat
-            print("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
+            ranks.say("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
                   + "val \(F.number("%.1f%%", summary.validationAccuracy * 100))  lr \(F.number("%.2e", summary.learningRate))  "
                   + "\(F.number("%.2f", summary.seconds)) s")
             fflush(nil)  // Into a log file too, the line goes out now, not when a buffer fills or the run ends.
         }
         let (whole, fraction) = start.duration(to: .now).components
         let elapsed = Double(whole) + Double(fraction) * 1e-18
-        print("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "
+        if let dump = distribution.dump { try ranks.dump(trainer.network, gradients: trainer.gradients, to: dump) }
+        try ranks.finish(trainer.network)
+        ranks.say("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "
               + "\(TextFormat.number("%.1f", elapsed)) s; checkpoint in \(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))")
     }
 }

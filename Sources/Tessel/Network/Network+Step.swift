@@ -30,7 +30,8 @@ extension Network {
     /// One training step over a batch: forward in train mode (batch statistics, which also
     /// update the running statistics; fresh dropout masks), the loss, and backward.
     /// Increments `stepCount`. When `profile` is given, each layer's forward and backward
-    /// times are added to it.
+    /// times are added to it. This is the sharded step (`step(images:labels:layout:exchange:…)`)
+    /// with the whole batch as one shard in one process.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
     ///   (N, input…) or `labels` has not N entries; `TesselError.invalidParameter` (layer
     ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. These are checked
@@ -40,33 +41,8 @@ extension Network {
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
                               profile: inout NetworkProfile?) throws -> StepResult {
         try validate(images: images, labels: labels)
-        let path = Path.tiled(scheduler), seed = dropoutSeed()
-        var x = images
-        var saved: [Saved] = []
-        saved.reserveCapacity(definition.layers.count)
-        for index in definition.layers.indices {
-            let start = ContinuousClock.now
-            let (out, record) = try forward(layer: index, x, mode: .train, path: path, statistics: &runningStatistics[index], dropoutSeed: seed)
-            profile?.forward[index] += start.duration(to: .now)
-            x = out
-            saved.append(record)
-        }
-        let lossStart = ContinuousClock.now
-        let loss = try self.loss(scores: x, labels: labels, path: path)
-        profile?.loss += lossStart.duration(to: .now)
-        var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
-        var dout = loss.dx
-        for index in definition.layers.indices.reversed() {
-            let start = ContinuousClock.now
-            let (dx, layerGradients) = try backward(layer: index, dout, saved[index], path: path)
-            profile?.backward[index] += start.duration(to: .now)
-            saved[index] = .released
-            for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
-            dout = dx
-        }
-        profile?.steps += 1
-        stepCount += 1
-        return StepResult(loss: loss.loss, gradients: gradients.map { $0! }, scores: x)
+        return try step(images: images, labels: labels, layout: try ShardLayout(batch: images.shape[0]), exchange: LocalExchange(),
+                        scheduler: scheduler, profile: &profile)
     }
 
     /// One training step without timing; see `step(images:labels:scheduler:profile:)`.
@@ -98,10 +74,22 @@ extension Network {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func accuracy(on dataset: Dataset<T>, batchSize: Int = 1000, scheduler: Scheduler = .default) throws -> Double {
-        guard dataset.count > 0 else { return 0 }
+        try accuracy(on: dataset, batchSize: batchSize, scheduler: scheduler, exchange: LocalExchange())
+    }
+
+    /// `accuracy(on:batchSize:scheduler:)` shared among the ranks of `exchange`: rank r
+    /// evaluates batches r, r + ranks, r + 2·ranks, … (each batch exactly as one process
+    /// would), and the counts of correct examples are exchanged and added. Every rank returns
+    /// the same fraction, the one process's.
+    /// - Throws: as `scores(images:scheduler:)`; the exchange's errors.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func accuracy(on dataset: Dataset<T>, batchSize: Int = 1000, scheduler: Scheduler = .default,
+                         exchange: any ShardExchange) throws -> Double {
+        let batchSize = max(1, batchSize)
         var correct = 0
-        for start in stride(from: 0, to: dataset.count, by: max(1, batchSize)) {
-            let batch = try dataset.subset(start..<min(start + max(1, batchSize), dataset.count))
+        for start in stride(from: exchange.rank * batchSize, to: dataset.count, by: exchange.ranks * batchSize) {
+            let batch = try dataset.subset(start..<min(start + batchSize, dataset.count))
             let scores = try self.scores(images: batch.images, scheduler: scheduler)
             let classes = self.classes
             scores.withUnsafeBufferPointer { s in
@@ -113,7 +101,8 @@ extension Network {
                 }
             }
         }
-        return Double(correct) / Double(dataset.count)
+        let total = try exchange.allGather([correct]).reduce(0, +)
+        return dataset.count == 0 ? 0 : Double(total) / Double(dataset.count)
     }
 
     func validate(images: Tensor<T>, labels: [Int]?) throws {
@@ -139,9 +128,10 @@ extension Network {
         parameters[parameterOffsets[index]..<parameterOffsets[index + 1]]
     }
 
-    /// Layer `index` forward on `x` (N, shape of its input).
+    /// Layer `index` forward on `x` (N, shape of its input). On the tiled path, `x` may be the
+    /// rows from `firstRow` on of a larger batch: dropout then draws that batch's mask for them.
     func forward(layer index: Int, _ x: Tensor<T>, mode: Mode, path: Path, statistics: inout RunningStatistics<T>?,
-                 dropoutSeed: UInt64) throws -> (Tensor<T>, Saved) {
+                 dropoutSeed: UInt64, firstRow: Int = 0) throws -> (Tensor<T>, Saved) {
         let p = layerParameters(index).map(\.value)
         switch definition.layers[index] {
         case .affine:
@@ -201,7 +191,8 @@ extension Network {
         case let .dropout(keep):
             let parameters = Dropout.Parameters(p: keep, mode: mode, seed: RandomTensor.seed(dropoutSeed, stream: UInt64(index)))
             let (out, mask) = switch path {
-            case let .tiled(s): try Dropout.forward(x: x, parameters: parameters, scheduler: s)
+            case let .tiled(s):
+                try Dropout.forward(x: x, parameters: parameters, firstIndex: firstRow * (x.count / max(1, x.shape[0])), scheduler: s)
             case .reference: try Dropout.Reference.forward(x: x, parameters: parameters)
             }
             return (out, .mask(mask))

@@ -30,6 +30,9 @@ public struct Trainer<T: TesselScalar>: Sendable {
     public let settings: TrainingSettings
     /// Epochs completed so far.
     public var epoch: Int
+    /// The gradients of the last training step, in the order of `network.parameters`; empty
+    /// before the first step.
+    public private(set) var gradients: [Tensor<T>] = []
 
     /// A trainer starting at epoch 0 with a fresh optimizer.
     public init(network: Network<T>, settings: TrainingSettings) {
@@ -54,21 +57,39 @@ public struct Trainer<T: TesselScalar>: Sendable {
 
     /// Trains one epoch on `train` and evaluates on `train` and `validation`.
     /// `progress(batch, batches, loss)` is called after each batch (batch counts from 1).
+    ///
+    /// Each batch is cut into `settings.shards` shards (`ShardLayout`); with an `exchange` of
+    /// several ranks, every rank passes the whole data sets, steps on its shards, and gets the
+    /// global gradients, so every rank makes the same update: the results are the same bits
+    /// as one process's with the same settings. The evaluation is shared among the ranks.
     /// - Throws: as `Network.step` and `Optimizer.update` (a data set whose examples do not fit
-    ///   the network).
+    ///   the network); as `ShardLayout.init` when a batch (the last one of the epoch included)
+    ///   has fewer examples than `settings.shards` or the ranks do not divide the shards,
+    ///   before any step.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func trainEpoch(on train: Dataset<T>, validation: Dataset<T>, scheduler: Scheduler = .default,
+                                    exchange: any ShardExchange = LocalExchange(),
                                     progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> EpochSummary {
         let start = ContinuousClock.now
         let order = RandomTensor.permutation(count: train.count, seed: RandomTensor.seed(network.seed, stream: (1 << 36) + UInt64(epoch)))
         let batches = batchesPerEpoch(examples: train.count)
+        let shardCount = settings.shards
+        let layout = { (examples: Int) in
+            try ShardLayout(batch: examples, shards: shardCount, rank: exchange.rank, ranks: exchange.ranks)
+        }
+        if batches > 0 { _ = try layout(train.count - (batches - 1) * settings.batchSize) }
         let learningRate = optimizer.learningRate
         var totalLoss = 0.0
         for batch in 0..<batches {
             let indices = order[(batch * settings.batchSize)..<min((batch + 1) * settings.batchSize, train.count)]
-            let examples = try train.subset(indices)
-            let result = try network.step(images: examples.images, labels: examples.labels, scheduler: scheduler)
+            let shards = try layout(indices.count)
+            let local = indices.dropFirst(shards.localRows.lowerBound).prefix(shards.localRows.count)
+            let examples = try train.subset(local)
+            var profile: NetworkProfile? = nil
+            let result = try network.step(images: examples.images, labels: examples.labels, layout: shards, exchange: exchange,
+                                          scheduler: scheduler, profile: &profile)
+            gradients = result.gradients
             for index in network.parameters.indices {
                 let name = network.parameters[index].name
                 try optimizer.update(&network.parameters[index].value, gradient: result.gradients[index], name: name, scheduler: scheduler)
@@ -79,8 +100,8 @@ public struct Trainer<T: TesselScalar>: Sendable {
         optimizer.endEpoch()
         epoch += 1
         return EpochSummary(epoch: epoch, loss: totalLoss / Double(max(batches, 1)),
-                            trainAccuracy: try network.accuracy(on: train, scheduler: scheduler),
-                            validationAccuracy: try network.accuracy(on: validation, scheduler: scheduler),
+                            trainAccuracy: try network.accuracy(on: train, scheduler: scheduler, exchange: exchange),
+                            validationAccuracy: try network.accuracy(on: validation, scheduler: scheduler, exchange: exchange),
                             learningRate: learningRate, seconds: Stopwatch.seconds(start.duration(to: .now)))
     }
 }

@@ -12,7 +12,8 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var backwardMilliseconds: Double
         /// Its forward and backward time as a fraction of the summed layer times (0–1).
         public var share: Double
-        /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`).
+        /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`), of
+        /// this rank's examples.
         public var gigaflopsPerSecond: Double
     }
 
@@ -92,20 +93,33 @@ extension Workload {
 
     /// Builds the network, runs `run.warmup` untimed and `steps` (default `run.steps`) timed
     /// forward+backward steps on `batch` (default `runBatch()`), and reports the mean time of
-    /// each layer and the median step. Parameters are not updated.
-    /// - Throws: as `Network.init` and `Network.step`.
-    public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler) throws -> RunReport {
+    /// each layer and the median step. Parameters are not updated. The batch is cut into
+    /// `run.shards` shards; with an `exchange` of several ranks, every rank passes the whole
+    /// batch and steps on its own shards (`Network.step(images:labels:layout:exchange:…)`).
+    /// `afterStep(network, result)` sees every timed step's network and result.
+    /// - Throws: as `Network.init`, `ShardLayout.init` and `Network.step`.
+    public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler,
+                        exchange: any ShardExchange = LocalExchange(),
+                        afterStep: (Network<Float>, Network<Float>.StepResult) throws -> Void = { _, _ in }) throws -> RunReport {
         let steps = max(1, steps ?? run.steps)
         let batch = try batch ?? runBatch(as: Float.self)
+        let layout = try ShardLayout(batch: batch.count, shards: run.shards, rank: exchange.rank, ranks: exchange.ranks)
+        let local = try batch.subset(layout.localRows)
         var network = try Network<Float>(self)
-        for _ in 0..<run.warmup { _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler) }
+        var untimed: NetworkProfile? = nil
+        for _ in 0..<run.warmup {
+            _ = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange, scheduler: scheduler,
+                                 profile: &untimed)
+        }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
         let faults = BufferReuse.minorPageFaults, residentAfterWarmup = BufferReuse.residentBytes
         for _ in 0..<steps {
             let start = ContinuousClock.now
-            _ = try network.step(images: batch.images, labels: batch.labels, scheduler: scheduler, profile: &profile)
+            let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
+                                          scheduler: scheduler, profile: &profile)
             stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
+            try afterStep(network, result)
         }
         let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
         let residentAfterSteps = BufferReuse.residentBytes
@@ -114,7 +128,7 @@ extension Workload {
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
         var layers: [RunReport.Layer] = network.layerNames.indices.map { index in
             let forward = perStep(timed.forward[index]), backward = perStep(timed.backward[index])
-            let flops = network.flops(layer: index, batch: batch.count)
+            let flops = network.flops(layer: index, batch: local.count)
             return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
                                    forwardMilliseconds: forward, backwardMilliseconds: backward,
                                    share: (timed.forward[index] + timed.backward[index]) / total,

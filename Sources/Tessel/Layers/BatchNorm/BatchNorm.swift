@@ -84,8 +84,9 @@ public enum BatchNorm {
         let mean = statistics, inverseStd = statistics + d
         featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
             x.withUnsafeBufferPointer { xs in
-                columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, variance: variance, scheduler: scheduler)
+                columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, m2: variance, scheduler: scheduler)
             }
+            for j in 0..<d { variance[j] /= Double(n) }
         }
         let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
         let cache = Cache(x: x, gamma: gamma,
@@ -224,12 +225,13 @@ public enum BatchNorm {
         stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock).lazy.map { ($0, min(rowBlock, rows.upperBound - $0)) }
     }
 
-    /// Mean and uncorrected variance of every column of the (rows, columns) matrix at `x`.
-    /// A tile computes its chunk's moments in two sweeps (sum, then Σ(x − chunk mean)², the
-    /// second from cache); the chunks are merged in order with Chan's update.
-    private static func columnMoments<T: TesselScalar>(_ x: UnsafePointer<T>, rows n: Int, columns d: Int,
-                                                       mean: UnsafeMutablePointer<Double>,
-                                                       variance: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+    /// Mean and centered sum of squares M2 (n times the uncorrected variance) of every column
+    /// of the (rows, columns) matrix at `x`. A tile computes its chunk's moments in two sweeps
+    /// (sum, then Σ(x − chunk mean)², the second from cache); the chunks are merged in order
+    /// with Chan's update. A sharded network step merges these per shard (`Network+Shards`).
+    static func columnMoments<T: TesselScalar>(_ x: UnsafePointer<T>, rows n: Int, columns d: Int,
+                                               mean: UnsafeMutablePointer<Double>,
+                                               m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
@@ -254,12 +256,11 @@ public enum BatchNorm {
             }
         }
         ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
-                                   mean: mean, m2: variance, scheduler: scheduler)
-        for j in 0..<d { variance[j] /= Double(n) }
+                                   mean: mean, m2: m2, scheduler: scheduler)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
-    private static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
@@ -295,12 +296,22 @@ public enum BatchNorm {
     private static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
-        let x = cache.x, n = x.shape[0], d = x.shape[1]
-        let withCenteredSum = formula == .graph && cache.mode == .train
+        let d = cache.x.shape[1]
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
         defer { sums.deallocate() }
+        gradientSums(dout: dout, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
+        return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+    }
+
+    /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
+    /// values): `Σdout`, then `Σdout·(x − μ)`, then `Σ(x − μ)` (0 unless the graph formula
+    /// follows a train forward). A sharded network step computes them per shard (`Network+Shards`).
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+        let x = cache.x, n = x.shape[0], d = x.shape[1]
+        let withCenteredSum = formula == .graph && cache.mode == .train
         let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
-        sumCentered.initialize(repeating: 0, count: d)
+        sumCentered.update(repeating: 0, count: d)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.mean.withUnsafeBufferPointer { means in
@@ -310,13 +321,20 @@ public enum BatchNorm {
                 }
             }
         }
+    }
 
+    /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` rows (the whole
+    /// batch's: more than `cache.x`'s rows when the batch was sharded).
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula, count rows: Int,
+                                           sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        let x = cache.x, d = x.shape[1]
+        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * d))
         defer { coefficients.deallocate() }
         let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
-        let count = Double(n)
+        let count = Double(rows)
         cache.gamma.withUnsafeBufferPointer { gamma in
             cache.mean.withUnsafeBufferPointer { mean in
                 cache.inverseStd.withUnsafeBufferPointer { inverseStd in

@@ -40,6 +40,14 @@ public enum Dropout {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, mask: Tensor<T>?) {
+        try forward(x: x, parameters: parameters, firstIndex: 0, scheduler: scheduler)
+    }
+
+    /// `forward` on `x` as the elements `firstIndex ..< firstIndex + x.count` of a larger
+    /// tensor: element `i` of `x` uses the generator's number at `firstIndex + i`. A shard of a
+    /// batch thus gets the mask the whole batch would give its rows (`Network+Shards`).
+    static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters, firstIndex: Int,
+                                         scheduler: Scheduler) throws -> (out: Tensor<T>, mask: Tensor<T>?) {
         try validate(parameters)
         guard parameters.mode == .train else { return (x, nil) }
         let generator = Philox(seed: resolvedSeed(parameters))
@@ -52,7 +60,8 @@ public enum Dropout {
                     let x = xs.baseAddress!, out = outs.baseAddress!, mask = masks.baseAddress!
                     // About 4 units per element: the 10 Philox rounds cost more than the stores.
                     scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows) { tile in
-                        applyMask(x, out, mask, range: tile.rows, generator: generator, threshold: threshold, scale: scale)
+                        applyMask(x, out, mask, range: tile.rows, firstIndex: firstIndex, generator: generator,
+                                  threshold: threshold, scale: scale)
                     }
                 }
             }
@@ -116,34 +125,36 @@ public enum Dropout {
         return system.next()
     }
 
-    /// `mask[i] = keep(i) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
-    /// `keep(i)` is `(word(i) >> 8) < threshold`. Whole aligned groups of 16 stream words are
-    /// vectorized (two at a time where they fit); a range that starts or ends inside a group
-    /// uses the group's words lane by lane.
+    /// `mask[i] = keep(g) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
+    /// `g = firstIndex + i` is the element's index in the generator's stream and `keep(g)` is
+    /// `(word(g) >> 8) < threshold`. Whole aligned groups of 16 stream words are vectorized
+    /// (two at a time where they fit); a range that starts or ends inside a group uses the
+    /// group's words lane by lane.
     @inlinable
     static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
-                                           range: Range<Int>, generator: Philox, threshold: UInt32, scale: T) {
-        var i = range.lowerBound
-        while i < range.upperBound {
-            let group = i / 16, groupStart = group * 16
-            if i == groupStart && range.upperBound - i >= 32 {
+                                           range: Range<Int>, firstIndex: Int = 0, generator: Philox, threshold: UInt32, scale: T) {
+        var g = range.lowerBound + firstIndex
+        let end = range.upperBound + firstIndex
+        while g < end {
+            let group = g / 16, groupStart = group * 16, i = g - firstIndex
+            if g == groupStart && end - g >= 32 {
                 let (first, second) = generator.words(groupPair: UInt64(group))
                 applyMask(x + i, out + i, mask + i, maskValues(words: first, threshold: threshold, scale: scale))
                 applyMask(x + i + 16, out + i + 16, mask + i + 16, maskValues(words: second, threshold: threshold, scale: scale))
-                i += 32
+                g += 32
                 continue
             }
             let words = generator.words(group: UInt64(group))
-            if i == groupStart && range.upperBound - i >= 16 {
+            if g == groupStart && end - g >= 16 {
                 applyMask(x + i, out + i, mask + i, maskValues(words: words, threshold: threshold, scale: scale))
-                i += 16
+                g += 16
             } else {
-                let end = min(range.upperBound, groupStart + 16)
-                while i < end {
-                    let m: T = words[i - groupStart] >> 8 < threshold ? scale : 0
-                    mask[i] = m
-                    out[i] = x[i] * m
-                    i += 1
+                let groupEnd = min(end, groupStart + 16)
+                while g < groupEnd {
+                    let m: T = words[g - groupStart] >> 8 < threshold ? scale : 0
+                    mask[g - firstIndex] = m
+                    out[g - firstIndex] = x[g - firstIndex] * m
+                    g += 1
                 }
             }
         }

@@ -25,10 +25,19 @@ public enum SVMLoss {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func compute<T: TesselScalar>(x: Tensor<T>, y: [Int], scheduler: Scheduler = .default) throws -> LossOutput<T> {
+        let (sum, dx) = try sum(x: x, y: y, batch: x.shape.first ?? 0, scheduler: scheduler)
+        return LossOutput(loss: T(sum / Double(x.shape[0])), dx: dx)
+    }
+
+    /// The loss of `x`'s rows as part of a batch of `batch` rows: the margin sum over x's rows
+    /// (in Double, not yet divided), and dx with `batch` as N. A sharded network step calls it
+    /// per shard with the global batch (`Network+Shards`).
+    /// - Throws: as `compute`.
+    static func sum<T: TesselScalar>(x: Tensor<T>, y: [Int], batch: Int, scheduler: Scheduler) throws -> (Double, Tensor<T>) {
         let (rows, classes) = try ClassScores.validate(layer: name, x: x, y: y)
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let chunks = ClassScores.chunks(rows: rows, classes: classes)
-        let positive = T(1) / T(rows), count = T(rows)
+        let positive = T(1) / T(batch), count = T(batch)
         var total = 0.0
         x.withUnsafeBufferPointer { xs in
             dx.withUnsafeMutableBufferPointer { dxs in
@@ -48,7 +57,7 @@ public enum SVMLoss {
                 }
             }
         }
-        return LossOutput(loss: T(total / Double(rows)), dx: dx)
+        return (total, dx)
     }
 
     /// One row: writes `dx[j] = margin_j > 0 ? positive : 0` for every j (the label's entry

@@ -25,6 +25,15 @@ public enum SoftmaxLoss {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func compute<T: TesselScalar>(x: Tensor<T>, y: [Int], scheduler: Scheduler = .default) throws -> LossOutput<T> {
+        let (sum, dx) = try sum(x: x, y: y, batch: x.shape.first ?? 0, scheduler: scheduler)
+        return LossOutput(loss: T(-sum / Double(x.shape[0])), dx: dx)
+    }
+
+    /// The loss of `x`'s rows as part of a batch of `batch` rows: `Σᵢ log_probs[i, y[i]]`
+    /// over x's rows (in Double, not yet negated or divided), and `dx = (probs − onehot(y)) / batch`.
+    /// A sharded network step calls it per shard with the global batch (`Network+Shards`).
+    /// - Throws: as `compute`.
+    static func sum<T: TesselScalar>(x: Tensor<T>, y: [Int], batch: Int, scheduler: Scheduler) throws -> (Double, Tensor<T>) {
         let (rows, classes) = try ClassScores.validate(layer: name, x: x, y: y)
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let chunks = ClassScores.chunks(rows: rows, classes: classes)
@@ -39,14 +48,14 @@ public enum SoftmaxLoss {
                                          into: UnsafeMutableBufferPointer(start: total, count: 1)) { chunk, partial in
                             for i in chunk.rows {
                                 let offset = i * classes
-                                partial[0] += row(x + offset, dx + offset, classes: classes, label: labels[i], rows: rows)
+                                partial[0] += row(x + offset, dx + offset, classes: classes, label: labels[i], rows: batch)
                             }
                         }
                     }
                 }
             }
         }
-        return LossOutput(loss: T(-total / Double(rows)), dx: dx)
+        return (total, dx)
     }
 
     /// One row: writes `dx = (probs − onehot(label)) / rows` and returns `log_probs[label]`.

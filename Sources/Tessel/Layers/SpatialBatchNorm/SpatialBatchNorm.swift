@@ -64,9 +64,23 @@ public enum SpatialBatchNorm {
         BatchNorm.featureStatistics(features: channels, parameters: parameters, running: &running,
                                     mean: mean, inverseStd: inverseStd) { mean, variance in
             x.withUnsafeBufferPointer { xs in
-                channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, variance: variance, scheduler: scheduler)
+                channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: variance, scheduler: scheduler)
             }
+            let count = Double(x.shape[0] * x.shape[2] * x.shape[3])
+            for c in 0..<channels { variance[c] /= count }
         }
+        let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+        let cache = Cache(x: x, gamma: gamma,
+                          mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
+                          inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
+                          mode: parameters.mode)
+        return (out, cache)
+    }
+
+    /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
+    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                           gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let channels = x.shape[1]
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * channels))
         defer { coefficients.deallocate() }
@@ -94,11 +108,7 @@ public enum SpatialBatchNorm {
                 }
             }
         }
-        let cache = Cache(x: x, gamma: gamma,
-                          mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
-                          inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
-                          mode: parameters.mode)
-        return (out, cache)
+        return out
     }
 
     /// Tiled backward. `dout`: (N, C, H, W) like the cached x. Returns dx (N, C, H, W), dgamma
@@ -109,19 +119,33 @@ public enum SpatialBatchNorm {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
                                                  scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
-        let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * channels))
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * cache.x.shape[1]))
         defer { sums.deallocate() }
-        let sumDout = sums, sumDoutCentered = sums + channels
+        gradientSums(dout: dout, cache: cache, sums: sums, scheduler: scheduler)
+        return try gradients(dout: dout, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+    }
+
+    /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
+    /// then `Σdout·(x − μ)`. A sharded network step computes them per shard (`Network+Shards`).
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
+                                              scheduler: Scheduler) {
+        let x = cache.x, channels = x.shape[1]
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.mean.withUnsafeBufferPointer { means in
                     channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
-                                        sumDout: sumDout, sumDoutCentered: sumDoutCentered, scheduler: scheduler)
+                                        sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler)
                 }
             }
         }
+    }
 
+    /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
+    /// batch's: more than `cache.x`'s N when the batch was sharded).
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count samples: Int, sums: UnsafePointer<Double>,
+                                           scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
+        let sumDout = sums, sumDoutCentered = sums + channels
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * channels))
@@ -139,7 +163,7 @@ public enum SpatialBatchNorm {
                                 center[k] = T(mean[k])
                                 let coefficients = BatchNorm.gradientCoefficients(
                                     mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
-                                    count: Double(n * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
+                                    count: Double(samples * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
                                 a[k] = T(coefficients.a)
                                 b[k] = T(coefficients.b)
                                 c[k] = T(coefficients.c)
@@ -204,11 +228,12 @@ public enum SpatialBatchNorm {
         return (chunks, Tiling(rows: shape[0], columns: shape[1], tileRows: chunks.itemsPerChunk, tileColumns: channelsPerTile))
     }
 
-    /// Mean and uncorrected variance of every channel. A tile computes, per channel, its
-    /// chunk's moments in two sweeps over the chunk's planes (the second from cache); chunks
-    /// are merged in order with Chan's update.
-    private static func channelMoments<T: TesselScalar>(_ x: UnsafePointer<T>, shape: [Int], mean: UnsafeMutablePointer<Double>,
-                                                        variance: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+    /// Mean and centered sum of squares M2 (N·H·W times the uncorrected variance) of every
+    /// channel. A tile computes, per channel, its chunk's moments in two sweeps over the
+    /// chunk's planes (the second from cache); chunks are merged in order with Chan's update.
+    /// A sharded network step merges these per shard (`Network+Shards`).
+    static func channelMoments<T: TesselScalar>(_ x: UnsafePointer<T>, shape: [Int], mean: UnsafeMutablePointer<Double>,
+                                                m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
         let stride = chunks.count * channels
@@ -232,9 +257,7 @@ public enum SpatialBatchNorm {
             }
         }
         ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: plane, width: channels,
-                                   mean: mean, m2: variance, scheduler: scheduler)
-        let count = Double(shape[0] * plane)
-        for c in 0..<channels { variance[c] /= count }
+                                   mean: mean, m2: m2, scheduler: scheduler)
     }
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in

@@ -10,24 +10,31 @@ public struct TrainingSettings: Sendable, Equatable {
     public var epochs: Int
     /// Examples per update (≥ 1); the last batch of an epoch may be smaller.
     public var batchSize: Int
+    /// Shards each batch is cut into (≥ 1, see `ShardLayout`): the reductions over the batch
+    /// are computed per shard and folded in shard order, so training on any number of MPI
+    /// ranks that divides `shards` gives the same bits as one process. Every batch, the last
+    /// of an epoch included, needs at least `shards` examples.
+    public var shards: Int
 
     /// Settings with these values.
-    public init(optimizer: OptimizerSettings, epochs: Int = 10, batchSize: Int = 100) {
+    public init(optimizer: OptimizerSettings, epochs: Int = 10, batchSize: Int = 100, shards: Int = 1) {
         self.optimizer = optimizer
         self.epochs = epochs
         self.batchSize = batchSize
+        self.shards = shards
     }
 }
 
 extension TrainingSettings: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case optimizer, learningRate, momentum, decayRate, beta1, beta2, epsilon, learningRateDecay, epochs, batchSize
+        case optimizer, learningRate, momentum, decayRate, beta1, beta2, epsilon, learningRateDecay, epochs, batchSize, shards
     }
 
     /// Decodes the `train` object.
     /// - Throws: `DecodingError` at the key: `optimizer` is required and one of `sgd`,
     ///   `sgd_momentum`, `rmsprop`, `adam`; a hyperparameter that the rule does not use, or
-    ///   one out of its domain (see `OptimizerSettings`); `epochs` and `batchSize` not integers ≥ 1.
+    ///   one out of its domain (see `OptimizerSettings`); `epochs`, `batchSize` and `shards`
+    ///   not integers ≥ 1.
     public init(from decoder: any Decoder) throws {
         let keys = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let name = try keys.decode(String.self, forKey: .optimizer)
@@ -59,6 +66,7 @@ extension TrainingSettings: Decodable {
                                                     debugDescription: "\(reason), got \(value)"))
         }
         self.init(optimizer: optimizer, epochs: try keys.integer(.epochs, default: 10, atLeast: 1),
-                  batchSize: try keys.integer(.batchSize, default: 100, atLeast: 1))
+                  batchSize: try keys.integer(.batchSize, default: 100, atLeast: 1),
+                  shards: try keys.integer(.shards, default: 1, atLeast: 1))
     }
 }

@@ -1,0 +1,287 @@
+extension Network {
+    /// One training step over this rank's part of a sharded global batch (see `ShardLayout`):
+    /// `images` and `labels` are the global rows `layout.localRows`, in order.
+    ///
+    /// Every layer runs on each local shard as its own tensor, so a shard's per-example
+    /// results do not depend on which rank holds it. Every reduction over the batch is a
+    /// per-shard partial computed from zero, exchanged with `exchange.allGather` and folded in
+    /// global shard order — batch-norm and spatial-batch-norm moments (Chan's update) and
+    /// backward sums, affine and convolution weight and bias gradients (summed in Double),
+    /// and the loss — so the statistics, the running statistics, the gradients and the loss
+    /// are those of the global batch, the same bits on every rank and the same as one process
+    /// with the same layout. Dropout masks are keyed by the global element index; the loss
+    /// divides by the global batch. `scores` holds this rank's rows.
+    /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
+    ///   (layer `network`, argument `images`) when `images` does not hold `layout.localRows.count`
+    ///   rows; `TesselError.invalidParameter` (layer `network`, parameter `exchange`) when the
+    ///   exchange's rank or rank count is not the layout's; the exchange's errors.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func step(images: Tensor<T>, labels: [Int], layout: ShardLayout, exchange: any ShardExchange,
+                              scheduler: Scheduler = .default, profile: inout NetworkProfile?) throws -> StepResult {
+        try validate(images: images, labels: labels)
+        guard images.shape[0] == layout.localRows.count else {
+            throw TesselError.shapeMismatch(layer: "network", argument: "images",
+                                            expected: "\(layout.localRows.count) rows, rank \(layout.rank)'s part of a batch of \(layout.batch)",
+                                            actual: images.shape)
+        }
+        guard exchange.rank == layout.rank, exchange.ranks == layout.ranks else {
+            throw TesselError.invalidParameter(layer: "network", parameter: "exchange", value: "rank \(exchange.rank) of \(exchange.ranks)",
+                                               reason: "the layout is rank \(layout.rank) of \(layout.ranks)")
+        }
+        let path = Path.tiled(scheduler), seed = dropoutSeed()
+        let first = layout.localRows.lowerBound
+        let rows = layout.localShards.map { layout.rows(of: $0) }
+        var xs = rows.count == 1 ? [images] : try rows.map { try images.rows(($0.lowerBound - first)..<($0.upperBound - first)) }
+        let ys = rows.map { Array(labels[($0.lowerBound - first)..<($0.upperBound - first)]) }
+        var saved: [[Saved]] = []
+        saved.reserveCapacity(definition.layers.count)
+        for index in definition.layers.indices {
+            let start = ContinuousClock.now
+            var records: [Saved] = []
+            switch definition.layers[index] {
+            case .batchNorm, .spatialBatchNorm:
+                (xs, records) = try normalizationForward(layer: index, xs, layout: layout, exchange: exchange, scheduler: scheduler)
+            default:
+                for k in xs.indices {
+                    let (out, record) = try forward(layer: index, xs[k], mode: .train, path: path, statistics: &runningStatistics[index],
+                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound)
+                    xs[k] = out
+                    records.append(record)
+                }
+            }
+            profile?.forward[index] += start.duration(to: .now)
+            saved.append(records)
+        }
+        let lossStart = ContinuousClock.now
+        var losses: [Double] = []
+        var douts: [Tensor<T>] = []
+        for k in xs.indices {
+            let (sum, dx) = try lossSum(scores: xs[k], labels: ys[k], batch: layout.batch, scheduler: scheduler)
+            losses.append(sum)
+            douts.append(dx)
+        }
+        profile?.loss += lossStart.duration(to: .now)
+        var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
+        var partials: [(parameter: Int, shards: [Tensor<T>])] = []
+        for index in definition.layers.indices.reversed() {
+            let start = ContinuousClock.now
+            switch definition.layers[index] {
+            case .batchNorm, .spatialBatchNorm:
+                let (dxs, layerGradients) = try normalizationBackward(layer: index, douts, saved[index], layout: layout,
+                                                                      exchange: exchange, scheduler: scheduler)
+                douts = dxs
+                for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
+            default:
+                var shardGradients: [[Tensor<T>]] = []
+                for k in douts.indices {
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], path: path)
+                    douts[k] = dx
+                    shardGradients.append(layerGradients)
+                }
+                for offset in 0..<(parameterOffsets[index + 1] - parameterOffsets[index]) {
+                    partials.append((parameterOffsets[index] + offset, shardGradients.map { $0[offset] }))
+                }
+            }
+            saved[index] = []
+            profile?.backward[index] += start.duration(to: .now)
+        }
+        let combineStart = ContinuousClock.now
+        let loss = try combine(losses: losses, partials: partials, into: &gradients, layout: layout, exchange: exchange, scheduler: scheduler)
+        profile?.loss += combineStart.duration(to: .now)
+        profile?.steps += 1
+        stepCount += 1
+        return StepResult(loss: loss, gradients: gradients.map { $0! }, scores: try Tensor.concatenatingRows(xs))
+    }
+
+    /// The loss sum of one shard's `scores` as part of a batch of `batch` examples, and its dx.
+    func lossSum(scores: Tensor<T>, labels: [Int], batch: Int, scheduler: Scheduler) throws -> (Double, Tensor<T>) {
+        switch definition.loss {
+        case .softmax: try SoftmaxLoss.sum(x: scores, y: labels, batch: batch, scheduler: scheduler)
+        case .svm: try SVMLoss.sum(x: scores, y: labels, batch: batch, scheduler: scheduler)
+        }
+    }
+
+    /// Exchanges the local shards' loss sums and weight-gradient partials in one message and
+    /// folds all shards' in shard order: each gradient element is summed in Double from
+    /// shard 0 on and rounded to `T` once. Returns the mean loss of the global batch.
+    private func combine(losses: [Double], partials: [(parameter: Int, shards: [Tensor<T>])], into gradients: inout [Tensor<T>?],
+                         layout: ShardLayout, exchange: any ShardExchange, scheduler: Scheduler) throws -> T {
+        let elements = partials.reduce(0) { $0 + $1.shards[0].count }
+        let shardBytes = MemoryLayout<Double>.stride + elements * MemoryLayout<T>.stride
+        let local = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, shardBytes * losses.count), alignment: 16)
+        defer { local.deallocate() }
+        for k in losses.indices {
+            let base = local.baseAddress! + k * shardBytes
+            base.storeBytes(of: losses[k], as: Double.self)
+            var offset = MemoryLayout<Double>.stride
+            for partial in partials {
+                partial.shards[k].withUnsafeBufferPointer { values in
+                    (base + offset).copyMemory(from: values.baseAddress!, byteCount: values.count * MemoryLayout<T>.stride)
+                }
+                offset += partial.shards[k].count * MemoryLayout<T>.stride
+            }
+        }
+        let all = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, shardBytes * layout.shards), alignment: 16)
+        defer { all.deallocate() }
+        try exchange.allGather(UnsafeRawBufferPointer(rebasing: local[0..<(shardBytes * losses.count)]),
+                               into: UnsafeMutableRawBufferPointer(rebasing: all[0..<(shardBytes * layout.shards)]))
+        let shards = layout.shards
+        var total = all.baseAddress!.loadUnaligned(as: Double.self)
+        for s in 1..<max(1, shards) { total += (all.baseAddress! + s * shardBytes).loadUnaligned(as: Double.self) }
+        var offset = MemoryLayout<Double>.stride
+        for partial in partials {
+            let shape = partial.shards[0].shape, count = partial.shards[0].count
+            var sum = try Tensor<T>.uninitialized(shape: shape)
+            let source = UnsafeRawPointer(all.baseAddress! + offset)
+            sum.withUnsafeMutableBufferPointer { out in
+                let out = out.baseAddress!
+                let tiling = Tiling.split(count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
+                scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * shards) { tile in
+                    for j in tile.rows {
+                        var acc = Double(source.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: T.self))
+                        for s in 1..<max(1, shards) {
+                            acc += Double(source.loadUnaligned(fromByteOffset: s * shardBytes + j * MemoryLayout<T>.stride, as: T.self))
+                        }
+                        out[j] = T(acc)
+                    }
+                }
+            }
+            gradients[partial.parameter] = sum
+            offset += count * MemoryLayout<T>.stride
+        }
+        return switch definition.loss {
+        case .softmax: T(-total / Double(layout.batch))
+        case .svm: T(total / Double(layout.batch))
+        }
+    }
+
+    /// Train-mode batch norm or spatial batch norm of layer `index` over the local shards with
+    /// the statistics of the global batch: per shard the mean and M2 of each feature, all
+    /// shards' exchanged and merged in shard order with Chan's update; then the running
+    /// statistics update and each shard's normalization.
+    private mutating func normalizationForward(layer index: Int, _ xs: [Tensor<T>], layout: ShardLayout, exchange: any ShardExchange,
+                                               scheduler: Scheduler) throws -> ([Tensor<T>], [Saved]) {
+        let p = layerParameters(index).map(\.value)
+        let (gamma, beta) = (p[0], p[1])
+        let parameters: BatchNorm.Parameters, spatial: Bool
+        switch definition.layers[index] {
+        case let .batchNorm(epsilon, momentum):
+            (parameters, spatial) = (BatchNorm.Parameters(mode: .train, eps: epsilon, momentum: momentum), false)
+        case let .spatialBatchNorm(epsilon, momentum):
+            (parameters, spatial) = (BatchNorm.Parameters(mode: .train, eps: epsilon, momentum: momentum), true)
+        default:
+            preconditionFailure("layer \(layerNames[index]) is not a batch norm")
+        }
+        let features = gamma.count
+        var local = [Double](repeating: 0, count: 2 * features * xs.count)
+        for (k, x) in xs.enumerated() {
+            if spatial {
+                try SpatialBatchNorm.validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: runningStatistics[index]!)
+            } else {
+                try BatchNorm.validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: runningStatistics[index]!)
+            }
+            local.withUnsafeMutableBufferPointer { local in
+                let mean = local.baseAddress! + 2 * features * k, m2 = mean + features
+                x.withUnsafeBufferPointer { xs in
+                    if spatial {
+                        SpatialBatchNorm.channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: m2, scheduler: scheduler)
+                    } else {
+                        BatchNorm.columnMoments(xs.baseAddress!, rows: x.shape[0], columns: features, mean: mean, m2: m2, scheduler: scheduler)
+                    }
+                }
+            }
+        }
+        let all = try exchange.allGather(local)
+        let valuesPerExample = spatial ? xs[0].count / (xs[0].shape[0] * features) : 1
+        var mean = [Double](repeating: 0, count: features), inverseStd = mean
+        BatchNorm.featureStatistics(features: features, parameters: parameters, running: &runningStatistics[index]!,
+                                    mean: &mean, inverseStd: &inverseStd) { mean, variance in
+            var merged = 0.0
+            for s in 0..<layout.shards {
+                let shardMean = 2 * features * s, shardM2 = shardMean + features
+                let values = Double(layout.rows(of: s).count * valuesPerExample)
+                if s == 0 {
+                    for j in 0..<features {
+                        mean[j] = all[shardMean + j]
+                        variance[j] = all[shardM2 + j]
+                    }
+                } else {
+                    let total = merged + values, weight = values / total, cross = merged * weight
+                    for j in 0..<features {
+                        let delta = all[shardMean + j] - mean[j]
+                        mean[j] += delta * weight
+                        variance[j] += all[shardM2 + j] + delta * delta * cross
+                    }
+                }
+                merged += values
+            }
+            for j in 0..<features { variance[j] /= merged }
+        }
+        let meanTensor = try Tensor<Double>(shape: [features], scalars: mean)
+        let inverseStdTensor = try Tensor<Double>(shape: [features], scalars: inverseStd)
+        var outs: [Tensor<T>] = [], records: [Saved] = []
+        for x in xs {
+            if spatial {
+                outs.append(try SpatialBatchNorm.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler))
+                records.append(.spatialBatchNorm(SpatialBatchNorm.Cache(x: x, gamma: gamma, mean: meanTensor, inverseStd: inverseStdTensor, mode: .train)))
+            } else {
+                outs.append(try BatchNorm.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler))
+                records.append(.batchNorm(BatchNorm.Cache(x: x, gamma: gamma, mean: meanTensor, inverseStd: inverseStdTensor, mode: .train)))
+            }
+        }
+        return (outs, records)
+    }
+
+    /// The backward of a train-mode batch norm or spatial batch norm over the local shards:
+    /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
+    /// each shard's dx, and dgamma and dbeta of the global batch.
+    private func normalizationBackward(layer index: Int, _ douts: [Tensor<T>], _ saved: [Saved], layout: ShardLayout,
+                                       exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
+        let features = layerParameters(index).first!.value.count
+        let width = definition.layers[index].isSpatialBatchNorm ? 2 * features : 3 * features
+        var local = [Double](repeating: 0, count: width * douts.count)
+        for k in douts.indices {
+            try local.withUnsafeMutableBufferPointer { local in
+                let sums = local.baseAddress! + width * k
+                switch saved[k] {
+                case let .batchNorm(cache):
+                    try BatchNorm.validateBackward(dout: douts[k], cache: cache)
+                    BatchNorm.gradientSums(dout: douts[k], cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
+                case let .spatialBatchNorm(cache):
+                    try SpatialBatchNorm.validateBackward(dout: douts[k], cache: cache)
+                    SpatialBatchNorm.gradientSums(dout: douts[k], cache: cache, sums: sums, scheduler: scheduler)
+                default:
+                    preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved[k]), not a batch-norm cache")
+                }
+            }
+        }
+        let all = try exchange.allGather(local)
+        var sums = Array(all[0..<width])
+        for s in 1..<layout.shards {
+            for j in 0..<width { sums[j] += all[s * width + j] }
+        }
+        var dxs: [Tensor<T>] = [], dgamma: Tensor<T>? = nil, dbeta: Tensor<T>? = nil
+        for k in douts.indices {
+            let g = switch saved[k] {
+            case let .batchNorm(cache):
+                try BatchNorm.gradients(dout: douts[k], cache: cache, formula: .graph, count: layout.batch, sums: sums, scheduler: scheduler)
+            case let .spatialBatchNorm(cache):
+                try SpatialBatchNorm.gradients(dout: douts[k], cache: cache, count: layout.batch, sums: sums, scheduler: scheduler)
+            default:
+                preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved[k]), not a batch-norm cache")
+            }
+            dxs.append(g.dx)
+            dgamma = dgamma ?? g.dgamma
+            dbeta = dbeta ?? g.dbeta
+        }
+        return (dxs, [dgamma!, dbeta!])
+    }
+}
+
+extension LayerSpec {
+    /// Whether this is a spatial batch norm.
+    var isSpatialBatchNorm: Bool {
+        if case .spatialBatchNorm = self { true } else { false }
+    }
+}

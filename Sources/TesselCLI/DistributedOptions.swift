@@ -1,0 +1,103 @@
+import ArgumentParser
+import Tessel
+#if canImport(TesselDistributed)
+import TesselDistributed
+#endif
+
+/// The options `run` and `train` share for data-parallel runs under `mpirun`, and `--dump`.
+struct DistributedOptions: ParsableArguments {
+    @Flag(name: .long, help: "Share each batch among the ranks of an mpirun job (same bits as one process; docs/DISTRIBUTED.md).")
+    var distributed = false
+
+    @Option(name: .customLong("mpi-timeout"), help: "With --distributed: seconds one exchange may wait for the other ranks before this rank exits.")
+    var mpiTimeout: Double = 60
+
+    @Option(name: .long, help: "Write the parameters, the last step's gradients and the running statistics as .npy files into this folder (rank 0).")
+    var dump: String?
+
+    func validate() throws {
+        guard mpiTimeout > 0, mpiTimeout.isFinite else { throw ValidationError("--mpi-timeout must be a positive number of seconds, got \(mpiTimeout)") }
+    }
+
+    /// The exchange of this run: MPI's with --distributed, else the single process's.
+    /// - Throws: `TesselError.configuration` when this tessel was built without MPI;
+    ///   MPI's start-up errors.
+    func exchange() throws -> Distribution {
+        guard distributed else { return Distribution(exchange: LocalExchange()) }
+        #if canImport(TesselDistributed)
+        return Distribution(exchange: try MPIExchange(timeout: .milliseconds(Int64(mpiTimeout * 1000))))
+        #else
+        throw TesselError.configuration(source: "tessel", key: "--distributed",
+                                        reason: "this tessel was built without MPI: apt-get install libopenmpi-dev and rebuild")
+        #endif
+    }
+}
+
+/// The exchange a command runs with, and what only rank 0 does.
+struct Distribution {
+    let exchange: any ShardExchange
+
+    /// Whether this process prints and writes files (rank 0).
+    var isLeader: Bool { exchange.rank == 0 }
+
+    /// Prints `line` on rank 0 only.
+    func say(_ line: String = "") {
+        if isLeader { print(line) }
+    }
+
+    /// MPI's counters, when the exchange is MPI's.
+    var statistics: (calls: Int, bytesSent: Int, seconds: Double)? {
+        #if canImport(TesselDistributed)
+        if let mpi = exchange as? MPIExchange {
+            let s = mpi.statistics
+            return (s.calls, s.bytesSent, s.seconds)
+        }
+        #endif
+        return nil
+    }
+
+    /// Checks that every rank holds the same bits of `network`'s parameters and running
+    /// statistics (a 64-bit FNV-1a hash of them, exchanged), then leaves the MPI job.
+    /// - Throws: `TesselError.system` (operation `comparing parameters across ranks`) when
+    ///   they differ; the exchange's errors.
+    func finish<T>(_ network: Network<T>) throws {
+        guard exchange.ranks > 1 || statistics != nil else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let add = { (tensor: Tensor<T>) in
+            tensor.withUnsafeBufferPointer { values in
+                for byte in UnsafeRawBufferPointer(values) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            }
+        }
+        network.parameters.forEach { add($0.value) }
+        network.runningStatistics.compactMap { $0 }.forEach { add($0.mean); add($0.variance) }
+        var hashes = [UInt64](repeating: 0, count: exchange.ranks)
+        try [hash].withUnsafeBytes { local in
+            try hashes.withUnsafeMutableBytes { try exchange.allGather(local, into: $0) }
+        }
+        if let odd = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw TesselError.system(operation: "comparing parameters across ranks",
+                                     reason: "rank \(odd) ended with other parameters than rank 0 (hash \(hashes[odd]) ≠ \(hashes[0]))")
+        }
+        #if canImport(TesselDistributed)
+        if let mpi = exchange as? MPIExchange { try mpi.finalize() }
+        #endif
+    }
+
+    /// On rank 0, writes `network`'s parameters (`<name>.npy`), `gradients`
+    /// (`<name>.grad.npy`) and running statistics (`<layer>.running_mean.npy`,
+    /// `<layer>.running_var.npy`) into `folder`.
+    /// - Throws: `TesselError.system` naming the path when a folder or file cannot be written.
+    func dump<T>(_ network: Network<T>, gradients: [Tensor<T>], to folder: String) throws {
+        guard isLeader else { return }
+        try OutputFolder.create(folder)
+        for (index, parameter) in network.parameters.enumerated() {
+            try NPY.write(parameter.value, to: folder + "/" + parameter.name + ".npy")
+            if index < gradients.count { try NPY.write(gradients[index], to: folder + "/" + parameter.name + ".grad.npy") }
+        }
+        for (index, statistics) in network.runningStatistics.enumerated() {
+            guard let statistics else { continue }
+            try NPY.write(statistics.mean, to: folder + "/" + network.layerNames[index] + ".running_mean.npy")
+            try NPY.write(statistics.variance, to: folder + "/" + network.layerNames[index] + ".running_var.npy")
+        }
+    }
+}
