@@ -101,8 +101,17 @@ public struct NetworkDefinition: Sendable, Equatable {
             return shape
         case let .convolution(filters, size, stride, pad):
             let (_, height, width) = try requireImages()
-            return [filters, try windows(height + 2 * pad, size: size, stride: stride),
-                    try windows(width + 2 * pad, size: size, stride: stride)]
+            /// `extent + 2 * pad`, which a config can make overflow.
+            func padded(_ extent: Int) throws(Misfit) -> Int {
+                let (twice, overflow) = pad.multipliedReportingOverflow(by: 2)
+                let (sum, sumOverflow) = extent.addingReportingOverflow(twice)
+                guard !overflow, !sumOverflow else {
+                    throw failure("pad", "\(pad)", "the padded extent \(extent) + 2 × \(pad) overflows Int")
+                }
+                return sum
+            }
+            return [filters, try windows(padded(height), size: size, stride: stride),
+                    try windows(padded(width), size: size, stride: stride)]
         case let .maxPool(size, stride):
             let (channels, height, width) = try requireImages()
             return [channels, try windows(height, size: size, stride: stride), try windows(width, size: size, stride: stride)]
