@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh npy|config|all SECONDS [libFuzzer options…]
 #
 # How it builds: SwiftPM compiles the Tessel library (and swift-numerics) in debug with
-# coverage instrumentation and AddressSanitizer (`--sanitize=fuzzer --sanitize=address`,
-# build folder .build-fuzz), then `swiftc` compiles the target file and links it with those
+# coverage instrumentation and AddressSanitizer (`-sanitize=fuzzer,address`, build folder
+# .build-fuzz), then `swiftc` compiles the target file and links it with those
 # objects and libFuzzer. The target cannot be a SwiftPM executable: on Linux SwiftPM links
 # executables with `--defsym main=<Module>_main`, which libFuzzer's own `main` rules out; and
 # it must not be a target of Package.swift, where `swift build` would try to link it without
@@ -37,7 +37,9 @@ shift 2
 build=.build-fuzz
 echo "== building Tessel with -sanitize=fuzzer,address ($build)"
 mkdir -p "$build"
-if ! swift build --build-path "$build" --sanitize=fuzzer --sanitize=address --target Tessel > "$build/build.log" 2>&1; then
+# One -sanitize= list, not SwiftPM's `--sanitize=fuzzer --sanitize=address`: given twice, swiftc
+# keeps only the last, and the library would have no coverage counters.
+if ! swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target Tessel > "$build/build.log" 2>&1; then
     tail -n 40 "$build/build.log"
     echo "$0: the instrumented build of Tessel failed (full log: $build/build.log)" >&2
     exit 1
