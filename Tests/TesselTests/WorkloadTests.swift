@@ -141,6 +141,12 @@ import Testing
                                       key: "network.layers[0]", reasonContains: "must divide the 6 channels")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ { "type": "batchnorm" }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "put an affine layer before it")
+        // Found by the config fuzzer's seeds (Fuzz/regressions/config/conv_pad_overflow.json):
+        // 2 × pad, and the input extent plus that, trapped instead of throwing.
+        Self.expectConfigurationError(#"{ "network": { "input": [1, 1, 1], "layers": [ { "type": "conv", "filters": 1, "size": 1, "pad": 4611686018427387904 }, { "type": "affine", "units": 3 } ] } }"#,
+                                      key: "network.layers[0]", reasonContains: "the padded extent 1 + 2·pad overflows Int")
+        Self.expectConfigurationError(#"{ "network": { "input": [1, 9000000000000000000, 1], "layers": [ { "type": "conv", "filters": 1, "size": 1, "pad": 2305843009213693952 }, { "type": "affine", "units": 3 } ] } }"#,
+                                      key: "network.layers[0]", reasonContains: "overflows Int")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ { "type": "relu" } ] } }"#,
                                       key: "network.layers", reasonContains: "end with an affine layer")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ ] } }"#,
