@@ -9,7 +9,7 @@ enum ElementWise {
         var i = 0
         while i + 16 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: v .<= zero), as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: v.isLessOrEqual(to: zero)), as: SIMD16<T>.self)
             i += 16
         }
         while i < count {
