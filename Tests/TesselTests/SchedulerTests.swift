@@ -64,7 +64,7 @@ import Testing
         let scheduler = try Scheduler(workers: 4, grainSize: 0)
         let tiling = Tiling(rows: 64, tileRows: 1)
         let failures = Atomic<Int>(0)
-        scheduler.forEachTile(tiling, workPerTile: 1, scratchBytesPerWorker: 256) { tile, scratch in
+        try scheduler.forEachTile(tiling, workPerTile: 1, scratchBytesPerWorker: 256) { tile, scratch in
             #expect(Int(bitPattern: scratch) % Allocator.alignment == 0)
             let words = scratch.assumingMemoryBound(to: Int.self)
             for i in 0..<32 { words[i] = tile.index }
@@ -72,6 +72,23 @@ import Testing
             for i in 0..<32 where words[i] != tile.index { failures.add(1, ordering: .relaxed) }
         }
         #expect(failures.load(ordering: .relaxed) == 0)
+    }
+
+    /// Scratch larger than the machine, or whose total overflows `Int`, is an out-of-memory
+    /// error before any tile runs, not a trap.
+    @Test(arguments: [Allocator.physicalMemoryByteCount, Int.max - 8])
+    func scratchThatCannotBeAllocatedThrowsBeforeAnyTile(bytes: Int) throws {
+        let scheduler = try Scheduler(workers: 2, grainSize: 0)
+        let ran = Atomic<Int>(0)
+        #expect {
+            try scheduler.forEachTile(Tiling(rows: 8, tileRows: 1), workPerTile: 1, scratchBytesPerWorker: bytes) { _, _ in
+                ran.add(1, ordering: .relaxed)
+            }
+        } throws: { error in
+            guard case .outOfMemory = error as? TesselError else { return false }
+            return true
+        }
+        #expect(ran.load(ordering: .relaxed) == 0)
     }
 
     @Test func reductionIsBitwiseIdenticalForAnyWorkerCount() throws {

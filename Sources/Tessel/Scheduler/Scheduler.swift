@@ -88,43 +88,65 @@ public struct Scheduler: Sendable {
     /// - Parameter workPerTile: estimated work of one full tile, compared with `grainSize`.
     @inlinable
     public func forEachTile(_ tiling: Tiling, workPerTile: Int, _ body: (Tile) -> Void) {
-        forEachTile(tiling, workPerTile: workPerTile, scratchBytesPerWorker: 0) { tile, _ in body(tile) }
+        let work = totalWork(tiling, workPerTile: workPerTile)
+        run(tiling, threads: participants(tileCount: tiling.count, totalWork: work), totalWork: work,
+            workspace: Workspace.none, scratchStride: 0) { tile, _ in body(tile) }
     }
 
     /// Like `forEachTile(_:workPerTile:_:)`, and hands each call a scratch area of
     /// `scratchBytesPerWorker` bytes (64-byte aligned) that no concurrently running tile
     /// shares. Its contents on entry are unspecified: a tile must not read what it did not
     /// write. The workspace is allocated once per call, never inside a tile.
+    /// - Throws: `TesselError.outOfMemory` when the workspace (one scratch area per worker
+    ///   taking part) cannot be allocated; then no tile has run.
     public func forEachTile(_ tiling: Tiling, workPerTile: Int, scratchBytesPerWorker: Int,
-                            _ body: (Tile, UnsafeMutableRawPointer) -> Void) {
+                            _ body: (Tile, UnsafeMutableRawPointer) -> Void) throws {
+        let work = totalWork(tiling, workPerTile: workPerTile)
+        let threads = participants(tileCount: tiling.count, totalWork: work)
+        let (padded, paddingOverflow) = scratchBytesPerWorker.addingReportingOverflow(Allocator.alignment - 1)
+        let stride = padded / Allocator.alignment * Allocator.alignment
+        let (bytes, bytesOverflow) = stride.multipliedReportingOverflow(by: threads)
+        guard !paddingOverflow, !bytesOverflow else {
+            throw TesselError.outOfMemory(bytes: Int.max, policy: Allocator.standard.description,
+                                          reason: "\(threads) scratch areas of \(scratchBytesPerWorker) bytes overflow Int")
+        }
+        let workspace = try Workspace(byteCount: bytes)
+        run(tiling, threads: threads, totalWork: work, workspace: workspace, scratchStride: stride, body)
+    }
+
+    /// The work of all the tiles of `tiling` (`Int.max` where the product overflows).
+    @usableFromInline
+    func totalWork(_ tiling: Tiling, workPerTile: Int) -> Int {
+        let (total, overflow) = workPerTile.multipliedReportingOverflow(by: tiling.count)
+        return overflow ? Int.max : total
+    }
+
+    /// Runs every tile of `tiling` on `threads` threads, slot `k` using the scratch area at
+    /// `workspace.base + k · scratchStride`.
+    @usableFromInline
+    func run(_ tiling: Tiling, threads: Int, totalWork: Int, workspace: Workspace, scratchStride: Int,
+             _ body: (Tile, UnsafeMutableRawPointer) -> Void) {
         let tileCount = tiling.count
         guard tileCount > 0 else { return }
-        let (totalWork, overflow) = workPerTile.multipliedReportingOverflow(by: tileCount)
-        let work = overflow ? Int.max : totalWork
-        let threads = participants(tileCount: tileCount, totalWork: work)
-        let stride = (scratchBytesPerWorker + Allocator.alignment - 1) / Allocator.alignment * Allocator.alignment
-        let workspace = Workspace(byteCount: stride * threads)
+        let scratch = workspace.base
         // A call below the grain is too short for binding threads to pay off.
-        if let placement, work >= grainSize {
-            withExtendedLifetime(workspace) {
-                forEachPlacedTile(tiling, threads: threads, placement: placement, scratch: workspace.base,
-                                  scratchStride: stride, body)
-            }
+        if let placement, totalWork >= grainSize {
+            forEachPlacedTile(tiling, threads: threads, placement: placement, scratch: scratch, scratchStride: scratchStride, body)
             return
         }
         if threads == 1 {
-            for index in 0..<tileCount { body(tiling.tile(index), workspace.base) }
+            for index in 0..<tileCount { body(tiling.tile(index), scratch) }
             return
         }
         let nextTile = Atomic<Int>(0)
         withoutActuallyEscaping(body) { body in
             let shared = ConcurrentBody(body)
             DispatchQueue.concurrentPerform(iterations: threads) { slot in
-                let scratch = workspace.base + slot * stride
+                let slotScratch = workspace.base + slot * scratchStride
                 while true {
                     let index = nextTile.wrappingAdd(1, ordering: .relaxed).oldValue
                     if index >= tileCount { break }
-                    shared.body(tiling.tile(index), scratch)
+                    shared.body(tiling.tile(index), slotScratch)
                 }
             }
         }
@@ -145,16 +167,24 @@ struct ConcurrentBody: @unchecked Sendable {
 /// The scratch memory of one scheduler call, released when the call returns.
 ///
 /// `@unchecked Sendable`: each worker slot uses its own disjoint stride of the block.
-private final class Workspace: @unchecked Sendable {
-    let base: UnsafeMutableRawPointer
-    private let owned: Bool
-    /// A call without scratch shares one static aligned line, so it allocates nothing.
-    private nonisolated(unsafe) static let empty = UnsafeMutableRawPointer.allocate(
-        byteCount: Allocator.alignment, alignment: Allocator.alignment)
+@usableFromInline
+final class Workspace: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutableRawPointer
+    private let block: MemoryBlock?
 
-    init(byteCount: Int) {
-        owned = byteCount > 0
-        base = owned ? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: Allocator.alignment) : Workspace.empty
+    /// A call without scratch: one static aligned line, so it allocates nothing.
+    @usableFromInline static let none = Workspace()
+
+    private init() {
+        block = nil
+        base = UnsafeMutableRawPointer.allocate(byteCount: Allocator.alignment, alignment: Allocator.alignment)
     }
-    deinit { if owned { base.deallocate() } }
+
+    /// `byteCount` bytes, 64-byte aligned, from `Allocator.standard`.
+    /// - Throws: `TesselError.outOfMemory` when they cannot be allocated.
+    init(byteCount: Int) throws {
+        let block = try Allocator.standard.allocate(byteCount: byteCount)
+        self.block = block
+        base = block.baseAddress
+    }
 }

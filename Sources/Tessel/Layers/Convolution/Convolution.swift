@@ -67,16 +67,16 @@ public enum Convolution {
         let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
         let paddedCount = g.c * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
-        x.withUnsafeBufferPointer { xs in
-            w.withUnsafeBufferPointer { ws in
-                b.withUnsafeBufferPointer { bs in
-                    out.withUnsafeMutableBufferPointer { outs in
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try b.withUnsafeBufferPointer { bs in
+                    try out.withUnsafeMutableBufferPointer { outs in
                         let x = xs.baseAddress!, bias = bs.baseAddress!, out = outs.baseAddress!
                         guard g.n > 0, g.f > 0, pixels > 0 else { return }
                         let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
                         GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
                                              blocks: blocks, into: wPanels, scheduler: scheduler)
-                        scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
+                        try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
                                               scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
                             let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
                             let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
@@ -118,8 +118,8 @@ public enum Convolution {
             try w.withUnsafeBufferPointer { ws in
                 try dout.withUnsafeBufferPointer { douts in
                     let x = xs.baseAddress!, w = ws.baseAddress!, dout = douts.baseAddress!
-                    dx.withUnsafeMutableBufferPointer { dxs in
-                        inputGradient(dout, w, g, into: dxs.baseAddress!, scheduler: scheduler)
+                    try dx.withUnsafeMutableBufferPointer { dxs in
+                        try inputGradient(dout, w, g, into: dxs.baseAddress!, scheduler: scheduler)
                     }
                     try dw.withUnsafeMutableBufferPointer { dws in
                         try weightGradient(dout, x, g, into: dws.baseAddress!, scheduler: scheduler)
@@ -137,7 +137,7 @@ public enum Convolution {
     /// block of channels (about two GEMM row blocks of filter positions: each tile packs
     /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`.
     static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
-                                               into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) {
+                                               into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let window = g.hh * g.ww, depth = g.filterSize, pixels = g.pixels
@@ -156,7 +156,7 @@ public enum Convolution {
         let aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = tiling.tileColumns * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
+        try scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
                               scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
             let bPanel = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
@@ -212,7 +212,7 @@ public enum Convolution {
         let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
         let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
                               scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
