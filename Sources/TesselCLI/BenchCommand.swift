@@ -11,8 +11,10 @@ struct BenchCommand: ParsableCommand {
             Runs every chosen layer at its standard shape (or a --shapes file): warm-up runs, \
             then timed runs with forward and backward taking turns; reports each pass's median \
             in milliseconds. With --peak, also measures the FMA peak of a core and, for each \
-            memory-bound layer, the copy bandwidth at its working-set size. The JSON schema is \
-            the one Benchmarks/peers/torch_layers.py writes (see Benchmarks/peers/README.md).
+            memory-bound layer, the copy bandwidth at its working-set size. Released tensors \
+            are kept for reuse by the block cache (as in `tessel run` and `train`) unless \
+            --no-buffer-cache is given. The JSON schema is the one \
+            Benchmarks/peers/torch_layers.py writes (see Benchmarks/peers/README.md).
             """)
 
     @Option(name: .long, help: ArgumentHelp("Comma-separated workloads (default: all; see `tessel scale --list`).", valueName: "names"))
@@ -36,7 +38,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also measure the FMA peak and the copy bandwidth (a few seconds more).")
     var peak = false
 
+    @Flag(inversion: .prefixedNo, help: "Reuse released tensors' pages through the block cache (`BlockCache`).")
+    var bufferCache = true
+
     func run() throws {
+        if bufferCache { BlockCache.shared.enable() }
         let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
         let prepared = try WorkloadSelection.workloads(layers).map { try shapeSettings.prepare($0) }
         let report = try PeerBenchmark.run(prepared, workers: workers, repeats: repeats, warmup: warmup, measurePeak: peak)

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        BufferReuse.enable()
+        workload.applyBufferCache()
         let config = try workload.loadWorkload()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
@@ -95,7 +95,8 @@ struct RunCommand: ParsableCommand {
               + "\(F.number("%.1f", report.imagesPerSecond)) images/s, \(report.workers) workers, "
               + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/step")
         print("resident set: \(F.number("%.1f", Double(report.residentBytesAfterWarmup) / 1048576)) MiB after warm-up, "
-              + "\(F.number("%.1f", Double(report.residentBytesAfterSteps) / 1048576)) MiB after the timed steps")
+              + "\(F.number("%.1f", Double(report.residentBytesAfterSteps) / 1048576)) MiB after the timed steps, "
+              + "peak \(F.number("%.1f", Double(report.peakResidentBytes) / 1048576)) MiB")
     }
 
     /// The MPI share of a step, from the counters after each timed step (the first timed step

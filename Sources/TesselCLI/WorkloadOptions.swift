@@ -2,13 +2,22 @@ import ArgumentParser
 import FoundationEssentials
 import Tessel
 
-/// The options `run` and `train` share: which config, and how many workers.
+/// The options `run` and `train` share: which config, how many workers, and whether released
+/// buffers are reused.
 struct WorkloadOptions: ParsableArguments {
     @Argument(help: "A config file, or the name of one in ./config (default: default).")
     var config: String?
 
     @Option(name: .long, help: "Workers per kernel call (overrides the config's runtime.workers and TESSEL_THREADS).")
     var threads: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Reuse released tensors' pages from step to step through the block cache (`BlockCache`).")
+    var bufferCache = true
+
+    /// Enables `BlockCache.shared` unless `--no-buffer-cache` was given.
+    func applyBufferCache() {
+        if bufferCache { BlockCache.shared.enable() }
+    }
 
     /// The config named by the argument: a path when it contains `/` or ends in `.json`,
     /// else `config/<name>.json`.

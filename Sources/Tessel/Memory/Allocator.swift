@@ -14,7 +14,9 @@ import Glibc
 ///   advised onto transparent huge pages (`madvise(MADV_HUGEPAGE)`).
 /// - With `pinning`, blocks are locked in memory (`mlock`); `PinningBehaviour` says what
 ///   happens when the memlock limit is too small.
-/// - Everything else comes from `posix_memalign`, which is what `Allocator.standard` does.
+/// - Everything else comes from `posix_memalign`, which is what `Allocator.standard` does,
+///   except that blocks of `BlockCache.minimumByteCount` and more are pages reused through
+///   the allocator's `cache` (`BlockCache.shared` by default) while that cache is enabled.
 ///
 /// Blocks are released when their last reference goes away.
 public struct Allocator: Sendable, CustomStringConvertible {
@@ -42,17 +44,22 @@ public struct Allocator: Sendable, CustomStringConvertible {
     public let pinning: PinningBehaviour?
     /// The topology the policy's nodes refer to (nil for an allocator without policy).
     public let topology: Topology?
+    /// Where released blocks without policy, huge pages or pinning go, and where such blocks
+    /// of at least `BlockCache.minimumByteCount` bytes come from while it is enabled.
+    public let cache: BlockCache
 
     /// Aligned heap memory, no policy, no huge pages, no pinning; what tensors use unless told
     /// otherwise. Makes no NUMA call.
     public static let standard = Allocator()
 
-    /// Aligned heap memory, no policy, no huge pages, no pinning.
-    public init() {
+    /// Aligned heap memory, no policy, no huge pages, no pinning, reusing blocks through `cache`
+    /// while it is enabled.
+    public init(cache: BlockCache = .shared) {
         policy = nil
         hugePages = false
         pinning = nil
         topology = nil
+        self.cache = cache
     }
 
     /// An allocator with an explicit policy over the nodes of `topology`.
@@ -80,6 +87,7 @@ public struct Allocator: Sendable, CustomStringConvertible {
         self.hugePages = hugePages
         self.pinning = pinning
         self.topology = topology
+        cache = .shared
     }
 
     /// The allocator for a NUMA mode on a machine with `topology`: `mode.policy(for:)`, which
@@ -89,6 +97,7 @@ public struct Allocator: Sendable, CustomStringConvertible {
         self.hugePages = hugePages
         self.pinning = pinning
         self.topology = topology
+        cache = .shared
     }
 
     /// The bytes currently pinned by Tessel blocks (kept within the soft `RLIMIT_MEMLOCK`).
@@ -101,7 +110,9 @@ public struct Allocator: Sendable, CustomStringConvertible {
 
     /// Allocates `byteCount` bytes (0 is allowed and gives a valid, aligned block) made of
     /// `rows` equal rows (a tensor's batch dimension), which a `partitioned` policy splits
-    /// across its nodes. The contents are zero for a mapped block and unspecified otherwise.
+    /// across its nodes. The contents are unspecified (zero for a fresh mapping, stale for a
+    /// block from the heap or from `cache`, which serves blocks of at least
+    /// `BlockCache.minimumByteCount` bytes without policy, huge pages or pinning while enabled).
     /// - Throws: `TesselError.invalidParameter` for a negative `byteCount`;
     ///   `TesselError.outOfMemory` naming the size and the policy when `byteCount` exceeds
     ///   `physicalMemoryByteCount` or the system refuses (the mapping, the policy, or
@@ -117,6 +128,7 @@ public struct Allocator: Sendable, CustomStringConvertible {
         let placed = (topology?.isAvailable ?? false) && byteCount >= Allocator.minimumPlacedByteCount ? policy : nil
         let huge = hugePages && byteCount >= Allocator.hugePageSize
         guard placed != nil || huge || pinning != nil else {
+            if byteCount >= BlockCache.minimumByteCount && cache.isEnabled { return try reusableBlock(byteCount: byteCount, rows: rows) }
             var pointer: UnsafeMutableRawPointer?
             let status = posix_memalign(&pointer, Allocator.alignment, max(byteCount, Allocator.alignment))
             guard status == 0, let pointer else {
@@ -126,6 +138,19 @@ public struct Allocator: Sendable, CustomStringConvertible {
             return MemoryBlock(baseAddress: pointer, byteCount: byteCount, storage: .heap, allocator: self, rows: rows)
         }
         return try map(byteCount: byteCount, rows: max(1, rows), policy: placed, huge: huge)
+    }
+
+    /// A block of whole pages for `cache`: an idle one of the same length, else a fresh mapping.
+    private func reusableBlock(byteCount: Int, rows: Int) throws -> MemoryBlock {
+        let length = BlockCache.mappedLength(byteCount)
+        if let base = cache.take(length: length) {
+            return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
+        }
+        guard let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              base != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw outOfMemory(byteCount, "mmap: \(String(cString: strerror(errno)))")
+        }
+        return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
     }
 
     /// A block in an anonymous mapping of its own, with the policy, huge-page advice and

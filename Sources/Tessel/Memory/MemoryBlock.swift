@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// A block of raw memory owned by Tessel: at least `Allocator.alignment`-byte aligned and
-/// released when the last reference goes away (freed, or unmapped and unlocked).
+/// released when the last reference goes away (freed, unmapped and unlocked, or handed to the
+/// `BlockCache`).
 ///
 /// `@unchecked Sendable`: the block's own fields never change after `init`; the bytes it
 /// points to are shared deliberately — kernels write disjoint ranges of them from different
@@ -16,6 +17,9 @@ public final class MemoryBlock: @unchecked Sendable {
         /// An anonymous mapping of `length` bytes starting at `baseAddress`: released with
         /// `munmap` (which also unlocks it).
         case mapping(length: Int)
+        /// An anonymous mapping of `length` bytes that goes back to `cache` (which keeps it
+        /// for reuse or unmaps it).
+        case cached(length: Int, cache: BlockCache)
     }
 
     /// The first byte; aligned to at least `Allocator.alignment`.
@@ -56,6 +60,8 @@ public final class MemoryBlock: @unchecked Sendable {
         case let .mapping(length):
             if isPinned { Pinning.forget(length: length) }
             munmap(baseAddress, length)
+        case let .cached(length, cache):
+            cache.give(baseAddress, length: length)
         }
     }
 }

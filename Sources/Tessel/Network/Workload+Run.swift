@@ -36,13 +36,16 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// `batchSize` over the median step time.
     public var imagesPerSecond: Double
     /// Minor page faults per timed step: pages the step touched for the first time. Near 0
-    /// when the step reuses the previous step's buffers (see `BufferReuse`).
+    /// when the step reuses the previous step's buffers (see `BlockCache`).
     public var pageFaultsPerStep: Double
-    /// The process's resident set after the warm-up steps, in bytes (`BufferReuse.residentBytes`).
+    /// The process's resident set after the warm-up steps, in bytes (`ProcessMemory.residentBytes`).
     public var residentBytesAfterWarmup: Int
     /// The process's resident set after the timed steps, in bytes. A step that leaks makes it
     /// grow with the number of steps; with buffers reused it stays near the warm-up figure.
     public var residentBytesAfterSteps: Int
+    /// The process's largest resident set up to the end of the timed steps, in bytes
+    /// (`ProcessMemory.peakResidentBytes`): with buffers reused, near the warm-up figure.
+    public var peakResidentBytes: Int
 }
 
 extension Workload {
@@ -113,7 +116,7 @@ extension Workload {
         }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
-        let faults = BufferReuse.minorPageFaults, residentAfterWarmup = BufferReuse.residentBytes
+        let faults = ProcessMemory.minorPageFaults, residentAfterWarmup = ProcessMemory.residentBytes
         for _ in 0..<steps {
             let start = ContinuousClock.now
             let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
@@ -121,8 +124,8 @@ extension Workload {
             stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
             try afterStep(network, result)
         }
-        let faultsPerStep = Double(BufferReuse.minorPageFaults - faults) / Double(steps)
-        let residentAfterSteps = BufferReuse.residentBytes
+        let faultsPerStep = Double(ProcessMemory.minorPageFaults - faults) / Double(steps)
+        let residentAfterSteps = ProcessMemory.residentBytes, peakResident = ProcessMemory.peakResidentBytes
         let timed = profile!
         let perStep = { (duration: Duration) in Stopwatch.seconds(duration) * 1e3 / Double(steps) }
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
@@ -140,6 +143,7 @@ extension Workload {
         return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
                          layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
                          imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep,
-                         residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps)
+                         residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps,
+                         peakResidentBytes: peakResident)
     }
 }

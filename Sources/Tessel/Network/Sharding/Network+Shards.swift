@@ -104,13 +104,20 @@ extension Network {
 
     /// Exchanges the local shards' loss sums and weight-gradient partials in one message and
     /// folds all shards' in shard order: each gradient element is summed in Double from
-    /// shard 0 on and rounded to `T` once. Returns the mean loss of the global batch.
+    /// shard 0 on and rounded to `T` once. Returns the mean loss of the global batch. With one
+    /// shard in all, that fold is the identity, and the partials are the gradients as they are.
+    /// The message buffers come from `Allocator.standard`, so that with `BlockCache` enabled a
+    /// step reuses the previous step's pages.
     private func combine(losses: [Double], partials: [(parameter: Int, shards: [Tensor<T>])], into gradients: inout [Tensor<T>?],
                          layout: ShardLayout, exchange: any ShardExchange, scheduler: Scheduler) throws -> T {
+        guard layout.shards > 1 else {
+            for partial in partials { gradients[partial.parameter] = partial.shards[0] }
+            return meanLoss(total: losses[0], batch: layout.batch)
+        }
         let elements = partials.reduce(0) { $0 + $1.shards[0].count }
         let shardBytes = MemoryLayout<Double>.stride + elements * MemoryLayout<T>.stride
-        let local = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, shardBytes * losses.count), alignment: 16)
-        defer { local.deallocate() }
+        let localBlock = try Allocator.standard.allocate(byteCount: max(1, shardBytes * losses.count))
+        let local = UnsafeMutableRawBufferPointer(start: localBlock.baseAddress, count: localBlock.byteCount)
         for k in losses.indices {
             let base = local.baseAddress! + k * shardBytes
             base.storeBytes(of: losses[k], as: Double.self)
@@ -122,8 +129,8 @@ extension Network {
                 offset += partial.shards[k].count * MemoryLayout<T>.stride
             }
         }
-        let all = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, shardBytes * layout.shards), alignment: 16)
-        defer { all.deallocate() }
+        let allBlock = try Allocator.standard.allocate(byteCount: max(1, shardBytes * layout.shards))
+        let all = UnsafeMutableRawBufferPointer(start: allBlock.baseAddress, count: allBlock.byteCount)
         try exchange.allGather(UnsafeRawBufferPointer(rebasing: local[0..<(shardBytes * losses.count)]),
                                into: UnsafeMutableRawBufferPointer(rebasing: all[0..<(shardBytes * layout.shards)]))
         let shards = layout.shards
@@ -150,9 +157,15 @@ extension Network {
             gradients[partial.parameter] = sum
             offset += count * MemoryLayout<T>.stride
         }
-        return switch definition.loss {
-        case .softmax: T(-total / Double(layout.batch))
-        case .svm: T(total / Double(layout.batch))
+        withExtendedLifetime((localBlock, allBlock)) {}
+        return meanLoss(total: total, batch: layout.batch)
+    }
+
+    /// The mean loss of a batch of `batch` examples whose loss sum is `total`.
+    private func meanLoss(total: Double, batch: Int) -> T {
+        switch definition.loss {
+        case .softmax: T(-total / Double(batch))
+        case .svm: T(total / Double(batch))
         }
     }
 
