@@ -425,7 +425,7 @@ import Testing
         row("Workload", "eps 0", .configuration, ["w.json", "network.layers[1].eps"]) {
             try workload(#"{"network": {"input": [4], "layers": [{"type": "affine", "units": 3}, {"type": "batchnorm", "eps": 0}, {"type": "affine", "units": 2}]}}"#)
         },
-        row("Workload", "eps beyond Double (1e999)", .configuration, ["w.json", "not valid JSON"]) {
+        row("Workload", "eps beyond Double (1e999)", .configuration, ["w.json", "1e999 at line 1, column 68", "outside the range of a Double"]) {
             try workload(#"{"network": {"input": [4], "layers": [{"type": "layernorm", "eps": 1e999}]}}"#)
         },
         row("Workload", "keep 0", .configuration, ["w.json", "network.layers[0].keep"]) {
@@ -433,6 +433,9 @@ import Testing
         },
         row("Workload", "conv pad overflowing Int", .configuration, ["w.json", "network.layers[0]", "overflows Int"]) {
             try workload(#"{"network": {"input": [1, 4, 4], "layers": [{"type": "conv", "filters": 2, "size": 3, "pad": 4611686018427387904}, {"type": "affine", "units": 2}]}}"#)
+        },
+        row("Workload", "batch size beyond Double (-1e400)", .configuration, ["w.json", "run.batchSize", "outside the range of a Double"]) {
+            try workload(#"{"network": \#(affine), "run": {"batchSize": -1e400}}"#)
         },
         row("Workload", "batch size 0", .configuration, ["w.json", "run.batchSize"]) { try workload(#"{"network": \#(affine), "run": {"batchSize": 0}}"#) },
         row("Workload", "learning rate 0", .configuration, ["w.json", "train"]) {

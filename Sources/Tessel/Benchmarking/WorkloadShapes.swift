@@ -47,7 +47,7 @@ public struct WorkloadShapes: Sendable, Equatable {
             let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
             return WorkloadShapes(source: source, overrides: document.overrides)
         } catch let error as DecodingError {
-            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason)
+            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason(in: bytes))
         }
     }
 

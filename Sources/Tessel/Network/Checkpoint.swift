@@ -159,7 +159,7 @@ public enum Checkpoint {
         do {
             manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw TesselError.configuration(source: manifestPath, key: error.dottedKey, reason: error.reason)
+            throw TesselError.configuration(source: manifestPath, key: error.dottedKey, reason: error.reason(in: bytes))
         }
         func mismatch(_ key: String, _ reason: String) -> TesselError {
             .configuration(source: manifestPath, key: key, reason: reason)

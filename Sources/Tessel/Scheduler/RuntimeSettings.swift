@@ -74,7 +74,7 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
         do {
             settings = try JSONDecoder().decode(RuntimeSettings.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason)
+            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason(in: bytes))
         }
         try settings.validate(source: source)
         return settings

@@ -22,14 +22,18 @@ extension Decoder {
     }
 
     /// The value this decoder reads, in words (`null`, `true`, `the number 2.5`,
-    /// `the string "4"`, `an object`, `an array`), for error messages.
+    /// `the string "4"`, `an object`, `an array`, or a number out of Double's range), for
+    /// error messages.
     func valueDescription() -> String {
         guard let single = try? singleValueContainer() else { return "a value of unknown kind" }
         if single.decodeNil() { return "null" }
         if let value = try? single.decode(Bool.self) { return "\(value)" }
         if let value = try? single.decode(Double.self) { return "the number \(value)" }
         if let value = try? single.decode(String.self) { return "the string \(value.debugDescription)" }
-        return (try? container(keyedBy: AnyCodingKey.self)) != nil ? "an object" : "an array"
+        if (try? container(keyedBy: AnyCodingKey.self)) != nil { return "an object" }
+        if (try? unkeyedContainer()) != nil { return "an array" }
+        // The JSON decoder refuses a number beyond Double's range (`1e999`) for every type.
+        return "a number outside the range of a Double"
     }
 }
 
@@ -78,6 +82,14 @@ extension DecodingError {
         }.joined()
     }
 
+    /// What is wrong with the JSON document `bytes`, in words. The decoder reports a number
+    /// beyond Double's range (`1e999`) only as invalid JSON, without a key: that case names
+    /// the number and where it is.
+    func reason(in bytes: [UInt8]) -> String {
+        guard dottedKey == "(document)", let number = JSONNumbers.firstOutOfRange(in: bytes) else { return reason }
+        return "the number \(number.literal) at line \(number.line), column \(number.column) is outside the range of a Double"
+    }
+
     /// What is wrong, in words.
     var reason: String {
         switch self {
@@ -102,5 +114,39 @@ struct AnyCodingKey: CodingKey {
     init(intValue: Int) {
         stringValue = String(intValue)
         self.intValue = intValue
+    }
+}
+
+/// Number literals of a JSON text, scanned without decoding it.
+enum JSONNumbers {
+    /// The first number literal outside strings whose value overflows a Double (`1e999`,
+    /// `-1e400`), with its 1-based line and column; nil when there is none.
+    static func firstOutOfRange(in bytes: [UInt8]) -> (literal: String, line: Int, column: Int)? {
+        var line = 1, lineStart = 0, index = 0, inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 1 } else if byte == UInt8(ascii: "\"") { inString = false }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+                index += 1
+            case UInt8(ascii: "\n"):
+                line += 1
+                index += 1
+                lineStart = index
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let start = index
+                while index < bytes.count, "+-.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
+                let literal = String(decoding: bytes[start..<index], as: UTF8.self)
+                if let value = Double(literal), !value.isFinite { return (literal, line, start - lineStart + 1) }
+            default:
+                index += 1
+            }
+        }
+        return nil
     }
 }

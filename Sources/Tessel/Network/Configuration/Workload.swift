@@ -83,7 +83,7 @@ public struct Workload: Sendable {
         do {
             contents = try JSONDecoder().decode(Contents.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason)
+            throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason(in: bytes))
         }
         do {
             try contents.runtime?.validate(source: source)
