@@ -67,10 +67,12 @@ let package = Package(
             path: "Sources/CNuma",
             providers: [.apt(["libnuma-dev"])]
         ),
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(
             name: "Tessel",
             dependencies: [
                 "CNuma",
+                "CPrefetch",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: kernelSettings

