@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +25,13 @@ import Glibc
 /// The cache is process-wide (`shared`) because blocks are released wherever their last
 /// reference goes away; it is off until `enable(capacity:)`, which `tessel run`, `train` and
 /// `bench` call. All methods are thread-safe.
-public final class BlockCache: Sendable {
+///
+/// `@unchecked Sendable`: the mutable `state` is only touched inside `withState`, between
+/// `pthread_mutex_lock` and `pthread_mutex_unlock` of `mutex`. A pthread mutex rather than
+/// Synchronization's `Mutex`: ThreadSanitizer intercepts pthread locks, while the futex
+/// atomics inside the prebuilt `Mutex` are invisible to it, so it reported the accesses of
+/// two threads under `Mutex` as races.
+public final class BlockCache: @unchecked Sendable {
     /// Blocks below this size always come from `posix_memalign` (glibc reuses those well).
     public static let minimumByteCount = 64 << 10
     /// The default capacity: a quarter of the machine's physical memory, at most 8 GiB.
@@ -58,24 +63,41 @@ public final class BlockCache: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var state = State()
 
     /// A disabled cache; `shared` is the one allocators use, others are for tests.
-    public init() {}
+    public init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` on the state with the mutex held.
+    private func withState<R>(_ body: (inout State) -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&state)
+    }
 
     /// Whether released blocks are kept (capacity above 0).
-    public var isEnabled: Bool { state.withLock { $0.capacity > 0 } }
+    public var isEnabled: Bool { withState { $0.capacity > 0 } }
 
     /// Bytes held by idle blocks now.
-    public var cachedByteCount: Int { state.withLock { $0.cachedBytes } }
+    public var cachedByteCount: Int { withState { $0.cachedBytes } }
 
     /// How many requests were served by a cached block so far.
-    public var reuseCount: Int { state.withLock { $0.reuses } }
+    public var reuseCount: Int { withState { $0.reuses } }
 
     /// Starts keeping released blocks, up to `capacity` idle bytes (0 disables). Lowering the
     /// capacity evicts what no longer fits.
     public func enable(capacity: Int = BlockCache.defaultCapacity) {
-        let evicted = state.withLock { state -> [(address: UInt, length: Int)] in
+        let evicted = withState { state -> [(address: UInt, length: Int)] in
             state.capacity = max(0, capacity)
             var evicted: [(address: UInt, length: Int)] = []
             while state.cachedBytes > state.capacity, let block = state.evictOne() { evicted.append(block) }
@@ -94,7 +116,7 @@ public final class BlockCache: Sendable {
 
     /// An idle block of exactly `length` bytes, or nil when there is none.
     func take(length: Int) -> UnsafeMutableRawPointer? {
-        state.withLock { state in
+        withState { state in
             guard let address = state.blocks[length]?.popLast() else { return nil }
             state.cachedBytes -= length
             state.clock += 1
@@ -108,7 +130,7 @@ public final class BlockCache: Sendable {
     /// or unmaps it when the cache is disabled or the block exceeds the capacity.
     func give(_ base: UnsafeMutableRawPointer, length: Int) {
         let address = UInt(bitPattern: base)
-        let evicted = state.withLock { state -> [(address: UInt, length: Int)] in
+        let evicted = withState { state -> [(address: UInt, length: Int)] in
             guard length <= state.capacity else { return [(address, length)] }
             var evicted: [(address: UInt, length: Int)] = []
             while state.cachedBytes + length > state.capacity, let block = state.evictOne() { evicted.append(block) }
