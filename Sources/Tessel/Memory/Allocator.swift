@@ -142,15 +142,24 @@ public struct Allocator: Sendable, CustomStringConvertible {
 
     /// A block of whole pages for `cache`: an idle one of the same length, else a fresh mapping.
     private func reusableBlock(byteCount: Int, rows: Int) throws -> MemoryBlock {
-        let length = BlockCache.mappedLength(byteCount)
-        if let base = cache.take(length: length) {
-            return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
-        }
+        let length = Allocator.wholeGranules(byteCount, granule: Allocator.pageSize)
+        let base = try cache.take(length: length) ?? mapAnonymous(length: length, for: byteCount)
+        return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
+    }
+
+    /// `byteCount` rounded up to whole granules (pages or huge pages), at least one.
+    private static func wholeGranules(_ byteCount: Int, granule: Int) -> Int {
+        (max(byteCount, 1) + granule - 1) / granule * granule
+    }
+
+    /// A fresh private anonymous mapping of `length` bytes (zero-filled).
+    /// - Throws: `TesselError.outOfMemory` for the block of `byteCount` bytes when `mmap` refuses.
+    private func mapAnonymous(length: Int, for byteCount: Int) throws -> UnsafeMutableRawPointer {
         guard let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               base != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw outOfMemory(byteCount, "mmap: \(String(cString: strerror(errno)))")
         }
-        return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
+        return base
     }
 
     /// A block in an anonymous mapping of its own, with the policy, huge-page advice and
@@ -158,12 +167,9 @@ public struct Allocator: Sendable, CustomStringConvertible {
     private func map(byteCount: Int, rows: Int, policy: NumaPolicy?, huge: Bool) throws -> MemoryBlock {
         let granule = huge ? Allocator.hugePageSize : Allocator.pageSize
         guard byteCount <= Int.max - 2 * granule else { throw outOfMemory(byteCount, "size overflows Int") }
-        let length = (max(byteCount, 1) + granule - 1) / granule * granule
+        let length = Allocator.wholeGranules(byteCount, granule: granule)
         let reserved = huge ? length + granule : length
-        guard let raw = mmap(nil, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              raw != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw outOfMemory(byteCount, "mmap: \(String(cString: strerror(errno)))")
-        }
+        let raw = try mapAnonymous(length: reserved, for: byteCount)
         // A huge-page block is cut out of a larger mapping so that it starts on a 2 MiB boundary.
         let head = huge ? (granule - Int(bitPattern: UInt(bitPattern: raw)) % granule) % granule : 0
         if head > 0 { munmap(raw, head) }

@@ -109,11 +109,6 @@ public final class BlockCache: @unchecked Sendable {
     /// Stops keeping released blocks and unmaps the idle ones.
     public func disable() { enable(capacity: 0) }
 
-    /// The mapped length of a block of `byteCount` bytes: whole pages, at least one.
-    static func mappedLength(_ byteCount: Int) -> Int {
-        (max(byteCount, 1) + Allocator.pageSize - 1) / Allocator.pageSize * Allocator.pageSize
-    }
-
     /// An idle block of exactly `length` bytes, or nil when there is none.
     func take(length: Int) -> UnsafeMutableRawPointer? {
         withState { state in
