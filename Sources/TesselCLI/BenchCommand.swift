@@ -38,11 +38,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also measure the FMA peak and the copy bandwidth (a few seconds more).")
     var peak = false
 
-    @Flag(inversion: .prefixedNo, help: "Reuse released tensors' pages through the block cache (`BlockCache`).")
-    var bufferCache = true
+    @OptionGroup var buffers: BufferCacheOption
 
     func run() throws {
-        if bufferCache { BlockCache.shared.enable() }
+        buffers.apply()
         let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
         let prepared = try WorkloadSelection.workloads(layers).map { try shapeSettings.prepare($0) }
         let report = try PeerBenchmark.run(prepared, workers: workers, repeats: repeats, warmup: warmup, measurePeak: peak)

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        workload.applyBufferCache()
+        workload.buffers.apply()
         let config = try workload.loadWorkload()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)

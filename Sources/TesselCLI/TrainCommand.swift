@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        workload.applyBufferCache()
+        workload.buffers.apply()
         let config = try workload.loadWorkload(default: "digits")
         guard let settings = config.train else {
             throw TesselError.configuration(source: config.source, key: "train", reason: "the config has no 'train' object")

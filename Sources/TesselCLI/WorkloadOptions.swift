@@ -11,13 +11,7 @@ struct WorkloadOptions: ParsableArguments {
     @Option(name: .long, help: "Workers per kernel call (overrides the config's runtime.workers and TESSEL_THREADS).")
     var threads: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Reuse released tensors' pages from step to step through the block cache (`BlockCache`).")
-    var bufferCache = true
-
-    /// Enables `BlockCache.shared` unless `--no-buffer-cache` was given.
-    func applyBufferCache() {
-        if bufferCache { BlockCache.shared.enable() }
-    }
+    @OptionGroup var buffers: BufferCacheOption
 
     /// The config named by the argument: a path when it contains `/` or ends in `.json`,
     /// else `config/<name>.json`.
