@@ -37,14 +37,9 @@ import Testing
                 "resident set grew by \(growth) bytes: \(report.residentBytesAfterWarmup) → \(report.residentBytesAfterSteps)")
     }
 
+    /// The part of `tessel run --json` this test reads.
     private struct Report: Decodable {
-        struct Run: Decodable {
-            var steps: Int
-            var warmup: Int
-            var residentBytesAfterWarmup: Int
-            var residentBytesAfterSteps: Int
-        }
-        var report: Run
+        var report: RunReport
     }
 
     /// A tensor larger than the machine's memory throws from every allocator path, whatever
