@@ -77,10 +77,16 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
+        // The layers by the seed's names and argument names, as `tessel op` and the golden files run them.
+        .target(name: "TesselOps", dependencies: ["Tessel"], swiftSettings: kernelSettings),
+        // The golden digests of every layer's outputs (golden/, `tessel golden`).
+        .target(name: "TesselGolden", dependencies: ["Tessel", "TesselOps"], swiftSettings: kernelSettings),
         .executableTarget(
             name: "TesselCLI",
             dependencies: [
                 "Tessel",
+                "TesselOps",
+                "TesselGolden",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (withMPI ? ["TesselDistributed"] : []),
             swiftSettings: kernelSettings
@@ -89,7 +95,7 @@ let package = Package(
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(
             name: "TesselTests",
-            dependencies: ["Tessel", "MallocCounter"],
+            dependencies: ["Tessel", "TesselOps", "TesselGolden", "MallocCounter"],
             swiftSettings: kernelSettings
         ),
     ] + mpiTargets,

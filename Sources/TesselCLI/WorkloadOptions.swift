@@ -11,6 +11,9 @@ struct WorkloadOptions: ParsableArguments {
     @Option(name: .long, help: "Workers per kernel call (overrides the config's runtime.workers and TESSEL_THREADS).")
     var threads: Int?
 
+    @Option(name: .customLong("settings"), help: "A runtime settings file (JSON; see config/runtime.json) used instead of the config's runtime section.")
+    var runtimeSettings: String?
+
     @OptionGroup var buffers: BufferCacheOption
 
     /// The config named by the argument: a path when it contains `/` or ends in `.json`,
@@ -21,9 +24,10 @@ struct WorkloadOptions: ParsableArguments {
         return try Workload.load(from: path)
     }
 
-    /// The scheduler of `workload`'s runtime settings; `--threads` overrides their workers and `TESSEL_THREADS`.
+    /// The scheduler of `workload`'s runtime settings (or those of `--settings`); `--threads`
+    /// overrides their workers and `TESSEL_THREADS`.
     func scheduler(for workload: Workload) throws -> Scheduler {
-        var settings = workload.runtime
+        var settings = try runtimeSettings.map { try RuntimeSettings.load(from: $0) } ?? workload.runtime
         var environment = ProcessInfo.processInfo.environment
         if let threads {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }

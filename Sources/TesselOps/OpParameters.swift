@@ -2,12 +2,12 @@ import Tessel
 
 /// The `--param NAME=VALUE` values of one `tessel op` call, read with the seed's defaults.
 /// Every accessor throws a `TesselError.invalidParameter` naming the layer and the key.
-struct OpParameters {
-    let layer: String
+public struct OpParameters: Sendable {
+    public let layer: String
     private let values: [String: String]
 
     /// Parses `NAME=VALUE` pairs and rejects duplicates and keys the layer does not take.
-    init(_ pairs: [String], layer: OpLayer) throws {
+    public init(_ pairs: [String], layer: OpLayer) throws {
         self.layer = layer.rawValue
         var values: [String: String] = [:]
         for pair in pairs {
@@ -25,25 +25,25 @@ struct OpParameters {
         self.values = values
     }
 
-    func int(_ name: String, default fallback: Int? = nil) throws -> Int {
+    public func int(_ name: String, default fallback: Int? = nil) throws -> Int {
         guard let text = values[name] else { return try missing(name, fallback) }
         guard let value = Int(text) else { throw bad(name, text, "not an integer") }
         return value
     }
 
-    func double(_ name: String, default fallback: Double? = nil) throws -> Double {
+    public func double(_ name: String, default fallback: Double? = nil) throws -> Double {
         guard let text = values[name] else { return try missing(name, fallback) }
         guard let value = Double(text) else { throw bad(name, text, "not a number") }
         return value
     }
 
-    func mode(_ name: String = "mode") throws -> Mode {
+    public func mode(_ name: String = "mode") throws -> Mode {
         guard let text = values[name] else { return try missing(name, nil) }
         guard let mode = Mode(rawValue: text) else { throw bad(name, text, "must be 'train' or 'test'") }
         return mode
     }
 
-    func optionalSeed(_ name: String = "seed") throws -> UInt64? {
+    public func optionalSeed(_ name: String = "seed") throws -> UInt64? {
         guard let text = values[name] else { return nil }
         guard let value = UInt64(text) else { throw bad(name, text, "not a non-negative integer") }
         return value
@@ -62,7 +62,7 @@ struct OpParameters {
 }
 
 /// Splits `NAME=VALUE`; the name must be non-empty.
-func splitAssignment(_ text: String, option: String) throws -> (String, String) {
+public func splitAssignment(_ text: String, option: String) throws -> (String, String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
         throw TesselError.invalidParameter(layer: "tessel op", parameter: option, value: "'\(text)'", reason: "expected NAME=VALUE")
     }

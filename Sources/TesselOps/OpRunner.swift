@@ -3,17 +3,31 @@ import Tessel
 /// Evaluates one layer in one direction on loaded inputs, in the scalar type `T`, with the
 /// tiled kernels on `scheduler` or, when `scheduler` is nil, with the serial references.
 /// Returns the named outputs in the order they are written.
-struct OpRunner<T: TesselScalar> {
-    let layer: OpLayer
-    let direction: OpDirection
-    let parameters: OpParameters
-    let inputs: [String: NPYArray]
+public struct OpRunner<T: TesselScalar> {
+    public let layer: OpLayer
+    public let direction: OpDirection
+    public let parameters: OpParameters
+    public let inputs: [String: NPYArray]
     /// The file each input was read from, by input name, for error messages.
-    let paths: [String: String]
+    public let paths: [String: String]
     /// nil: run `Layer.Reference`.
-    let scheduler: Scheduler?
+    public let scheduler: Scheduler?
 
-    func run() throws -> [(name: String, tensor: Tensor<T>)] {
+    /// A runner of `layer` in `direction` over `inputs` (by the seed's argument names);
+    /// `paths` names each input's file in errors; a nil `scheduler` runs the serial references.
+    public init(layer: OpLayer, direction: OpDirection, parameters: OpParameters, inputs: [String: NPYArray],
+                paths: [String: String] = [:], scheduler: Scheduler?) {
+        self.layer = layer
+        self.direction = direction
+        self.parameters = parameters
+        self.inputs = inputs
+        self.paths = paths
+        self.scheduler = scheduler
+    }
+
+    /// Runs the layer. - Throws: the layer's `TesselError`s, and `invalidParameter` for a
+    /// missing input or parameter.
+    public func run() throws -> [(name: String, tensor: Tensor<T>)] {
         switch layer {
         case .affine: return try affine()
         case .relu: return try relu()

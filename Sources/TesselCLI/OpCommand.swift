@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselOps
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

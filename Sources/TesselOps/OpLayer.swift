@@ -3,12 +3,12 @@ import Tessel
 /// The layers `tessel op` can evaluate, with the inputs and parameters each one takes.
 /// Names are the seed's function stems; input names are the seed's argument names and
 /// parameter names the keys of its parameter dictionaries.
-enum OpLayer: String, CaseIterable {
+public enum OpLayer: String, CaseIterable, Sendable {
     case affine, relu, batchnorm, batchnorm_alt, layernorm, dropout, conv, maxpool
     case spatial_batchnorm, groupnorm, svm_loss, softmax_loss
 
     /// Inputs the forward pass needs; `backward` needs these plus `dout` (losses excepted).
-    var forwardInputs: [String] {
+    public var forwardInputs: [String] {
         switch self {
         case .affine, .conv: ["x", "w", "b"]
         case .relu, .dropout, .maxpool: ["x"]
@@ -18,7 +18,7 @@ enum OpLayer: String, CaseIterable {
     }
 
     /// Inputs that may be given and otherwise take the seed's defaults.
-    var optionalInputs: [String] {
+    public var optionalInputs: [String] {
         switch self {
         case .batchnorm, .batchnorm_alt, .spatial_batchnorm: ["running_mean", "running_var"]
         default: []
@@ -26,16 +26,16 @@ enum OpLayer: String, CaseIterable {
     }
 
     /// True for the two losses, whose forward already returns the gradient.
-    var isLoss: Bool { self == .svm_loss || self == .softmax_loss }
+    public var isLoss: Bool { self == .svm_loss || self == .softmax_loss }
 
     /// Every input name the layer accepts in `direction`.
-    func inputs(for direction: OpDirection) -> (required: [String], optional: [String]) {
+    public func inputs(for direction: OpDirection) -> (required: [String], optional: [String]) {
         let required = forwardInputs + (direction == .backward && !isLoss ? ["dout"] : [])
         return (required, optionalInputs)
     }
 
     /// The parameter keys the layer accepts (values are checked by the library).
-    var parameters: [String] {
+    public var parameters: [String] {
         switch self {
         case .affine, .relu, .svm_loss, .softmax_loss: []
         case .batchnorm, .batchnorm_alt, .spatial_batchnorm: ["mode", "eps", "momentum"]
@@ -49,6 +49,6 @@ enum OpLayer: String, CaseIterable {
 }
 
 /// `forward` or `backward`.
-enum OpDirection: String, CaseIterable {
+public enum OpDirection: String, CaseIterable, Sendable {
     case forward, backward
 }
