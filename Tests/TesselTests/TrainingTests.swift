@@ -29,6 +29,8 @@ import Glibc
     static func expectSameState(_ a: Trainer<Float>, _ b: Trainer<Float>, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(a.epoch == b.epoch && a.network.stepCount == b.network.stepCount, sourceLocation: sourceLocation)
         #expect(a.optimizer.learningRate == b.optimizer.learningRate, sourceLocation: sourceLocation)
+        #expect(a.network.parameters.count == b.network.parameters.count, sourceLocation: sourceLocation)
+        #expect(a.network.runningStatistics.count == b.network.runningStatistics.count, sourceLocation: sourceLocation)
         for (x, y) in zip(a.network.parameters, b.network.parameters) {
             #expect(x.value.isBitwiseEqual(to: y.value), "\(x.name)", sourceLocation: sourceLocation)
             let (s, t) = (a.optimizer.states[x.name]!, b.optimizer.states[x.name]!)
@@ -80,6 +82,34 @@ import Glibc
         var resumed = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
         Self.expectSameState(resumed, first)
         for _ in 0..<2 { _ = try resumed.trainEpoch(on: train, validation: validation) }
+        Self.expectSameState(resumed, straight)
+    }
+
+    /// Elastic resume: two epochs at 2 workers, a checkpoint, two more epochs from it at
+    /// another worker count (1, 3 and 4, with tiles small enough for several tiles per worker):
+    /// the same bits as four straight epochs at 3 workers. Across rank counts:
+    /// `scripts/golden_check.sh` (epoch 1 at 2 workers in one process, epoch 2 on 2 ranks).
+    @Test(arguments: [1, 3, 4])
+    func resumingAtAnotherWorkerCountGivesTheUninterruptedRun(workers: Int) throws {
+        let (train, validation) = try Self.data()
+        let settings = TrainingSettings(optimizer: try OptimizerSettings(rule: .adam, learningRateDecay: 0.9), epochs: 4,
+                                        batchSize: 8, shards: 2)
+        let tiles = TileSettings(elementsPerTile: 13, gemmRowBlock: 6, gemmColumnBlock: 8)
+        func scheduler(_ workers: Int) throws -> Scheduler { try Scheduler(workers: workers, grainSize: 0, tiles: tiles) }
+        var straight = Trainer(network: try Network<Float>(Self.definition, seed: 5), settings: settings)
+        for _ in 0..<4 { _ = try straight.trainEpoch(on: train, validation: validation, scheduler: try scheduler(3)) }
+
+        let folder = Self.temporaryFolder()
+        defer { Checkpoint.removeFolder(folder) }
+        var first = Trainer(network: try Network<Float>(Self.definition, seed: 5), settings: settings)
+        for _ in 0..<2 { _ = try first.trainEpoch(on: train, validation: validation, scheduler: try scheduler(2)) }
+        try Checkpoint.write(network: first.network, optimizer: first.optimizer, epoch: first.epoch, workload: "tiny",
+                             fingerprint: "f", to: folder)
+        var network = try Network<Float>(Self.definition, seed: 5)
+        let (optimizer, manifest) = try Checkpoint.restore(from: try Checkpoint.latest(in: folder), into: &network,
+                                                           settings: settings.optimizer, fingerprint: "f")
+        var resumed = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
+        for _ in 0..<2 { _ = try resumed.trainEpoch(on: train, validation: validation, scheduler: try scheduler(workers)) }
         Self.expectSameState(resumed, straight)
     }
 

@@ -33,6 +33,8 @@ enum GEMM {
 
     /// The most depth steps per block (KC). A B micro-panel is then at most 256 × NR elements
     /// (16 KiB with AVX2, 64 KiB with AVX-512) and an A micro-panel 6 KiB (Float).
+    /// Order-fixing: the same on every build and machine (not derived from cache sizes), since
+    /// the depth blocks fix the accumulation order of every element of C.
     @inlinable static var maxDepthBlock: Int { 256 }
 
     /// A block of the depth (reduced) dimension: `count` steps from `start`; `index` orders it.

@@ -6,7 +6,8 @@
 /// Partials are `Double` for both element types, so Float32 data is summed in a wider type.
 public enum Reduction {
     /// Default chunk length: long enough to amortize a partial, short enough to give 2 × 16
-    /// workers something to do on the standard shapes.
+    /// workers something to do on the standard shapes. Order-fixing: a constant, never read
+    /// from the machine; changing it changes bits (and the golden digests).
     public static let defaultChunkLength = 64
 
     /// The chunking of a reduced range of `length` items: chunks of `chunkLength` items

@@ -12,6 +12,14 @@ import Foundation
 ///   "tiles": { "elementsPerTile": 32768, "gemmRowBlock": 96, "gemmColumnBlock": 512 } }
 /// ```
 ///
+/// **Every setting here is order-neutral**: `workers`, `grainSize`, `tiles`, `numa` and
+/// `hugePages` choose how work is cut, who runs it and where memory lies, never the order of
+/// a floating-point sum, so every value gives the same bits (`GoldenHashTests` and
+/// `scripts/golden_check.sh` check that against `golden/`). What fixes a summation order is no
+/// setting: it is a function of the shape alone — `Reduction.chunks`, `ItemChunks`,
+/// `GEMM.depthBlocks`, the 16 lanes of `SpanSums`, the polynomials of `VectorMath` — or of the
+/// config (`RunSettings.shards`, `TrainingSettings.shards`), never of the machine.
+///
 /// Every key is optional (a missing key keeps its default); an unknown key, a value of the
 /// wrong type or out of range is an error naming the file and the dotted key. The environment
 /// variables `TESSEL_THREADS` and `TESSEL_NUMA` override `workers` and `numa` in `makeScheduler`.

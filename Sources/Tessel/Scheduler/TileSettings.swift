@@ -1,5 +1,6 @@
 /// Tile sizes of the non-reduced dimensions. They choose how work is cut for the scheduler;
 /// every setting gives the same bits (reduction chunks are fixed by the shape, not by these).
+/// Order-neutral, so they may follow the machine (cache sizes, core count).
 public struct TileSettings: Sendable, Equatable, Codable {
     /// Elements per tile for element-wise layers (ReLU, dropout) and row blocks of the norms.
     public var elementsPerTile: Int

@@ -1,7 +1,8 @@
 /// The reduced dimension of a normalization layer cut into chunks of whole items — rows of
 /// an (N, D) matrix, or samples of an (N, C, H, W) tensor — for deterministic partial results.
 ///
-/// The chunk length depends only on the shape (never on workers or `TileSettings`): about
+/// Order-fixing: the chunk length depends only on the shape (never on workers, `TileSettings`
+/// or the machine's caches): about
 /// `targetElements` elements per chunk, and at least `minimumCount` chunks when there are
 /// that many items, so that a small batch still spreads over the workers. Partials are keyed
 /// by chunk index and combined in chunk order (`ChunkPartials`).
