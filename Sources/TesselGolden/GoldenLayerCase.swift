@@ -20,7 +20,8 @@ public struct GoldenLayerCase: Sendable {
     /// For the losses: the number of classes the labels `y` are drawn from (one per row of x).
     public var classes: Int?
 
-    init(_ name: String, _ layer: OpLayer, _ parameters: [String] = [], _ inputs: [(String, [Int])], classes: Int? = nil) {
+    /// A case named `name` of `layer` with `tessel op` parameters and seeded inputs of the given shapes.
+    public init(_ name: String, _ layer: OpLayer, _ parameters: [String] = [], _ inputs: [(String, [Int])], classes: Int? = nil) {
         self.name = name
         self.layer = layer
         self.parameters = parameters

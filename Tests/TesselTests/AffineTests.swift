@@ -59,7 +59,7 @@ import Testing
         #expect(normwiseRelativeError(tiled.dw, grads.dw) <= tolerance)
         #expect(normwiseRelativeError(tiled.db, grads.db) <= tolerance)
 
-        let schedulers = determinismSchedulers + alternativeTileSettings.map { try! Scheduler(workers: 3, grainSize: 0, tiles: $0) }
+        let schedulers = determinismSchedulers
         for scheduler in schedulers {
             #expect(try Affine.forward(x: x, w: w, b: b, scheduler: scheduler).isBitwiseEqual(to: tiledOut))
             let other = try Affine.backward(dout: dout, x: x, w: w, b: b, scheduler: scheduler)

@@ -73,7 +73,7 @@ import Testing
         let expected = try allOutputs(.serial, inputs: .standard)
         // Three workers and small tiles: many tiles, interleaved across threads (the
         // determinism suites cover the other worker counts and tile settings).
-        let scheduler = try Scheduler(workers: 3, grainSize: 0, tiles: alternativeTileSettings[0],
+        let scheduler = try Scheduler(workers: 3, grainSize: 0, tiles: determinismTileSettings[0],
                                       placement: configuration.placement, allocator: configuration.allocator)
         let outputs = try allOutputs(scheduler, inputs: configuration.allocator)
         #expect(outputs.count == expected.count)

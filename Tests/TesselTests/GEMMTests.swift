@@ -57,7 +57,7 @@ import Testing
         let c = try product(.serial)
         #expect(normwiseRelativeError(try c.converted(to: Double.self), try Tensor(shape: [m, n], scalars: expected)) < 1e-6)
         for scheduler in [try Scheduler(workers: 3, grainSize: 0),
-                          try Scheduler(workers: 2, grainSize: 0, tiles: alternativeTileSettings[0])] {
+                          try Scheduler(workers: 2, grainSize: 0, tiles: determinismTileSettings[0])] {
             #expect(try product(scheduler).isBitwiseEqual(to: c))
         }
     }

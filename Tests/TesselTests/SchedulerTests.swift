@@ -110,6 +110,7 @@ import Testing
         let expected = sums(.serial)
         for scheduler in determinismSchedulers {
             #expect(sums(scheduler).map(\.bitPattern) == expected.map(\.bitPattern))
+            expectRanInParallel(scheduler)
         }
         // And the fixed order is what it claims: chunk partials added left to right.
         var byHand = [Double](repeating: 0, count: width)

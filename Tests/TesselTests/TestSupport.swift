@@ -1,3 +1,4 @@
+import Testing
 @testable import Tessel
 
 /// A small, seeded generator (SplitMix64) so every test input is reproducible.
@@ -102,12 +103,30 @@ func numericalGradient(_ f: (Tensor<Double>) throws -> Double, at x: Tensor<Doub
     return gradient
 }
 
-/// Schedulers with 1, 2, 3, 4 and 8 workers and a grain of 0, so that even the small test
-/// shapes really run in parallel.
-let determinismSchedulers: [Scheduler] = [1, 2, 3, 4, 8].map { try! Scheduler(workers: $0, grainSize: 0) }
-
-/// Two different settings of the non-reduced tile sizes (small tiles force many tiles).
-let alternativeTileSettings: [TileSettings] = [
+/// Two settings of the non-reduced tile sizes for the worker-count tests: the first cuts even
+/// the smallest test shapes into several tiles per worker at 8 workers, the second cuts them
+/// otherwise (odd sizes, so tile edges fall elsewhere).
+let determinismTileSettings: [TileSettings] = [
     TileSettings(elementsPerTile: 7, gemmRowBlock: 5, gemmColumnBlock: 3),
-    TileSettings(elementsPerTile: 1000, gemmRowBlock: 48, gemmColumnBlock: 64),
+    TileSettings(elementsPerTile: 61, gemmRowBlock: 13, gemmColumnBlock: 17),
 ]
+
+/// Fresh schedulers with 1, 2, 3, 4 and 8 workers, each with both `determinismTileSettings`
+/// and a grain of 0, each counting its calls (`expectRanInParallel`). On the per-layer suites'
+/// odd shapes (N = 1, a single element) a call may still be one tile and run inline at every
+/// worker count; `ParallelDeterminismTests` runs every layer where each count is parallel.
+var determinismSchedulers: [Scheduler] {
+    [1, 2, 3, 4, 8].flatMap { workers in
+        determinismTileSettings.map { try! Scheduler(workers: workers, grainSize: 0, tiles: $0, tileCounter: TileCounter()) }
+    }
+}
+
+/// Expects that `scheduler` (one of `determinismSchedulers`) ran at least one call on all its
+/// workers with at least two tiles per worker, so that a worker-count test compared parallel
+/// runs rather than one tile run serially at every count.
+func expectRanInParallel(_ scheduler: Scheduler, sourceLocation: SourceLocation = #_sourceLocation) {
+    let counter = scheduler.tileCounter!
+    #expect(counter.callsWithSeveralTilesPerWorker > 0,
+            "\(scheduler.workers) workers: \(counter.callCount) calls, at most \(counter.mostTilesInOneCall) tiles in one",
+            sourceLocation: sourceLocation)
+}

@@ -28,17 +28,19 @@ public struct Scheduler: Sendable {
     /// Where the layers run by this scheduler allocate their outputs (NUMA placement, huge
     /// pages); `Allocator.standard` unless the runtime settings choose a NUMA mode.
     public let allocator: Allocator
+    /// When set, every call records its tile and thread counts there (tests; see `TileCounter`).
+    public let tileCounter: TileCounter?
 
     /// Default grain: about 30 µs of simple element work, well above a 2–3 µs dispatch.
     public static let defaultGrainSize = 1 << 16
 
     /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`), an
     /// optional NUMA tile placement (see `TilePlacement(mode:topology:)`) and the allocator
-    /// its layers take their outputs from.
+    /// its layers take their outputs from; `tileCounter` records what each call ran.
     /// - Throws: `TesselError.invalidParameter` when `workers` or `grainSize` is below 1 or 0.
     public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize,
                 tiles: TileSettings = TileSettings(), placement: TilePlacement? = nil,
-                allocator: Allocator = .standard) throws {
+                allocator: Allocator = .standard, tileCounter: TileCounter? = nil) throws {
         let workers = workers ?? Scheduler.defaultWorkerCount
         guard workers >= 1 else {
             throw TesselError.invalidParameter(layer: "Scheduler", parameter: "workers", value: "\(workers)", reason: "must be at least 1")
@@ -51,6 +53,7 @@ public struct Scheduler: Sendable {
         self.tiles = tiles
         self.placement = placement
         self.allocator = allocator
+        self.tileCounter = tileCounter
     }
 
     /// Every online CPU, or `TESSEL_THREADS` when that environment variable holds a positive
@@ -128,6 +131,7 @@ public struct Scheduler: Sendable {
              _ body: (Tile, UnsafeMutableRawPointer) -> Void) {
         let tileCount = tiling.count
         guard tileCount > 0 else { return }
+        tileCounter?.record(tiles: tileCount, threads: threads, workers: workers)
         let scratch = workspace.base
         // A call below the grain is too short for binding threads to pay off.
         if let placement, totalWork >= grainSize {
