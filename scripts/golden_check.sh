@@ -8,7 +8,7 @@
 #    config's own settings and at 2 and 3 workers with small tiles;
 #  - golden/train.sha256: the checkpoints (.npy files) of `tessel train digits --epochs 3` and
 #    `tessel train distributed --epochs 2`, at 1 and 3 workers; where Open MPI is installed,
-#    also the distributed run at 1, 2 and 4 ranks, and an elastic resume: epoch 1 at 2 workers
+#    also the distributed run at 1, 2, 3 and 4 ranks (3 ranks hold 1, 1 and 2 of the 4 shards), and an elastic resume: epoch 1 at 2 workers
 #    in one process, epoch 2 resumed at 1 worker on 2 ranks.
 # Prints a line per check and `golden: N passed, M failed`; exits 1 on any failure.
 # Usage: scripts/golden_check.sh [TESSEL_BINARY] [--write]
@@ -141,7 +141,7 @@ fi
 if command -v mpirun > /dev/null && "$tessel" train --help 2>&1 | grep -q -- --distributed \
     && "${launch[@]}" -np 1 "$tessel" train distributed --distributed --epochs 1 --checkpoint-dir "$work/probe" > /dev/null 2>&1; then
     echo "== data-parallel runs under Open MPI (golden/train.sha256)"
-    for np in 1 2 4; do
+    for np in 1 2 3 4; do
         rm -rf "$work/ck"
         if "${launch[@]}" -np $np "$tessel" train distributed --distributed --epochs 2 --threads 1 --checkpoint-dir "$work/ck" > "$work/train.log" 2>&1; then
             compare "train distributed, $np ranks" golden/train.sha256 distributed "$work/ck"

@@ -46,6 +46,21 @@ static inline int tessel_mpi_allgather_bytes(const void *local, int bytes, void 
     return MPI_Allgather(local, bytes, MPI_BYTE, all, bytes, MPI_BYTE, MPI_COMM_WORLD);
 }
 
+/// MPI_Allgatherv of `bytes` bytes from this rank into `all`: rank q's `counts[q]` bytes at
+/// byte offset `offsets[q]`, on every rank of MPI_COMM_WORLD.
+static inline int tessel_mpi_allgatherv_bytes(const void *local, int bytes, void *all, const int *counts, const int *offsets) {
+    return MPI_Allgatherv(local, bytes, MPI_BYTE, all, counts, offsets, MPI_BYTE, MPI_COMM_WORLD);
+}
+
+/// MPI_Alltoallv of bytes over MPI_COMM_WORLD: `send_counts[q]` bytes from byte offset
+/// `send_offsets[q]` of `send` go to rank q; `receive_counts[q]` bytes from rank q land at byte
+/// offset `receive_offsets[q]` of `receive`.
+static inline int tessel_mpi_alltoallv_bytes(const void *send, const int *send_counts, const int *send_offsets,
+                                             void *receive, const int *receive_counts, const int *receive_offsets) {
+    return MPI_Alltoallv(send, send_counts, send_offsets, MPI_BYTE, receive, receive_counts, receive_offsets, MPI_BYTE,
+                         MPI_COMM_WORLD);
+}
+
 /// MPI_Barrier on MPI_COMM_WORLD.
 static inline int tessel_mpi_barrier(void) {
     return MPI_Barrier(MPI_COMM_WORLD);

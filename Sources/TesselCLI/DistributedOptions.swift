@@ -45,12 +45,12 @@ struct Distribution {
         if isLeader { print(line) }
     }
 
-    /// MPI's counters, when the exchange is MPI's.
-    var statistics: (calls: Int, bytesSent: Int, seconds: Double)? {
+    /// MPI's counters so far, when the exchange is MPI's.
+    var statistics: CommunicationLog.Step? {
         #if canImport(TesselDistributed)
         if let mpi = exchange as? MPIExchange {
             let s = mpi.statistics
-            return (s.calls, s.bytesSent, s.seconds)
+            return CommunicationLog.Step(exchanges: s.calls, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, seconds: s.seconds)
         }
         #endif
         return nil
@@ -99,5 +99,54 @@ struct Distribution {
             try NPY.write(statistics.mean, to: folder + "/" + network.layerNames[index] + ".running_mean.npy")
             try NPY.write(statistics.variance, to: folder + "/" + network.layerNames[index] + ".running_var.npy")
         }
+    }
+}
+
+/// This rank's MPI traffic step by step, from the exchange's counters after each step (empty
+/// without `--distributed`). Bytes count what this rank sent to and received from the other
+/// ranks (docs/DISTRIBUTED.md, "What each exchange moves").
+struct CommunicationLog: Encodable {
+    /// One step's exchanges (an MPI collective each), bytes and seconds inside MPI.
+    struct Step: Encodable {
+        var exchanges: Int
+        var bytesSent: Int
+        var bytesReceived: Int
+        var seconds: Double
+    }
+
+    var ranks: Int
+    var shards: Int
+    /// Each step's traffic, in order.
+    var steps: [Step] = []
+    private var previous: Step?
+
+    init(ranks: Int, shards: Int) {
+        self.ranks = ranks
+        self.shards = shards
+    }
+
+    private enum CodingKeys: String, CodingKey { case ranks, shards, steps }
+
+    /// Adds the step that ended since the last call (the first call only sets the start).
+    mutating func record(_ distribution: Distribution) {
+        guard let now = distribution.statistics else { return }
+        if let previous {
+            steps.append(Step(exchanges: now.exchanges - previous.exchanges, bytesSent: now.bytesSent - previous.bytesSent,
+                              bytesReceived: now.bytesReceived - previous.bytesReceived, seconds: now.seconds - previous.seconds))
+        }
+        previous = now
+    }
+
+    /// The per-step means as one line, with the MPI share of `stepMilliseconds`; nil without steps.
+    func summary(stepMilliseconds: Double) -> String? {
+        guard !steps.isEmpty else { return nil }
+        typealias F = TextFormat
+        let n = Double(steps.count)
+        let mean = { (value: (Step) -> Double) in steps.reduce(0) { $0 + value($1) } / n }
+        let milliseconds = mean { $0.seconds } * 1e3
+        return "communication: \(ranks) ranks, \(shards) shards, \(F.number("%.0f", mean { Double($0.exchanges) })) exchanges, "
+            + "\(F.number("%.0f", mean { Double($0.bytesSent) })) bytes sent and \(F.number("%.0f", mean { Double($0.bytesReceived) })) "
+            + "received per step, \(F.number("%.2f", milliseconds)) ms in MPI per step"
+            + " (\(F.number("%.1f%%", milliseconds / stepMilliseconds * 100)) of the median step)"
     }
 }

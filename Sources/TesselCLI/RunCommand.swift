@@ -14,8 +14,8 @@ struct RunCommand: ParsableCommand {
             the median step time and images per second. Parameters are not updated. \
             --check also runs every layer's serial reference on the same batch (in float64) and \
             prints each layer's maximum relative error; it exits with status 1 when one exceeds 1e-4. \
-            Under mpirun, --distributed shares the batch among the ranks (run.shards must be a \
-            multiple of the rank count); rank 0 prints, with the time spent in MPI per step.
+            Under mpirun, --distributed shares the batch among the ranks (any rank count up to \
+            run.shards); rank 0 prints, with the time spent in MPI per step.
             """
     )
 
@@ -45,10 +45,10 @@ struct RunCommand: ParsableCommand {
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
         let ranks = try distribution.exchange()
-        var communication: [(calls: Int, bytesSent: Int, seconds: Double)] = []
+        var communication = CommunicationLog(ranks: ranks.exchange.ranks, shards: config.run.shards)
         var last: (Network<Float>, [Tensor<Float>])? = nil
         let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler, exchange: ranks.exchange) { network, result in
-            if let statistics = ranks.statistics { communication.append(statistics) }
+            communication.record(ranks)
             last = (network, result.gradients)
         }
         if let dump = distribution.dump, let (network, gradients) = last { try ranks.dump(network, gradients: gradients, to: dump) }
@@ -65,11 +65,12 @@ struct RunCommand: ParsableCommand {
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             let output = JSONReport(report: report, description: config.description,
                                     check: checks.map { $0.map { JSONReport.Check(layer: $0.layer, forward: $0.forward, backward: $0.backward) } },
-                                    tolerance: checks == nil ? nil : Self.tolerance)
+                                    tolerance: checks == nil ? nil : Self.tolerance,
+                                    communication: distribution.distributed ? communication : nil)
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         } else {
             printTable(report, config: config)
-            printCommunication(communication, ranks: ranks.exchange.ranks, shards: config.run.shards, stepMilliseconds: report.stepMilliseconds)
+            if let line = communication.summary(stepMilliseconds: report.stepMilliseconds) { print(line) }
             if let checks { printChecks(checks) }
         }
         if let checks, checks.contains(where: { !($0.maximum <= Self.tolerance) }) { throw ExitCode(1) }
@@ -99,19 +100,6 @@ struct RunCommand: ParsableCommand {
               + "peak \(F.number("%.1f", Double(report.peakResidentBytes) / 1048576)) MiB")
     }
 
-    /// The MPI share of a step, from the counters after each timed step (the first timed step
-    /// is left out: its counters include the warm-up's).
-    private func printCommunication(_ counters: [(calls: Int, bytesSent: Int, seconds: Double)], ranks: Int, shards: Int,
-                                    stepMilliseconds: Double) {
-        guard counters.count >= 2 else { return }
-        typealias F = TextFormat
-        let steps = Double(counters.count - 1), first = counters[0], end = counters[counters.count - 1]
-        let milliseconds = (end.seconds - first.seconds) * 1e3 / steps
-        print("communication: \(ranks) ranks, \(shards) shards, \(F.number("%.0f", Double(end.calls - first.calls) / steps)) exchanges "
-              + "and \(F.number("%.0f", Double(end.bytesSent - first.bytesSent) / steps)) bytes sent per step, "
-              + "\(F.number("%.2f", milliseconds)) ms in MPI per step (\(F.number("%.1f%%", milliseconds / stepMilliseconds * 100)) of the median step)")
-    }
-
     private func printChecks(_ checks: [Network<Double>.LayerCheck]) {
         typealias F = TextFormat
         print()
@@ -136,5 +124,7 @@ struct RunCommand: ParsableCommand {
         var description: String
         var check: [Check]?
         var tolerance: Double?
+        /// With --distributed: this rank's MPI traffic in each timed step.
+        var communication: CommunicationLog?
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             statistics, manifest.json) atomically into the checkpoint folder. --resume continues \
             from the latest checkpoint of a folder, with the same results as an uninterrupted run. \
             Under mpirun, --distributed shares every batch among the ranks (the config's \
-            train.shards must be a multiple of the rank count) with the same bits as one process; \
+            any rank count up to train.shards) with the same bits as one process; \
             rank 0 prints and writes the checkpoints.
 
             Ctrl-C (SIGINT) or SIGTERM ends the run at once (by the signal: status 130 or 143 \
@@ -39,6 +40,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Total epochs to reach (default: the config's train.epochs).")
     var epochs: Int?
+
+    @Flag(name: .long, help: "Print each epoch and, with --distributed, each step's MPI traffic as one JSON report at the end.")
+    var json = false
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -73,7 +77,10 @@ struct TrainCommand: ParsableCommand {
             try ranks.finish(trainer.network)
             return
         }
-        let bar = ProgressBar(enabled: ranks.isLeader && isatty(STDERR_FILENO) == 1)
+        let bar = ProgressBar(enabled: ranks.isLeader && !json && isatty(STDERR_FILENO) == 1)
+        var communication = CommunicationLog(ranks: ranks.exchange.ranks, shards: settings.shards)
+        communication.record(ranks)
+        var epochs: [JSONReport.Epoch] = []
         let start = ContinuousClock.now
         var best = 0.0
         while trainer.epoch < totalEpochs {
@@ -81,6 +88,7 @@ struct TrainCommand: ParsableCommand {
             let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler,
                                                  exchange: ranks.exchange) { batch, batches, loss in
                 bar.update(label: label, done: batch, total: batches, loss: loss)
+                communication.record(ranks)
             }
             bar.clear()
             if ranks.isLeader {
@@ -88,18 +96,52 @@ struct TrainCommand: ParsableCommand {
                                      workload: config.name, fingerprint: config.fingerprint, to: directory)
             }
             best = max(best, summary.validationAccuracy)
+            epochs.append(JSONReport.Epoch(summary))
             typealias F = TextFormat
-            ranks.say("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
+            if !json { ranks.say("\(label)  loss \(F.number("%.4f", summary.loss))  train \(F.number("%.1f%%", summary.trainAccuracy * 100))  "
                   + "val \(F.number("%.1f%%", summary.validationAccuracy * 100))  lr \(F.number("%.2e", summary.learningRate))  "
-                  + "\(F.number("%.2f", summary.seconds)) s")
+                  + "\(F.number("%.2f", summary.seconds)) s") }
             fflush(nil)  // Into a log file too, the line goes out now, not when a buffer fills or the run ends.
         }
         let (whole, fraction) = start.duration(to: .now).components
         let elapsed = Double(whole) + Double(fraction) * 1e-18
         if let dump = distribution.dump { try ranks.dump(trainer.network, gradients: trainer.gradients, to: dump) }
         try ranks.finish(trainer.network)
+        let checkpoint = "\(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))"
+        if json {
+            let report = JSONReport(config: config.name, epochs: epochs, seconds: elapsed, checkpoint: checkpoint,
+                                    communication: distribution.distributed ? communication : nil)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            ranks.say(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
         ranks.say("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "
-              + "\(TextFormat.number("%.1f", elapsed)) s; checkpoint in \(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))")
+              + "\(TextFormat.number("%.1f", elapsed)) s; checkpoint in \(checkpoint)")
+    }
+
+    /// The `--json` output: every epoch's summary and, with --distributed, each step's traffic.
+    struct JSONReport: Encodable {
+        struct Epoch: Encodable {
+            var epoch: Int
+            var loss: Double
+            var trainAccuracy: Double
+            var validationAccuracy: Double
+            var learningRate: Double
+            var seconds: Double
+
+            init(_ summary: Trainer<Float>.EpochSummary) {
+                (epoch, loss, trainAccuracy) = (summary.epoch, summary.loss, summary.trainAccuracy)
+                (validationAccuracy, learningRate, seconds) = (summary.validationAccuracy, summary.learningRate, summary.seconds)
+            }
+        }
+
+        var config: String
+        var epochs: [Epoch]
+        var seconds: Double
+        var checkpoint: String
+        var communication: CommunicationLog?
     }
 }
 

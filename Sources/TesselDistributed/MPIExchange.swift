@@ -4,9 +4,9 @@ import Synchronization
 import Tessel
 
 /// Tessel's `ShardExchange` over MPI: the processes of an `mpirun` job (MPI_COMM_WORLD) share
-/// a data-parallel step by gathering every shard's partials on every rank (`MPI_Allgather` of
-/// raw bytes, ranks in order). The exchange never adds: each rank folds the gathered partials
-/// in shard order itself, so the result does not depend on MPI's reduction order.
+/// a data-parallel step through `MPI_Allgatherv` and `MPI_Alltoallv` of raw bytes, ranks in
+/// order. The exchange never adds: the ranks fold the partials in shard order themselves, so
+/// the result does not depend on MPI's reduction order.
 ///
 /// Failures: the communicator returns errors (`MPI_ERRORS_RETURN`) and they are thrown as
 /// `TesselError.system`; a watchdog thread ends the process with a one-line message when one
@@ -15,11 +15,12 @@ import Tessel
 public final class MPIExchange: ShardExchange {
     /// What the exchange did so far.
     public struct Statistics: Sendable, Equatable {
-        /// Calls to `allGather`.
+        /// Calls to `allGather` and `allToAll`.
         public var calls = 0
-        /// Bytes this rank sent (its `local` bytes, summed over the calls).
+        /// Bytes this rank sent to the other ranks (an allgather's local bytes count once per
+        /// other rank), summed over the calls.
         public var bytesSent = 0
-        /// Bytes this rank received (all ranks' bytes, summed over the calls).
+        /// Bytes this rank received from the other ranks, summed over the calls.
         public var bytesReceived = 0
         /// Wall time inside MPI calls, seconds.
         public var seconds = 0.0
@@ -60,26 +61,61 @@ public final class MPIExchange: ShardExchange {
     /// The exchange's counters so far.
     public var statistics: Statistics { counters.withLock { $0 } }
 
-    /// MPI_Allgather of `local` (the same byte count on every rank) into `all`, rank order.
-    /// - Throws: `TesselError.system` (operation `MPI_Allgather`) when MPI reports an error or
-    ///   the message exceeds 2³¹ − 1 bytes.
-    public func allGather(_ local: UnsafeRawBufferPointer, into all: UnsafeMutableRawBufferPointer) throws {
-        precondition(all.count == local.count * ranks, "MPIExchange: all holds \(all.count) bytes, expected \(ranks) × \(local.count)")
-        guard let bytes = Int32(exactly: local.count) else {
-            throw TesselError.system(operation: "MPI_Allgather", reason: "rank \(rank): \(local.count) bytes exceed MPI's int count")
+    /// MPI_Allgatherv of `local` (`counts[q]` bytes from rank q) into `all`, rank order.
+    /// - Throws: `TesselError.system` (operation `MPI_Allgatherv`) when MPI reports an error or
+    ///   a count or offset exceeds 2³¹ − 1 bytes.
+    public func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into all: UnsafeMutableRawBufferPointer) throws {
+        precondition(counts.count == ranks && local.count == counts[rank] && all.count == counts.reduce(0, +),
+                     "MPIExchange: counts \(counts), local \(local.count) bytes, all \(all.count) bytes")
+        let (counts32, offsets32) = try Self.countsAndOffsets(counts, "MPI_Allgatherv", rank: rank)
+        try collective("MPI_Allgatherv", sent: local.count * (ranks - 1), received: all.count - local.count) {
+            tessel_mpi_allgatherv_bytes(local.baseAddress, counts32[rank], all.baseAddress, counts32, offsets32)
         }
+    }
+
+    /// MPI_Alltoallv of bytes: `sendCounts[q]` consecutive bytes of `send` to rank q, and
+    /// `receiveCounts[q]` bytes from rank q into consecutive places of `receive`.
+    /// - Throws: `TesselError.system` (operation `MPI_Alltoallv`) when MPI reports an error or
+    ///   a count or offset exceeds 2³¹ − 1 bytes.
+    public func allToAll(_ send: UnsafeRawBufferPointer, sendCounts: [Int],
+                         into receive: UnsafeMutableRawBufferPointer, receiveCounts: [Int]) throws {
+        precondition(sendCounts.count == ranks && receiveCounts.count == ranks && send.count == sendCounts.reduce(0, +)
+                     && receive.count == receiveCounts.reduce(0, +), "MPIExchange: send \(sendCounts), receive \(receiveCounts)")
+        let (sendCounts32, sendOffsets32) = try Self.countsAndOffsets(sendCounts, "MPI_Alltoallv", rank: rank)
+        let (receiveCounts32, receiveOffsets32) = try Self.countsAndOffsets(receiveCounts, "MPI_Alltoallv", rank: rank)
+        try collective("MPI_Alltoallv", sent: send.count - sendCounts[rank], received: receive.count - receiveCounts[rank]) {
+            tessel_mpi_alltoallv_bytes(send.baseAddress, sendCounts32, sendOffsets32, receive.baseAddress, receiveCounts32, receiveOffsets32)
+        }
+    }
+
+    /// Runs one collective under the watchdog, throws its error, and counts it.
+    private func collective(_ operation: String, sent: Int, received: Int, _ call: () -> Int32) throws {
         let start = ContinuousClock.now
-        inProgress.withLock { $0 = ("MPI_Allgather", start) }
-        let code = tessel_mpi_allgather_bytes(local.baseAddress, bytes, all.baseAddress)
+        inProgress.withLock { $0 = (operation, start) }
+        let code = call()
         inProgress.withLock { $0 = nil }
         let seconds = start.duration(to: .now)
-        try Self.check(code, "MPI_Allgather", rank: rank)
+        try Self.check(code, operation, rank: rank)
         counters.withLock {
             $0.calls += 1
-            $0.bytesSent += local.count
-            $0.bytesReceived += all.count
+            $0.bytesSent += sent
+            $0.bytesReceived += received
             $0.seconds += Double(seconds.components.seconds) + Double(seconds.components.attoseconds) * 1e-18
         }
+    }
+
+    /// Byte counts and the offsets of consecutive blocks of them, as MPI's `int`s.
+    private static func countsAndOffsets(_ counts: [Int], _ operation: String, rank: Int) throws -> ([Int32], [Int32]) {
+        var offsets: [Int32] = [], counts32: [Int32] = [], offset = 0
+        for count in counts {
+            guard let count32 = Int32(exactly: count), let offset32 = Int32(exactly: offset) else {
+                throw TesselError.system(operation: operation, reason: "rank \(rank): a message of \(counts.reduce(0, +)) bytes exceeds MPI's int counts")
+            }
+            counts32.append(count32)
+            offsets.append(offset32)
+            offset += count
+        }
+        return (counts32, offsets)
     }
 
     /// Leaves the MPI job (MPI_Finalize), after a barrier so that no rank leaves while another

@@ -55,6 +55,8 @@ import Testing
     static func expectBitwiseEqual<T>(_ a: Outcome<T>, _ b: Outcome<T>, _ label: String) throws {
         let losses = (try Tensor(shape: [a.losses.count], scalars: a.losses), try Tensor(shape: [b.losses.count], scalars: b.losses))
         #expect(losses.0.isBitwiseEqual(to: losses.1), "\(label): losses")
+        #expect(a.gradients.count == b.gradients.count && a.parameters.count == b.parameters.count
+                 && a.statistics.count == b.statistics.count, "\(label): counts")
         for (x, y) in zip(a.gradients, b.gradients) { #expect(x.isBitwiseEqual(to: y), "\(label): gradients") }
         for (x, y) in zip(a.parameters, b.parameters) { #expect(x.isBitwiseEqual(to: y), "\(label): parameters") }
         for (x, y) in zip(a.statistics, b.statistics) { #expect(x.isBitwiseEqual(to: y), "\(label): running statistics") }
@@ -72,7 +74,8 @@ import Testing
 
     static func expectOneProcessBits<T: TesselScalar>(_ definition: NetworkDefinition, batch: Dataset<T>, shards: Int) throws {
         let one = try Self.train(definition, batch: batch, shards: shards, exchange: LocalExchange())
-        for ranks in [2, shards] {
+        // Ranks that divide the shards and ranks that do not (3 ranks of 4 shards hold 1, 1 and 2).
+        for ranks in Array(Set([2, 3, shards - 1, shards])).sorted() {
             let group = SimulatedRanks(count: ranks)
             let outcomes = try group.run { rank in try Self.train(definition, batch: batch, shards: shards, exchange: group.exchange(rank: rank)) }
             for (rank, outcome) in outcomes.enumerated() { try Self.expectBitwiseEqual(outcome, one, "\(ranks) ranks, rank \(rank)") }
@@ -129,13 +132,25 @@ import Testing
         }
     }
 
+    /// The reduce-scatter's slices cover the flattened gradients once, in rank order.
+    @Test(arguments: [(10, 3), (3, 4), (1000, 7), (0, 2)])
+    func gradientSlicesCoverTheGradientsOnce(elements: Int, ranks: Int) {
+        let slices = GradientSlices(elements: elements, ranks: ranks)
+        let ranges = (0..<ranks).map { slices.range(of: $0) }
+        #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == elements)
+        #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        #expect(ranges.allSatisfy { $0.count >= elements / ranks && $0.count <= elements / ranks + 1 })
+    }
+
     @Test func layoutCutsBatchesAndRanks() throws {
         let layout = try ShardLayout(batch: 10, shards: 4, rank: 1, ranks: 2)
         #expect((0..<4).map { layout.rows(of: $0) } == [0..<2, 2..<5, 5..<7, 7..<10])
         #expect(layout.localShards == 2..<4 && layout.localRows == 5..<10)
         #expect(throws: TesselError.self) { try ShardLayout(batch: 3, shards: 4) }
         #expect(throws: TesselError.self) { try ShardLayout(batch: 8, shards: 0) }
-        #expect(throws: TesselError.self) { try ShardLayout(batch: 8, shards: 4, rank: 0, ranks: 3) }
+        let uneven = try ShardLayout(batch: 8, shards: 4, rank: 2, ranks: 3)
+        #expect((0..<3).map { uneven.shards(of: $0) } == [0..<1, 1..<2, 2..<4] && uneven.localRows == 4..<8)
+        #expect(throws: TesselError.self) { try ShardLayout(batch: 8, shards: 4, rank: 0, ranks: 5) }
         #expect(throws: TesselError.self) { try ShardLayout(batch: 8, shards: 4, rank: 2, ranks: 2) }
     }
 

@@ -64,7 +64,7 @@ public struct Trainer<T: TesselScalar>: Sendable {
     /// as one process's with the same settings. The evaluation is shared among the ranks.
     /// - Throws: as `Network.step` and `Optimizer.update` (a data set whose examples do not fit
     ///   the network); as `ShardLayout.init` when a batch (the last one of the epoch included)
-    ///   has fewer examples than `settings.shards` or the ranks do not divide the shards,
+    ///   has fewer examples than `settings.shards` or there are more ranks than shards,
     ///   before any step.
     @_specialize(where T == Float)
     @_specialize(where T == Double)

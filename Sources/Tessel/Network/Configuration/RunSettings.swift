@@ -9,7 +9,7 @@ public struct RunSettings: Sendable, Equatable {
     /// Untimed steps before them, which allocate buffers and warm caches (≥ 0).
     public var warmup: Int
     /// Shards the batch is cut into (1 ... batchSize; see `ShardLayout`); the MPI ranks of
-    /// `tessel run --distributed` must divide it.
+    /// `tessel run --distributed` may be any number up to it.
     public var shards: Int
 
     /// Settings with these values (defaults: batch 64, 10 steps, 2 warm-up steps, 1 shard).

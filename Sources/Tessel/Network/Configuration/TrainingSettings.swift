@@ -12,7 +12,7 @@ public struct TrainingSettings: Sendable, Equatable {
     public var batchSize: Int
     /// Shards each batch is cut into (≥ 1, see `ShardLayout`): the reductions over the batch
     /// are computed per shard and folded in shard order, so training on any number of MPI
-    /// ranks that divides `shards` gives the same bits as one process. Every batch, the last
+    /// ranks up to `shards` gives the same bits as one process. Every batch, the last
     /// of an epoch included, needs at least `shards` examples.
     public var shards: Int
 

@@ -102,63 +102,98 @@ extension Network {
         }
     }
 
-    /// Exchanges the local shards' loss sums and weight-gradient partials in one message and
-    /// folds all shards' in shard order: each gradient element is summed in Double from
-    /// shard 0 on and rounded to `T` once. Returns the mean loss of the global batch. With one
-    /// shard in all, that fold is the identity, and the partials are the gradients as they are.
-    /// The message buffers come from `Allocator.standard`, so that with `BlockCache` enabled a
-    /// step reuses the previous step's pages.
+    /// Exchanges the local shards' loss sums and weight-gradient partials and folds all
+    /// shards' in shard order: each gradient element is summed in Double from shard 0 on and
+    /// rounded to `T` once. Returns the mean loss of the global batch. With one shard in all,
+    /// that fold is the identity, and the partials are the gradients as they are.
+    ///
+    /// The gradients move as a reduce-scatter and an allgather, an allreduce's traffic: their
+    /// elements, flattened in parameter order, are cut into one slice per rank
+    /// (`GradientSlices`); `allToAll` brings every shard's copy of rank q's slice to rank q,
+    /// which folds them in shard order, and `allGather` hands every rank all folded slices.
+    /// The loss sums (one Double per shard) are all-gathered. The message buffers come from
+    /// `Allocator.standard`, so that with `BlockCache` enabled a step reuses the previous
+    /// step's pages.
     private func combine(losses: [Double], partials: [(parameter: Int, shards: [Tensor<T>])], into gradients: inout [Tensor<T>?],
                          layout: ShardLayout, exchange: any ShardExchange, scheduler: Scheduler) throws -> T {
         guard layout.shards > 1 else {
             for partial in partials { gradients[partial.parameter] = partial.shards[0] }
             return meanLoss(total: losses[0], batch: layout.batch)
         }
-        let elements = partials.reduce(0) { $0 + $1.shards[0].count }
-        let shardBytes = MemoryLayout<Double>.stride + elements * MemoryLayout<T>.stride
-        let localBlock = try Allocator.standard.allocate(byteCount: max(1, shardBytes * losses.count))
-        let local = UnsafeMutableRawBufferPointer(start: localBlock.baseAddress, count: localBlock.byteCount)
-        for k in losses.indices {
-            let base = local.baseAddress! + k * shardBytes
-            base.storeBytes(of: losses[k], as: Double.self)
-            var offset = MemoryLayout<Double>.stride
-            for partial in partials {
-                partial.shards[k].withUnsafeBufferPointer { values in
-                    (base + offset).copyMemory(from: values.baseAddress!, byteCount: values.count * MemoryLayout<T>.stride)
-                }
-                offset += partial.shards[k].count * MemoryLayout<T>.stride
+        let ranks = layout.ranks, stride = MemoryLayout<T>.stride
+        let shardCounts = (0..<ranks).map { layout.shards(of: $0).count }
+        let allLosses = try exchange.allGather(losses, counts: shardCounts)
+        var total = allLosses[0]
+        for s in 1..<layout.shards { total += allLosses[s] }
+
+        let slices = GradientSlices(elements: partials.reduce(0) { $0 + $1.shards[0].count }, ranks: ranks)
+        let mine = slices.range(of: layout.rank)
+        let sendBlock = try Allocator.standard.allocate(byteCount: max(1, slices.elements * losses.count * stride))
+        let send = sendBlock.baseAddress
+        var sendOffset = 0
+        for q in 0..<ranks {
+            for k in losses.indices {
+                copy(partials, shard: k, elements: slices.range(of: q), to: send + sendOffset)
+                sendOffset += slices.range(of: q).count * stride
             }
         }
-        let allBlock = try Allocator.standard.allocate(byteCount: max(1, shardBytes * layout.shards))
-        let all = UnsafeMutableRawBufferPointer(start: allBlock.baseAddress, count: allBlock.byteCount)
-        try exchange.allGather(UnsafeRawBufferPointer(rebasing: local[0..<(shardBytes * losses.count)]),
-                               into: UnsafeMutableRawBufferPointer(rebasing: all[0..<(shardBytes * layout.shards)]))
-        let shards = layout.shards
-        var total = all.baseAddress!.loadUnaligned(as: Double.self)
-        for s in 1..<max(1, shards) { total += (all.baseAddress! + s * shardBytes).loadUnaligned(as: Double.self) }
-        var offset = MemoryLayout<Double>.stride
+        let receiveBlock = try Allocator.standard.allocate(byteCount: max(1, mine.count * layout.shards * stride))
+        let receive = receiveBlock.baseAddress
+        try exchange.allToAll(UnsafeRawBufferPointer(start: send, count: sendOffset),
+                              sendCounts: (0..<ranks).map { slices.range(of: $0).count * losses.count * stride },
+                              into: UnsafeMutableRawBufferPointer(start: receive, count: mine.count * layout.shards * stride),
+                              receiveCounts: shardCounts.map { $0 * mine.count * stride })
+
+        // Fold the shards' copies of this rank's slice, copy s at receive + s · mine.count.
+        let shards = layout.shards, sliceLength = mine.count
+        let foldedBlock = try Allocator.standard.allocate(byteCount: max(1, slices.elements * stride))
+        let folded = foldedBlock.baseAddress.bindMemory(to: T.self, capacity: max(1, slices.elements))
+        let source = UnsafeRawPointer(receive), target = folded + mine.lowerBound
+        let tiling = Tiling.split(sliceLength, targetItemsPerTile: scheduler.tiles.elementsPerTile)
+        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * shards) { tile in
+            for j in tile.rows {
+                var acc = Double(source.loadUnaligned(fromByteOffset: j * stride, as: T.self))
+                for s in 1..<shards {
+                    acc += Double(source.loadUnaligned(fromByteOffset: (s * sliceLength + j) * stride, as: T.self))
+                }
+                target[j] = T(acc)
+            }
+        }
+        let sliceBytes = (0..<ranks).map { slices.range(of: $0).count * stride }
+        let foldedBytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(folded), count: slices.elements * stride)
+        try exchange.allGather(UnsafeRawBufferPointer(rebasing: foldedBytes[(mine.lowerBound * stride)..<(mine.upperBound * stride)]),
+                               counts: sliceBytes, into: foldedBytes)
+
+        var offset = 0
         for partial in partials {
-            let shape = partial.shards[0].shape, count = partial.shards[0].count
-            var sum = try Tensor<T>.uninitialized(shape: shape)
-            let source = UnsafeRawPointer(all.baseAddress! + offset)
-            sum.withUnsafeMutableBufferPointer { out in
-                let out = out.baseAddress!
-                let tiling = Tiling.split(count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
-                scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * shards) { tile in
-                    for j in tile.rows {
-                        var acc = Double(source.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: T.self))
-                        for s in 1..<max(1, shards) {
-                            acc += Double(source.loadUnaligned(fromByteOffset: s * shardBytes + j * MemoryLayout<T>.stride, as: T.self))
-                        }
-                        out[j] = T(acc)
-                    }
-                }
-            }
+            let count = partial.shards[0].count
+            var sum = try Tensor<T>.uninitialized(shape: partial.shards[0].shape)
+            sum.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: folded + offset, count: count) }
             gradients[partial.parameter] = sum
-            offset += count * MemoryLayout<T>.stride
+            offset += count
         }
-        withExtendedLifetime((localBlock, allBlock)) {}
+        withExtendedLifetime((sendBlock, receiveBlock, foldedBlock)) {}
         return meanLoss(total: total, batch: layout.batch)
+    }
+
+    /// Copies the flattened elements `elements` of local shard `shard`'s partials (the
+    /// partials' elements in order, as one vector) to `target`.
+    private func copy(_ partials: [(parameter: Int, shards: [Tensor<T>])], shard: Int, elements: Range<Int>,
+                      to target: UnsafeMutableRawPointer) {
+        var start = 0, written = 0
+        for partial in partials {
+            let tensor = partial.shards[shard], end = start + tensor.count
+            let lower = max(start, elements.lowerBound), upper = min(end, elements.upperBound)
+            if lower < upper {
+                tensor.withUnsafeBufferPointer { values in
+                    (target + written * MemoryLayout<T>.stride).copyMemory(from: values.baseAddress! + (lower - start),
+                                                                           byteCount: (upper - lower) * MemoryLayout<T>.stride)
+                }
+                written += upper - lower
+            }
+            start = end
+            if start >= elements.upperBound { break }
+        }
     }
 
     /// The mean loss of a batch of `batch` examples whose loss sum is `total`.
@@ -205,7 +240,7 @@ extension Network {
                 }
             }
         }
-        let all = try exchange.allGather(local)
+        let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { 2 * features * layout.shards(of: $0).count })
         let valuesPerExample = spatial ? xs[0].count / (xs[0].shape[0] * features) : 1
         var mean = [Double](repeating: 0, count: features), inverseStd = mean
         BatchNorm.featureStatistics(features: features, parameters: parameters, running: &runningStatistics[index]!,
@@ -269,7 +304,7 @@ extension Network {
                 }
             }
         }
-        let all = try exchange.allGather(local)
+        let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { width * layout.shards(of: $0).count })
         var sums = Array(all[0..<width])
         for s in 1..<layout.shards {
             for j in 0..<width { sums[j] += all[s * width + j] }

@@ -1,10 +1,11 @@
 /// How a data-parallel step cuts its global batch: `shards` shards of consecutive examples,
 /// shard `s` holding rows `⌊s·batch/shards⌋ ..< ⌊(s+1)·batch/shards⌋`, and `ranks` processes
-/// holding `shards/ranks` consecutive shards each, in rank order.
+/// holding consecutive shards in rank order, rank `r` the shards
+/// `⌊r·shards/ranks⌋ ..< ⌊(r+1)·shards/ranks⌋` (so ranks may hold different numbers of shards).
 ///
 /// Every reduction over the batch is computed per shard from zero and the shard partials are
 /// folded in shard order, so a step's bits depend on the batch and `shards` only: one process
-/// and any `ranks` that divides `shards` give the same gradients, statistics and loss
+/// and any `ranks` up to `shards` give the same gradients, statistics and loss
 /// (docs/DISTRIBUTED.md).
 public struct ShardLayout: Sendable, Equatable {
     /// Examples in the global batch.
@@ -13,12 +14,13 @@ public struct ShardLayout: Sendable, Equatable {
     public let shards: Int
     /// This process's rank, `0 ..< ranks`.
     public let rank: Int
-    /// Processes sharing the batch; divides `shards`.
+    /// Processes sharing the batch, `1 ... shards`.
     public let ranks: Int
 
     /// A layout of `batch` examples in `shards` shards over `ranks` processes, seen from `rank`.
     /// - Throws: `TesselError.invalidParameter` (layer `network`, parameter `shards`) unless
-    ///   1 ≤ shards ≤ batch (every shard needs an example) and `ranks` divides `shards`;
+    ///   1 ≤ shards ≤ batch (every shard needs an example) and `ranks` ≤ `shards` (every rank
+    ///   needs a shard);
     ///   (parameter `rank`) unless 0 ≤ rank < ranks.
     public init(batch: Int, shards: Int = 1, rank: Int = 0, ranks: Int = 1) throws {
         guard ranks >= 1, rank >= 0, rank < ranks else {
@@ -29,9 +31,9 @@ public struct ShardLayout: Sendable, Equatable {
             throw TesselError.invalidParameter(layer: "network", parameter: "shards", value: "\(shards)",
                                                reason: "a batch of \(batch) examples needs 1 ... \(batch) shards (every shard needs an example)")
         }
-        guard shards % ranks == 0 else {
+        guard ranks <= shards else {
             throw TesselError.invalidParameter(layer: "network", parameter: "shards", value: "\(shards)",
-                                               reason: "the number of ranks, \(ranks), must divide the number of shards")
+                                               reason: "\(ranks) ranks need at least \(ranks) shards (every rank needs a shard)")
         }
         self.batch = batch
         self.shards = shards
@@ -45,7 +47,10 @@ public struct ShardLayout: Sendable, Equatable {
     }
 
     /// The shards this rank holds.
-    public var localShards: Range<Int> {
+    public var localShards: Range<Int> { shards(of: rank) }
+
+    /// The shards rank `rank` holds.
+    public func shards(of rank: Int) -> Range<Int> {
         (rank * shards / ranks)..<((rank + 1) * shards / ranks)
     }
 
