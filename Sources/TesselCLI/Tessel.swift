@@ -14,7 +14,7 @@ struct TesselCommand: ParsableCommand {
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
         subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
-                      TopologyCommand.self]
+                      TopologyCommand.self, DiffCommand.self]
     )
 
     static func main() {
