@@ -36,9 +36,10 @@ public struct ElementDifference: Sendable, Codable, Equatable {
     /// `largestAbsolute` and `largestRelative`.
     public var nonFinite: Int
 
-    /// How `a` and `b` differ, or nil when they hold the same bits. They must be of the same
-    /// type and shape (`DiffEntry` checks that first); arrays of another type or shape are
-    /// compared over their shared length as flat sequences.
+    /// How `a` and `b` differ, or nil when they hold the same bits. They are meant to be of the
+    /// same type and shape (`DiffEntry` checks that first): for two types the result is nil,
+    /// for two shapes of one type the elements are compared over their shared length as flat
+    /// sequences, indexed in `a`'s shape.
     public static func between(_ a: NPYArray, _ b: NPYArray) -> ElementDifference? {
         switch (a, b) {
         case let (.float32(x), .float32(y)):
