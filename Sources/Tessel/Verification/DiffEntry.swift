@@ -70,10 +70,9 @@ public struct DiffEntry: Sendable, Codable, Equatable {
         }
     }
 
-    /// A file that exists on one side only.
-    public init(name: String, onlyIn status: Status) {
-        precondition(status == .onlyInA || status == .onlyInB, "a one-sided entry is only in A or only in B")
+    /// A file that exists under A only (`onlyInA` true) or under B only.
+    public init(name: String, onlyInA: Bool) {
         self.name = name
-        self.status = status
+        self.status = onlyInA ? .onlyInA : .onlyInB
     }
 }

@@ -72,8 +72,8 @@ public struct DiffReport: Sendable, Codable, Equatable {
         let inA = Set(namesA), inB = Set(namesB)
         let names = inA.union(inB).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return try names.map { name in
-            guard inB.contains(name) else { return DiffEntry(name: name, onlyIn: .onlyInA) }
-            guard inA.contains(name) else { return DiffEntry(name: name, onlyIn: .onlyInB) }
+            guard inB.contains(name) else { return DiffEntry(name: name, onlyInA: true) }
+            guard inA.contains(name) else { return DiffEntry(name: name, onlyInA: false) }
             let pathA = join(a, name), pathB = join(b, name)
             if name.hasSuffix(".npy") {
                 return DiffEntry(name: name, a: try NPY.read(from: pathA), b: try NPY.read(from: pathB))
