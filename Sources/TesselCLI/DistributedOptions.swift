@@ -4,7 +4,7 @@ import Tessel
 import TesselDistributed
 #endif
 
-/// The options `run` and `train` share for data-parallel runs under `mpirun`, and `--dump`.
+/// The options `run` and `train` share for data-parallel runs under `mpirun`, `--dump` and `--trace`.
 struct DistributedOptions: ParsableArguments {
     @Flag(name: .long, help: "Share each batch among the ranks of an mpirun job (same bits as one process; docs/DISTRIBUTED.md).")
     var distributed = false
@@ -15,8 +15,17 @@ struct DistributedOptions: ParsableArguments {
     @Option(name: .long, help: "Write the parameters, the last step's gradients and the running statistics as .npy files into this folder (rank 0).")
     var dump: String?
 
+    @Option(name: .long, help: "Write every layer's output and input gradient of the last step as numbered .npy files into this folder (rank 0), for tessel diff.")
+    var trace: String?
+
     func validate() throws {
         guard mpiTimeout > 0, mpiTimeout.isFinite else { throw ValidationError("--mpi-timeout must be a positive number of seconds, got \(mpiTimeout)") }
+    }
+
+    /// Checks, before any work, that the `--trace` folder can be created and written.
+    /// - Throws: as `OutputFolder.checkWritable`.
+    func checkTraceFolder() throws {
+        if let trace { try OutputFolder.checkWritable(trace) }
     }
 
     /// The exchange of this run: MPI's with --distributed, else the single process's.
@@ -81,6 +90,13 @@ struct Distribution {
         #if canImport(TesselDistributed)
         if let mpi = exchange as? MPIExchange { try mpi.finalize() }
         #endif
+    }
+
+    /// On rank 0, writes `trace` into `folder` (`NetworkTrace.write(to:)`); nothing when `trace` is nil.
+    /// - Throws: `TesselError.system` naming the path when a folder or file cannot be written.
+    func writeTrace<T>(_ trace: NetworkTrace<T>?, to folder: String) throws {
+        guard isLeader, let trace else { return }
+        try trace.write(to: folder)
     }
 
     /// On rank 0, writes `network`'s parameters (`<name>.npy`), `gradients`

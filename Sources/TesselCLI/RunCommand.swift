@@ -15,7 +15,9 @@ struct RunCommand: ParsableCommand {
             --check also runs every layer's serial reference on the same batch (in float64) and \
             prints each layer's maximum relative error; it exits with status 1 when one exceeds 1e-4. \
             Under mpirun, --distributed shares the batch among the ranks (any rank count up to \
-            run.shards); rank 0 prints, with the time spent in MPI per step.
+            run.shards); rank 0 prints, with the time spent in MPI per step. \
+            --trace DIR writes the last step's input, every layer's output and every input \
+            gradient as numbered .npy files, for `tessel diff` to find where two runs part.
             """
     )
 
@@ -42,16 +44,21 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         workload.buffers.apply()
         let config = try workload.loadWorkload()
+        try distribution.checkTraceFolder()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
         let ranks = try distribution.exchange()
         var communication = CommunicationLog(ranks: ranks.exchange.ranks, shards: config.run.shards)
         var last: (Network<Float>, [Tensor<Float>])? = nil
-        let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler, exchange: ranks.exchange) { network, result in
+        var trace: NetworkTrace<Float>? = nil
+        let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler, exchange: ranks.exchange,
+                                        tracing: distribution.trace != nil) { network, result in
             communication.record(ranks)
             last = (network, result.gradients)
+            trace = result.trace ?? trace
         }
         if let dump = distribution.dump, let (network, gradients) = last { try ranks.dump(network, gradients: gradients, to: dump) }
+        if let folder = distribution.trace { try ranks.writeTrace(trace, to: folder) }
         if let (network, _) = last { try ranks.finish(network) }
         guard ranks.isLeader else { return }
         var checks: [Network<Double>.LayerCheck]? = nil

@@ -7,14 +7,15 @@ import Glibc
 /// The `tessel` command: a thin face over the Tessel library.
 ///
 /// Exit status: 0 on success, 2 on any bad input (a usage error, a bad parameter, an
-/// unreadable file, a shape the layer rejects), with a one-line message on stderr.
+/// unreadable file, a shape the layer rejects), with a one-line message on stderr; 1 when
+/// `diff` finds a difference or `run --check` an error above its limit.
 @main
 struct TesselCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
         subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
-                      TopologyCommand.self, GoldenCommand.self]
+                      TopologyCommand.self, GoldenCommand.self, DiffCommand.self]
     )
 
     static func main() {

@@ -24,7 +24,9 @@ struct TrainCommand: ParsableCommand {
             Ctrl-C (SIGINT) or SIGTERM ends the run at once (by the signal: status 130 or 143 \
             in a shell); the epoch in progress is lost, the checkpoints are not: a checkpoint \
             folder is complete or absent, and an epoch's line is printed only once its \
-            checkpoint is on disk, so the last line shows where --resume will continue.
+            checkpoint is on disk, so the last line shows where --resume will continue. \
+            --trace DIR writes the last step's input, every layer's output and every input \
+            gradient as numbered .npy files, for `tessel diff` to find where two runs part.
             """
     )
 
@@ -68,6 +70,7 @@ struct TrainCommand: ParsableCommand {
         }
         let directory = checkpointDirectory ?? resume ?? "checkpoints/\(config.name)"
         try OutputFolder.checkWritable(directory)
+        try distribution.checkTraceFolder()
         let totalEpochs = epochs ?? settings.epochs
         ranks.say("\(config.name): \(train.count) training and \(validation.count) validation examples, "
                   + "\(settings.optimizer.rule.rawValue), batch \(settings.batchSize), \(scheduler.workers) workers"
@@ -85,8 +88,8 @@ struct TrainCommand: ParsableCommand {
         var best = 0.0
         while trainer.epoch < totalEpochs {
             let label = "epoch \(trainer.epoch + 1)/\(totalEpochs)"
-            let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler,
-                                                 exchange: ranks.exchange) { batch, batches, loss in
+            let summary = try trainer.trainEpoch(on: train, validation: validation, scheduler: scheduler, exchange: ranks.exchange,
+                                                 tracing: distribution.trace != nil && trainer.epoch + 1 == totalEpochs) { batch, batches, loss in
                 bar.update(label: label, done: batch, total: batches, loss: loss)
                 communication.record(ranks)
             }
@@ -106,6 +109,7 @@ struct TrainCommand: ParsableCommand {
         let (whole, fraction) = start.duration(to: .now).components
         let elapsed = Double(whole) + Double(fraction) * 1e-18
         if let dump = distribution.dump { try ranks.dump(trainer.network, gradients: trainer.gradients, to: dump) }
+        if let folder = distribution.trace { try ranks.writeTrace(trainer.trace, to: folder) }
         try ranks.finish(trainer.network)
         let checkpoint = "\(directory)/\(Checkpoint.folderName(epoch: trainer.epoch))"
         if json {

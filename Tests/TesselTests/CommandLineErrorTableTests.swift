@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Tessel
 
-/// Every kind of bad input to `tessel op`, `run`, `train` and `scale`, run through the built
+/// Every kind of bad input to `tessel op`, `run`, `train`, `scale` and `diff`, run through the built
 /// executable: each row must exit with status 2, write exactly one line to stderr that
 /// starts with `error: ` and names the problem, write nothing to stdout, and leave its
 /// working folder (which holds every input file) exactly as it was.
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func everyCommandHasRows() {
-        for command in ["op", "run", "train", "scale"] {
+        for command in ["op", "run", "train", "scale", "diff"] {
             #expect(Self.rows.contains { $0.command == command }, "no row for tessel \(command)")
         }
     }
@@ -142,7 +142,7 @@ import Testing
 
     // MARK: The table
 
-    static var rows: [Row] { opRows + runRows + trainRows + scaleRows }
+    static var rows: [Row] { opRows + runRows + trainRows + scaleRows + diffRows }
 
     private static func op(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {
         Row(command: "op", name: name, arguments: arguments + (arguments.contains("--out") ? [] : ["--out", "out"]), fragments: fragments)
@@ -239,6 +239,8 @@ import Testing
         Row(command: "run", name: "steps 0", arguments: ["ok.json", "--steps", "0"], fragments: ["--steps"]),
         Row(command: "run", name: "steps not a number", arguments: ["ok.json", "--steps", "many"], fragments: ["'many'", "--steps"]),
         Row(command: "run", name: "threads 0", arguments: ["ok.json", "--threads", "0"], fragments: ["--threads"]),
+        Row(command: "run", name: "trace folder under a file", arguments: ["ok.json", "--trace", "X.npy/trace"],
+            fragments: ["X.npy/trace", "Not a directory"]),
     ]
 
     static let trainRows: [Row] = [
@@ -252,6 +254,18 @@ import Testing
             fragments: ["X.npy/checkpoints", "Not a directory"]),
         Row(command: "train", name: "resume from a missing folder", arguments: ["ok.json", "--resume", "nowhere"], fragments: ["nowhere"]),
         Row(command: "train", name: "epochs 0", arguments: ["ok.json", "--epochs", "0"], fragments: ["--epochs"]),
+        Row(command: "train", name: "trace folder is a file", arguments: ["ok.json", "--trace", "X.npy"], fragments: ["X.npy", "not a folder"]),
+    ]
+
+    static let diffRows: [Row] = [
+        Row(command: "diff", name: "missing path", arguments: ["nowhere.npy", "x.npy"], fragments: ["nowhere.npy", "No such file"]),
+        Row(command: "diff", name: "missing second path", arguments: ["x.npy", "nowhere"], fragments: ["nowhere", "No such file"]),
+        Row(command: "diff", name: "A is not a .npy file", arguments: ["text.npy", "x.npy"], fragments: ["text.npy", "not a .npy file"]),
+        Row(command: "diff", name: "B is not a .npy file", arguments: ["x.npy", "settings_bad.json"], fragments: ["settings_bad.json", "not a .npy file"]),
+        Row(command: "diff", name: "a file against a folder", arguments: ["x.npy", "."], fragments: ["'.'", "two .npy files or two folders"]),
+        Row(command: "diff", name: "a folder against a file", arguments: [".", "x.npy"], fragments: ["'x.npy'", "two .npy files or two folders"]),
+        Row(command: "diff", name: "one path only", arguments: ["x.npy"], fragments: ["<b>"]),
+        Row(command: "diff", name: "unknown option", arguments: ["x.npy", "x.npy", "--bogus"], fragments: ["--bogus"]),
     ]
 
     private static func scale(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {

@@ -7,6 +7,8 @@ extension Network {
         public var gradients: [Tensor<T>]
         /// The class scores (N, classes) the loss was computed from.
         public var scores: Tensor<T>
+        /// Every tensor between the layers, when the step was asked to trace; else nil.
+        public var trace: NetworkTrace<T>? = nil
     }
 
     /// Which implementation of the layers to run: the tiled parallel kernels, or the serial references.
@@ -31,7 +33,8 @@ extension Network {
     /// update the running statistics; fresh dropout masks), the loss, and backward.
     /// Increments `stepCount`. When `profile` is given, each layer's forward and backward
     /// times are added to it. This is the sharded step (`step(images:labels:layout:exchange:…)`)
-    /// with the whole batch as one shard in one process.
+    /// with the whole batch as one shard in one process. With `tracing`, the result's `trace`
+    /// holds every tensor between the layers (`NetworkTrace`); the results are the same bits.
     /// - Throws: `TesselError.shapeMismatch` (layer `network`) when `images` is not
     ///   (N, input…) or `labels` has not N entries; `TesselError.invalidParameter` (layer
     ///   `network`, parameter `labels`) for a label outside `0 ..< classes`. These are checked
@@ -39,10 +42,10 @@ extension Network {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default,
-                              profile: inout NetworkProfile?) throws -> StepResult {
+                              profile: inout NetworkProfile?, tracing: Bool = false) throws -> StepResult {
         try validate(images: images, labels: labels)
         return try step(images: images, labels: labels, layout: try ShardLayout(batch: images.shape[0]), exchange: LocalExchange(),
-                        scheduler: scheduler, profile: &profile)
+                        scheduler: scheduler, profile: &profile, tracing: tracing)
     }
 
     /// One training step without timing; see `step(images:labels:scheduler:profile:)`.

@@ -33,6 +33,9 @@ public struct Trainer<T: TesselScalar>: Sendable {
     /// The gradients of the last training step, in the order of `network.parameters`; empty
     /// before the first step.
     public private(set) var gradients: [Tensor<T>] = []
+    /// The tensors between the layers in the last step of the last epoch trained with
+    /// `tracing` (`NetworkTrace`); nil before such an epoch.
+    public private(set) var trace: NetworkTrace<T>? = nil
 
     /// A trainer starting at epoch 0 with a fresh optimizer.
     public init(network: Network<T>, settings: TrainingSettings) {
@@ -57,6 +60,7 @@ public struct Trainer<T: TesselScalar>: Sendable {
 
     /// Trains one epoch on `train` and evaluates on `train` and `validation`.
     /// `progress(batch, batches, loss)` is called after each batch (batch counts from 1).
+    /// With `tracing`, the epoch's last step is traced into `trace` (the same bits).
     ///
     /// Each batch is cut into `settings.shards` shards (`ShardLayout`); with an `exchange` of
     /// several ranks, every rank passes the whole data sets, steps on its shards, and gets the
@@ -69,7 +73,7 @@ public struct Trainer<T: TesselScalar>: Sendable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func trainEpoch(on train: Dataset<T>, validation: Dataset<T>, scheduler: Scheduler = .default,
-                                    exchange: any ShardExchange = LocalExchange(),
+                                    exchange: any ShardExchange = LocalExchange(), tracing: Bool = false,
                                     progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> EpochSummary {
         let start = ContinuousClock.now
         let order = RandomTensor.permutation(count: train.count, seed: RandomTensor.seed(network.seed, stream: (1 << 36) + UInt64(epoch)))
@@ -88,8 +92,9 @@ public struct Trainer<T: TesselScalar>: Sendable {
             let examples = try train.subset(local)
             var profile: NetworkProfile? = nil
             let result = try network.step(images: examples.images, labels: examples.labels, layout: shards, exchange: exchange,
-                                          scheduler: scheduler, profile: &profile)
+                                          scheduler: scheduler, profile: &profile, tracing: tracing && batch == batches - 1)
             gradients = result.gradients
+            if let stepTrace = result.trace { trace = stepTrace }
             for index in network.parameters.indices {
                 let name = network.parameters[index].name
                 try optimizer.update(&network.parameters[index].value, gradient: result.gradients[index], name: name, scheduler: scheduler)

@@ -99,10 +99,12 @@ extension Workload {
     /// each layer and the median step. Parameters are not updated. The batch is cut into
     /// `run.shards` shards; with an `exchange` of several ranks, every rank passes the whole
     /// batch and steps on its own shards (`Network.step(images:labels:layout:exchange:…)`).
-    /// `afterStep(network, result)` sees every timed step's network and result.
+    /// `afterStep(network, result)` sees every timed step's network and result; with
+    /// `tracing`, the last timed step's result carries its `trace` (whose copies, when the
+    /// batch has several shards, that step's time includes).
     /// - Throws: as `Network.init`, `ShardLayout.init` and `Network.step`.
     public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler,
-                        exchange: any ShardExchange = LocalExchange(),
+                        exchange: any ShardExchange = LocalExchange(), tracing: Bool = false,
                         afterStep: (Network<Float>, Network<Float>.StepResult) throws -> Void = { _, _ in }) throws -> RunReport {
         let steps = max(1, steps ?? run.steps)
         let batch = try batch ?? runBatch(as: Float.self)
@@ -117,10 +119,10 @@ extension Workload {
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         var stepTimes: [Double] = []
         let faults = ProcessMemory.minorPageFaults, residentAfterWarmup = ProcessMemory.residentBytes
-        for _ in 0..<steps {
+        for timed in 0..<steps {
             let start = ContinuousClock.now
             let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
-                                          scheduler: scheduler, profile: &profile)
+                                          scheduler: scheduler, profile: &profile, tracing: tracing && timed == steps - 1)
             stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
             try afterStep(network, result)
         }

@@ -10,7 +10,8 @@ extension Network {
     /// and the loss — so the statistics, the running statistics, the gradients and the loss
     /// are those of the global batch, the same bits on every rank and the same as one process
     /// with the same layout. Dropout masks are keyed by the global element index; the loss
-    /// divides by the global batch. `scores` holds this rank's rows.
+    /// divides by the global batch. `scores` holds this rank's rows. With `tracing`, `trace`
+    /// holds this rank's rows of every tensor between the layers (`NetworkTrace`), copied only then.
     /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
     ///   (layer `network`, argument `images`) when `images` does not hold `layout.localRows.count`
     ///   rows; `TesselError.invalidParameter` (layer `network`, parameter `exchange`) when the
@@ -18,7 +19,7 @@ extension Network {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(images: Tensor<T>, labels: [Int], layout: ShardLayout, exchange: any ShardExchange,
-                              scheduler: Scheduler = .default, profile: inout NetworkProfile?) throws -> StepResult {
+                              scheduler: Scheduler = .default, profile: inout NetworkProfile?, tracing: Bool = false) throws -> StepResult {
         try validate(images: images, labels: labels)
         guard images.shape[0] == layout.localRows.count else {
             throw TesselError.shapeMismatch(layer: "network", argument: "images",
@@ -36,6 +37,8 @@ extension Network {
         let ys = rows.map { Array(labels[($0.lowerBound - first)..<($0.upperBound - first)]) }
         var saved: [[Saved]] = []
         saved.reserveCapacity(definition.layers.count)
+        var trace: NetworkTrace<T>? = tracing ? NetworkTrace() : nil
+        try trace?.record("input", [images])
         for index in definition.layers.indices {
             let start = ContinuousClock.now
             var records: [Saved] = []
@@ -52,6 +55,7 @@ extension Network {
             }
             profile?.forward[index] += start.duration(to: .now)
             saved.append(records)
+            try trace?.record(layerNames[index] + ".out", xs)
         }
         let lossStart = ContinuousClock.now
         var losses: [Double] = []
@@ -62,6 +66,7 @@ extension Network {
             douts.append(dx)
         }
         profile?.loss += lossStart.duration(to: .now)
+        try trace?.record("loss.dx", douts)
         var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
         var partials: [(parameter: Int, shards: [Tensor<T>])] = []
         for index in definition.layers.indices.reversed() {
@@ -85,13 +90,14 @@ extension Network {
             }
             saved[index] = []
             profile?.backward[index] += start.duration(to: .now)
+            try trace?.record(layerNames[index] + ".dx", douts)
         }
         let combineStart = ContinuousClock.now
         let loss = try combine(losses: losses, partials: partials, into: &gradients, layout: layout, exchange: exchange, scheduler: scheduler)
         profile?.loss += combineStart.duration(to: .now)
         profile?.steps += 1
         stepCount += 1
-        return StepResult(loss: loss, gradients: gradients.map { $0! }, scores: try Tensor.concatenatingRows(xs))
+        return StepResult(loss: loss, gradients: gradients.map { $0! }, scores: try Tensor.concatenatingRows(xs), trace: trace)
     }
 
     /// The loss sum of one shard's `scores` as part of a batch of `batch` examples, and its dx.
