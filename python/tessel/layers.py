@@ -43,7 +43,7 @@ class Cache:
 
     def __del__(self):
         handle, self._handle = self._handle, None
-        if handle and _native.lib is not None:
+        if handle and _native is not None and _native.lib is not None:  # None during interpreter shutdown
             _native.lib.tessel_cache_release(handle)
 
 

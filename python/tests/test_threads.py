@@ -1,6 +1,7 @@
 """The same bits for 1, 2 and 3 threads, and concurrent calls from Python threads. Shapes are
 large enough (above the scheduler's grain of 65,536 work units) for the calls to run in parallel."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -84,3 +85,30 @@ def test_concurrent_python_threads_get_the_serial_results():
     assert not errors
     for result in results:
         assert all(a.tobytes() == b.tobytes() for a, b in zip(expected, result))
+
+
+def test_the_gil_is_released_during_a_call(restore_threads):
+    """While one Python thread is inside a long Tessel call, another keeps running Python code."""
+    tessel.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((32, 32, 64, 64)), rng.standard_normal((64, 32, 3, 3)), np.zeros(64)
+    window, ticks, running = {}, [], threading.Event()
+
+    def convolve():
+        running.set()
+        window["start"] = time.perf_counter()
+        L.conv_forward_naive(x, w, b, {"stride": 1, "pad": 1})
+        window["end"] = time.perf_counter()
+
+    worker = threading.Thread(target=convolve)
+    worker.start()
+    running.wait()
+    while worker.is_alive():
+        ticks.append(time.perf_counter())
+    worker.join()
+    start, end = window["start"], window["end"]
+    assert end - start > 0.05, "the call is too short to tell"
+    inside = [start] + [t for t in ticks if start < t < end] + [end]
+    longest_pause = max(b - a for a, b in zip(inside, inside[1:]))
+    # Holding the GIL, the call would stop this thread for its whole length (most of the window).
+    assert longest_pause < (end - start) / 2, f"this thread paused {longest_pause:.3f} s during a {end - start:.3f} s call"
