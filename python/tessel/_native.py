@@ -26,7 +26,12 @@ class Array(ctypes.Structure):
 def _load():
     """Opens the bundled libTesselC.so (or the one TESSEL_LIBRARY names) and declares its functions."""
     path = os.environ.get("TESSEL_LIBRARY") or str(Path(__file__).with_name("libTesselC.so"))
-    library = ctypes.CDLL(path)
+    try:
+        library = ctypes.CDLL(path)
+    except OSError as error:
+        raise ImportError(f"tessel: cannot load Tessel's C library ({error}); install the package with "
+                          "`pip install ./python` from a Tessel checkout (it builds the library), "
+                          "or set TESSEL_LIBRARY to a libTesselC.so") from error
     array, handle, out = ctypes.POINTER(Array), ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
     i32, i64, f64 = ctypes.c_int32, ctypes.c_int64, ctypes.c_double
     signatures = {
