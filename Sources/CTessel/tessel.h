@@ -74,7 +74,7 @@ void tessel_string_free(char *string);
 
 // MARK: Handles
 
-/// Writes the tensor's dimensions into `shape` and returns its rank.
+/// Writes the tensor's dimensions into `shape` and returns its rank (-1 for a NULL tensor).
 int32_t tessel_tensor_shape(const tessel_tensor *tensor, int64_t shape[TESSEL_MAX_RANK]);
 /// Copies the tensor's elements, row-major, to `destination` (room for all of them, in the
 /// tensor's dtype) and releases the tensor.

@@ -300,9 +300,9 @@ def _loss(function, name, x, y):
     labels = np.asarray(y)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: labels y have dtype {labels.dtype}; expected integers")
-    labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1) if labels.ndim == 1 else labels
     if labels.ndim != 1:
         raise ValueError(f"{name}: labels y have shape {labels.shape}, expected (N,)")
+    labels = np.ascontiguousarray(labels, dtype=np.int64)  # N labels: a copy only when not int64 already
     loss = _native.ctypes.c_double()
     (dx,) = call(function, describe(a["x"]), labels.ctypes.data_as(_native.ctypes.POINTER(_native.ctypes.c_int64)),
                  labels.shape[0], _native.ctypes.byref(loss), outputs=1)
