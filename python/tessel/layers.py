@@ -41,6 +41,17 @@ class Cache:
     def __repr__(self):
         return f"<tessel.layers.Cache of {self.layer}, {self.dtype}>"
 
+    # What the handle holds never changes, so a copy may share it; two objects owning one
+    # handle would each release it.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("a tessel.layers.Cache holds memory of this process and cannot be pickled")
+
     def __del__(self):
         handle, self._handle = self._handle, None
         if handle and _native is not None and _native.lib is not None:  # None during interpreter shutdown

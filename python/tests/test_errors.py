@@ -82,3 +82,13 @@ def test_an_allocation_too_large_raises_memory_error():
     huge = np.broadcast_to(np.zeros(1), (1 << 42,))  # 32 TiB once Tessel copies it
     with pytest.raises(MemoryError, match="out of memory"):
         L.relu_forward(huge)
+
+
+def test_a_cache_can_be_copied_but_not_pickled():
+    import copy
+    import pickle
+    out, cache = L.relu_forward(np.array([1.0, -1.0]))
+    assert copy.copy(cache) is cache and copy.deepcopy((cache,))[0] is cache
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(cache)
+    assert np.array_equal(L.relu_backward(np.ones(2), cache), [1.0, 0.0])
