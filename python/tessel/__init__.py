@@ -6,6 +6,7 @@ results are the same bits for any number of threads.
     dx, dw, db = L.conv_backward_naive(dout, cache)
 """
 import ctypes
+import operator
 
 from . import _native, layers
 
@@ -16,8 +17,11 @@ __version__ = "0.1.0"
 def set_num_threads(n):
     """Sets how many threads each Tessel call uses (n >= 1). The results do not depend on it.
     The default is the TESSEL_THREADS environment variable, else every online CPU."""
+    n = operator.index(n)  # TypeError for 1.5 or "2"
+    if not -2 ** 63 <= n < 2 ** 63:  # beyond the C interface's int64; Tessel checks the rest
+        raise ValueError(f"tessel: parameter 'num_threads' = {n} is invalid: must be at least 1 and at most {2 ** 31 - 1}")
     message = ctypes.c_void_p()
-    _native.check(_native.lib.tessel_set_num_threads(int(n), ctypes.byref(message)), message)
+    _native.check(_native.lib.tessel_set_num_threads(n, ctypes.byref(message)), message)
 
 
 def get_num_threads():

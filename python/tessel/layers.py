@@ -88,11 +88,14 @@ def _cache(cache, layer, dout):
 
 
 def _integer(layer, key, value):
-    """An integer parameter (Python or NumPy integer)."""
+    """An integer parameter (Python or NumPy integer) that fits the C interface's int64."""
     try:
-        return operator.index(value)
+        number = operator.index(value)
     except TypeError:
         raise TypeError(f"{layer}: parameter '{key}' must be an integer, got {value!r}") from None
+    if not -2 ** 63 <= number < 2 ** 63:
+        raise ValueError(f"{layer}: parameter '{key}' = {number} is invalid: outside the 64-bit integer range")
+    return number
 
 
 def _mode(layer, mode):

@@ -35,7 +35,10 @@ b4 = np.zeros(4)
     (lambda: L.softmax_loss(np.zeros((3, 4)), np.array([0, 1])), "softmax_loss"),
     (lambda: L.softmax_loss(np.zeros((3, 4)), np.zeros((3, 1), np.int64)), "labels y have shape (3, 1)"),
     (lambda: L.relu_forward(np.zeros((1,) * 9)), "rank 9"),
+    (lambda: L.conv_forward_naive(x4, w4, b4, {"stride": 2 ** 70, "pad": 1}), "parameter 'stride' = 1180591620717411303424 is invalid"),
     (lambda: tessel.set_num_threads(0), "num_threads' = 0 is invalid"),
+    (lambda: tessel.set_num_threads(2 ** 40), "num_threads' = 1099511627776 is invalid: must be at least 1 and at most 2147483647"),
+    (lambda: tessel.set_num_threads(2 ** 70), "num_threads' = 1180591620717411303424 is invalid: must be at least 1 and at most"),
 ])
 def test_bad_input_raises_value_error_with_tessels_message(call, message):
     with pytest.raises(ValueError) as error:
@@ -64,6 +67,7 @@ def test_backward_errors():
                                  {"mode": "train", "running_mean": np.zeros(3)}), "running_mean is float64"),
     (lambda: L.softmax_loss(np.zeros((2, 3)), np.array([0.0, 1.0])), "labels y have dtype float64"),
     (lambda: L.conv_forward_naive(x4, w4, b4, {"stride": 1.5, "pad": 0}), "parameter 'stride' must be an integer"),
+    (lambda: tessel.set_num_threads(1.5), "integer"),
 ])
 def test_wrong_types_raise_type_error_and_nothing_is_cast(call, message):
     with pytest.raises(TypeError) as error:
