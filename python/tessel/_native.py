@@ -104,12 +104,24 @@ def take(handle, dtype):
     """A new NumPy array with the elements of a `tessel_tensor` handle, which it releases."""
     shape = (ctypes.c_int64 * MAX_RANK)()
     rank = lib.tessel_tensor_shape(handle, shape)
-    result = np.empty(tuple(shape[:rank]), dtype)
+    try:
+        result = np.empty(tuple(shape[:rank]), dtype)
+    except BaseException:
+        lib.tessel_tensor_release(handle)
+        raise
     lib.tessel_tensor_take(handle, result.ctypes.data)
     return result
 
 
-def release_tensor(handle):
-    """Releases a `tessel_tensor` handle that is not read (None is ignored)."""
-    if handle:
-        lib.tessel_tensor_release(handle)
+def take_all(handles, dtype):
+    """`take` of each handle (None stays None); if one fails (MemoryError), the handles not yet
+    taken are released before the exception propagates."""
+    results = []
+    try:
+        for handle in handles:
+            results.append(None if handle is None else take(handle, dtype))
+    finally:
+        for handle in handles[len(results) + 1:]:
+            if handle is not None:
+                lib.tessel_tensor_release(handle)
+    return results

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from . import _native
-from ._native import TEST, TRAIN, call, describe, take
+from ._native import TEST, TRAIN, call, describe, take_all
 
 __all__ = [
     "Cache", "affine_forward", "affine_backward", "relu_forward", "relu_backward",
@@ -113,28 +113,28 @@ def affine_forward(x, w, b):
     """x: (N, d_1, ..., d_k), w: (D, M), b: (M,). Returns out (N, M) and the cache."""
     a, dtype = _floats("affine_forward", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_affine_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]), outputs=2)
-    return take(out, dtype), Cache(cache, "affine", dtype)
+    cache = Cache(cache, "affine", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def affine_backward(dout, cache):
     """dout: (N, M). Returns dx (shaped like x), dw (D, M), db (M,)."""
     handle, dout = _cache(cache, "affine", dout)
-    dx, dw, db = call(_native.lib.tessel_affine_backward, describe(dout), handle, outputs=3)
-    return take(dx, cache.dtype), take(dw, cache.dtype), take(db, cache.dtype)
+    return tuple(take_all(call(_native.lib.tessel_affine_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def relu_forward(x):
     """x: any shape. Returns out = max(x, 0) and the cache."""
     a, dtype = _floats("relu_forward", x=x)
     out, cache = call(_native.lib.tessel_relu_forward, describe(a["x"]), outputs=2)
-    return take(out, dtype), Cache(cache, "relu", dtype)
+    cache = Cache(cache, "relu", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def relu_backward(dout, cache):
     """dout: shaped like x. Returns dx."""
     handle, dout = _cache(cache, "relu", dout)
-    (dx,) = call(_native.lib.tessel_relu_backward, describe(dout), handle, outputs=1)
-    return take(dx, cache.dtype)
+    return take_all(call(_native.lib.tessel_relu_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
 
 
 # ---------------------------------------------------------------- normalizations
@@ -145,15 +145,15 @@ def _running(bn_param, key, features, dtype):
     return np.zeros(features, dtype=dtype) if value is None else value
 
 
-def _store_running(bn_param, key, current, handle, dtype):
-    """Puts the updated running statistic into bn_param: written in place into the array the
-    caller gave when that is a writable array of the right shape and dtype, else as a new one."""
-    if handle is None:
+def _store_running(bn_param, key, current, updated):
+    """Puts the updated running statistic (None in test mode: unchanged) into bn_param: written
+    in place into the array the caller gave when that is a writable array of the right shape
+    and dtype, else as a new one."""
+    if updated is None:
         bn_param[key] = current
         return
-    updated = take(handle, dtype)
     if isinstance(current, np.ndarray) and current.flags.writeable and current.shape == updated.shape \
-            and current.dtype == dtype:
+            and current.dtype == updated.dtype:
         current[...] = updated
         bn_param[key] = current
     else:
@@ -172,10 +172,11 @@ def _batchnorm(function, name, layer, x, gamma, beta, bn_param, features_axis):
     out, mean_out, var_out, cache = call(
         function, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]), mode, float(eps), float(momentum),
         describe(a["running_mean"]), describe(a["running_var"]), outputs=4)
-    result = take(out, dtype)
-    _store_running(bn_param, "running_mean", running_mean, mean_out, dtype)
-    _store_running(bn_param, "running_var", running_var, var_out, dtype)
-    return result, Cache(cache, layer, dtype)
+    cache = Cache(cache, layer, dtype)  # owns the handle even if a copy out fails
+    result, mean, var = take_all([out, mean_out, var_out], dtype)
+    _store_running(bn_param, "running_mean", running_mean, mean)
+    _store_running(bn_param, "running_var", running_var, var)
+    return result, cache
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):
@@ -189,13 +190,13 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 def batchnorm_backward(dout, cache):
     """dout: (N, D). Returns dx (N, D), dgamma, dbeta (D,), through the computation graph."""
     handle, dout = _cache(cache, "batchnorm", dout)
-    return tuple(take(h, cache.dtype) for h in call(_native.lib.tessel_batchnorm_backward, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_batchnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def batchnorm_backward_alt(dout, cache):
     """As batchnorm_backward, with the simplified closed-form gradient."""
     handle, dout = _cache(cache, "batchnorm", dout)
-    return tuple(take(h, cache.dtype) for h in call(_native.lib.tessel_batchnorm_backward_alt, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_batchnorm_backward_alt, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
@@ -203,13 +204,14 @@ def layernorm_forward(x, gamma, beta, ln_param):
     a, dtype = _floats("layernorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_layernorm_forward, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]),
                       float(ln_param.get("eps", 1e-5)), outputs=2)
-    return take(out, dtype), Cache(cache, "layernorm", dtype)
+    cache = Cache(cache, "layernorm", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def layernorm_backward(dout, cache):
     """dout: (N, D). Returns dx (N, D), dgamma, dbeta (D,)."""
     handle, dout = _cache(cache, "layernorm", dout)
-    return tuple(take(h, cache.dtype) for h in call(_native.lib.tessel_layernorm_backward, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_layernorm_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
@@ -222,8 +224,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
 def spatial_batchnorm_backward(dout, cache):
     """dout: (N, C, H, W). Returns dx (N, C, H, W), dgamma, dbeta (C,)."""
     handle, dout = _cache(cache, "spatial_batchnorm", dout)
-    return tuple(take(h, cache.dtype)
-                 for h in call(_native.lib.tessel_spatial_batchnorm_backward, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_spatial_batchnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
@@ -233,14 +234,14 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     a, dtype = _floats("spatial_groupnorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_spatial_groupnorm_forward, describe(a["x"]), describe(a["gamma"]),
                       describe(a["beta"]), groups, float(gn_param.get("eps", 1e-5)), outputs=2)
-    return take(out, dtype), Cache(cache, "spatial_groupnorm", dtype)
+    cache = Cache(cache, "spatial_groupnorm", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def spatial_groupnorm_backward(dout, cache):
     """dout: (N, C, H, W). Returns dx (N, C, H, W), and dgamma, dbeta shaped like gamma, beta."""
     handle, dout = _cache(cache, "spatial_groupnorm", dout)
-    return tuple(take(h, cache.dtype)
-                 for h in call(_native.lib.tessel_spatial_groupnorm_backward, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_spatial_groupnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 # ---------------------------------------------------------------- dropout
@@ -257,14 +258,14 @@ def dropout_forward(x, dropout_param):
     a, dtype = _floats("dropout_forward", x=x)
     out, cache = call(_native.lib.tessel_dropout_forward, describe(a["x"]), float(p), mode,
                       int(seed is not None), seed or 0, outputs=2)
-    return take(out, dtype), Cache(cache, "dropout", dtype)
+    cache = Cache(cache, "dropout", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def dropout_backward(dout, cache):
     """dout: shaped like x. Returns dx (dout times the forward's mask; dout in test mode)."""
     handle, dout = _cache(cache, "dropout", dout)
-    (dx,) = call(_native.lib.tessel_dropout_backward, describe(dout), handle, outputs=1)
-    return take(dx, cache.dtype)
+    return take_all(call(_native.lib.tessel_dropout_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
 
 
 # ---------------------------------------------------------------- convolution, max pooling
@@ -277,13 +278,14 @@ def conv_forward_naive(x, w, b, conv_param):
     a, dtype = _floats("conv_forward_naive", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_conv_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]),
                       stride, pad, outputs=2)
-    return take(out, dtype), Cache(cache, "conv", dtype)
+    cache = Cache(cache, "conv", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def conv_backward_naive(dout, cache):
     """dout: (N, F, H', W'). Returns dx, dw, db shaped like x, w, b."""
     handle, dout = _cache(cache, "conv", dout)
-    return tuple(take(h, cache.dtype) for h in call(_native.lib.tessel_conv_backward, describe(dout), handle, outputs=3))
+    return tuple(take_all(call(_native.lib.tessel_conv_backward, describe(dout), handle, outputs=3), cache.dtype))
 
 
 def max_pool_forward_naive(x, pool_param):
@@ -293,14 +295,14 @@ def max_pool_forward_naive(x, pool_param):
     sizes = [_integer(name, key, pool_param[key]) for key in ("pool_height", "pool_width", "stride")]
     a, dtype = _floats(name, x=x)
     out, cache = call(_native.lib.tessel_max_pool_forward, describe(a["x"]), *sizes, outputs=2)
-    return take(out, dtype), Cache(cache, "maxpool", dtype)
+    cache = Cache(cache, "maxpool", dtype)  # owns the handle even if the copy out fails
+    return take_all([out], dtype)[0], cache
 
 
 def max_pool_backward_naive(dout, cache):
     """dout: (N, C, H', W'). Returns dx shaped like x (each window's first maximum gets dout)."""
     handle, dout = _cache(cache, "maxpool", dout)
-    (dx,) = call(_native.lib.tessel_max_pool_backward, describe(dout), handle, outputs=1)
-    return take(dx, cache.dtype)
+    return take_all(call(_native.lib.tessel_max_pool_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
 
 
 conv_forward, conv_backward = conv_forward_naive, conv_backward_naive
@@ -318,9 +320,9 @@ def _loss(function, name, x, y):
         raise ValueError(f"{name}: labels y have shape {labels.shape}, expected (N,)")
     labels = np.ascontiguousarray(labels, dtype=np.int64)  # N labels: a copy only when not int64 already
     loss = _native.ctypes.c_double()
-    (dx,) = call(function, describe(a["x"]), labels.ctypes.data_as(_native.ctypes.POINTER(_native.ctypes.c_int64)),
-                 labels.shape[0], _native.ctypes.byref(loss), outputs=1)
-    return dtype.type(loss.value), take(dx, dtype)
+    handles = call(function, describe(a["x"]), labels.ctypes.data_as(_native.ctypes.POINTER(_native.ctypes.c_int64)),
+                   labels.shape[0], _native.ctypes.byref(loss), outputs=1)
+    return dtype.type(loss.value), take_all(handles, dtype)[0]
 
 
 def svm_loss(x, y):
