@@ -9,7 +9,8 @@ For each layer, the time of one forward plus one backward (train mode) of:
   (their cost is linear in N); the column says so.
 - "NumPy": a vectorized NumPy version (im2col convolution on NumPy's BLAS, reshape pooling).
 - "tessel": tessel.layers, on tessel.get_num_threads() threads (set it with --threads).
-Medians of --repeats runs after one warm-up. Then the per-call time of tiny inputs: the
+The fastest of --repeats runs after one warm-up (the least disturbed
+by other work on the machine). Then the per-call time of tiny inputs: the
 fixed cost of a Tessel call from Python (argument checks, ctypes, handles, copies).
 
     python3 python/benchmarks/compare_seed.py [--repeats 5] [--loop-batch 8] [--threads N] [--dtype float32]
@@ -19,7 +20,6 @@ Needs NumPy and an installed tessel (pip install ./python). Prints a Markdown ta
 import argparse
 import os
 import platform
-import statistics
 import time
 
 import numpy as np
@@ -314,14 +314,14 @@ def workloads(rng, dtype):
         yield name, "x (4096, 1000)", (x, y), {"numpy": loss(numpy_loss, x, y), "tessel": loss(tessel_loss, x, y)}
 
 
-def median_seconds(function, repeats):
+def fastest_seconds(function, repeats):
     function()  # warm-up
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times)
 
 
 def loop_seconds(run, inputs, loop_batch):
@@ -374,8 +374,8 @@ def main():
     for name, shape, inputs, implementations in workloads(rng, dtype):
         if only and name not in only:
             continue
-        numpy_time = median_seconds(implementations["numpy"][0], args.repeats)
-        tessel_time = median_seconds(implementations["tessel"][0], args.repeats)
+        numpy_time = fastest_seconds(implementations["numpy"][0], args.repeats)
+        tessel_time = fastest_seconds(implementations["tessel"][0], args.repeats)
         loops, versus_loops = "-", "-"
         if "loops" in implementations:
             seconds, batch = loop_seconds(implementations["loops"][1], inputs, args.loop_batch)
