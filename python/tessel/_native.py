@@ -39,7 +39,7 @@ def _load():
         "tessel_get_num_threads": (i64, []),
         "tessel_string_free": (None, [handle]),
         "tessel_tensor_shape": (i32, [handle, ctypes.POINTER(i64)]),
-        "tessel_tensor_take": (None, [handle, handle]),
+        "tessel_tensor_data": (handle, [handle]),
         "tessel_tensor_release": (None, [handle]),
         "tessel_cache_release": (None, [handle]),
         "tessel_affine_forward": (i32, [array, array, array, out, out, out]),
@@ -100,22 +100,34 @@ def describe(array):
                  (ctypes.c_int64 * MAX_RANK)(*array.shape), (ctypes.c_int64 * MAX_RANK)(*array.strides))
 
 
+class TensorMemory:
+    """Owns a `tessel_tensor` handle and shows its elements to NumPy (`__array_interface__`):
+    an array made from it keeps it alive as its base, and the handle is released with the
+    last array over it."""
+    __slots__ = ("__array_interface__", "_handle")
+
+    def __init__(self, handle, shape, dtype):
+        self._handle = handle
+        self.__array_interface__ = {"data": (lib.tessel_tensor_data(handle), False), "shape": shape,
+                                    "typestr": dtype.str, "version": 3}
+
+    def __del__(self):
+        handle, self._handle = self._handle, None
+        if handle and lib is not None:  # None during interpreter shutdown
+            lib.tessel_tensor_release(handle)
+
+
 def take(handle, dtype):
-    """A new NumPy array with the elements of a `tessel_tensor` handle, which it releases."""
+    """A NumPy array over the elements of a `tessel_tensor` handle, without a copy; it owns the
+    handle from now on."""
     shape = (ctypes.c_int64 * MAX_RANK)()
     rank = lib.tessel_tensor_shape(handle, shape)
-    try:
-        result = np.empty(tuple(shape[:rank]), dtype)
-    except BaseException:
-        lib.tessel_tensor_release(handle)
-        raise
-    lib.tessel_tensor_take(handle, result.ctypes.data)
-    return result
+    return np.asarray(TensorMemory(handle, tuple(shape[:rank]), np.dtype(dtype)))
 
 
 def take_all(handles, dtype):
-    """`take` of each handle (None stays None); if one fails (MemoryError), the handles not yet
-    taken are released before the exception propagates."""
+    """`take` of each handle (None stays None); if one fails, the handles not yet taken are
+    released before the exception propagates."""
     results = []
     try:
         for handle in handles:

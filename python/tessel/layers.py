@@ -7,7 +7,7 @@ one call in one dtype; a mix raises TypeError rather than casting). Differences 
 - `cache` is an opaque `Cache` object holding Tessel's copies of what backward needs (it
   cannot be unpacked as a tuple); it may be passed to backward any number of times.
 - Each input is copied once into Tessel's aligned storage, whatever its strides (nothing is
-  made contiguous first); each output is a new array, copied once out of Tessel.
+  made contiguous first); each output is a new array over the memory Tessel wrote it into.
 - Dropout masks come from Tessel's counter-based generator keyed by `seed` (the same mask
   for any thread count), not from `np.random`; without a seed each call draws a fresh one.
 - Bad shapes or parameters raise ValueError, an allocation that fails MemoryError, each with

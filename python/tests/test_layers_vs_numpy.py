@@ -203,3 +203,36 @@ def test_zero_size_and_scalar_inputs():
 
 def test_short_aliases():
     assert L.conv_forward is L.conv_forward_naive and L.max_pool_backward is L.max_pool_backward_naive
+
+
+def test_outputs_are_writable_arrays_that_share_no_memory_with_a_cache(rng):
+    """Outputs are NumPy arrays over Tessel's memory (no copy out): writing into them must not
+    change what a backward computes from the cache."""
+    x4, w4, b4 = randn(rng, np.float64, 2, 3, 6, 5), randn(rng, np.float64, 4, 3, 3, 3), randn(rng, np.float64, 4)
+    x2, g, d = randn(rng, np.float64, 5, 4), randn(rng, np.float64, 4), randn(rng, np.float64, 3)
+    cases = [
+        (lambda: L.affine_forward(x2, randn(rng, np.float64, 4, 3), d), L.affine_backward),
+        (lambda: L.relu_forward(x2), L.relu_backward),
+        (lambda: L.batchnorm_forward(x2, g, g, {"mode": "train"}), L.batchnorm_backward),
+        (lambda: L.layernorm_forward(x2, g, g, {}), L.layernorm_backward),
+        (lambda: L.dropout_forward(x2, {"p": 0.5, "mode": "train", "seed": 3}), L.dropout_backward),
+        (lambda: L.dropout_forward(x2, {"p": 0.5, "mode": "test"}), L.dropout_backward),
+        (lambda: L.conv_forward_naive(x4, w4, b4, {"stride": 1, "pad": 1}), L.conv_backward_naive),
+        (lambda: L.max_pool_forward_naive(x4, {"pool_height": 2, "pool_width": 2, "stride": 1}), L.max_pool_backward_naive),
+        (lambda: L.spatial_batchnorm_forward(x4, d, d, {"mode": "train"}), L.spatial_batchnorm_backward),
+        (lambda: L.spatial_groupnorm_forward(x4, d, d, 3, {}), L.spatial_groupnorm_backward),
+    ]
+    for forward, backward in cases:
+        out, cache = forward()
+        assert out.flags.writeable and out.flags.c_contiguous
+        dout = np.ones_like(out) + out
+        before = backward(dout, cache)
+        out[...] = np.nan
+        after = backward(dout, cache)
+        before, after = (before, after) if isinstance(before, tuple) else ((before,), (after,))
+        for a, b in zip(before, after):
+            assert a.tobytes() == b.tobytes()
+            a[...] = np.nan  # a gradient is fresh memory too
+        again = backward(dout, cache)
+        again = again if isinstance(again, tuple) else (again,)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(again, after)), backward.__name__
