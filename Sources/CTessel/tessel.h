@@ -10,8 +10,9 @@
 // - Inputs are `tessel_array` descriptors of caller memory. Each input is copied once, in
 //   the call, into Tessel's 64-byte-aligned storage (any strides, also negative or zero), so
 //   the caller may change or free its arrays as soon as the call returns.
-// - Outputs are `tessel_tensor` handles: read the shape with tessel_tensor_shape, then copy
-//   the elements out (row-major) with tessel_tensor_take, which also releases the handle.
+// - Outputs are `tessel_tensor` handles: read the shape with tessel_tensor_shape, then either
+//   use the elements in place (tessel_tensor_data) until tessel_tensor_release, or copy them
+//   out with tessel_tensor_take, which also releases the handle.
 // - A forward call also returns a `tessel_cache` handle holding what its backward needs; it
 //   may be used by any number of backward calls and is released with tessel_cache_release.
 // - All arrays of one call have the same dtype. Calls may run concurrently from several
@@ -76,6 +77,9 @@ void tessel_string_free(char *string);
 
 /// Writes the tensor's dimensions into `shape` and returns its rank (-1 for a NULL tensor).
 int32_t tessel_tensor_shape(const tessel_tensor *tensor, int64_t shape[TESSEL_MAX_RANK]);
+/// The tensor's elements, row-major, 64-byte aligned; they may be read and written until the
+/// tensor is released (a caller can thus hand them out without a copy, as the Python package does).
+void *tessel_tensor_data(tessel_tensor *tensor);
 /// Copies the tensor's elements, row-major, to `destination` (room for all of them, in the
 /// tensor's dtype) and releases the tensor.
 void tessel_tensor_take(tessel_tensor *tensor, void *destination);

@@ -45,6 +45,12 @@ public func tesselTensorShape(_ tensor: OpaquePointer?, _ shape: UnsafeMutablePo
     return Int32(exported.shape.count)
 }
 
+@_cdecl("tessel_tensor_data")
+public func tesselTensorData(_ tensor: OpaquePointer?) -> UnsafeMutableRawPointer? {
+    guard let tensor, let exported = Handle.object(tensor) as? ExportedTensor else { return nil }
+    return exported.baseAddress
+}
+
 @_cdecl("tessel_tensor_take")
 public func tesselTensorTake(_ tensor: OpaquePointer?, _ destination: UnsafeMutableRawPointer?) {
     guard let tensor else { return }

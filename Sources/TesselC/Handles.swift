@@ -7,6 +7,9 @@ protocol ExportedTensor: AnyObject {
     var shape: [Int] { get }
     /// Copies the elements, row-major, to `destination`.
     func copyElements(to destination: UnsafeMutableRawPointer)
+    /// The first element. Valid while the box lives: the box holds the tensor in a `let`, so
+    /// its storage is never replaced (no copy-on-write can happen).
+    var baseAddress: UnsafeMutableRawPointer? { get }
 }
 
 /// The box behind a `tessel_tensor *`.
@@ -16,6 +19,10 @@ final class TensorBox<T: TesselScalar>: ExportedTensor {
     init(_ tensor: Tensor<T>) { self.tensor = tensor }
 
     var shape: [Int] { tensor.shape }
+
+    var baseAddress: UnsafeMutableRawPointer? {
+        tensor.withUnsafeBufferPointer { UnsafeMutableRawPointer(mutating: $0.baseAddress) }
+    }
 
     func copyElements(to destination: UnsafeMutableRawPointer) {
         tensor.withUnsafeBufferPointer { elements in
