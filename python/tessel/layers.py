@@ -113,7 +113,7 @@ def affine_forward(x, w, b):
     """x: (N, d_1, ..., d_k), w: (D, M), b: (M,). Returns out (N, M) and the cache."""
     a, dtype = _floats("affine_forward", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_affine_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]), outputs=2)
-    cache = Cache(cache, "affine", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "affine", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -127,7 +127,7 @@ def relu_forward(x):
     """x: any shape. Returns out = max(x, 0) and the cache."""
     a, dtype = _floats("relu_forward", x=x)
     out, cache = call(_native.lib.tessel_relu_forward, describe(a["x"]), outputs=2)
-    cache = Cache(cache, "relu", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "relu", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -160,11 +160,12 @@ def _store_running(bn_param, key, current, updated):
         bn_param[key] = updated
 
 
-def _batchnorm(function, name, layer, x, gamma, beta, bn_param, features_axis):
+def _batchnorm(function, name, layer, x, gamma, beta, bn_param):
+    """batchnorm_forward and spatial_batchnorm_forward: the features are x's axis 1."""
     mode = _mode(name, bn_param["mode"])
     eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
     x_array = np.asarray(x)
-    features = x_array.shape[features_axis] if x_array.ndim > features_axis else 0
+    features = x_array.shape[1] if x_array.ndim > 1 else 0
     dtype = x_array.dtype if x_array.dtype in (np.float32, np.float64) else np.float64
     running_mean = _running(bn_param, "running_mean", features, dtype)
     running_var = _running(bn_param, "running_var", features, dtype)
@@ -172,7 +173,7 @@ def _batchnorm(function, name, layer, x, gamma, beta, bn_param, features_axis):
     out, mean_out, var_out, cache = call(
         function, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]), mode, float(eps), float(momentum),
         describe(a["running_mean"]), describe(a["running_var"]), outputs=4)
-    cache = Cache(cache, layer, dtype)  # owns the handle even if a copy out fails
+    cache = Cache(cache, layer, dtype)  # owns its handle before the outputs are taken
     result, mean, var = take_all([out, mean_out, var_out], dtype)
     _store_running(bn_param, "running_mean", running_mean, mean)
     _store_running(bn_param, "running_var", running_var, var)
@@ -184,7 +185,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     (1e-5), 'momentum' (0.9), 'running_mean' and 'running_var' (D,) (zeros). In train mode the
     running statistics are updated, in place in the arrays bn_param holds. Returns out, cache."""
     return _batchnorm(_native.lib.tessel_batchnorm_forward, "batchnorm_forward", "batchnorm",
-                      x, gamma, beta, bn_param, features_axis=1)
+                      x, gamma, beta, bn_param)
 
 
 def batchnorm_backward(dout, cache):
@@ -204,7 +205,7 @@ def layernorm_forward(x, gamma, beta, ln_param):
     a, dtype = _floats("layernorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_layernorm_forward, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]),
                       float(ln_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "layernorm", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "layernorm", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -218,7 +219,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     """x: (N, C, H, W), gamma, beta: (C,); bn_param as batchnorm_forward, statistics (C,).
     Returns out (N, C, H, W), cache."""
     return _batchnorm(_native.lib.tessel_spatial_batchnorm_forward, "spatial_batchnorm_forward", "spatial_batchnorm",
-                      x, gamma, beta, bn_param, features_axis=1)
+                      x, gamma, beta, bn_param)
 
 
 def spatial_batchnorm_backward(dout, cache):
@@ -234,7 +235,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     a, dtype = _floats("spatial_groupnorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_spatial_groupnorm_forward, describe(a["x"]), describe(a["gamma"]),
                       describe(a["beta"]), groups, float(gn_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "spatial_groupnorm", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "spatial_groupnorm", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -258,7 +259,7 @@ def dropout_forward(x, dropout_param):
     a, dtype = _floats("dropout_forward", x=x)
     out, cache = call(_native.lib.tessel_dropout_forward, describe(a["x"]), float(p), mode,
                       int(seed is not None), seed or 0, outputs=2)
-    cache = Cache(cache, "dropout", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "dropout", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -278,7 +279,7 @@ def conv_forward_naive(x, w, b, conv_param):
     a, dtype = _floats("conv_forward_naive", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_conv_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]),
                       stride, pad, outputs=2)
-    cache = Cache(cache, "conv", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "conv", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -295,7 +296,7 @@ def max_pool_forward_naive(x, pool_param):
     sizes = [_integer(name, key, pool_param[key]) for key in ("pool_height", "pool_width", "stride")]
     a, dtype = _floats(name, x=x)
     out, cache = call(_native.lib.tessel_max_pool_forward, describe(a["x"]), *sizes, outputs=2)
-    cache = Cache(cache, "maxpool", dtype)  # owns the handle even if the copy out fails
+    cache = Cache(cache, "maxpool", dtype)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
