@@ -56,6 +56,8 @@ let package = Package(
     products: [
         .library(name: "Tessel", targets: ["Tessel"]),
         .executable(name: "tessel", targets: ["TesselCLI"]),
+        // The C interface (Sources/CTessel/tessel.h) as libTesselC.so, for the Python package in python/.
+        .library(name: "TesselC", type: .dynamic, targets: ["TesselC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -91,6 +93,9 @@ let package = Package(
             ] + (withMPI ? ["TesselDistributed"] : []),
             swiftSettings: kernelSettings
         ),
+        // tessel.h: the C interface's declarations, implemented by TesselC.
+        .systemLibrary(name: "CTessel", path: "Sources/CTessel"),
+        .target(name: "TesselC", dependencies: ["Tessel", "CTessel"], swiftSettings: kernelSettings),
         // Counts a thread's heap allocations (interposes malloc in the test binary only).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(

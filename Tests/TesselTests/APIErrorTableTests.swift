@@ -93,6 +93,14 @@ import Testing
             _ = try Tensor<Float>(shape: [2, 2]).reshaped([5])
         },
         row("Tensor", "reshape to a negative dimension", .invalidShape, ["negative"]) { _ = try Tensor<Float>(shape: [4]).reshaped([-4]) },
+        row("Tensor", "strided copy with a stride per dimension missing", .invalidShape, ["(2, 3)", "1 strides for rank 2"]) {
+            let source = [Float](repeating: 0, count: 6)
+            _ = try source.withUnsafeBytes { try Tensor<Float>(shape: [2, 3], copyingFrom: $0.baseAddress!, byteStrides: [4]) }
+        },
+        row("Tensor", "strided copy of a negative dimension", .invalidShape, ["(2, -3)", "negative"]) {
+            let source = [Float](repeating: 0, count: 6)
+            _ = try source.withUnsafeBytes { try Tensor<Float>(shape: [2, -3], copyingFrom: $0.baseAddress!, byteStrides: [12, 4]) }
+        },
         row("Allocator", "negative byte count", .invalidParameter, ["byteCount", "-1"]) { _ = try Allocator.standard.allocate(byteCount: -1) },
         row("Allocator", "1 PiB", .outOfMemory, ["\(1 << 50) bytes", "physical memory"]) { _ = try Allocator.standard.allocate(byteCount: 1 << 50) },
         row("Allocator", "one byte more than the machine", .outOfMemory, ["physical memory"]) {
