@@ -1,6 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
 import Tessel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `tessel predict CHECKPOINT`: a trained network's class scores for new images.
 struct PredictCommand: ParsableCommand {
@@ -77,7 +80,7 @@ struct PredictCommand: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         if threads != nil { environment[RuntimeSettings.workersVariable] = nil }
         let scheduler = try settings.makeScheduler(environment: environment)
-        let workload = try trainingConfig(manifest)
+        let workload = try trainingConfig(manifest, folder: folder)
         let (network, _) = try Checkpoint.network(from: folder, as: T.self, definition: workload?.network)
         let (examples, truth, source) = try inputs(network: network, workload: workload)
         let start = ContinuousClock.now
@@ -101,9 +104,15 @@ struct PredictCommand: ParsableCommand {
 
     /// The config the checkpoint was trained from, when it is needed: for `--split`, and for a
     /// checkpoint that does not record its network. Its hash must be the checkpoint's.
-    private func trainingConfig(_ manifest: Checkpoint.Manifest) throws -> Workload? {
+    private func trainingConfig(_ manifest: Checkpoint.Manifest, folder: String) throws -> Workload? {
         guard split != nil || config != nil || manifest.network == nil else { return nil }
-        let workload = try Workload.load(from: WorkloadOptions.path(of: config ?? manifest.workload))
+        let path = WorkloadOptions.path(of: config ?? manifest.workload)
+        if config == nil && manifest.network == nil && access(path, F_OK) != 0 {
+            throw TesselError.configuration(source: folder + "/" + Checkpoint.manifestName, key: "network",
+                                            reason: "a format \(manifest.format) checkpoint does not record its network, and \(path), "
+                                                + "the config of its name, is not here: give the config it was trained from with --config")
+        }
+        let workload = try Workload.load(from: path)
         guard workload.fingerprint == manifest.fingerprint else {
             throw TesselError.configuration(source: workload.source, key: "(document)",
                                             reason: "not the config the checkpoint was trained from: its hash is \(workload.fingerprint), the checkpoint's \(manifest.fingerprint)")
