@@ -15,7 +15,8 @@ struct PredictCommand: ParsableCommand {
             folder of them: the latest is used) records, with its parameters and running \
             statistics, and runs the test-mode forward pass (batch norm on the running \
             statistics, dropout as the identity) over the images of --in, --batch-size images at \
-            a time. --out writes the class scores (N, classes) atomically as a .npy file; with \
+            a time, reading the file one batch at a time (memory: a batch and the scores, \
+            whatever the number of images). --out writes the class scores (N, classes) atomically as a .npy file; with \
             --labels it prints the accuracy and the confusion matrix (rows: true class, columns: \
             predicted class). --split train or validation takes the examples from the data of \
             the config the checkpoint was trained from (config/<name>.json, or --config), split \
@@ -82,15 +83,15 @@ struct PredictCommand: ParsableCommand {
         let scheduler = try settings.makeScheduler(environment: environment)
         let workload = try trainingConfig(manifest, folder: folder)
         let (network, _) = try Checkpoint.network(from: folder, as: T.self, definition: workload?.network)
-        let (examples, truth, source) = try inputs(network: network, workload: workload)
+        let input = try inputs(network: network, workload: workload)
         let start = ContinuousClock.now
-        let scores = try network.scores(images: examples, batchSize: batchSize, scheduler: scheduler)
+        let scores = try network.scores(count: input.count, batchSize: batchSize, scheduler: scheduler, batch: input.rows)
         let (whole, fraction) = start.duration(to: .now).components
         let seconds = Double(whole) + Double(fraction) * 1e-18
-        let confusion = try truth.map { try ConfusionMatrix(scores: scores, labels: $0) }
+        let confusion = try input.labels.map { try ConfusionMatrix(scores: scores, labels: $0) }
         if let out { try NPY.write(scores, to: out) }
-        let report = Report(checkpoint: folder, images: source, count: examples.shape[0], classes: network.classes,
-                            dtype: T.dtype.rawValue, seconds: seconds, imagesPerSecond: Double(examples.shape[0]) / max(seconds, 1e-9),
+        let report = Report(checkpoint: folder, images: input.source, count: input.count, classes: network.classes,
+                            dtype: T.dtype.rawValue, seconds: seconds, imagesPerSecond: Double(input.count) / max(seconds, 1e-9),
                             scores: out, accuracy: confusion?.accuracy, correct: confusion?.correct, confusion: confusion?.counts,
                             predicted: confusion == nil ? Self.histogram(ConfusionMatrix.predictions(scores), classes: network.classes) : nil)
         if json {
@@ -120,38 +121,56 @@ struct PredictCommand: ParsableCommand {
         return workload
     }
 
-    /// The images, their labels when known, and where they came from; checked against the network.
-    private func inputs<T: TesselScalar>(network: Network<T>, workload: Workload?) throws -> (Tensor<T>, [Int]?, String) {
+    /// Where the images come from, checked against the network: their number, a reader of
+    /// rows, their labels when known, and a name for the report.
+    struct Inputs<T: TesselScalar> {
+        var count: Int
+        var rows: (Range<Int>) throws -> Tensor<T>
+        var labels: [Int]?
+        var source: String
+    }
+
+    private func inputs<T: TesselScalar>(network: Network<T>, workload: Workload?) throws -> Inputs<T> {
         if let split, let workload {
             let (train, validation) = try workload.trainingData(as: T.self)
             let data = split == .train ? train : validation
-            return (data.images, data.labels, "\(workload.source) (\(split.rawValue))")
+            return Inputs(count: data.count, rows: { try data.images.rows($0) }, labels: data.labels,
+                          source: "\(workload.source) (\(split.rawValue))")
         }
         let path = images!
-        let array = try NPY.read(from: path)
-        guard array.dtype == T.dtype else {
-            let hint = array.dtype == .float32 || array.dtype == .float64 ? ": convert them with a.astype(np.\(T.dtype.rawValue))" : ""
-            throw TesselError.npy(path: path, reason: "holds \(array.dtype) data, the checkpoint's network computes in \(T.dtype.rawValue)\(hint)")
+        let reader = try NPYRowReader(path: path)
+        guard reader.dtype == T.dtype else {
+            throw TesselError.npy(path: path, reason: "holds \(reader.dtype) data, the checkpoint's network computes in \(T.dtype.rawValue): "
+                                  + "convert the images with a.astype(np.\(T.dtype.rawValue))")
         }
-        let tensor = try array.tensor(as: T.self, source: path)
-        let expected = [0] + network.definition.input
-        guard tensor.rank == expected.count, Array(tensor.shape.dropFirst()) == network.definition.input else {
-            throw TesselError.npy(path: path, reason: "holds images of shape \(Shape.describe(tensor.shape)), "
+        guard Array(reader.shape.dropFirst()) == network.definition.input else {
+            throw TesselError.npy(path: path, reason: "holds images of shape \(Shape.describe(reader.shape)), "
                                   + "the checkpoint's network takes (N, \(network.definition.input.map(String.init).joined(separator: ", ")))")
         }
-        guard tensor.shape[0] > 0 else { throw TesselError.npy(path: path, reason: "holds no images (shape \(Shape.describe(tensor.shape)))") }
-        if let problem = tensor.nonFiniteDescription() {
-            throw TesselError.npy(path: path, reason: "\(problem): images must be finite")
+        guard reader.rowCount > 0 else { throw TesselError.npy(path: path, reason: "holds no images (shape \(Shape.describe(reader.shape)))") }
+        let shape = reader.shape, rowLength = shape.dropFirst().reduce(1, *)
+        let rows = { (range: Range<Int>) throws -> Tensor<T> in
+            let batch = try reader.rows(range, as: T.self)
+            if let index = batch.firstNonFiniteIndex() {
+                let element = range.lowerBound * rowLength + index
+                var position: [Int] = [], rest = element
+                for dimension in shape.reversed() {
+                    position.insert(rest % dimension, at: 0)
+                    rest /= dimension
+                }
+                throw TesselError.npy(path: path, reason: "element \(element) (index \(Shape.describe(position))) is \(batch[flat: index]): images must be finite")
+            }
+            return batch
         }
-        guard let labels else { return (tensor, nil, path) }
+        guard let labels else { return Inputs(count: reader.rowCount, rows: rows, labels: nil, source: path) }
         let truth = try NPY.readLabels(from: labels)
-        guard truth.count == tensor.shape[0] else {
-            throw TesselError.npy(path: labels, reason: "\(truth.count) labels for \(tensor.shape[0]) images in \(path)")
+        guard truth.count == reader.rowCount else {
+            throw TesselError.npy(path: labels, reason: "\(truth.count) labels for \(reader.rowCount) images in \(path)")
         }
         if let index = truth.firstIndex(where: { !(0..<network.classes).contains($0) }) {
             throw TesselError.npy(path: labels, reason: "label \(truth[index]) at index \(index) is outside the checkpoint's \(network.classes) classes 0..<\(network.classes)")
         }
-        return (tensor, truth, path)
+        return Inputs(count: reader.rowCount, rows: rows, labels: truth, source: path)
     }
 
     /// How many of `predictions` fell in each class.
