@@ -129,6 +129,10 @@ def main():
         manifest = json.load(file)
     model = build(manifest, folder, torch)
     images = np.load(arguments.images)
+    if images.dtype != np.dtype(manifest["dtype"]):
+        print(f"error: {arguments.images}: holds {images.dtype} data, the checkpoint's network computes in {manifest['dtype']}: "
+              f"convert the images with a.astype(np.{manifest['dtype']})", file=sys.stderr)
+        raise SystemExit(2)
     with torch.no_grad():
         expected = model(torch.from_numpy(images)).numpy()
     if arguments.save:

@@ -38,4 +38,16 @@ import Testing
         let result = try Self.runPython(["scripts/to_torch.py", folder, "--in", images, "--tessel", TesselCommand.executable.path])
         #expect(result.status == 0 && result.output.hasPrefix("agree:"), "\(result.output)")
     }
+
+    /// A float64 checkpoint (fresh weights, running statistics of zeros and ones).
+    @Test(.enabled(if: PyTorchBridgeTests.torchImports, "torch does not import in \(PyTorchBridgeTests.python): the bridge is not checked"))
+    func pyTorchGivesTesselsScoresInFloat64() throws {
+        let network = try Network<Double>(PredictTests.everyLayer, seed: 5)
+        let folder = try Checkpoint.write(network: network, optimizer: Optimizer<Double>(settings: try OptimizerSettings(rule: .sgd)),
+                                          epoch: 1, workload: "every", fingerprint: "f", to: TrainingTests.temporaryFolder())
+        let images = folder + "/../images.npy"
+        try NPY.write(try TestData.normal([6, 2, 10, 10], seed: 8, as: Double.self), to: images)
+        let result = try Self.runPython(["scripts/to_torch.py", folder, "--in", images, "--tessel", TesselCommand.executable.path])
+        #expect(result.status == 0 && result.output.hasPrefix("agree: 6 images, float64"), "\(result.output)")
+    }
 }
