@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks `tessel op` against a NumPy float64 implementation of the CS231n layers.
 
-For every layer and direction, on several shapes (N = 1, non-square images, stride 2,
+For every layer and direction, on several shapes (N = 1, non-square images, stride 2, strides
+that do not divide the extent (output sizes rounded down, as PyTorch does),
 pad 0, G = C and G = 1), it writes random inputs as .npy, runs `tessel op`, and compares
 each output with NumPy's: float64 to an element-wise relative error (CS231n's rel_error) of
 1e-10; float32 to 1e-5 of the output's largest magnitude (see scaled_error). Dropout is
@@ -172,13 +173,14 @@ def cases(rng):
     for n, d in [(1, 4), (5, 9)]:
         yield "layernorm", {"x": r(n, d), "gamma": r(d), "beta": r(d)}, {}, lambda i, p: layernorm_forward(i["x"], i["gamma"], i["beta"], 1e-5), (n, d), \
             lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], layernorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))
-    for n, c, h, w, f, hh, ww, stride, pad in [(1, 3, 5, 7, 2, 3, 3, 1, 1), (2, 2, 7, 5, 3, 3, 1, 2, 0), (3, 1, 8, 6, 4, 2, 2, 2, 0), (2, 3, 6, 6, 5, 5, 5, 1, 2)]:
+    for n, c, h, w, f, hh, ww, stride, pad in [(1, 3, 5, 7, 2, 3, 3, 1, 1), (2, 2, 7, 5, 3, 3, 1, 2, 0), (3, 1, 8, 6, 4, 2, 2, 2, 0), (2, 3, 6, 6, 5, 5, 5, 1, 2),
+                                                      (2, 3, 8, 8, 4, 7, 7, 2, 3), (1, 2, 6, 7, 3, 3, 3, 2, 0)]:
         x, wt, b = r(n, c, h, w), r(f, c, hh, ww), r(f)
         ho, wo = 1 + (h + 2 * pad - hh) // stride, 1 + (w + 2 * pad - ww) // stride
         p = {"stride": stride, "pad": pad}
         yield "conv", {"x": x, "w": wt, "b": b}, p, lambda i, p: conv_forward(i["x"], i["w"], i["b"], p["stride"], p["pad"]), (n, f, ho, wo), \
             lambda i, p: dict(zip(["dx", "dw", "db"], conv_backward(i["dout"], i["x"], i["w"], i["b"], p["stride"], p["pad"])))
-    for n, c, h, w, ph, pw, stride in [(1, 2, 4, 6, 2, 2, 2), (2, 3, 7, 5, 3, 2, 1), (3, 1, 9, 9, 3, 3, 3)]:
+    for n, c, h, w, ph, pw, stride in [(1, 2, 4, 6, 2, 2, 2), (2, 3, 7, 5, 3, 2, 1), (3, 1, 9, 9, 3, 3, 3), (2, 3, 16, 16, 3, 3, 2), (1, 2, 5, 7, 2, 2, 2)]:
         p = {"pool_height": ph, "pool_width": pw, "stride": stride}
         ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
         yield "maxpool", {"x": r(n, c, h, w)}, p, lambda i, p: maxpool_forward(i["x"], p["pool_height"], p["pool_width"], p["stride"]), (n, c, ho, wo), \

@@ -17,7 +17,9 @@ struct RunCommand: ParsableCommand {
             Under mpirun, --distributed shares the batch among the ranks (any rank count up to \
             run.shards); rank 0 prints, with the time spent in MPI per step. \
             --trace DIR writes the last step's input, every layer's output and every input \
-            gradient as numbered .npy files, for `tessel diff` to find where two runs part.
+            gradient as numbered .npy files, for `tessel diff` to find where two runs part. \
+            --mode test times test-mode forward passes only (batch norm on the running \
+            statistics, dropout as the identity; no loss, no backward): inference throughput.
             """
     )
 
@@ -34,11 +36,15 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .long, help: "train: forward+loss+backward steps (default); test: test-mode forward passes only.")
+    var mode: RunReport.Mode = .train
+
     /// The largest relative error `--check` accepts.
     static let tolerance = 1e-4
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if mode == .test && distribution.distributed { throw ValidationError("--mode test runs in one process: leave out --distributed") }
     }
 
     func run() throws {
@@ -47,6 +53,10 @@ struct RunCommand: ParsableCommand {
         try distribution.checkTraceFolder()
         let scheduler = try workload.scheduler(for: config)
         let batch = try config.runBatch(as: Float.self)
+        if mode == .test {
+            try runInference(config: config, batch: batch, scheduler: scheduler)
+            return
+        }
         let ranks = try distribution.exchange()
         var communication = CommunicationLog(ranks: ranks.exchange.ranks, shards: config.run.shards)
         var last: (Network<Float>, [Tensor<Float>])? = nil
@@ -67,14 +77,7 @@ struct RunCommand: ParsableCommand {
             checks = try network.check(images: try batch.images.converted(to: Double.self), labels: batch.labels, scheduler: scheduler)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let output = JSONReport(report: report, description: config.description,
-                                    check: checks.map { $0.map { JSONReport.Check(layer: $0.layer, forward: $0.forward, backward: $0.backward) } },
-                                    tolerance: checks == nil ? nil : Self.tolerance,
-                                    communication: distribution.distributed ? communication : nil)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            try printJSON(report, config: config, checks: checks, communication: distribution.distributed ? communication : nil)
         } else {
             printTable(report, config: config)
             if let line = communication.summary(stepMilliseconds: report.stepMilliseconds) { print(line) }
@@ -83,25 +86,54 @@ struct RunCommand: ParsableCommand {
         if let checks, checks.contains(where: { !($0.maximum <= Self.tolerance) }) { throw ExitCode(1) }
     }
 
+    /// `--mode test`: times test-mode forward passes; `--check` checks the layers as in train mode.
+    private func runInference(config: Workload, batch: Dataset<Float>, scheduler: Scheduler) throws {
+        let report = try config.measureInference(steps: steps, batch: batch, scheduler: scheduler)
+        var checks: [Network<Double>.LayerCheck]? = nil
+        if check {
+            let network = try Network<Float>(config).converted(to: Double.self)
+            checks = try network.check(images: try batch.images.converted(to: Double.self), labels: batch.labels, scheduler: scheduler)
+        }
+        if json {
+            try printJSON(report, config: config, checks: checks, communication: nil)
+        } else {
+            printTable(report, config: config)
+            if let checks { printChecks(checks) }
+        }
+        if let checks, checks.contains(where: { !($0.maximum <= Self.tolerance) }) { throw ExitCode(1) }
+    }
+
+    private func printJSON(_ report: RunReport, config: Workload, checks: [Network<Double>.LayerCheck]?,
+                           communication: CommunicationLog?) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let output = JSONReport(report: report, description: config.description,
+                                check: checks.map { $0.map { JSONReport.Check(layer: $0.layer, forward: $0.forward, backward: $0.backward) } },
+                                tolerance: checks == nil ? nil : Self.tolerance, communication: communication)
+        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    }
+
     private func printTable(_ report: RunReport, config: Workload) {
         typealias F = TextFormat
         print("\(report.workload): \(config.description)")
-        print("batch \(report.batchSize), float32, \(report.steps) timed steps after \(report.warmup) warm-up, \(report.workers) workers")
+        let what = report.mode == .test ? "test-mode forward passes" : "steps"
+        print("batch \(report.batchSize), float32, \(report.steps) timed \(what) after \(report.warmup) warm-up, \(report.workers) workers")
         print()
         print(F.left("layer", 20) + F.left("output", 16) + F.right("forward ms", 12) + F.right("backward ms", 13)
               + F.right("share", 8) + F.right("GFLOP/s", 10))
         for layer in report.layers {
-            let isLoss = layer.name == "loss"
+            let isLoss = layer.name == "loss", noBackward = isLoss || report.mode == .test
             print(F.left(layer.name, 20) + F.left(Shape.describe(layer.output), 16)
                   + F.right(F.number("%.3f", layer.forwardMilliseconds), 12)
-                  + F.right(isLoss ? "-" : F.number("%.3f", layer.backwardMilliseconds), 13)
+                  + F.right(noBackward ? "-" : F.number("%.3f", layer.backwardMilliseconds), 13)
                   + F.right(F.number("%.1f%%", layer.share * 100), 8)
                   + F.right(isLoss ? "-" : F.number("%.1f", layer.gigaflopsPerSecond), 10))
         }
         print()
-        print("step: median \(F.number("%.2f", report.stepMilliseconds)) ms (fastest \(F.number("%.2f", report.fastestStepMilliseconds)) ms), "
+        print("\(report.mode == .test ? "forward pass" : "step"): median \(F.number("%.2f", report.stepMilliseconds)) ms (fastest \(F.number("%.2f", report.fastestStepMilliseconds)) ms), "
               + "\(F.number("%.1f", report.imagesPerSecond)) images/s, \(report.workers) workers, "
-              + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/step")
+              + "\(F.number("%.0f", report.pageFaultsPerStep)) page faults/\(report.mode == .test ? "pass" : "step")")
         print("resident set: \(F.number("%.1f", Double(report.residentBytesAfterWarmup) / 1048576)) MiB after warm-up, "
               + "\(F.number("%.1f", Double(report.residentBytesAfterSteps) / 1048576)) MiB after the timed steps, "
               + "peak \(F.number("%.1f", Double(report.peakResidentBytes) / 1048576)) MiB")
@@ -135,3 +167,5 @@ struct RunCommand: ParsableCommand {
         var communication: CommunicationLog?
     }
 }
+
+extension RunReport.Mode: ExpressibleByArgument {}

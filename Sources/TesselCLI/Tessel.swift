@@ -14,7 +14,7 @@ struct TesselCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
-        subcommands: [RunCommand.self, TrainCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
+        subcommands: [RunCommand.self, TrainCommand.self, PredictCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
                       TopologyCommand.self, GoldenCommand.self, DiffCommand.self]
     )
 

@@ -19,9 +19,13 @@ struct WorkloadOptions: ParsableArguments {
     /// The config named by the argument: a path when it contains `/` or ends in `.json`,
     /// else `config/<name>.json`.
     func loadWorkload(default name: String = "default") throws -> Workload {
-        let argument = config ?? name
-        let path = argument.contains("/") || argument.hasSuffix(".json") ? argument : "config/\(argument).json"
-        return try Workload.load(from: path)
+        try Workload.load(from: Self.path(of: config ?? name))
+    }
+
+    /// The path of the config named `argument`: itself when it contains `/` or ends in `.json`,
+    /// else `config/<argument>.json`.
+    static func path(of argument: String) -> String {
+        argument.contains("/") || argument.hasSuffix(".json") ? argument : "config/\(argument).json"
     }
 
     /// The scheduler of `workload`'s runtime settings (or those of `--settings`); `--threads`

@@ -30,7 +30,8 @@ public struct GoldenLayerCase: Sendable {
     }
 
     /// Every layer and direction on odd shapes: N = 1, prime sizes, stride 2, pad 0, G = 1 and
-    /// G = C, both batch-norm modes and backward forms, and sizes large enough that the
+    /// G = C, windows that leave the last rows or columns out (the output size rounds down),
+    /// both batch-norm modes and backward forms, and sizes large enough that the
     /// reductions span several chunks and a matrix product several depth blocks.
     public static let all: [GoldenLayerCase] = [
         GoldenLayerCase("affine/n1", .affine, [], [("x", [1, 5]), ("w", [5, 3]), ("b", [3])]),
@@ -54,9 +55,13 @@ public struct GoldenLayerCase: Sendable {
         GoldenLayerCase("conv/stride2", .conv, ["stride=2", "pad=1"], [("x", [1, 3, 9, 7]), ("w", [5, 3, 3, 3]), ("b", [5])]),
         GoldenLayerCase("conv/pad0", .conv, ["stride=1", "pad=0"], [("x", [3, 2, 5, 7]), ("w", [7, 2, 3, 3]), ("b", [7])]),
         GoldenLayerCase("conv/7x7", .conv, ["stride=1", "pad=3"], [("x", [2, 3, 11, 13]), ("w", [8, 3, 7, 7]), ("b", [8])]),
+        GoldenLayerCase("conv/floor-stride2", .conv, ["stride=2", "pad=1"], [("x", [2, 3, 11, 10]), ("w", [4, 3, 3, 3]), ("b", [4])]),
+        GoldenLayerCase("conv/floor-7x7-stem", .conv, ["stride=2", "pad=3"], [("x", [1, 3, 13, 12]), ("w", [5, 3, 7, 7]), ("b", [5])]),
         GoldenLayerCase("conv/deep", .conv, ["stride=1", "pad=1"], [("x", [2, 37, 6, 5]), ("w", [11, 37, 3, 3]), ("b", [11])]),
         GoldenLayerCase("maxpool/2x2", .maxpool, ["pool_height=2", "pool_width=2", "stride=2"], [("x", [2, 3, 8, 6])]),
         GoldenLayerCase("maxpool/3x3-stride2", .maxpool, ["pool_height=3", "pool_width=3", "stride=2"], [("x", [1, 5, 7, 9])]),
+        GoldenLayerCase("maxpool/floor-3x3-stride2", .maxpool, ["pool_height=3", "pool_width=3", "stride=2"], [("x", [2, 3, 16, 15])]),
+        GoldenLayerCase("maxpool/floor-2x2", .maxpool, ["pool_height=2", "pool_width=2", "stride=2"], [("x", [1, 2, 7, 9])]),
         GoldenLayerCase("maxpool/stride1", .maxpool, ["pool_height=2", "pool_width=3", "stride=1"], [("x", [3, 2, 5, 5])]),
         GoldenLayerCase("spatial_batchnorm/train", .spatial_batchnorm, ["mode=train"],
                         [("x", [3, 5, 7, 11]), ("gamma", [5]), ("beta", [5])]),

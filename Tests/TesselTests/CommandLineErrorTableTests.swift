@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Tessel
 
-/// Every kind of bad input to `tessel op`, `run`, `train`, `scale` and `diff`, run through the built
+/// Every kind of bad input to `tessel op`, `run`, `train`, `predict`, `scale` and `diff`, run through the built
 /// executable: each row must exit with status 2, write exactly one line to stderr that
 /// starts with `error: ` and names the problem, write nothing to stdout, and leave its
 /// working folder (which holds every input file) exactly as it was.
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func everyCommandHasRows() {
-        for command in ["op", "run", "train", "scale", "diff"] {
+        for command in ["op", "run", "train", "predict", "scale", "diff"] {
             #expect(Self.rows.contains { $0.command == command }, "no row for tessel \(command)")
         }
     }
@@ -120,6 +120,8 @@ import Testing
         try config("unused_hyperparameter", "{\(network), \"train\": {\"optimizer\": \"sgd\", \"beta1\": 0.9}, \(data("X.npy", "Y.npy"))}")
         try config("runtime_workers", "{\(network), \"runtime\": {\"workers\": 0}}")
 
+        try writeCheckpointFixtures(in: folder, floats: floats)
+
         // Shapes files of `tessel scale`.
         try write("shapes.json", Array(#"{"relu": {"x": [4, 4]}}"#.utf8))
         try write("shapes_negative.json", Array(#"{"relu": {"x": [4, -4]}}"#.utf8))
@@ -127,6 +129,35 @@ import Testing
         try write("shapes_unknown.json", Array(#"{"softplus": {"x": [4, 4]}}"#.utf8))
         try write("shapes_p.json", Array(#"{"dropout": {"p": 1.5}}"#.utf8))
         try write("shapes_huge.json", Array(#"{"relu": {"x": [1000000000, 1000000000]}}"#.utf8))
+    }
+
+    /// Checkpoints of a network over 4 features and 3 classes (`ckpt`), broken in one way
+    /// each, and float32 images for it.
+    static func writeCheckpointFixtures(in folder: String, floats: ([Int], [Double]?) throws -> [UInt8]) throws {
+        func write(_ name: String, _ bytes: [UInt8]) throws {
+            try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        func floats32(_ shape: [Int], _ values: [Float]? = nil) throws -> [UInt8] {
+            let count = try Shape.elementCount(shape)
+            return NPY.encode(try Tensor<Float>(shape: shape, scalars: values ?? (0..<count).map { Float($0 % 5) - 2 }))
+        }
+        try write("X32.npy", floats32([6, 4]))
+        try write("X32_wrong.npy", floats32([6, 5]))
+        try write("X32_nan.npy", floats32([6, 4], Array(repeating: 0, count: 5) + [.nan] + Array(repeating: 0, count: 18)))
+        try write("X32_empty.npy", floats32([0, 4]))
+        let network = try Network<Float>(NetworkDefinition(input: [4], layers: [.affine(units: 3)]))
+        let optimizer = Optimizer<Float>(settings: try OptimizerSettings(rule: .sgd))
+        for name in ["ckpt", "ckpt_old", "ckpt_missing", "ckpt_bad_manifest", "ckpt_wrong_shape"] {
+            try Checkpoint.write(network: network, optimizer: optimizer, epoch: 1, workload: "fixture", fingerprint: "0", to: folder + "/" + name)
+        }
+        var old = try Checkpoint.readManifest(from: folder + "/ckpt_old/epoch-0001")
+        old.format = 1
+        old.network = nil
+        try write("ckpt_old/epoch-0001/manifest.json", Array(try JSONEncoder().encode(old)))
+        try FileManager.default.removeItem(atPath: folder + "/ckpt_missing/epoch-0001/affine0.w.npy")
+        try write("ckpt_bad_manifest/epoch-0001/manifest.json", Array("{".utf8))
+        try write("ckpt_wrong_shape/epoch-0001/affine0.b.npy", try floats([4], nil))
+        try FileManager.default.createDirectory(atPath: folder + "/empty_folder", withIntermediateDirectories: false)
     }
 
     /// Every path under `folder` with its size and modification time.
@@ -142,7 +173,7 @@ import Testing
 
     // MARK: The table
 
-    static var rows: [Row] { opRows + runRows + trainRows + scaleRows + diffRows }
+    static var rows: [Row] { opRows + runRows + trainRows + predictRows + scaleRows + diffRows }
 
     private static func op(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {
         Row(command: "op", name: name, arguments: arguments + (arguments.contains("--out") ? [] : ["--out", "out"]), fragments: fragments)
@@ -241,6 +272,8 @@ import Testing
         Row(command: "run", name: "threads 0", arguments: ["ok.json", "--threads", "0"], fragments: ["--threads"]),
         Row(command: "run", name: "trace folder under a file", arguments: ["ok.json", "--trace", "X.npy/trace"],
             fragments: ["X.npy/trace", "Not a directory"]),
+        Row(command: "run", name: "unknown mode", arguments: ["ok.json", "--mode", "eval"], fragments: ["'eval'", "--mode"]),
+        Row(command: "run", name: "test mode under MPI", arguments: ["ok.json", "--mode", "test", "--distributed"], fragments: ["--distributed"]),
     ]
 
     static let trainRows: [Row] = [
@@ -266,6 +299,34 @@ import Testing
         Row(command: "diff", name: "a folder against a file", arguments: [".", "x.npy"], fragments: ["'x.npy'", "two .npy files or two folders"]),
         Row(command: "diff", name: "one path only", arguments: ["x.npy"], fragments: ["<b>"]),
         Row(command: "diff", name: "unknown option", arguments: ["x.npy", "x.npy", "--bogus"], fragments: ["--bogus"]),
+    ]
+
+    private static func predict(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {
+        Row(command: "predict", name: name, arguments: arguments, fragments: fragments)
+    }
+
+    static let predictRows: [Row] = [
+        predict("missing checkpoint", ["nowhere", "--in", "X32.npy"], ["nowhere", "No such file"]),
+        predict("folder without a checkpoint", ["empty_folder", "--in", "X32.npy"], ["empty_folder", "no checkpoint"]),
+        predict("manifest not JSON", ["ckpt_bad_manifest", "--in", "X32.npy"], ["ckpt_bad_manifest/epoch-0001/manifest.json", "not valid JSON"]),
+        predict("old checkpoint without its config", ["ckpt_old", "--in", "X32.npy"], ["manifest.json", "format 1", "--config"]),
+        predict("another config than the checkpoint's", ["ckpt_old", "--in", "X32.npy", "--config", "ok.json"],
+                ["ok.json", "not the config the checkpoint was trained from"]),
+        predict("missing parameter file", ["ckpt_missing", "--in", "X32.npy"], ["affine0.w.npy", "No such file"]),
+        predict("parameter of the wrong shape", ["ckpt_wrong_shape", "--in", "X32.npy"], ["affine0.b.npy", "(4,)", "expected (3,)"]),
+        predict("images of another dtype", ["ckpt", "--in", "X.npy"], ["X.npy", "float64", "float32"]),
+        predict("images of another shape", ["ckpt", "--in", "X32_wrong.npy"], ["X32_wrong.npy", "(6, 5)", "(N, 4)"]),
+        predict("images of integers", ["ckpt", "--in", "x_int.npy"], ["x_int.npy", "int64"]),
+        predict("NaN in the images", ["ckpt", "--in", "X32_nan.npy"], ["X32_nan.npy", "nan", "finite"]),
+        predict("no images", ["ckpt", "--in", "X32_empty.npy"], ["X32_empty.npy", "no images"]),
+        predict("labels for another number of images", ["ckpt", "--in", "X32.npy", "--labels", "y.npy"], ["y.npy", "2 labels", "6 images"]),
+        predict("label outside the classes", ["ckpt", "--in", "X32.npy", "--labels", "Y_high.npy"], ["Y_high.npy", "label 7", "3 classes"]),
+        predict("labels as floats", ["ckpt", "--in", "X32.npy", "--labels", "Y_float.npy"], ["Y_float.npy", "int32 or int64"]),
+        predict("no images given", ["ckpt"], ["--in", "--split"]),
+        predict("--in and --split", ["ckpt", "--in", "X32.npy", "--split", "validation"], ["--in", "--split"]),
+        predict("unknown split", ["ckpt", "--split", "test"], ["'test'", "--split"]),
+        predict("batch size 0", ["ckpt", "--in", "X32.npy", "--batch-size", "0"], ["--batch-size"]),
+        predict("scores file under a file", ["ckpt", "--in", "X32.npy", "--out", "X.npy/scores.npy"], ["X.npy/scores.npy"]),
     ]
 
     private static func scale(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {

@@ -169,7 +169,7 @@ import Glibc
         #expect(throws: TesselError.self) { _ = try Checkpoint.latest(in: folder + "/none") }
         let empty = Self.temporaryFolder()
         defer { Checkpoint.removeFolder(empty) }
-        #expect(throws: TesselError.system(operation: "resume from '\(empty)'", reason: "no checkpoint there (no manifest.json, no epoch-NNNN folder)")) {
+        #expect(throws: TesselError.system(operation: "find a checkpoint in '\(empty)'", reason: "no checkpoint there (no manifest.json, no epoch-NNNN folder)")) {
             _ = try Checkpoint.latest(in: empty)
         }
     }

@@ -135,8 +135,8 @@ import Testing
     @Test func layersThatDoNotFitAreNamed() {
         Self.expectConfigurationError(#"{ "network": { "input": [4], "layers": [ { "type": "maxpool", "size": 2 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "needs images")
-        Self.expectConfigurationError(#"{ "network": { "input": [3, 8, 8], "layers": [ { "type": "conv", "filters": 2, "size": 3, "stride": 2 }, { "type": "affine", "units": 3 } ] } }"#,
-                                      key: "network.layers[0]", reasonContains: "do not tile")
+        Self.expectConfigurationError(#"{ "network": { "input": [3, 8, 8], "layers": [ { "type": "conv", "filters": 2, "size": 9, "stride": 2 }, { "type": "affine", "units": 3 } ] } }"#,
+                                      key: "network.layers[0]", reasonContains: "larger than the extent 8")
         Self.expectConfigurationError(#"{ "network": { "input": [6, 4, 4], "layers": [ { "type": "groupnorm", "groups": 4 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "must divide the 6 channels")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ { "type": "batchnorm" }, { "type": "affine", "units": 3 } ] } }"#,

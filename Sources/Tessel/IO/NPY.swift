@@ -33,6 +33,24 @@ public enum NPY {
     ///   wrong type), a type other than `<f4 <f8 <i4 <i8`, Fortran order, a negative or
     ///   overflowing shape, and data shorter or longer than the shape needs.
     public static func decode(_ bytes: [UInt8], source: String) throws -> NPYArray {
+        let (header, dtype, dataStart, count) = try layout(bytes, fileSize: bytes.count, source: source)
+        return try bytes.withUnsafeBytes { file in
+            let data = UnsafeRawBufferPointer(rebasing: file[dataStart...])
+            switch dtype {
+            case .float32: return .float32(try tensor(Float.self, bits: UInt32.self, shape: header.shape, data: data))
+            case .float64: return .float64(try tensor(Double.self, bits: UInt64.self, shape: header.shape, data: data))
+            case .int32: return .int32(shape: header.shape, values: integers(Int32.self, count: count, data: data))
+            case .int64: return .int64(shape: header.shape, values: integers(Int64.self, count: count, data: data))
+            }
+        }
+    }
+
+    /// The header of a `.npy` file of `fileSize` bytes that starts with `bytes` (the whole
+    /// file, or at least its first `headerPrefixLength` bytes), checked as `decode` checks it:
+    /// the header, the element type, where the data starts, and the element count, which the
+    /// data after the header must hold exactly.
+    /// - Throws: as `decode`.
+    static func layout(_ bytes: [UInt8], fileSize: Int, source: String) throws -> (header: NPYHeader, dtype: DType, dataStart: Int, count: Int) {
         func failure(_ reason: String) -> TesselError { .npy(path: source, reason: reason) }
         guard bytes.starts(with: NPYHeader.magic) else {
             throw failure("not a .npy file: it does not start with the bytes \\x93NUMPY")
@@ -54,7 +72,7 @@ public enum NPY {
         }
         let dataStart = headerStart + headerLength
         guard dataStart <= bytes.count else {
-            throw failure("header length \(headerLength) extends beyond the end of the file (\(bytes.count) bytes)")
+            throw failure("header length \(headerLength) extends beyond the end of the file (\(fileSize) bytes)")
         }
         let header = try NPYHeader.parse(bytes[headerStart..<dataStart], source: source)
         guard let dtype = DType(npyDescr: header.descr) else {
@@ -77,22 +95,17 @@ public enum NPY {
         guard !overflow else {
             throw failure("invalid shape \(Shape.describe(header.shape)): the data size overflows Int")
         }
-        let available = bytes.count - dataStart
+        let available = fileSize - dataStart
         let expectation = "shape \(Shape.describe(header.shape)) of '\(header.descr)' needs \(byteCount) bytes of data"
         guard available >= byteCount else { throw failure("truncated data: \(expectation), the file has \(available)") }
         guard available == byteCount else {
             throw failure("\(available - byteCount) unexpected bytes after the data: \(expectation), the file has \(available)")
         }
-        return try bytes.withUnsafeBytes { file in
-            let data = UnsafeRawBufferPointer(rebasing: file[dataStart...])
-            switch dtype {
-            case .float32: return .float32(try tensor(Float.self, bits: UInt32.self, shape: header.shape, data: data))
-            case .float64: return .float64(try tensor(Double.self, bits: UInt64.self, shape: header.shape, data: data))
-            case .int32: return .int32(shape: header.shape, values: integers(Int32.self, count: count, data: data))
-            case .int64: return .int64(shape: header.shape, values: integers(Int64.self, count: count, data: data))
-            }
-        }
+        return (header, dtype, dataStart, count)
     }
+
+    /// The most bytes `layout` needs to see: magic, version, a 4-byte length and the longest header.
+    static var headerPrefixLength: Int { 12 + NPYHeader.maximumLength }
 
     /// The bytes of a `.npy` file holding `tensor`, identical to what `numpy.save` writes for
     /// the same array (`<f4` or `<f8`, C order).
@@ -124,7 +137,7 @@ public enum NPY {
 
     /// A tensor of `shape` decoded from little-endian `data`; `Bits` is the unsigned integer
     /// of `T`'s size.
-    private static func tensor<T: TesselScalar, Bits: FixedWidthInteger & UnsignedInteger>(
+    static func tensor<T: TesselScalar, Bits: FixedWidthInteger & UnsignedInteger>(
         _: T.Type, bits _: Bits.Type, shape: [Int], data: UnsafeRawBufferPointer
     ) throws -> Tensor<T> {
         var tensor = try Tensor<T>.uninitialized(shape: shape)

@@ -13,8 +13,9 @@ import Glibc
 /// one `.npy` per parameter (`conv0.w.npy`), per optimizer state tensor (`conv0.w.m.npy`) and
 /// per running statistic (`spatial_batchnorm1.running_mean.npy`, `….running_var.npy`), and
 /// `manifest.json` (epoch, config name and hash, step count, learning rate, update rule,
-/// and each parameter's name, shape and update count). Resuming from it reproduces the
-/// uninterrupted run bit for bit.
+/// each parameter's name, shape and update count, and the network definition). Resuming from
+/// it reproduces the uninterrupted run bit for bit; `network(from:as:)` rebuilds the trained
+/// network from it alone, for inference.
 ///
 /// An `epoch-NNNN` folder is always complete, whenever the writing process is killed: the
 /// folder is written and flushed under a temporary name (`.epoch-NNNN.tmp-<pid>-<random>`)
@@ -36,7 +37,7 @@ public enum Checkpoint {
             public var updates: Int
         }
 
-        /// The layout version of the checkpoint folder (1).
+        /// The layout version of the checkpoint folder: 2 since the manifest records `network`, 1 before.
         public var format: Int
         /// The config's name.
         public var workload: String
@@ -56,7 +57,13 @@ public enum Checkpoint {
         public var parameters: [Entry]
         /// The layers whose running statistics are saved.
         public var runningStatistics: [String]
+        /// The network's layers, input shape, loss and weight scale, as the config's `network`
+        /// object; nil in format 1 checkpoints, which did not record it.
+        public var network: NetworkDefinition?
     }
+
+    /// The format `write` writes.
+    public static let currentFormat = 2
 
     /// The manifest's file name inside a checkpoint folder.
     public static let manifestName = "manifest.json"
@@ -99,9 +106,10 @@ public enum Checkpoint {
             try NPY.write(statistics.variance, to: join(temporary, layer + ".running_var.npy"))
             statisticsLayers.append(layer)
         }
-        let manifest = Manifest(format: 1, workload: workload, fingerprint: fingerprint, epoch: epoch, steps: network.stepCount,
-                                learningRate: optimizer.learningRate, optimizer: optimizer.settings.rule.rawValue,
-                                dtype: T.dtype.rawValue, parameters: entries, runningStatistics: statisticsLayers)
+        let manifest = Manifest(format: currentFormat, workload: workload, fingerprint: fingerprint, epoch: epoch,
+                                steps: network.stepCount, learningRate: optimizer.learningRate,
+                                optimizer: optimizer.settings.rule.rawValue, dtype: T.dtype.rawValue, parameters: entries,
+                                runningStatistics: statisticsLayers, network: network.definition)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(manifest)), to: join(temporary, manifestName))
@@ -136,7 +144,7 @@ public enum Checkpoint {
     public static func latest(in directory: String) throws -> String {
         if access(join(directory, manifestName), F_OK) == 0 { return directory }
         guard let last = try epochFolders(in: directory).max(by: { $0.epoch < $1.epoch }) else {
-            throw TesselError.system(operation: "resume from '\(directory)'", reason: "no checkpoint there (no \(manifestName), no epoch-NNNN folder)")
+            throw TesselError.system(operation: "find a checkpoint in '\(directory)'", reason: "no checkpoint there (no \(manifestName), no epoch-NNNN folder)")
         }
         return join(directory, last.name)
     }
@@ -154,13 +162,7 @@ public enum Checkpoint {
     public static func restore<T>(from folder: String, into network: inout Network<T>, settings: OptimizerSettings,
                                   fingerprint: String? = nil) throws -> (optimizer: Optimizer<T>, manifest: Manifest) {
         let manifestPath = join(folder, manifestName)
-        let bytes = try FileBytes.read(from: manifestPath)
-        let manifest: Manifest
-        do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw TesselError.configuration(source: manifestPath, key: error.dottedKey, reason: error.reason(in: bytes))
-        }
+        let manifest = try readManifest(from: folder)
         func mismatch(_ key: String, _ reason: String) -> TesselError {
             .configuration(source: manifestPath, key: key, reason: reason)
         }
@@ -173,37 +175,14 @@ public enum Checkpoint {
         guard manifest.dtype == T.dtype.rawValue else {
             throw mismatch("dtype", "the checkpoint holds \(manifest.dtype), the network computes in \(T.dtype.rawValue)")
         }
-        guard manifest.parameters.map(\.name) == network.parameters.map(\.name),
-              manifest.parameters.map(\.shape) == network.parameters.map(\.value.shape) else {
-            throw mismatch("parameters", "the checkpoint's parameters are not those of this network")
-        }
-        let statisticsLayers = network.runningStatistics.indices.filter { network.runningStatistics[$0] != nil }.map { network.layerNames[$0] }
-        guard manifest.runningStatistics == statisticsLayers else {
-            throw mismatch("runningStatistics", "the checkpoint's batch-norm layers are not those of this network")
-        }
-        func read(_ name: String, shape: [Int]) throws -> Tensor<T> {
-            let path = join(folder, name + ".npy")
-            let tensor = try NPY.readTensor(from: path, as: T.self)
-            guard tensor.shape == shape else {
-                throw TesselError.npy(path: path, reason: "shape \(Shape.describe(tensor.shape)), expected \(Shape.describe(shape))")
-            }
-            return tensor
-        }
         var restored = network
+        try readState(of: manifest, in: folder, into: &restored)
         var states: [String: ParameterState<T>] = [:]
-        for (index, entry) in manifest.parameters.enumerated() {
-            restored.parameters[index].value = try read(entry.name, shape: entry.shape)
+        for entry in manifest.parameters {
             var slots: [String: Tensor<T>] = [:]
-            for slot in settings.rule.slotNames { slots[slot] = try read("\(entry.name).\(slot)", shape: entry.shape) }
+            for slot in settings.rule.slotNames { slots[slot] = try readTensor("\(entry.name).\(slot)", in: folder, shape: entry.shape) }
             states[entry.name] = ParameterState(step: entry.updates, slots: slots)
         }
-        for index in restored.runningStatistics.indices {
-            guard let statistics = restored.runningStatistics[index] else { continue }
-            let layer = restored.layerNames[index]
-            restored.runningStatistics[index] = RunningStatistics(mean: try read(layer + ".running_mean", shape: statistics.mean.shape),
-                                                                  variance: try read(layer + ".running_var", shape: statistics.variance.shape))
-        }
-        restored.stepCount = manifest.steps
         let optimizer: Optimizer<T>
         do {
             optimizer = try Optimizer(settings: settings, learningRate: manifest.learningRate, states: states)

@@ -1,5 +1,14 @@
-/// What `tessel run` measures: per-layer times of forward+backward steps over one batch.
+/// What `tessel run` measures: per-layer times of forward+backward steps over one batch (or,
+/// in test mode, of test-mode forward passes).
 public struct RunReport: Sendable, Codable, Equatable {
+    /// What a step is.
+    public enum Mode: String, Sendable, Codable {
+        /// A training step: train-mode forward, loss and backward (`measure`).
+        case train
+        /// A test-mode forward pass (running statistics, no dropout), no loss, no backward (`measureInference`).
+        case test
+    }
+
     /// One layer's share of a step.
     public struct Layer: Sendable, Codable, Equatable {
         /// The layer's name (`conv0`), or `loss`.
@@ -8,7 +17,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var output: [Int]
         /// Mean forward time per step, milliseconds.
         public var forwardMilliseconds: Double
-        /// Mean backward time per step, milliseconds.
+        /// Mean backward time per step, milliseconds (0 in test mode).
         public var backwardMilliseconds: Double
         /// Its forward and backward time as a fraction of the summed layer times (0–1).
         public var share: Double
@@ -19,6 +28,8 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     /// The config's name.
     public var workload: String
+    /// What was timed.
+    public var mode: Mode
     /// Examples per step.
     public var batchSize: Int
     /// Timed steps.
@@ -27,7 +38,7 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var warmup: Int
     /// The scheduler's worker count.
     public var workers: Int
-    /// The layers in order, then the loss.
+    /// The layers in order, then the loss (train mode only).
     public var layers: [Layer]
     /// Median wall time of a whole step, milliseconds.
     public var stepMilliseconds: Double
@@ -142,7 +153,7 @@ extension Workload {
         layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
                                       backwardMilliseconds: 0, share: timed.loss / total, gigaflopsPerSecond: 0))
         let median = Stopwatch.median(stepTimes)
-        return RunReport(workload: name, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
+        return RunReport(workload: name, mode: .train, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
                          layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
                          imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep,
                          residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps,

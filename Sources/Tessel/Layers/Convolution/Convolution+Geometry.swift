@@ -22,10 +22,12 @@ extension Convolution {
     }
 
     /// The output height and width for an input of `inputHeight × inputWidth` and a filter of
-    /// `filterHeight × filterWidth`: `H' = 1 + (H + 2·pad − HH) / stride`, likewise `W'`.
-    /// - Throws: `TesselError.invalidParameter` when `stride < 1`, `pad < 0`, `H + 2·pad`
-    ///   overflows `Int`, or the stride does not divide `H + 2·pad − HH` (or the width
-    ///   analogue) — the output size would not be a whole number; `TesselError.shapeMismatch` (argument `w`) when a filter dimension is
+    /// `filterHeight × filterWidth`: `H' = 1 + (H + 2·pad − HH) / stride` rounded down, likewise
+    /// `W'` (PyTorch's and CS231n's `//`). When the stride does not divide `H + 2·pad − HH`, the
+    /// last rows (columns) of the padded input lie in no window: they do not affect the output
+    /// and get zero gradient.
+    /// - Throws: `TesselError.invalidParameter` when `stride < 1`, `pad < 0` or `H + 2·pad`
+    ///   overflows `Int`; `TesselError.shapeMismatch` (argument `w`) when a filter dimension is
     ///   below 1 or larger than the padded input.
     public static func outputSize(inputHeight: Int, inputWidth: Int, filterHeight: Int, filterWidth: Int,
                                   parameters: Parameters) throws -> (height: Int, width: Int) {
@@ -58,11 +60,6 @@ extension Convolution {
                 layer: name, argument: "w",
                 expected: "a filter \(axis) from 1 to the padded input \(axis) \(padded) (\(context), pad \(parameters.pad))",
                 actual: filterShape)
-        }
-        guard (padded - window) % parameters.stride == 0 else {
-            throw TesselError.invalidParameter(
-                layer: name, parameter: "stride", value: "\(parameters.stride)",
-                reason: "does not divide \(axis) + 2·pad − filter \(axis) = \(padded - window) (\(context), filter \(Shape.describe(filterShape)), pad \(parameters.pad)): the output \(axis) would not be a whole number")
         }
         return 1 + (padded - window) / parameters.stride
     }

@@ -3,8 +3,9 @@
 ///
 /// - forward: `x (N, C, H, W)`, `w (F, C, HH, WW)`, `b (F,)` →
 ///   `out[n, f, i, j] = Σ_{c, di, dj} xpad[n, c, i·stride + di, j·stride + dj] · w[f, c, di, dj] + b[f]`,
-///   of shape `(N, F, H', W')` with `H' = 1 + (H + 2·pad − HH) / stride`, `W'` likewise
-///   (see `outputSize`); `xpad` is `x` with `pad` zeros on each side of both spatial axes.
+///   of shape `(N, F, H', W')` with `H' = 1 + (H + 2·pad − HH) / stride` rounded down (PyTorch's
+///   rule), `W'` likewise (see `outputSize`); `xpad` is `x` with `pad` zeros on each side of both
+///   spatial axes. Rows and columns of `xpad` that no window reaches get zero gradient.
 /// - backward: for `dout (N, F, H', W')`: `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`.
 ///
 /// The tiled path lowers the convolution to the blocked GEMM (`GEMM`) with the input gathered
@@ -48,8 +49,7 @@ public enum Convolution {
     /// - Throws: `TesselError.shapeMismatch` when `x` or `w` is not of rank 4, the channels of
     ///   `w` differ from those of `x`, `b` is not `(F,)`, or a filter dimension is below 1 or
     ///   larger than the padded input; `TesselError.invalidParameter` when `stride < 1`,
-    ///   `pad < 0`, the output size is not a whole number, or the padded input or the output
-    ///   has an element count that overflows `Int`.
+    ///   `pad < 0`, or the padded input or the output has an element count that overflows `Int`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters = Parameters(),

@@ -2,9 +2,11 @@
 /// `max_pool_backward_naive`). No padding.
 ///
 /// - forward: `x` (N, C, H, W) → `out` (N, C, H', W'), `H' = 1 + (H − poolHeight) / stride`,
-///   `W' = 1 + (W − poolWidth) / stride`; `out[n, c, i, j]` is the maximum of the window
+///   `W' = 1 + (W − poolWidth) / stride`, both rounded down (PyTorch's rule, CS231n's `//`);
+///   `out[n, c, i, j]` is the maximum of the window
 ///   `x[n, c, i·stride ..< i·stride + poolHeight, j·stride ..< j·stride + poolWidth]`.
-///   A division that is not whole is an error, not a truncation.
+///   When the stride does not divide `H − poolHeight`, the last rows lie in no window (likewise
+///   columns): they do not affect the output and get zero gradient.
 /// - backward: `dx` (N, C, H, W); each window's `dout` goes to the FIRST maximum of the window
 ///   in row-major order (ties go to the earliest element); elements that are no window's
 ///   maximum get 0. Overlapping windows (stride < pool size) add their gradients.
@@ -47,7 +49,7 @@ public enum MaxPool {
 
     /// Tiled forward. `x`: (N, C, H, W). Returns `out`: (N, C, H', W').
     /// - Throws: `TesselError.shapeMismatch` when `x` is not rank 4; `TesselError.invalidParameter`
-    ///   for a pool size or stride below 1, a window larger than the input, or a non-whole output size.
+    ///   for a pool size or stride below 1, or a window larger than the input.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
@@ -81,7 +83,10 @@ public enum MaxPool {
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         // Overlapping windows share rows of dx, so a tile must then own whole planes.
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: g.stride < g.poolHeight)
+        // The interleaved rows write every dx element of their windows' rows, so they need
+        // windows that cover every column (and, for 2×2, every row).
         let interleaved = g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
+            && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 dx.withUnsafeMutableBufferPointer { dxs in
@@ -147,12 +152,6 @@ public enum MaxPool {
                 guard pool <= extent else {
                     throw TesselError.invalidParameter(layer: MaxPool.name, parameter: parameter, value: "\(pool)",
                                                        reason: "the window is larger than the input: \(letter) = \(extent) in x of shape \(described)")
-                }
-                guard (extent - pool) % stride == 0 else {
-                    throw TesselError.invalidParameter(
-                        layer: MaxPool.name, parameter: "stride", value: "\(stride)",
-                        reason: "the output size 1 + (\(letter) − \(parameter)) / stride = 1 + (\(extent) − \(pool)) / \(stride) "
-                            + "is not whole for x of shape \(described)")
                 }
             }
             outHeight = 1 + (height - poolHeight) / stride

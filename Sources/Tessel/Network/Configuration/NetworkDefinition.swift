@@ -27,7 +27,7 @@ public struct NetworkDefinition: Sendable, Equatable {
     ///   parameter of layer `i` is out of its domain (a count, size or stride below 1, a
     ///   negative pad, an `eps` that is not positive and finite, a momentum outside [0, 1], a
     ///   keep probability outside (0, 1]; NaN is never in a domain) or the layer cannot take
-    ///   the shape it receives (a convolution or pooling window that does not tile the input,
+    ///   the shape it receives (a convolution or pooling window larger than its input,
     ///   a flat-input norm after images, groups that do not divide the channels, …); with `layer` = `network` for an empty layer list, an input dimension
     ///   below 1, a `weightScale` that is not positive, or a last shape that is not (classes,).
     public func shapes() throws -> [[Int]] {
@@ -107,10 +107,11 @@ public struct NetworkDefinition: Sendable, Equatable {
             guard !overflow, !sumOverflow else { throw failure("pad", "\(pad)", "the padded extent \(extent) + 2·pad overflows Int") }
             return sum
         }
-        /// Output extent of a window of `size` moved by `stride` over `extent` (after padding).
+        /// Output extent of a window of `size` moved by `stride` over `extent` (after padding),
+        /// rounded down as PyTorch does: positions past the last whole window are left out.
         func windows(_ extent: Int, size: Int, stride: Int) throws(Misfit) -> Int {
-            guard extent >= size, (extent - size) % stride == 0 else {
-                throw failure("size", "\(size) (stride \(stride))", "windows do not tile an extent of \(extent)")
+            guard extent >= size else {
+                throw failure("size", "\(size)", "the window is larger than the extent \(extent) it slides over")
             }
             return 1 + (extent - size) / stride
         }
