@@ -2,8 +2,10 @@ import CTessel
 import Tessel
 
 extension Optional where Wrapped == UnsafePointer<tessel_array> {
-    /// The caller's array as a `Tensor<T>`: one copy into Tessel's aligned storage, whatever
-    /// the strides (`Tensor(shape:copyingFrom:byteStrides:)`).
+    /// The caller's array as a `Tensor<T>`: a row-major contiguous array aligned for `T` is
+    /// borrowed without a copy (`Tensor(shape:borrowing:)`; the caller keeps it alive and
+    /// unchanged while the call, and any cache the call returns, may read it); any other layout
+    /// is copied once into Tessel's storage (`Tensor(shape:copyingFrom:byteStrides:)`).
     /// - Throws: `TesselError.invalidParameter` for a NULL array or data pointer, or a dtype
     ///   other than `T`'s; `TesselError.invalidShape` for a rank outside 0 ... TESSEL_MAX_RANK
     ///   or a negative dimension; `TesselError.outOfMemory` when the copy cannot be allocated.
@@ -30,6 +32,14 @@ extension Optional where Wrapped == UnsafePointer<tessel_array> {
         guard let data = descriptor.data else {
             if shape.contains(0) { return try Tensor(shape: shape) }
             throw TesselError.invalidParameter(layer: layer, parameter: name, value: "NULL data", reason: "required")
+        }
+        var rowMajorStride = MemoryLayout<T>.stride, isContiguous = true
+        for dimension in stride(from: rank - 1, through: 0, by: -1) {
+            if shape[dimension] > 1 && strides[dimension] != rowMajorStride { isContiguous = false }
+            rowMajorStride *= shape[dimension]
+        }
+        if isContiguous && Int(bitPattern: data) % MemoryLayout<T>.alignment == 0 {
+            return try Tensor(shape: shape, borrowing: data)
         }
         return try Tensor(shape: shape, copyingFrom: data, byteStrides: strides)
     }

@@ -11,7 +11,7 @@ public func tesselAffineForward(_ x: ArrayArgument, _ w: ArrayArgument, _ b: Arr
             let x = try x.tensor("x", layer: Affine.name, as: T.self)
             let w = try w.tensor("w", layer: Affine.name, as: T.self), b = try b.tensor("b", layer: Affine.name, as: T.self)
             let result = try Affine.forward(x: x, w: w, b: b, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.affine(x: x, w: w, b: b)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: Affine.name))
@@ -27,9 +27,9 @@ public func tesselAffineBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?,
             guard case let .affine(x, w, b) = saved else { throw saved.mismatch(expected: Affine.name) }
             let dout = try dout.tensor("dout", layer: Affine.name, as: T.self)
             let g = try Affine.backward(dout: dout, x: x, w: w, b: b, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(g.dx), in: dx)
-            store(Handle.retained(g.dw), in: dw)
-            store(Handle.retained(g.db), in: db)
+            store(try Handle.retained(g.dx), in: dx)
+            store(try Handle.retained(g.dw), in: dw)
+            store(try Handle.retained(g.db), in: db)
         }
         try run(elementType(of: dout, name: "dout", layer: Affine.name))
     }
@@ -41,7 +41,7 @@ public func tesselReLUForward(_ x: ArrayArgument, _ out: HandleOut, _ cache: Han
         func run<T: ExportedScalar>(_: T.Type) throws {
             let x = try x.tensor("x", layer: ReLU.name, as: T.self)
             let result = try ReLU.forward(x, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.relu(x: x)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: ReLU.name))
@@ -55,7 +55,7 @@ public func tesselReLUBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?, _
             let saved = try Handle.cache(cache, layer: ReLU.name, as: T.self)
             guard case let .relu(x) = saved else { throw saved.mismatch(expected: ReLU.name) }
             let dout = try dout.tensor("dout", layer: ReLU.name, as: T.self)
-            store(Handle.retained(try ReLU.backward(dout: dout, x: x, scheduler: ThreadSetting.scheduler)), in: dx)
+            store(try Handle.retained(try ReLU.backward(dout: dout, x: x, scheduler: ThreadSetting.scheduler)), in: dx)
         }
         try run(elementType(of: dout, name: "dout", layer: ReLU.name))
     }
@@ -69,7 +69,7 @@ public func tesselDropoutForward(_ x: ArrayArgument, _ p: Double, _ mode: Int32,
             let parameters = Dropout.Parameters(p: p, mode: try layerMode(mode, layer: Dropout.name), seed: hasSeed != 0 ? seed : nil)
             let x = try x.tensor("x", layer: Dropout.name, as: T.self)
             let (result, mask) = try Dropout.forward(x: x, parameters: parameters, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.dropout(mask: mask, parameters: parameters)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: Dropout.name))
@@ -84,7 +84,7 @@ public func tesselDropoutBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?
             guard case let .dropout(mask, parameters) = saved else { throw saved.mismatch(expected: Dropout.name) }
             let dout = try dout.tensor("dout", layer: Dropout.name, as: T.self)
             let result = try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: dx)
+            store(try Handle.retained(result), in: dx)
         }
         try run(elementType(of: dout, name: "dout", layer: Dropout.name))
     }

@@ -11,7 +11,7 @@ public func tesselSVMLoss(_ x: ArrayArgument, _ y: UnsafePointer<Int64>?, _ labe
             let x = try x.tensor("x", layer: SVMLoss.name, as: T.self)
             let result = try SVMLoss.compute(x: x, y: labels(y, count: labelCount, layer: SVMLoss.name), scheduler: ThreadSetting.scheduler)
             loss?.pointee = Double(result.loss)
-            store(Handle.retained(result.dx), in: dx)
+            store(try Handle.retained(result.dx), in: dx)
         }
         try run(elementType(of: x, name: "x", layer: SVMLoss.name))
     }
@@ -26,7 +26,7 @@ public func tesselSoftmaxLoss(_ x: ArrayArgument, _ y: UnsafePointer<Int64>?, _ 
             let result = try SoftmaxLoss.compute(x: x, y: labels(y, count: labelCount, layer: SoftmaxLoss.name),
                                                  scheduler: ThreadSetting.scheduler)
             loss?.pointee = Double(result.loss)
-            store(Handle.retained(result.dx), in: dx)
+            store(try Handle.retained(result.dx), in: dx)
         }
         try run(elementType(of: x, name: "x", layer: SoftmaxLoss.name))
     }

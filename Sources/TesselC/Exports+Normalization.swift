@@ -20,8 +20,8 @@ public func tesselBatchNormForward(_ x: ArrayArgument, _ gamma: ArrayArgument, _
                                             variance: try runningVar.tensor("running_var", layer: layer, as: T.self))
             let (result, saved) = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
                                                         running: &running, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
-            storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
+            store(try Handle.retained(result), in: out)
+            try storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
             store(Handle.retained(ForwardCache.batchNorm(saved)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: BatchNorm.name))
@@ -52,7 +52,7 @@ private func batchNormBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?, a
             let g = alternative
                 ? try BatchNorm.backwardAlt(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler)
                 : try BatchNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler)
-            storeGradients(g, dx, dgamma, dbeta)
+            try storeGradients(g, dx, dgamma, dbeta)
         }
         try run(elementType(of: dout, name: "dout", layer: BatchNorm.name))
     }
@@ -68,7 +68,7 @@ public func tesselLayerNormForward(_ x: ArrayArgument, _ gamma: ArrayArgument, _
             let gamma = try gamma.tensor("gamma", layer: layer, as: T.self), beta = try beta.tensor("beta", layer: layer, as: T.self)
             let (result, saved) = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: LayerNorm.Parameters(eps: eps),
                                                         scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.layerNorm(saved)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: LayerNorm.name))
@@ -83,7 +83,7 @@ public func tesselLayerNormBackward(_ dout: ArrayArgument, _ cache: OpaquePointe
             let saved = try Handle.cache(cache, layer: LayerNorm.name, as: T.self)
             guard case let .layerNorm(statistics) = saved else { throw saved.mismatch(expected: LayerNorm.name) }
             let dout = try dout.tensor("dout", layer: LayerNorm.name, as: T.self)
-            storeGradients(try LayerNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler), dx, dgamma, dbeta)
+            try storeGradients(try LayerNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler), dx, dgamma, dbeta)
         }
         try run(elementType(of: dout, name: "dout", layer: LayerNorm.name))
     }
@@ -105,8 +105,8 @@ public func tesselSpatialBatchNormForward(_ x: ArrayArgument, _ gamma: ArrayArgu
                                             variance: try runningVar.tensor("running_var", layer: layer, as: T.self))
             let (result, saved) = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
                                                                running: &running, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
-            storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
+            store(try Handle.retained(result), in: out)
+            try storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
             store(Handle.retained(ForwardCache.spatialBatchNorm(saved)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: SpatialBatchNorm.name))
@@ -121,7 +121,7 @@ public func tesselSpatialBatchNormBackward(_ dout: ArrayArgument, _ cache: Opaqu
             let saved = try Handle.cache(cache, layer: SpatialBatchNorm.name, as: T.self)
             guard case let .spatialBatchNorm(statistics) = saved else { throw saved.mismatch(expected: SpatialBatchNorm.name) }
             let dout = try dout.tensor("dout", layer: SpatialBatchNorm.name, as: T.self)
-            storeGradients(try SpatialBatchNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler),
+            try storeGradients(try SpatialBatchNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler),
                            dx, dgamma, dbeta)
         }
         try run(elementType(of: dout, name: "dout", layer: SpatialBatchNorm.name))
@@ -140,7 +140,7 @@ public func tesselSpatialGroupNormForward(_ x: ArrayArgument, _ gamma: ArrayArgu
             let (result, saved) = try GroupNorm.forward(x: x, gamma: gamma, beta: beta,
                                                         parameters: GroupNorm.Parameters(groups: Int(groups), eps: eps),
                                                         scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.groupNorm(saved)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: GroupNorm.name))
@@ -155,21 +155,21 @@ public func tesselSpatialGroupNormBackward(_ dout: ArrayArgument, _ cache: Opaqu
             let saved = try Handle.cache(cache, layer: GroupNorm.name, as: T.self)
             guard case let .groupNorm(statistics) = saved else { throw saved.mismatch(expected: GroupNorm.name) }
             let dout = try dout.tensor("dout", layer: GroupNorm.name, as: T.self)
-            storeGradients(try GroupNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler), dx, dgamma, dbeta)
+            try storeGradients(try GroupNorm.backward(dout: dout, cache: statistics, scheduler: ThreadSetting.scheduler), dx, dgamma, dbeta)
         }
         try run(elementType(of: dout, name: "dout", layer: GroupNorm.name))
     }
 }
 
 /// Hands out a normalization's three gradients.
-private func storeGradients<T: TesselScalar>(_ g: NormalizationGradients<T>, _ dx: HandleOut, _ dgamma: HandleOut, _ dbeta: HandleOut) {
-    store(Handle.retained(g.dx), in: dx)
-    store(Handle.retained(g.dgamma), in: dgamma)
-    store(Handle.retained(g.dbeta), in: dbeta)
+private func storeGradients<T: TesselScalar>(_ g: NormalizationGradients<T>, _ dx: HandleOut, _ dgamma: HandleOut, _ dbeta: HandleOut) throws {
+    store(try Handle.retained(g.dx), in: dx)
+    store(try Handle.retained(g.dgamma), in: dgamma)
+    store(try Handle.retained(g.dbeta), in: dbeta)
 }
 
 /// Hands out the updated running statistics in train mode; NULL in test mode (unchanged).
-private func storeRunning<T: TesselScalar>(_ running: RunningStatistics<T>, mode: Mode, mean: HandleOut, variance: HandleOut) {
-    store(mode == .train ? Handle.retained(running.mean) : nil, in: mean)
-    store(mode == .train ? Handle.retained(running.variance) : nil, in: variance)
+private func storeRunning<T: TesselScalar>(_ running: RunningStatistics<T>, mode: Mode, mean: HandleOut, variance: HandleOut) throws {
+    store(mode == .train ? try Handle.retained(running.mean) : nil, in: mean)
+    store(mode == .train ? try Handle.retained(running.variance) : nil, in: variance)
 }

@@ -12,7 +12,7 @@ public func tesselConvForward(_ x: ArrayArgument, _ w: ArrayArgument, _ b: Array
             let x = try x.tensor("x", layer: Convolution.name, as: T.self)
             let w = try w.tensor("w", layer: Convolution.name, as: T.self), b = try b.tensor("b", layer: Convolution.name, as: T.self)
             let result = try Convolution.forward(x: x, w: w, b: b, parameters: parameters, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.convolution(x: x, w: w, b: b, parameters: parameters)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: Convolution.name))
@@ -28,9 +28,9 @@ public func tesselConvBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?,
             guard case let .convolution(x, w, b, parameters) = saved else { throw saved.mismatch(expected: Convolution.name) }
             let dout = try dout.tensor("dout", layer: Convolution.name, as: T.self)
             let g = try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(g.dx), in: dx)
-            store(Handle.retained(g.dw), in: dw)
-            store(Handle.retained(g.db), in: db)
+            store(try Handle.retained(g.dx), in: dx)
+            store(try Handle.retained(g.dw), in: dw)
+            store(try Handle.retained(g.db), in: db)
         }
         try run(elementType(of: dout, name: "dout", layer: Convolution.name))
     }
@@ -44,7 +44,7 @@ public func tesselMaxPoolForward(_ x: ArrayArgument, _ poolHeight: Int64, _ pool
             let parameters = MaxPool.Parameters(poolHeight: Int(poolHeight), poolWidth: Int(poolWidth), stride: Int(stride))
             let x = try x.tensor("x", layer: MaxPool.name, as: T.self)
             let result = try MaxPool.forward(x: x, parameters: parameters, scheduler: ThreadSetting.scheduler)
-            store(Handle.retained(result), in: out)
+            store(try Handle.retained(result), in: out)
             store(Handle.retained(ForwardCache.maxPool(x: x, parameters: parameters)), in: cache)
         }
         try run(elementType(of: x, name: "x", layer: MaxPool.name))
@@ -58,7 +58,7 @@ public func tesselMaxPoolBackward(_ dout: ArrayArgument, _ cache: OpaquePointer?
             let saved = try Handle.cache(cache, layer: MaxPool.name, as: T.self)
             guard case let .maxPool(x, parameters) = saved else { throw saved.mismatch(expected: MaxPool.name) }
             let dout = try dout.tensor("dout", layer: MaxPool.name, as: T.self)
-            store(Handle.retained(try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: ThreadSetting.scheduler)), in: dx)
+            store(try Handle.retained(try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: ThreadSetting.scheduler)), in: dx)
         }
         try run(elementType(of: dout, name: "dout", layer: MaxPool.name))
     }

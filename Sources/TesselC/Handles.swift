@@ -41,9 +41,12 @@ final class CacheBox<T: TesselScalar> {
 
 /// Converting boxes to and from the opaque pointers C sees (`Unmanaged` retain counts).
 enum Handle {
-    /// A retained pointer to a new box around `tensor`.
-    static func retained<T: TesselScalar>(_ tensor: Tensor<T>) -> OpaquePointer {
-        OpaquePointer(Unmanaged.passRetained(TensorBox(tensor) as AnyObject).toOpaque())
+    /// A retained pointer to a new box around `tensor`, which then owns its storage: an output
+    /// that is a borrowed input (dropout at test time returns x) is copied, so that the array
+    /// handed back never aliases the caller's memory.
+    /// - Throws: `TesselError.outOfMemory` when that copy cannot be allocated.
+    static func retained<T: TesselScalar>(_ tensor: Tensor<T>) throws -> OpaquePointer {
+        OpaquePointer(Unmanaged.passRetained(TensorBox(try tensor.owned()) as AnyObject).toOpaque())
     }
 
     /// A retained pointer to a new box around `cache`.

@@ -92,8 +92,9 @@ def call(function, *arguments, outputs):
 
 
 def describe(array):
-    """The `tessel_array` of a float32/float64 NumPy array, any strides (Tessel copies it once).
-    The caller keeps `array` alive during the call."""
+    """The `tessel_array` of a float32/float64 NumPy array, any strides (Tessel reads a
+    C-contiguous array in place and copies any other once). The caller keeps `array` alive
+    during the call, and as long as a cache the call returns (`layers.Cache` holds it)."""
     if array.ndim > MAX_RANK:
         raise ValueError(f"tessel: arrays of rank {array.ndim} are not supported (at most {MAX_RANK})")
     return Array(array.ctypes.data, _CODES[array.dtype], array.ndim,

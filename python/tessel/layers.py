@@ -4,10 +4,12 @@
 returns NumPy arrays as the seed's docstrings say, in float32 or float64 (all float arrays of
 one call in one dtype; a mix raises TypeError rather than casting). Differences from the seed:
 
-- `cache` is an opaque `Cache` object holding Tessel's copies of what backward needs (it
-  cannot be unpacked as a tuple); it may be passed to backward any number of times.
-- Each input is copied once into Tessel's aligned storage, whatever its strides (nothing is
-  made contiguous first); each output is a new array over the memory Tessel wrote it into.
+- `cache` is an opaque `Cache` object holding what backward needs (it cannot be unpacked as
+  a tuple); it may be passed to backward any number of times.
+- A C-contiguous input is read in place, not copied (like the seed, whose cache holds the
+  input arrays themselves: changing x between forward and backward changes the backward);
+  any other layout is copied once into Tessel's storage, whatever its strides (nothing is
+  made contiguous first). Each output is a new array over the memory Tessel wrote it into.
 - Dropout masks come from Tessel's counter-based generator keyed by `seed` (the same mask
   for any thread count), not from `np.random`; without a seed each call draws a fresh one.
 - Bad shapes or parameters raise ValueError, an allocation that fails MemoryError, each with
@@ -31,12 +33,15 @@ __all__ = [
 
 
 class Cache:
-    """What a forward call keeps for its backward: a handle to Tessel's copies of the inputs
-    (or the normalization statistics), the layer that made it and its dtype. Opaque."""
-    __slots__ = ("_handle", "layer", "dtype")
+    """What a forward call keeps for its backward: a handle to Tessel's view of the inputs (or
+    the normalization statistics), the layer that made it and its dtype, and the input arrays
+    themselves, since Tessel reads contiguous ones in place (as the seed's cache holds them).
+    Opaque."""
+    __slots__ = ("_handle", "layer", "dtype", "_inputs")
 
-    def __init__(self, handle, layer, dtype):
+    def __init__(self, handle, layer, dtype, inputs):
         self._handle, self.layer, self.dtype = handle, layer, dtype
+        self._inputs = tuple(inputs.values())
 
     def __repr__(self):
         return f"<tessel.layers.Cache of {self.layer}, {self.dtype}>"
@@ -113,7 +118,7 @@ def affine_forward(x, w, b):
     """x: (N, d_1, ..., d_k), w: (D, M), b: (M,). Returns out (N, M) and the cache."""
     a, dtype = _floats("affine_forward", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_affine_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]), outputs=2)
-    cache = Cache(cache, "affine", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "affine", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -127,7 +132,7 @@ def relu_forward(x):
     """x: any shape. Returns out = max(x, 0) and the cache."""
     a, dtype = _floats("relu_forward", x=x)
     out, cache = call(_native.lib.tessel_relu_forward, describe(a["x"]), outputs=2)
-    cache = Cache(cache, "relu", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "relu", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -173,7 +178,7 @@ def _batchnorm(function, name, layer, x, gamma, beta, bn_param):
     out, mean_out, var_out, cache = call(
         function, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]), mode, float(eps), float(momentum),
         describe(a["running_mean"]), describe(a["running_var"]), outputs=4)
-    cache = Cache(cache, layer, dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, layer, dtype, a)  # owns its handle before the outputs are taken
     result, mean, var = take_all([out, mean_out, var_out], dtype)
     _store_running(bn_param, "running_mean", running_mean, mean)
     _store_running(bn_param, "running_var", running_var, var)
@@ -205,7 +210,7 @@ def layernorm_forward(x, gamma, beta, ln_param):
     a, dtype = _floats("layernorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_layernorm_forward, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]),
                       float(ln_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "layernorm", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "layernorm", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -235,7 +240,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     a, dtype = _floats("spatial_groupnorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_spatial_groupnorm_forward, describe(a["x"]), describe(a["gamma"]),
                       describe(a["beta"]), groups, float(gn_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "spatial_groupnorm", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "spatial_groupnorm", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -259,7 +264,7 @@ def dropout_forward(x, dropout_param):
     a, dtype = _floats("dropout_forward", x=x)
     out, cache = call(_native.lib.tessel_dropout_forward, describe(a["x"]), float(p), mode,
                       int(seed is not None), seed or 0, outputs=2)
-    cache = Cache(cache, "dropout", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "dropout", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -279,7 +284,7 @@ def conv_forward_naive(x, w, b, conv_param):
     a, dtype = _floats("conv_forward_naive", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_conv_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]),
                       stride, pad, outputs=2)
-    cache = Cache(cache, "conv", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "conv", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 
@@ -296,7 +301,7 @@ def max_pool_forward_naive(x, pool_param):
     sizes = [_integer(name, key, pool_param[key]) for key in ("pool_height", "pool_width", "stride")]
     a, dtype = _floats(name, x=x)
     out, cache = call(_native.lib.tessel_max_pool_forward, describe(a["x"]), *sizes, outputs=2)
-    cache = Cache(cache, "maxpool", dtype)  # owns its handle before the outputs are taken
+    cache = Cache(cache, "maxpool", dtype, a)  # owns its handle before the outputs are taken
     return take_all([out], dtype)[0], cache
 
 

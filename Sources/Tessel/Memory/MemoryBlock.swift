@@ -4,7 +4,8 @@ import Glibc
 
 /// A block of raw memory owned by Tessel: at least `Allocator.alignment`-byte aligned and
 /// released when the last reference goes away (freed, unmapped and unlocked, or handed to the
-/// `BlockCache`).
+/// `BlockCache`); or caller memory a tensor borrows (`isBorrowed`), aligned for its element
+/// type only, which is never written through and never released.
 ///
 /// `@unchecked Sendable`: the block's own fields never change after `init`; the bytes it
 /// points to are shared deliberately — kernels write disjoint ranges of them from different
@@ -20,9 +21,12 @@ public final class MemoryBlock: @unchecked Sendable {
         /// An anonymous mapping of `length` bytes that goes back to `cache` (which keeps it
         /// for reuse or unmaps it).
         case cached(length: Int, cache: BlockCache)
+        /// Caller memory (`Tensor(shape:borrowing:keepingAlive:)`): nothing is released;
+        /// `owner`, when given, lives as long as the block.
+        case borrowed(owner: AnyObject?)
     }
 
-    /// The first byte; aligned to at least `Allocator.alignment`.
+    /// The first byte; aligned to at least `Allocator.alignment` unless `isBorrowed`.
     public let baseAddress: UnsafeMutableRawPointer
     /// The usable size in bytes.
     public let byteCount: Int
@@ -62,6 +66,22 @@ public final class MemoryBlock: @unchecked Sendable {
             munmap(baseAddress, length)
         case let .cached(length, cache):
             cache.give(baseAddress, length: length)
+        case .borrowed:
+            break
         }
+    }
+
+    /// True for caller memory the block does not own: a tensor copies it before any write.
+    @inlinable public var isBorrowed: Bool { storageIsBorrowed }
+
+    @usableFromInline var storageIsBorrowed: Bool {
+        if case .borrowed = storage { true } else { false }
+    }
+
+    /// A block over caller memory, `byteCount` bytes from `baseAddress`, that keeps `owner`
+    /// alive and releases nothing.
+    static func borrowing(_ baseAddress: UnsafeRawPointer, byteCount: Int, owner: AnyObject?) -> MemoryBlock {
+        MemoryBlock(baseAddress: UnsafeMutableRawPointer(mutating: baseAddress), byteCount: byteCount, storage: .borrowed(owner: owner),
+                    allocator: .standard, rows: 1)
     }
 }

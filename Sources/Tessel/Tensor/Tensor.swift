@@ -5,8 +5,10 @@
 /// writes only into tensors it has just created and therefore owns uniquely, so the
 /// uniqueness check before `withUnsafeMutableBufferPointer` never copies there.
 ///
-/// Storage is one `MemoryBlock` from an `Allocator`, 64-byte aligned, so kernels may use
-/// aligned SIMD loads from the start of a tensor. A rank-0 tensor holds one scalar.
+/// Storage is one `MemoryBlock` from an `Allocator`, 64-byte aligned, or caller memory the
+/// tensor borrows without a copy (`init(shape:borrowing:keepingAlive:)`), aligned for `Scalar`
+/// only: kernels load vectors unaligned, so the results are the same bits either way. A
+/// rank-0 tensor holds one scalar.
 public struct Tensor<Scalar: TesselScalar>: Sendable {
     /// The dimensions, outermost first (NCHW for images).
     public private(set) var shape: [Int]
@@ -38,6 +40,41 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
         withUnsafeMutableBufferPointer { buffer in
             _ = buffer.initialize(from: scalars)
         }
+    }
+
+    /// A tensor of `shape` over caller memory, without a copy: `base` holds the elements in
+    /// row-major order and must stay valid and unchanged while the tensor or a copy of it
+    /// lives (`owner`, when given, is retained that long). The tensor only reads it: a write
+    /// through the tensor, or a copy of it, copies the elements into Tessel's storage first.
+    /// - Throws: `TesselError.invalidShape` for a negative dimension, an element count that
+    ///   overflows, or a `base` not aligned for `Scalar`.
+    public init(shape: [Int], borrowing base: UnsafeRawPointer, keepingAlive owner: AnyObject? = nil) throws {
+        let count = try Shape.elementCount(shape)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        guard !overflow else { throw TesselError.invalidShape(shape: shape, reason: "byte count overflows Int") }
+        guard Int(bitPattern: base) % MemoryLayout<Scalar>.alignment == 0 else {
+            throw TesselError.invalidShape(shape: shape, reason: "borrowed memory at \(base) is not aligned for \(Scalar.dtype)")
+        }
+        self.shape = shape
+        self.count = count
+        self.block = MemoryBlock.borrowing(base, byteCount: bytes, owner: owner)
+    }
+
+    /// Whether the tensor reads caller memory it borrowed (`init(shape:borrowing:keepingAlive:)`).
+    public var isBorrowed: Bool { block.isBorrowed }
+
+    /// This tensor with storage of its own: itself, or a copy of borrowed memory.
+    /// - Throws: `TesselError.outOfMemory` when the copy cannot be allocated.
+    public func owned() throws -> Tensor {
+        guard isBorrowed else { return self }
+        var copy = try Tensor.uninitialized(shape: shape)
+        copy.withUnsafeMutableBufferPointer { target in
+            withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                to.update(from: from, count: count)
+            }
+        }
+        return copy
     }
 
     /// A tensor of `shape` whose storage is allocated but not initialized to a value; for
@@ -104,7 +141,7 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R
     ) rethrows -> R {
-        if !isKnownUniquelyReferenced(&block) { makeUnique() }
+        if !isKnownUniquelyReferenced(&block) || block.isBorrowed { makeUnique() }
         let start = block.baseAddress.assumingMemoryBound(to: Scalar.self)
         return try body(UnsafeMutableBufferPointer(start: start, count: count))
     }
