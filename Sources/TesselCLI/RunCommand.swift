@@ -42,7 +42,9 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         workload.buffers.apply()
         let config = try workload.loadWorkload()
+        try config.runtime.applyMemoryLimit(source: config.source)
         let scheduler = try workload.scheduler(for: config)
+        if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let batch = try config.runBatch(as: Float.self)
         let ranks = try distribution.exchange()
         var communication: [(calls: Int, bytesSent: Int, seconds: Double)] = []

@@ -4,7 +4,8 @@ import Glibc
 
 /// A block of raw memory owned by Tessel: at least `Allocator.alignment`-byte aligned and
 /// released when the last reference goes away (freed, unmapped and unlocked, or handed to the
-/// `BlockCache`).
+/// `BlockCache`), which is when its allocator's `MemoryBudget` stops counting it (a block
+/// handed to the cache stays counted until the cache unmaps it).
 ///
 /// `@unchecked Sendable`: the block's own fields never change after `init`; the bytes it
 /// points to are shared deliberately — kernels write disjoint ranges of them from different
@@ -53,13 +54,18 @@ public final class MemoryBlock: @unchecked Sendable {
         self.isHugePageAdvised = isHugePageAdvised
     }
 
+    /// The bytes a heap block of `byteCount` bytes takes, as allocated and counted.
+    static func heapByteCount(_ byteCount: Int) -> Int { max(byteCount, Allocator.alignment) }
+
     deinit {
         switch storage {
         case .heap:
             free(baseAddress)
+            allocator.budget.release(MemoryBlock.heapByteCount(byteCount))
         case let .mapping(length):
             if isPinned { Pinning.forget(length: length) }
             munmap(baseAddress, length)
+            allocator.budget.release(length)
         case let .cached(length, cache):
             cache.give(baseAddress, length: length)
         }
