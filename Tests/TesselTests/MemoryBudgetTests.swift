@@ -81,6 +81,20 @@ import Testing
         _ = block
     }
 
+    /// Memory outside the allocators (a file being decoded) is checked against the room left,
+    /// not counted.
+    @Test func checkingRoomCountsNothing() throws {
+        let budget = Self.budget(1000)
+        try budget.checkRoom(for: 1000, what: "reading 'f.npy'")
+        #expect(budget.heldByteCount == 0)
+        #expect {
+            try budget.checkRoom(for: 1001, what: "reading 'f.npy'")
+        } throws: { error in
+            guard case let .outOfMemory(bytes, _, reason) = error as? TesselError else { return false }
+            return bytes == 1001 && reason.hasPrefix("reading 'f.npy': beyond the memory limit of 1000 bytes")
+        }
+    }
+
     /// A copy-on-write cannot throw: it overdraws the budget instead of trapping, and the
     /// next fresh request is refused.
     @Test func aCopyOnWriteOverdrawsTheBudgetInsteadOfTrapping() throws {

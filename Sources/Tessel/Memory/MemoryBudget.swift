@@ -86,6 +86,16 @@ public final class MemoryBudget: @unchecked Sendable {
         held.wrappingSubtract(bytes, ordering: .relaxed)
     }
 
+    /// Checks, counting nothing, that `bytes` more would fit within the limit now: for memory
+    /// Tessel holds briefly outside its allocators, such as a file's bytes while they are
+    /// decoded, which would otherwise grow the process unseen.
+    /// - Throws: `TesselError.outOfMemory` for `bytes`, naming `what`, the limit, its source
+    ///   and the bytes held, when they would not fit.
+    public func checkRoom(for bytes: Int, what: String) throws {
+        guard heldByteCount + bytes > limitBytes.load(ordering: .relaxed) else { return }
+        throw TesselError.outOfMemory(bytes: bytes, policy: "aligned", reason: what + ": " + refusal(of: bytes))
+    }
+
     /// Why a request for `bytes` more is refused, for `TesselError.outOfMemory`.
     func refusal(of bytes: Int) -> String {
         let limit = limit
