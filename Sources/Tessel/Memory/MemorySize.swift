@@ -75,7 +75,7 @@ public enum MemorySize: Sendable, Equatable, Codable, CustomStringConvertible {
     public func byteCount(of available: Int) -> Int {
         switch self {
         case let .bytes(bytes): return bytes
-        case let .percent(value): return Int((Double(available) * value / 100).rounded(.down))
+        case let .percent(value): return Int(min(Double(available) * value / 100, 0x1p62).rounded(.down))
         }
     }
 
