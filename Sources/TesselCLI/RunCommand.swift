@@ -42,7 +42,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         workload.buffers.apply()
         let config = try workload.loadWorkload()
-        try config.runtime.applyMemoryLimit(source: config.source)
+        try workload.applyMemoryLimit(of: config)
         let scheduler = try workload.scheduler(for: config)
         if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let batch = try config.runBatch(as: Float.self)

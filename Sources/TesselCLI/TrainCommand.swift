@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
         guard let settings = config.train else {
             throw TesselError.configuration(source: config.source, key: "train", reason: "the config has no 'train' object")
         }
-        try config.runtime.applyMemoryLimit(source: config.source)
+        try workload.applyMemoryLimit(of: config)
         let scheduler = try workload.scheduler(for: config)
         if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let (train, validation) = try config.trainingData(as: Float.self)

@@ -66,13 +66,18 @@ import Testing
     }
 
     /// A batch whose tensors together exceed `TESSEL_MEMORY_LIMIT` or `runtime.memoryLimit`
-    /// ends with the out-of-memory line naming that limit.
-    @Test(arguments: [(["TESSEL_MEMORY_LIMIT": "48MiB"], "", "memory limit of 50331648 bytes (TESSEL_MEMORY_LIMIT=48MiB)"),
-                      ([:], #", "runtime": { "memoryLimit": "40MiB" }"#,
-                       "memory limit of 41943040 bytes (runtime.memoryLimit in large.json = 41943040 bytes)")])
-    func aBatchBeyondTheConfiguredLimitExitsWithTheMessage(environment: [String: String], runtime: String, fragment: String) throws {
+    /// (of the config, or of the `runtime.json` beside it) ends with the out-of-memory line
+    /// naming that limit.
+    @Test(arguments: [(["TESSEL_MEMORY_LIMIT": "48MiB"], "", nil, "memory limit of 50331648 bytes (TESSEL_MEMORY_LIMIT=48MiB)"),
+                      ([:], #", "runtime": { "memoryLimit": "40MiB" }"#, nil,
+                       "memory limit of 41943040 bytes (runtime.memoryLimit in large.json = 41943040 bytes)"),
+                      ([:], "", #"{ "memoryLimit": 41943040 }"#,
+                       "memory limit of 41943040 bytes (runtime.memoryLimit in runtime.json = 41943040 bytes)")])
+    func aBatchBeyondTheConfiguredLimitExitsWithTheMessage(environment: [String: String], runtime: String, runtimeFile: String?,
+                                                           fragment: String) throws {
         let folder = try TemporaryFolder()
         try Self.writeLargeBatchConfig(in: folder.path, runtime: runtime)
+        try runtimeFile?.write(toFile: folder.path + "/runtime.json", atomically: true, encoding: .utf8)
         let outcome = try TesselCommand.run(["run", "large.json", "--threads", "2"], in: folder.path, environment: environment, timeLimit: 120)
         Self.expectRefusal(outcome, naming: fragment)
     }
