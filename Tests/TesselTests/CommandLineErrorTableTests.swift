@@ -2,11 +2,11 @@ import Foundation
 import Testing
 @testable import Tessel
 
-/// Every kind of bad input to `tessel op`, `run`, `train`, `scale` and `bench` (bad files,
-/// options, output folders and memory limits), run through the built
-/// executable: each row must exit with status 2, write exactly one line to stderr that
-/// starts with `error: ` and names the problem, write nothing to stdout, and leave its
-/// working folder (which holds every input file) exactly as it was.
+/// Every kind of bad input to `tessel op`, `run`, `train`, `scale` and `bench` (files,
+/// options, output paths, memory limits), run through the built executable: each row must
+/// exit with status 2, write exactly one line to stderr that starts with `error: ` and names
+/// the problem, write nothing to stdout, and leave its working folder (which holds every
+/// input file) exactly as it was. Full and read-only disks need root: `FullDiskTests`.
 @Suite struct CommandLineErrorTableTests {
     /// One row: the arguments, fragments the error line must contain, and environment
     /// variables set for the command.
