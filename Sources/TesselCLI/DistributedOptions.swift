@@ -101,20 +101,23 @@ struct Distribution {
 
     /// On rank 0, writes `network`'s parameters (`<name>.npy`), `gradients`
     /// (`<name>.grad.npy`) and running statistics (`<layer>.running_mean.npy`,
-    /// `<layer>.running_var.npy`) into `folder`.
+    /// `<layer>.running_var.npy`) into `folder`, all flushed before any replaces its earlier
+    /// version (`AtomicFile.write`), so that a failure (a full disk) leaves the folder as it was.
     /// - Throws: `TesselError.system` naming the path when a folder or file cannot be written.
     func dump<T>(_ network: Network<T>, gradients: [Tensor<T>], to folder: String) throws {
         guard isLeader else { return }
         try OutputFolder.create(folder)
+        var files: [(path: String, bytes: [UInt8])] = []
         for (index, parameter) in network.parameters.enumerated() {
-            try NPY.write(parameter.value, to: folder + "/" + parameter.name + ".npy")
-            if index < gradients.count { try NPY.write(gradients[index], to: folder + "/" + parameter.name + ".grad.npy") }
+            files.append((folder + "/" + parameter.name + ".npy", NPY.encode(parameter.value)))
+            if index < gradients.count { files.append((folder + "/" + parameter.name + ".grad.npy", NPY.encode(gradients[index]))) }
         }
         for (index, statistics) in network.runningStatistics.enumerated() {
             guard let statistics else { continue }
-            try NPY.write(statistics.mean, to: folder + "/" + network.layerNames[index] + ".running_mean.npy")
-            try NPY.write(statistics.variance, to: folder + "/" + network.layerNames[index] + ".running_var.npy")
+            files.append((folder + "/" + network.layerNames[index] + ".running_mean.npy", NPY.encode(statistics.mean)))
+            files.append((folder + "/" + network.layerNames[index] + ".running_var.npy", NPY.encode(statistics.variance)))
         }
+        try AtomicFile.write(files)
     }
 }
 

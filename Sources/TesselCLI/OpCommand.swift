@@ -67,11 +67,14 @@ struct OpCommand: ParsableCommand {
                                                reason: "must be 'forward' or 'backward'")
         }
         let parameters = try OpParameters(self.parameters, layer: layer)
+        let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+        try runtime.applyMemoryLimit(source: settings ?? "the built-in runtime settings")
+        try OutputFolder.checkWritable(out)
         let paths = try inputPaths(for: layer, direction: direction)
         var arrays: [String: NPYArray] = [:]
         for (name, path) in paths { arrays[name] = try NPY.read(from: path) }
         let sources = Dictionary(uniqueKeysWithValues: paths)
-        let scheduler = reference ? nil : try makeScheduler()
+        let scheduler = reference ? nil : try makeScheduler(runtime)
 
         let scalarType = try resolveDType(arrays: arrays)
         let outputs: [(String, [UInt8])]
@@ -89,9 +92,9 @@ struct OpCommand: ParsableCommand {
         try AtomicFile.write(outputs.map { (path: out + "/" + $0.0 + ".npy", bytes: $0.1) })
     }
 
-    /// The scheduler from `--settings` (or the defaults), with `--threads` overriding the workers.
-    private func makeScheduler() throws -> Scheduler {
-        var runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+    /// The scheduler of `runtime` (from `--settings`, or the defaults), with `--threads` overriding the workers.
+    private func makeScheduler(_ runtime: RuntimeSettings) throws -> Scheduler {
+        var runtime = runtime
         var environment = ProcessInfo.processInfo.environment
         if let threads {
             guard threads >= 1 else {

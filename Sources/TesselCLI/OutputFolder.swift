@@ -45,4 +45,25 @@ enum OutputFolder {
             throw TesselError.system(operation: operation, reason: "\(existing): \(String(cString: strerror(errno)))")
         }
     }
+
+    /// Checks, creating nothing, that the file `path` can be written atomically: its folder
+    /// exists and takes files (`AtomicFile` creates no folder), and `path` is not a folder.
+    /// - Throws: `TesselError.system` naming the file and the reason.
+    static func checkWritable(file path: String) throws {
+        let operation = "write '\(path)'"
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw TesselError.system(operation: operation, reason: "it is a folder")
+        }
+        let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "."
+        guard stat(folder, &info) == 0 else {
+            throw TesselError.system(operation: operation, reason: "\(folder): \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw TesselError.system(operation: operation, reason: "\(folder) is not a folder")
+        }
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw TesselError.system(operation: operation, reason: "\(folder): \(String(cString: strerror(errno)))")
+        }
+    }
 }

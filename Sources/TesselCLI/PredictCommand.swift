@@ -77,6 +77,8 @@ struct PredictCommand: ParsableCommand {
 
     private func predict<T: TesselScalar>(folder: String, manifest: Checkpoint.Manifest, as _: T.Type) throws {
         var settings = RuntimeSettings()
+        try settings.applyMemoryLimit(source: "tessel predict")
+        if let out { try OutputFolder.checkWritable(file: out) }
         if let threads { settings.workers = threads }
         var environment = ProcessInfo.processInfo.environment
         if threads != nil { environment[RuntimeSettings.workersVariable] = nil }

@@ -50,8 +50,10 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         workload.buffers.apply()
         let config = try workload.loadWorkload()
+        try workload.applyMemoryLimit(of: config)
         try distribution.checkTraceFolder()
         let scheduler = try workload.scheduler(for: config)
+        if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let batch = try config.runBatch(as: Float.self)
         if mode == .test {
             try runInference(config: config, batch: batch, scheduler: scheduler)

@@ -50,6 +50,7 @@ struct ScaleCommand: ParsableCommand {
         }
         let chosen = try WorkloadSelection.workloads(layers)
         let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+        try runtime.applyMemoryLimit(source: settings ?? "the built-in runtime settings")
         let options = try ScalingOptions(workerCounts: try workerCounts(), repeats: repeats, warmup: warmup,
                                          template: try runtime.makeScheduler())
         let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard

@@ -56,7 +56,9 @@ struct TrainCommand: ParsableCommand {
         guard let settings = config.train else {
             throw TesselError.configuration(source: config.source, key: "train", reason: "the config has no 'train' object")
         }
+        try workload.applyMemoryLimit(of: config)
         let scheduler = try workload.scheduler(for: config)
+        if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let (train, validation) = try config.trainingData(as: Float.self)
         let ranks = try distribution.exchange()
         var trainer = Trainer(network: try Network<Float>(config), settings: settings)

@@ -28,6 +28,13 @@ struct WorkloadOptions: ParsableArguments {
         argument.contains("/") || argument.hasSuffix(".json") ? argument : "config/\(argument).json"
     }
 
+    /// Applies the memory limit of `workload`'s runtime settings (`RuntimeSettings.applyMemoryLimit`),
+    /// naming the file they came from: the config, or the `runtime.json` beside it.
+    func applyMemoryLimit(of workload: Workload) throws {
+        let folder = workload.source.lastIndex(of: "/").map { String(workload.source[...$0]) } ?? ""
+        try workload.runtime.applyMemoryLimit(source: workload.hasRuntimeSection ? workload.source : folder + Workload.sharedRuntimeFile)
+    }
+
     /// The scheduler of `workload`'s runtime settings (or those of `--settings`); `--threads`
     /// overrides their workers and `TESSEL_THREADS`.
     func scheduler(for workload: Workload) throws -> Scheduler {

@@ -109,6 +109,11 @@ import Testing
         row("Allocator", "Int.max bytes, huge pages", .outOfMemory, ["\(Int.max) bytes"]) {
             _ = try Allocator(policy: nil, hugePages: true).allocate(byteCount: Int.max)
         },
+        row("Allocator", "beyond its budget's limit", .outOfMemory,
+            ["4096 bytes", "memory limit of 1024 bytes (a test limit)", "Tessel holds 0 bytes", "needs 4096 more"]) {
+            let budget = MemoryBudget(limit: MemoryLimit(bytes: 1024, source: "a test limit"))
+            _ = try Allocator(cache: BlockCache(budget: budget)).allocate(byteCount: 4096)
+        },
         row("Allocator", "policy naming an unknown node", .invalidParameter, ["node 99"]) {
             _ = try Allocator(policy: .bind(node: 99))
         },
@@ -408,6 +413,13 @@ import Testing
         },
         row("RuntimeSettings", "TESSEL_THREADS not a number", .configuration, ["TESSEL_THREADS", "'many'"]) {
             _ = try RuntimeSettings().makeScheduler(environment: ["TESSEL_THREADS": "many"])
+        },
+        row("RuntimeSettings", "memoryLimit not a size", .configuration, ["r.json", "memoryLimit", "'lots'"]) {
+            _ = try RuntimeSettings.decode(Array(#"{"memoryLimit": "lots"}"#.utf8), source: "r.json")
+        },
+        row("RuntimeSettings", "TESSEL_MEMORY_LIMIT not a size", .configuration, ["TESSEL_MEMORY_LIMIT", "'lots'"]) {
+            // Throws before it sets the shared budget's limit, so the other tests are unaffected.
+            try RuntimeSettings().applyMemoryLimit(source: "r.json", environment: ["TESSEL_MEMORY_LIMIT": "lots"])
         },
         row("RuntimeSettings", "missing file", .system, ["/nonexistent/runtime.json"]) { _ = try RuntimeSettings.load(from: "/nonexistent/runtime.json") },
         row("Workload", "missing network", .configuration, ["w.json", "network", "missing"]) { try workload("{}") },

@@ -2,17 +2,21 @@ import Foundation
 import Testing
 @testable import Tessel
 
-/// Every kind of bad input to `tessel op`, `run`, `train`, `predict`, `scale` and `diff`, run through the built
-/// executable: each row must exit with status 2, write exactly one line to stderr that
-/// starts with `error: ` and names the problem, write nothing to stdout, and leave its
-/// working folder (which holds every input file) exactly as it was.
+/// Every kind of bad input to `tessel op`, `run`, `train`, `predict`, `scale`, `bench` and
+/// `diff` (files, options, output paths, memory limits), run through the built executable:
+/// each row must exit with status 2, write exactly one line to stderr that starts with
+/// `error: ` and names the problem, write nothing to stdout, and leave its working folder
+/// (which holds every input file) exactly as it was. Full and read-only disks need root:
+/// `FullDiskTests`.
 @Suite struct CommandLineErrorTableTests {
-    /// One row: the arguments, and fragments the error line must contain.
+    /// One row: the arguments, fragments the error line must contain, and environment
+    /// variables set for the command.
     struct Row: Sendable, CustomTestStringConvertible {
         let command: String
         let name: String
         let arguments: [String]
         let fragments: [String]
+        var environment: [String: String] = [:]
         var testDescription: String { "tessel \(command): \(name)" }
     }
 
@@ -21,7 +25,8 @@ import Testing
         let folder = try TemporaryFolder()
         try Self.writeFixtures(in: folder.path)
         let before = try Self.snapshot(folder.path)
-        let outcome = try TesselCommand.run([row.command] + row.arguments, in: folder.path, timeLimit: 60)
+        let outcome = try TesselCommand.run([row.command] + row.arguments, in: folder.path,
+                                            environment: [MemoryLimit.environmentVariable: ""].merging(row.environment) { $1 }, timeLimit: 60)
         let lines = outcome.standardError.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(outcome.status == 2 && !outcome.endedBySignal, "\(row.testDescription): status \(outcome.status): \(outcome.standardError)")
         #expect(lines.count == 1, "\(row.testDescription): stderr: \(outcome.standardError)")
@@ -35,7 +40,7 @@ import Testing
     }
 
     @Test func everyCommandHasRows() {
-        for command in ["op", "run", "train", "predict", "scale", "diff"] {
+        for command in ["op", "run", "train", "predict", "scale", "bench", "diff"] {
             #expect(Self.rows.contains { $0.command == command }, "no row for tessel \(command)")
         }
     }
@@ -79,6 +84,7 @@ import Testing
         try write("filter_bias.npy", floats([2]))
         try write("text.npy", Array("not numpy".utf8))
         try write("settings_bad.json", Array(#"{"tiles": {"gemmRowBlock": 0}}"#.utf8))
+        try write("settings_memory_bad.json", Array(#"{"memoryLimit": "lots"}"#.utf8))
 
         // Configs: a tiny network over 4 features and 3 classes.
         try write("X.npy", floats([6, 4]))
@@ -119,6 +125,8 @@ import Testing
         try config("lr_zero", "{\(network), \"train\": {\"optimizer\": \"sgd\", \"learningRate\": 0}, \(data("X.npy", "Y.npy"))}")
         try config("unused_hyperparameter", "{\(network), \"train\": {\"optimizer\": \"sgd\", \"beta1\": 0.9}, \(data("X.npy", "Y.npy"))}")
         try config("runtime_workers", "{\(network), \"runtime\": {\"workers\": 0}}")
+        try config("memory_bad", "{\(network), \"runtime\": {\"memoryLimit\": \"lots\"}}")
+        try config("memory_small", "{\(network), \"runtime\": {\"memoryLimit\": 1}}")
 
         try writeCheckpointFixtures(in: folder, floats: floats)
 
@@ -173,7 +181,10 @@ import Testing
 
     // MARK: The table
 
-    static var rows: [Row] { opRows + runRows + trainRows + predictRows + scaleRows + diffRows }
+    static var rows: [Row] { opRows + runRows + trainRows + predictRows + scaleRows + benchRows + diffRows }
+
+    /// `TESSEL_MEMORY_LIMIT` of one byte: the first allocation is refused.
+    private static let oneByte = [MemoryLimit.environmentVariable: "1"]
 
     private static func op(_ name: String, _ arguments: [String], _ fragments: [String]) -> Row {
         Row(command: "op", name: name, arguments: arguments + (arguments.contains("--out") ? [] : ["--out", "out"]), fragments: fragments)
@@ -243,6 +254,13 @@ import Testing
         op("settings file out of range", ["relu", "forward", "--in", "x=x.npy", "--settings", "settings_bad.json"],
            ["settings_bad.json", "tiles.gemmRowBlock"]),
         op("unknown option", ["relu", "forward", "--in", "x=x.npy", "--bogus"], ["--bogus"]),
+        Row(command: "op", name: "beyond the memory limit", arguments: ["relu", "forward", "--in", "x=x.npy", "--out", "out"],
+            fragments: ["out of memory", "reading 'x.npy'", "memory limit of 1 bytes (TESSEL_MEMORY_LIMIT=1)", "Tessel holds"],
+            environment: oneByte),
+        Row(command: "op", name: "TESSEL_MEMORY_LIMIT not a size", arguments: ["relu", "forward", "--in", "x=x.npy", "--out", "out"],
+            fragments: ["TESSEL_MEMORY_LIMIT", "'lots'", "not a memory size"], environment: [MemoryLimit.environmentVariable: "lots"]),
+        op("settings memoryLimit not a size", ["relu", "forward", "--in", "x=x.npy", "--settings", "settings_memory_bad.json"],
+           ["settings_memory_bad.json", "memoryLimit", "'lots'"]),
     ]
 
     static let runRows: [Row] = [
@@ -274,6 +292,13 @@ import Testing
             fragments: ["X.npy/trace", "Not a directory"]),
         Row(command: "run", name: "unknown mode", arguments: ["ok.json", "--mode", "eval"], fragments: ["'eval'", "--mode"]),
         Row(command: "run", name: "test mode under MPI", arguments: ["ok.json", "--mode", "test", "--distributed"], fragments: ["--distributed"]),
+        Row(command: "run", name: "beyond TESSEL_MEMORY_LIMIT", arguments: ["ok.json"],
+            fragments: ["out of memory", "(TESSEL_MEMORY_LIMIT=1)", "Tessel holds", "more"], environment: oneByte),
+        Row(command: "run", name: "beyond runtime.memoryLimit", arguments: ["memory_small.json"],
+            fragments: ["out of memory", "memory limit of 1 bytes (runtime.memoryLimit in memory_small.json = 1 bytes)"]),
+        Row(command: "run", name: "runtime.memoryLimit not a size", arguments: ["memory_bad.json"],
+            fragments: ["memory_bad.json", "runtime.memoryLimit", "'lots'"]),
+        Row(command: "run", name: "dump folder is a file", arguments: ["ok.json", "--dump", "X.npy"], fragments: ["X.npy", "not a folder"]),
     ]
 
     static let trainRows: [Row] = [
@@ -288,6 +313,12 @@ import Testing
         Row(command: "train", name: "resume from a missing folder", arguments: ["ok.json", "--resume", "nowhere"], fragments: ["nowhere"]),
         Row(command: "train", name: "epochs 0", arguments: ["ok.json", "--epochs", "0"], fragments: ["--epochs"]),
         Row(command: "train", name: "trace folder is a file", arguments: ["ok.json", "--trace", "X.npy"], fragments: ["X.npy", "not a folder"]),
+        Row(command: "train", name: "checkpoint folder is a file", arguments: ["ok.json", "--checkpoint-dir", "X.npy"],
+            fragments: ["X.npy", "not a folder"]),
+        Row(command: "train", name: "dump folder under a file", arguments: ["ok.json", "--dump", "X.npy/dump"],
+            fragments: ["X.npy/dump", "Not a directory"]),
+        Row(command: "train", name: "beyond TESSEL_MEMORY_LIMIT", arguments: ["ok.json"],
+            fragments: ["out of memory", "(TESSEL_MEMORY_LIMIT=1)"], environment: oneByte),
     ]
 
     static let diffRows: [Row] = [
@@ -349,5 +380,24 @@ import Testing
               ["settings_bad.json", "tiles.gemmRowBlock"]),
         scale("output folder under a file", ["--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--out", "x.npy/results"],
               ["x.npy/results", "Not a directory"]),
+        scale("output folder is a file", ["--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--out", "x.npy"],
+              ["x.npy", "not a folder"]),
+        Row(command: "scale", name: "beyond TESSEL_MEMORY_LIMIT",
+            arguments: ["--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--repeats", "1", "--warmup", "0"],
+            fragments: ["out of memory", "(TESSEL_MEMORY_LIMIT=1)"], environment: oneByte),
+    ]
+
+    private static let benchArguments = ["--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--repeats", "1", "--warmup", "0"]
+
+    static let benchRows: [Row] = [
+        Row(command: "bench", name: "output in a missing folder", arguments: benchArguments + ["--out", "nowhere/bench.json"],
+            fragments: ["nowhere/bench.json", "No such file"]),
+        Row(command: "bench", name: "output is a folder", arguments: benchArguments + ["--out", "."], fragments: ["'.'", "is a folder"]),
+        Row(command: "bench", name: "output under a file", arguments: benchArguments + ["--out", "x.npy/bench.json"],
+            fragments: ["x.npy/bench.json", "Not a directory"]),
+        Row(command: "bench", name: "beyond TESSEL_MEMORY_LIMIT", arguments: benchArguments, fragments: ["out of memory", "(TESSEL_MEMORY_LIMIT=1)"],
+            environment: oneByte),
+        Row(command: "bench", name: "TESSEL_MEMORY_LIMIT not a size", arguments: benchArguments,
+            fragments: ["TESSEL_MEMORY_LIMIT", "not a memory size"], environment: [MemoryLimit.environmentVariable: "0"]),
     ]
 }

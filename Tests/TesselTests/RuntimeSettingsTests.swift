@@ -40,7 +40,7 @@ private func decode(_ json: String) throws -> RuntimeSettings {
     }
 
     @Test(arguments: [
-        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles', 'numa', 'hugePages')"),
+        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles', 'numa', 'hugePages', 'memoryLimit')"),
         ("{\"numa\": \"everywhere\"}", "numa", "everywhere"),
         ("{\"numa\": 1}", "numa", "Expected to decode String"),
         ("{\"hugePages\": \"yes\"}", "hugePages", "Expected to decode Bool"),

@@ -24,11 +24,14 @@ struct TesselCommand {
 
     /// Starts `tessel arguments…` in the working folder `folder`, its output captured in files
     /// under the system's temporary folder (so `folder` holds only what the command wrote); the
-    /// caller sends signals to the returned process and calls `finish` on it.
-    static func start(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Running {
+    /// caller sends signals to the returned process and calls `finish` on it. With a
+    /// `launcher` (a program and its first arguments), that program is started with the
+    /// executable's path and `arguments` after its own, and is to `exec` it.
+    static func start(_ arguments: [String], in folder: String, environment: [String: String] = [:],
+                      launcher: [String] = []) throws -> Running {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? executable
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.path] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let id = UUID().uuidString
@@ -62,8 +65,8 @@ struct TesselCommand {
     /// Runs `tessel arguments…` to its end (or kills it after `timeLimit` seconds and reports
     /// `timedOut`).
     static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:],
-                    timeLimit: Double = 120) throws -> Outcome {
-        let running = try start(arguments, in: folder, environment: environment)
+                    launcher: [String] = [], timeLimit: Double = 120) throws -> Outcome {
+        let running = try start(arguments, in: folder, environment: environment, launcher: launcher)
         return running.finish(timeLimit: timeLimit)
     }
 

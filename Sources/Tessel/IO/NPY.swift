@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads and writes NumPy `.npy` files (format versions 1.0 and 2.0).
 ///
 /// Reads little-endian, C-order `<f4`, `<f8`, `<i4` and `<i8` data of any rank (0 included);
@@ -9,9 +13,15 @@
 public enum NPY {
     /// Reads the `.npy` file at `path`.
     /// - Throws: `TesselError.system` when the file cannot be read; `TesselError.npy(path:reason:)`
-    ///   when its contents are not a supported `.npy` array (see `decode`).
+    ///   when its contents are not a supported `.npy` array (see `decode`);
+    ///   `TesselError.outOfMemory` when the file's bytes and their decoded copy, which the
+    ///   allocators do not count, would not fit in `MemoryBudget.shared`'s room now.
     public static func read(from path: String) throws -> NPYArray {
-        try decode(FileBytes.read(from: path), source: path)
+        var information = stat()
+        if stat(path, &information) == 0 {
+            try MemoryBudget.shared.checkRoom(for: 2 * Int(information.st_size), what: "reading '\(path)' and decoding its data")
+        }
+        return try decode(FileBytes.read(from: path), source: path)
     }
 
     /// Reads the float32 or float64 `.npy` file at `path` as a tensor of `T`, converting if needed.

@@ -17,6 +17,9 @@ import Glibc
 /// - Everything else comes from `posix_memalign`, which is what `Allocator.standard` does,
 ///   except that blocks of `BlockCache.minimumByteCount` and more are pages reused through
 ///   the allocator's `cache` (`BlockCache.shared` by default) while that cache is enabled.
+/// - Every block is counted in the `budget` of its cache (`MemoryBudget.shared` by default)
+///   until its memory goes back to the system; a request beyond the budget's limit is refused
+///   (after the cache has released its idle blocks).
 ///
 /// Blocks are released when their last reference goes away.
 public struct Allocator: Sendable, CustomStringConvertible {
@@ -47,6 +50,9 @@ public struct Allocator: Sendable, CustomStringConvertible {
     /// Where released blocks without policy, huge pages or pinning go, and where such blocks
     /// of at least `BlockCache.minimumByteCount` bytes come from while it is enabled.
     public let cache: BlockCache
+
+    /// The budget every block of this allocator is counted in: its cache's.
+    public var budget: MemoryBudget { cache.budget }
 
     /// Aligned heap memory, no policy, no huge pages, no pinning; what tensors use unless told
     /// otherwise. Makes no NUMA call.
@@ -115,10 +121,17 @@ public struct Allocator: Sendable, CustomStringConvertible {
     /// `BlockCache.minimumByteCount` bytes without policy, huge pages or pinning while enabled).
     /// - Throws: `TesselError.invalidParameter` for a negative `byteCount`;
     ///   `TesselError.outOfMemory` naming the size and the policy when `byteCount` exceeds
-    ///   `physicalMemoryByteCount` or the system refuses (the mapping, the policy, or
-    ///   populating a partitioned slice); `TesselError.system` when the block cannot be pinned
-    ///   and `pinning` is `.throwError`.
+    ///   `physicalMemoryByteCount`, when the block would take `budget` beyond its limit
+    ///   (naming the limit, its source, the bytes held and the request) or the system refuses
+    ///   (the mapping, the policy, or populating a partitioned slice); `TesselError.system`
+    ///   when the block cannot be pinned and `pinning` is `.throwError`.
     public func allocate(byteCount: Int, rows: Int = 1) throws -> MemoryBlock {
+        try allocate(byteCount: byteCount, rows: rows, overdrawing: false)
+    }
+
+    /// `allocate(byteCount:rows:)`; with `overdrawing`, the block is counted in `budget`
+    /// without being refused by its limit (a tensor's copy-on-write, which cannot throw).
+    func allocate(byteCount: Int, rows: Int, overdrawing: Bool) throws -> MemoryBlock {
         guard byteCount >= 0 else {
             throw TesselError.invalidParameter(layer: "Allocator", parameter: "byteCount", value: "\(byteCount)", reason: "must not be negative")
         }
@@ -128,22 +141,53 @@ public struct Allocator: Sendable, CustomStringConvertible {
         let placed = (topology?.isAvailable ?? false) && byteCount >= Allocator.minimumPlacedByteCount ? policy : nil
         let huge = hugePages && byteCount >= Allocator.hugePageSize
         guard placed != nil || huge || pinning != nil else {
-            if byteCount >= BlockCache.minimumByteCount && cache.isEnabled { return try reusableBlock(byteCount: byteCount, rows: rows) }
+            if byteCount >= BlockCache.minimumByteCount && cache.isEnabled {
+                return try reusableBlock(byteCount: byteCount, rows: rows, overdrawing: overdrawing)
+            }
+            let counted = MemoryBlock.heapByteCount(byteCount)
+            try reserve(counted, for: byteCount, overdrawing: overdrawing)
             var pointer: UnsafeMutableRawPointer?
-            let status = posix_memalign(&pointer, Allocator.alignment, max(byteCount, Allocator.alignment))
+            let status = posix_memalign(&pointer, Allocator.alignment, counted)
             guard status == 0, let pointer else {
+                budget.release(counted)
                 throw TesselError.outOfMemory(bytes: byteCount, policy: description,
                                               reason: "posix_memalign: \(String(cString: strerror(status)))")
             }
             return MemoryBlock(baseAddress: pointer, byteCount: byteCount, storage: .heap, allocator: self, rows: rows)
         }
-        return try map(byteCount: byteCount, rows: max(1, rows), policy: placed, huge: huge)
+        return try map(byteCount: byteCount, rows: max(1, rows), policy: placed, huge: huge, overdrawing: overdrawing)
     }
 
-    /// A block of whole pages for `cache`: an idle one of the same length, else a fresh mapping.
-    private func reusableBlock(byteCount: Int, rows: Int) throws -> MemoryBlock {
+    /// Counts `bytes` in `budget` for a block of `byteCount` bytes; when the limit refuses
+    /// them, the cache's idle blocks are released and the request is tried once more.
+    /// - Throws: `TesselError.outOfMemory` with the budget's reason when it still refuses.
+    private func reserve(_ bytes: Int, for byteCount: Int, overdrawing: Bool) throws {
+        if overdrawing {
+            budget.overdraw(bytes)
+            return
+        }
+        if budget.reserve(bytes) { return }
+        cache.releaseIdleBlocks()
+        if budget.reserve(bytes) { return }
+        throw outOfMemory(byteCount, budget.refusal(of: bytes))
+    }
+
+    /// A block of whole pages for `cache`: an idle one of the same length (already counted in
+    /// `budget`), else a fresh mapping.
+    private func reusableBlock(byteCount: Int, rows: Int, overdrawing: Bool) throws -> MemoryBlock {
         let length = Allocator.wholeGranules(byteCount, granule: Allocator.pageSize)
-        let base = try cache.take(length: length) ?? mapAnonymous(length: length, for: byteCount)
+        let base: UnsafeMutableRawPointer
+        if let idle = cache.take(length: length) {
+            base = idle
+        } else {
+            try reserve(length, for: byteCount, overdrawing: overdrawing)
+            do {
+                base = try mapAnonymous(length: length, for: byteCount)
+            } catch {
+                budget.release(length)
+                throw error
+            }
+        }
         return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .cached(length: length, cache: cache), allocator: self, rows: rows)
     }
 
@@ -163,12 +207,16 @@ public struct Allocator: Sendable, CustomStringConvertible {
     }
 
     /// A block in an anonymous mapping of its own, with the policy, huge-page advice and
-    /// pinning applied in that order (pages are placed when first touched, then locked).
-    private func map(byteCount: Int, rows: Int, policy: NumaPolicy?, huge: Bool) throws -> MemoryBlock {
+    /// pinning applied in that order (pages are placed when first touched, then locked). The
+    /// block's `length` is counted in `budget` until it is unmapped.
+    private func map(byteCount: Int, rows: Int, policy: NumaPolicy?, huge: Bool, overdrawing: Bool) throws -> MemoryBlock {
         let granule = huge ? Allocator.hugePageSize : Allocator.pageSize
         guard byteCount <= Int.max - 2 * granule else { throw outOfMemory(byteCount, "size overflows Int") }
         let length = Allocator.wholeGranules(byteCount, granule: granule)
         let reserved = huge ? length + granule : length
+        try reserve(length, for: byteCount, overdrawing: overdrawing)
+        var isCounted = true
+        defer { if isCounted { budget.release(length) } }
         let raw = try mapAnonymous(length: reserved, for: byteCount)
         // A huge-page block is cut out of a larger mapping so that it starts on a 2 MiB boundary.
         let head = huge ? (granule - Int(bitPattern: UInt(bitPattern: raw)) % granule) % granule : 0
@@ -195,6 +243,7 @@ public struct Allocator: Sendable, CustomStringConvertible {
                 pinned = true
             }
         }
+        isCounted = false  // From here the block releases its count when it is unmapped.
         return MemoryBlock(baseAddress: base, byteCount: byteCount, storage: .mapping(length: length), allocator: self,
                            rows: rows, policy: policy, isPinned: pinned, isHugePageAdvised: advised)
     }

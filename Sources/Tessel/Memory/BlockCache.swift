@@ -26,6 +26,9 @@ import Glibc
 /// reference goes away; it is off until `enable(capacity:)`, which `tessel run`, `train` and
 /// `bench` call. All methods are thread-safe.
 ///
+/// **Budget.** Its blocks, in use or idle, are counted in `budget` until they are unmapped;
+/// an allocator refused by that budget first calls `releaseIdleBlocks()`.
+///
 /// `@unchecked Sendable`: the mutable `state` is only touched inside `withState`, between
 /// `pthread_mutex_lock` and `pthread_mutex_unlock` of `mutex`. A pthread mutex rather than
 /// Synchronization's `Mutex`: ThreadSanitizer intercepts pthread locks, while the futex
@@ -37,8 +40,11 @@ public final class BlockCache: @unchecked Sendable {
     /// The default capacity: a quarter of the machine's physical memory, at most 8 GiB.
     public static let defaultCapacity = min(Allocator.physicalMemoryByteCount / 4, 8 << 30)
 
-    /// The cache `Allocator` uses.
+    /// The cache `Allocator` uses, counted in `MemoryBudget.shared`.
     public static let shared = BlockCache()
+
+    /// The budget that counts this cache's blocks (and those of every allocator using it).
+    public let budget: MemoryBudget
 
     private struct State {
         var capacity = 0
@@ -66,8 +72,10 @@ public final class BlockCache: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state = State()
 
-    /// A disabled cache; `shared` is the one allocators use, others are for tests.
-    public init() {
+    /// A disabled cache counting its blocks in `budget`; `shared` is the one allocators use,
+    /// others are for tests.
+    public init(budget: MemoryBudget = .shared) {
+        self.budget = budget
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -103,11 +111,22 @@ public final class BlockCache: @unchecked Sendable {
             while state.cachedBytes > state.capacity, let block = state.evictOne() { evicted.append(block) }
             return evicted
         }
-        Self.unmap(evicted)
+        unmap(evicted)
     }
 
     /// Stops keeping released blocks and unmaps the idle ones.
     public func disable() { enable(capacity: 0) }
+
+    /// Unmaps every idle block, keeping the capacity: what an allocator does before its
+    /// budget refuses a request.
+    public func releaseIdleBlocks() {
+        let evicted = withState { state -> [(address: UInt, length: Int)] in
+            var evicted: [(address: UInt, length: Int)] = []
+            while let block = state.evictOne() { evicted.append(block) }
+            return evicted
+        }
+        unmap(evicted)
+    }
 
     /// An idle block of exactly `length` bytes, or nil when there is none.
     func take(length: Int) -> UnsafeMutableRawPointer? {
@@ -135,10 +154,14 @@ public final class BlockCache: @unchecked Sendable {
             state.lastUse[length] = state.clock
             return evicted
         }
-        Self.unmap(evicted)
+        unmap(evicted)
     }
 
-    private static func unmap(_ blocks: [(address: UInt, length: Int)]) {
-        for block in blocks { munmap(UnsafeMutableRawPointer(bitPattern: block.address), block.length) }
+    /// Unmaps `blocks` and stops counting them in `budget`.
+    private func unmap(_ blocks: [(address: UInt, length: Int)]) {
+        for block in blocks {
+            munmap(UnsafeMutableRawPointer(bitPattern: block.address), block.length)
+            budget.release(block.length)
+        }
     }
 }

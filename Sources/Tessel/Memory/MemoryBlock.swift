@@ -4,8 +4,10 @@ import Glibc
 
 /// A block of raw memory owned by Tessel: at least `Allocator.alignment`-byte aligned and
 /// released when the last reference goes away (freed, unmapped and unlocked, or handed to the
-/// `BlockCache`); or caller memory a tensor borrows (`isBorrowed`), aligned for its element
-/// type only, which is never written through and never released.
+/// `BlockCache`), which is when its allocator's `MemoryBudget` stops counting it (a block
+/// handed to the cache stays counted until the cache unmaps it); or caller memory a tensor
+/// borrows (`isBorrowed`), aligned for its element type only, which is never written through,
+/// never counted and never released.
 ///
 /// `@unchecked Sendable`: the block's own fields never change after `init`; the bytes it
 /// points to are shared deliberately — kernels write disjoint ranges of them from different
@@ -57,13 +59,18 @@ public final class MemoryBlock: @unchecked Sendable {
         self.isHugePageAdvised = isHugePageAdvised
     }
 
+    /// The bytes a heap block of `byteCount` bytes takes, as allocated and counted.
+    static func heapByteCount(_ byteCount: Int) -> Int { max(byteCount, Allocator.alignment) }
+
     deinit {
         switch storage {
         case .heap:
             free(baseAddress)
+            allocator.budget.release(MemoryBlock.heapByteCount(byteCount))
         case let .mapping(length):
             if isPinned { Pinning.forget(length: length) }
             munmap(baseAddress, length)
+            allocator.budget.release(length)
         case let .cached(length, cache):
             cache.give(baseAddress, length: length)
         case .borrowed:

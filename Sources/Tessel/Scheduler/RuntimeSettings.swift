@@ -22,7 +22,8 @@ import Foundation
 ///
 /// Every key is optional (a missing key keeps its default); an unknown key, a value of the
 /// wrong type or out of range is an error naming the file and the dotted key. The environment
-/// variables `TESSEL_THREADS` and `TESSEL_NUMA` override `workers` and `numa` in `makeScheduler`.
+/// variables `TESSEL_THREADS` and `TESSEL_NUMA` override `workers` and `numa` in `makeScheduler`;
+/// `TESSEL_MEMORY_LIMIT` overrides `memoryLimit` in `applyMemoryLimit`.
 public struct RuntimeSettings: Codable, Sendable, Equatable {
     /// The most threads a kernel call uses (≥ 1); nil means every online CPU.
     public var workers: Int?
@@ -34,24 +35,28 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     public var numa: NumaMode
     /// Advise buffers of 2 MiB and more onto transparent huge pages.
     public var hugePages: Bool
+    /// The most memory Tessel's allocators may hold (nil: the system's limits only); see
+    /// `MemoryLimit` and `applyMemoryLimit`.
+    public var memoryLimit: MemorySize?
 
     /// The environment variable that overrides `workers`: a positive integer.
     public static let workersVariable = "TESSEL_THREADS"
 
     /// Settings with the given values; the defaults are those of `config/runtime.json`.
     public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize, tiles: TileSettings = TileSettings(),
-                numa: NumaMode = .disabled, hugePages: Bool = false) {
+                numa: NumaMode = .disabled, hugePages: Bool = false, memoryLimit: MemorySize? = nil) {
         self.workers = workers
         self.grainSize = grainSize
         self.tiles = tiles
         self.numa = numa
         self.hugePages = hugePages
+        self.memoryLimit = memoryLimit
     }
 
     /// The keys of a settings file. Adding a setting: a case here, a property, and its line in
     /// `init(from:)` (and in `validate` when it has a range).
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case workers, grainSize, tiles, numa, hugePages
+        case workers, grainSize, tiles, numa, hugePages, memoryLimit
     }
 
     /// Decodes a settings object: missing keys keep their defaults, unknown keys and values
@@ -63,7 +68,8 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
                   grainSize: try keys.integer(.grainSize, default: defaults.grainSize),
                   tiles: try keys.value(.tiles, default: defaults.tiles),
                   numa: try keys.value(.numa, default: defaults.numa),
-                  hugePages: try keys.value(.hugePages, default: defaults.hugePages))
+                  hugePages: try keys.value(.hugePages, default: defaults.hugePages),
+                  memoryLimit: try keys.value(.memoryLimit, default: defaults.memoryLimit))
     }
 
     /// Reads the JSON settings file at `path`.
@@ -100,6 +106,18 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
                                             reason: "must not be negative, got \(grainSize)")
         }
         try tiles.validate(source: source, key: CodingKeys.tiles.stringValue)
+    }
+
+    /// Sets the limit of `MemoryBudget.shared` (which every allocator counts in unless given
+    /// another cache) to the lowest of `memoryLimit` (or `TESSEL_MEMORY_LIMIT` in
+    /// `environment`, which overrides it), the cgroup's limit and physical memory; see
+    /// `MemoryLimit.lowest`. `source` names the settings (a file) in out-of-memory errors.
+    /// - Throws: `TesselError.configuration(source: "environment", key: "TESSEL_MEMORY_LIMIT", …)`
+    ///   when the variable is not a memory size.
+    public func applyMemoryLimit(source: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let limit = try MemoryLimit.lowest(setting: memoryLimit, settingSource: "runtime.memoryLimit in \(source)",
+                                           environment: environment)
+        MemoryBudget.shared.setLimit(limit)
     }
 
     /// A scheduler with these settings. `TESSEL_THREADS` in `environment`, when set, overrides

@@ -150,10 +150,11 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
     mutating func makeUnique() {
         // A copy of an existing tensor cannot overflow; only allocation can fail. The copy
         // comes from the original's allocator, so it keeps its placement; where that fails
-        // (e.g. pinning refused), aligned memory still beats a trap.
+        // (e.g. pinning refused), aligned memory still beats a trap. It may overdraw the
+        // memory budget: a copy cannot throw, and only the system's refusal traps.
         let bytes = count * MemoryLayout<Scalar>.stride
-        guard let copy = (try? block.allocator.allocate(byteCount: bytes, rows: block.rows))
-                ?? (try? Allocator.standard.allocate(byteCount: bytes)) else {
+        guard let copy = (try? block.allocator.allocate(byteCount: bytes, rows: block.rows, overdrawing: true))
+                ?? (try? Allocator.standard.allocate(byteCount: bytes, rows: 1, overdrawing: true)) else {
             fatalError("out of memory while copying a shared tensor of shape \(Shape.describe(shape))")
         }
         copy.baseAddress.copyMemory(from: block.baseAddress, byteCount: bytes)
