@@ -20,132 +20,9 @@ import tempfile
 
 import numpy as np
 
-# ---------------------------------------------------------------- NumPy references (float64)
-
-def affine_forward(x, w, b):
-    return x.reshape(x.shape[0], -1) @ w + b
-
-def affine_backward(dout, x, w, b):
-    dx = (dout @ w.T).reshape(x.shape)
-    dw = x.reshape(x.shape[0], -1).T @ dout
-    return dx, dw, dout.sum(axis=0)
-
-def relu_backward(dout, x):
-    return dout * (x > 0)
-
-def batchnorm_forward(x, gamma, beta, mode, eps, momentum, rm, rv):
-    if mode == "train":
-        mu, var = x.mean(axis=0), x.var(axis=0)
-        out = gamma * (x - mu) / np.sqrt(var + eps) + beta
-        return out, momentum * rm + (1 - momentum) * mu, momentum * rv + (1 - momentum) * var
-    return gamma * (x - rm) / np.sqrt(rv + eps) + beta, rm, rv
-
-def batchnorm_backward(dout, x, gamma, eps):
-    n = x.shape[0]
-    mu, var = x.mean(axis=0), x.var(axis=0)
-    istd = 1 / np.sqrt(var + eps)
-    xhat = (x - mu) * istd
-    dxhat = dout * gamma
-    dx = istd / n * (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
-    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
-
-def layernorm_forward(x, gamma, beta, eps):
-    mu, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
-    return gamma * (x - mu) / np.sqrt(var + eps) + beta
-
-def layernorm_backward(dout, x, gamma, eps):
-    dx_t, _, _ = batchnorm_backward((dout * gamma).T, x.T, 1.0, eps)
-    mu, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
-    xhat = (x - mu) / np.sqrt(var + eps)
-    return dx_t.T, (dout * xhat).sum(axis=0), dout.sum(axis=0)
-
-def conv_forward(x, w, b, stride, pad):
-    n, c, h, wd = x.shape
-    f, _, hh, ww = w.shape
-    ho, wo = 1 + (h + 2 * pad - hh) // stride, 1 + (wd + 2 * pad - ww) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((n, f, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-def conv_backward(dout, x, w, b, stride, pad):
-    n, c, h, wd = x.shape
-    f, _, hh, ww = w.shape
-    _, _, ho, wo = dout.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
-    for i in range(ho):
-        for j in range(wo):
-            window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
-            dw += np.tensordot(dout[:, :, i, j], window, axes=([0], [0]))
-            dxp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww] += np.tensordot(dout[:, :, i, j], w, axes=([1], [0]))
-    return dxp[:, :, pad:pad + h, pad:pad + wd], dw, dout.sum(axis=(0, 2, 3))
-
-def maxpool_forward(x, ph, pw, stride):
-    n, c, h, w = x.shape
-    ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
-    out = np.zeros((n, c, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].max(axis=(2, 3))
-    return out
-
-def maxpool_backward(dout, x, ph, pw, stride):
-    n, c, h, w = x.shape
-    dx = np.zeros_like(x)
-    for a in range(n):
-        for k in range(c):
-            for i in range(dout.shape[2]):
-                for j in range(dout.shape[3]):
-                    window = x[a, k, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                    r, s = np.unravel_index(np.argmax(window), window.shape)  # first maximum, row-major
-                    dx[a, k, i * stride + r, j * stride + s] += dout[a, k, i, j]
-    return dx
-
-def spatial(fn, x, *args):
-    n, c, h, w = x.shape
-    return fn(x.transpose(0, 2, 3, 1).reshape(-1, c), *args)
-
-def to_nchw(y, shape):
-    n, c, h, w = shape
-    return y.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-
-def groupnorm_forward(x, gamma, beta, g, eps):
-    n, c, h, w = x.shape
-    xg = x.reshape(n, g, -1)
-    xhat = ((xg - xg.mean(axis=2, keepdims=True)) / np.sqrt(xg.var(axis=2, keepdims=True) + eps)).reshape(x.shape)
-    return gamma.reshape(1, c, 1, 1) * xhat + beta.reshape(1, c, 1, 1)
-
-def groupnorm_backward(dout, x, gamma, g, eps):
-    n, c, h, w = x.shape
-    xg = x.reshape(n, g, -1)
-    xhat = ((xg - xg.mean(axis=2, keepdims=True)) / np.sqrt(xg.var(axis=2, keepdims=True) + eps)).reshape(x.shape)
-    dgamma, dbeta = (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
-    dxhat = (dout * gamma.reshape(1, c, 1, 1)).reshape(n, g, -1)
-    xh = xhat.reshape(n, g, -1)
-    m = xh.shape[2]
-    istd = 1 / np.sqrt(xg.var(axis=2, keepdims=True) + eps)
-    dx = istd / m * (m * dxhat - dxhat.sum(axis=2, keepdims=True) - xh * (dxhat * xh).sum(axis=2, keepdims=True))
-    return dx.reshape(x.shape), dgamma, dbeta
-
-def svm_loss(x, y):
-    n = x.shape[0]
-    margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1.0)
-    margins[np.arange(n), y] = 0
-    dx = (margins > 0).astype(float)
-    dx[np.arange(n), y] -= dx.sum(axis=1)
-    return margins.sum() / n, dx / n
-
-def softmax_loss(x, y):
-    n = x.shape[0]
-    shifted = x - x.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    dx = np.exp(log_probs)
-    dx[np.arange(n), y] -= 1
-    return -log_probs[np.arange(n), y].sum() / n, dx / n
+# The NumPy float64 references: the seed's layers as the Python tests' oracle has them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "python", "tests"))
+import seed_numpy as ref  # noqa: E402
 
 # ---------------------------------------------------------------- cases
 
@@ -155,54 +32,51 @@ def cases(rng):
     for n, shape in [(1, (5,)), (4, (3, 2)), (7, (13,))]:
         d = int(np.prod(shape)); m = 6
         x, w, b = r(n, *shape), r(d, m), r(m)
-        yield "affine", {"x": x, "w": w, "b": b}, {}, lambda i, o: affine_forward(i["x"], i["w"], i["b"]), (n, m), \
-            lambda i, p: dict(zip(["dx", "dw", "db"], affine_backward(i["dout"], i["x"], i["w"], i["b"])))
+        yield "affine", {"x": x, "w": w, "b": b}, {}, lambda i, o: ref.affine_forward(i["x"], i["w"], i["b"]), (n, m), \
+            lambda i, p: dict(zip(["dx", "dw", "db"], ref.affine_backward(i["dout"], i["x"], i["w"], i["b"])))
     for s in [(1, 7), (3, 4, 5)]:
-        yield "relu", {"x": r(*s)}, {}, lambda i, p: np.maximum(i["x"], 0), s, lambda i, p: {"dx": relu_backward(i["dout"], i["x"])}
+        yield "relu", {"x": r(*s)}, {}, lambda i, p: ref.relu_forward(i["x"]), s, lambda i, p: {"dx": ref.relu_backward(i["dout"], i["x"])}
     for n, d in [(1, 3), (8, 5), (13, 7)]:
         for mode in (["train", "test"] if n > 1 else ["test"]):
             gamma, beta, rm, rv = r(d), r(d), r(d), np.abs(r(d)) + 0.5
             p = {"mode": mode, "eps": 1e-5, "momentum": 0.8}
-            fwd = lambda i, p: batchnorm_forward(i["x"], i["gamma"], i["beta"], p["mode"], 1e-5, 0.8, i["running_mean"], i["running_var"])
+            fwd = lambda i, p: ref.batchnorm_forward(i["x"], i["gamma"], i["beta"], p["mode"], 1e-5, 0.8, i["running_mean"], i["running_var"])
             def bn_fwd(i, p, fwd=fwd):
                 out, m1, v1 = fwd(i, p)
                 return {"out": out, **({"running_mean": m1, "running_var": v1} if p["mode"] == "train" else {})}
-            bwd = (lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], batchnorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))) if mode == "train" else None
+            bwd = (lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], ref.batchnorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))) if mode == "train" else None
             for layer in ["batchnorm", "batchnorm_alt"]:
                 yield layer, {"x": r(n, d) * 2 + 1, "gamma": gamma, "beta": beta, "running_mean": rm, "running_var": rv}, p, bn_fwd, (n, d), bwd
     for n, d in [(1, 4), (5, 9)]:
-        yield "layernorm", {"x": r(n, d), "gamma": r(d), "beta": r(d)}, {}, lambda i, p: layernorm_forward(i["x"], i["gamma"], i["beta"], 1e-5), (n, d), \
-            lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], layernorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))
+        yield "layernorm", {"x": r(n, d), "gamma": r(d), "beta": r(d)}, {}, lambda i, p: ref.layernorm_forward(i["x"], i["gamma"], i["beta"], 1e-5), (n, d), \
+            lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], ref.layernorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))
     for n, c, h, w, f, hh, ww, stride, pad in [(1, 3, 5, 7, 2, 3, 3, 1, 1), (2, 2, 7, 5, 3, 3, 1, 2, 0), (3, 1, 8, 6, 4, 2, 2, 2, 0), (2, 3, 6, 6, 5, 5, 5, 1, 2),
                                                       (2, 3, 8, 8, 4, 7, 7, 2, 3), (1, 2, 6, 7, 3, 3, 3, 2, 0)]:
         x, wt, b = r(n, c, h, w), r(f, c, hh, ww), r(f)
         ho, wo = 1 + (h + 2 * pad - hh) // stride, 1 + (w + 2 * pad - ww) // stride
         p = {"stride": stride, "pad": pad}
-        yield "conv", {"x": x, "w": wt, "b": b}, p, lambda i, p: conv_forward(i["x"], i["w"], i["b"], p["stride"], p["pad"]), (n, f, ho, wo), \
-            lambda i, p: dict(zip(["dx", "dw", "db"], conv_backward(i["dout"], i["x"], i["w"], i["b"], p["stride"], p["pad"])))
+        yield "conv", {"x": x, "w": wt, "b": b}, p, lambda i, p: ref.conv_forward(i["x"], i["w"], i["b"], p["stride"], p["pad"]), (n, f, ho, wo), \
+            lambda i, p: dict(zip(["dx", "dw", "db"], ref.conv_backward(i["dout"], i["x"], i["w"], p["stride"], p["pad"])))
     for n, c, h, w, ph, pw, stride in [(1, 2, 4, 6, 2, 2, 2), (2, 3, 7, 5, 3, 2, 1), (3, 1, 9, 9, 3, 3, 3), (2, 3, 16, 16, 3, 3, 2), (1, 2, 5, 7, 2, 2, 2)]:
         p = {"pool_height": ph, "pool_width": pw, "stride": stride}
         ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
-        yield "maxpool", {"x": r(n, c, h, w)}, p, lambda i, p: maxpool_forward(i["x"], p["pool_height"], p["pool_width"], p["stride"]), (n, c, ho, wo), \
-            lambda i, p: {"dx": maxpool_backward(i["dout"], i["x"], p["pool_height"], p["pool_width"], p["stride"])}
+        yield "maxpool", {"x": r(n, c, h, w)}, p, lambda i, p: ref.max_pool_forward(i["x"], p["pool_height"], p["pool_width"], p["stride"]), (n, c, ho, wo), \
+            lambda i, p: {"dx": ref.max_pool_backward(i["dout"], i["x"], p["pool_height"], p["pool_width"], p["stride"])}
     for n, c, h, w in [(2, 3, 4, 5), (5, 2, 3, 1)]:
         gamma, beta, rm, rv = r(c), r(c), r(c), np.abs(r(c)) + 0.5
         for mode in ["train", "test"]:
             p = {"mode": mode, "eps": 1e-5, "momentum": 0.9}
             def sbn_fwd(i, p):
-                x = i["x"]
-                out, m1, v1 = spatial(batchnorm_forward, x, i["gamma"], i["beta"], p["mode"], 1e-5, 0.9, i["running_mean"], i["running_var"])
-                return {"out": to_nchw(out, x.shape), **({"running_mean": m1, "running_var": v1} if p["mode"] == "train" else {})}
+                out, m1, v1 = ref.spatial_batchnorm_forward(i["x"], i["gamma"], i["beta"], p["mode"], 1e-5, 0.9, i["running_mean"], i["running_var"])
+                return {"out": out, **({"running_mean": m1, "running_var": v1} if p["mode"] == "train" else {})}
             def sbn_bwd(i, p):
-                x = i["x"]
-                dx, dg, db = batchnorm_backward(i["dout"].transpose(0, 2, 3, 1).reshape(-1, x.shape[1]), x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1]), i["gamma"], 1e-5)
-                return {"dx": to_nchw(dx, x.shape), "dgamma": dg, "dbeta": db}
+                return dict(zip(["dx", "dgamma", "dbeta"], ref.spatial_batchnorm_backward(i["dout"], i["x"], i["gamma"], 1e-5)))
             yield "spatial_batchnorm", {"x": r(n, c, h, w), "gamma": gamma, "beta": beta, "running_mean": rm, "running_var": rv}, p, sbn_fwd, (n, c, h, w), \
                 sbn_bwd if mode == "train" else None
     for n, c, h, w, g in [(2, 6, 3, 4, 3), (1, 4, 2, 5, 4), (3, 5, 2, 2, 1)]:
         p = {"G": g}
-        yield "groupnorm", {"x": r(n, c, h, w), "gamma": r(c), "beta": r(c)}, p, lambda i, p: groupnorm_forward(i["x"], i["gamma"], i["beta"], p["G"], 1e-5), (n, c, h, w), \
-            lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], groupnorm_backward(i["dout"], i["x"], i["gamma"], p["G"], 1e-5)))
+        yield "groupnorm", {"x": r(n, c, h, w), "gamma": r(c), "beta": r(c)}, p, lambda i, p: ref.groupnorm_forward(i["x"], i["gamma"], i["beta"], p["G"], 1e-5), (n, c, h, w), \
+            lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], ref.groupnorm_backward(i["dout"], i["x"], i["gamma"], p["G"], 1e-5)))
     for shape, keep in [((1, 9), 0.5), ((4, 3, 5), 0.8), ((64, 33), 1.0)]:
         # NumPy's generator cannot be replayed, so dropout is checked against the mask Tessel wrote.
         p = {"p": keep, "mode": "train", "seed": 7}
@@ -210,7 +84,7 @@ def cases(rng):
         yield "dropout", {"x": r(*shape)}, {"p": keep, "mode": "test"}, lambda i, p: i["x"], shape, lambda i, p: {"dx": i["dout"]}
     for n, c in [(1, 3), (9, 5)]:
         y = rng.integers(0, c, n)
-        for layer, fn in [("svm_loss", svm_loss), ("softmax_loss", softmax_loss)]:
+        for layer, fn in [("svm_loss", ref.svm_loss), ("softmax_loss", ref.softmax_loss)]:
             yield layer, {"x": r(n, c), "y": y}, {}, (lambda fn: lambda i, p: dict(zip(["loss", "dx"], fn(i["x"], i["y"]))))(fn), None, None
 
 def rel_error(a, b):

@@ -32,11 +32,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let report = try DiffReport(comparing: a, b)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let output = JSONReport(report: report, identical: report.isIdentical, firstDifference: report.firstDifference?.name)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            print(try JSONOutput.text(JSONReport(report: report, identical: report.isIdentical, firstDifference: report.firstDifference?.name)))
         } else {
             printText(report)
         }

@@ -97,9 +97,7 @@ struct PredictCommand: ParsableCommand {
                             scores: out, accuracy: confusion?.accuracy, correct: confusion?.correct, confusion: confusion?.counts,
                             predicted: confusion == nil ? Self.histogram(ConfusionMatrix.predictions(scores), classes: network.classes) : nil)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONOutput.text(report))
         } else {
             printReport(report)
         }

@@ -107,13 +107,10 @@ struct RunCommand: ParsableCommand {
 
     private func printJSON(_ report: RunReport, config: Workload, checks: [Network<Double>.LayerCheck]?,
                            communication: CommunicationLog?) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let output = JSONReport(report: report, description: config.description,
                                 check: checks.map { $0.map { JSONReport.Check(layer: $0.layer, forward: $0.forward, backward: $0.backward) } },
                                 tolerance: checks == nil ? nil : Self.tolerance, communication: communication)
-        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        print(try JSONOutput.text(output))
     }
 
     private func printTable(_ report: RunReport, config: Workload) {

@@ -25,9 +25,7 @@ struct TopologyCommand: ParsableCommand {
     func run() throws {
         let topology = Topology.read()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(topology), as: UTF8.self))
+            print(try JSONOutput.text(topology))
             return
         }
         let mode = try NumaMode.fromEnvironment()

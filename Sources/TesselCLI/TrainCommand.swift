@@ -1,6 +1,5 @@
 import ArgumentParser
 import Tessel
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -117,10 +116,7 @@ struct TrainCommand: ParsableCommand {
         if json {
             let report = JSONReport(config: config.name, epochs: epochs, seconds: elapsed, checkpoint: checkpoint,
                                     communication: distribution.distributed ? communication : nil)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            ranks.say(String(decoding: try encoder.encode(report), as: UTF8.self))
+            ranks.say(try JSONOutput.text(report))
             return
         }
         ranks.say("done: \(trainer.epoch) epochs, best validation accuracy \(TextFormat.number("%.1f%%", best * 100)), "

@@ -15,17 +15,23 @@ fixed cost of a Tessel call from Python (argument checks, ctypes, handles, copie
 
     python3 python/benchmarks/compare_seed.py [--repeats 5] [--loop-batch 8] [--threads N] [--dtype float32]
 
-Needs NumPy and an installed tessel (pip install ./python). Prints a Markdown table.
+Needs NumPy, an installed tessel (pip install ./python) and the checkout it sits in (the
+losses are python/tests/seed_numpy.py's). Prints a Markdown table.
 """
 import argparse
 import os
 import platform
+import sys
 import time
 
 import numpy as np
 
 import tessel
 import tessel.layers as L
+
+# The losses are the tests' NumPy references (python/tests/seed_numpy.py), already vectorized.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests"))
+from seed_numpy import softmax_loss as softmax_loss_numpy, svm_loss as svm_loss_numpy  # noqa: E402
 
 # ---------------------------------------------------------------- the seed as a student writes it
 
@@ -166,11 +172,15 @@ def relu_backward_numpy(dout, x):
     return dout * (x > 0)
 
 
-def batchnorm_forward_numpy(x, gamma, beta, bn_param):
-    mu, var = x.mean(axis=0), x.var(axis=0)
+def _normalize(x, mu, var, gamma, beta):
+    """gamma * xhat + beta, eps 1e-5, and the cache (xhat, gamma, istd) of the batch and layer norms."""
     istd = 1 / np.sqrt(var + 1e-5)
     xhat = (x - mu) * istd
     return gamma * xhat + beta, (xhat, gamma, istd)
+
+
+def batchnorm_forward_numpy(x, gamma, beta, bn_param):
+    return _normalize(x, x.mean(axis=0), x.var(axis=0), gamma, beta)
 
 
 def batchnorm_backward_numpy(dout, cache):
@@ -182,10 +192,7 @@ def batchnorm_backward_numpy(dout, cache):
 
 
 def layernorm_forward_numpy(x, gamma, beta, ln_param):
-    mu, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
-    istd = 1 / np.sqrt(var + 1e-5)
-    xhat = (x - mu) * istd
-    return gamma * xhat + beta, (xhat, gamma, istd)
+    return _normalize(x, x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True), gamma, beta)
 
 
 def layernorm_backward_numpy(dout, cache):
@@ -236,24 +243,6 @@ def dropout_forward_numpy(x, dropout_param):
 
 def dropout_backward_numpy(dout, mask):
     return dout * mask
-
-
-def svm_loss_numpy(x, y):
-    n = x.shape[0]
-    margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1.0)
-    margins[np.arange(n), y] = 0
-    dx = (margins > 0).astype(x.dtype)
-    dx[np.arange(n), y] -= dx.sum(axis=1)
-    return margins.sum() / n, dx / n
-
-
-def softmax_loss_numpy(x, y):
-    n = x.shape[0]
-    shifted = x - x.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    dx = np.exp(log_probs)
-    dx[np.arange(n), y] -= 1
-    return -log_probs[np.arange(n), y].sum() / n, dx / n
 
 
 # ---------------------------------------------------------------- workloads

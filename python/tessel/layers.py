@@ -112,34 +112,43 @@ def _mode(layer, mode):
     raise ValueError(f"{layer}: invalid mode {mode!r}: expected 'train' or 'test'")
 
 
+def _output_and_cache(out, cache, layer, dtype, arrays):
+    """A one-output forward's result: the output array and the Cache of `layer`."""
+    cache = Cache(cache, layer, dtype, arrays)  # owns its handle before the outputs are taken
+    return take_all([out], dtype)[0], cache
+
+
+def _backward(function, layer, dout, cache, outputs):
+    """Runs the backward `function` of `layer` on dout and the forward's cache; returns the
+    list of its `outputs` arrays."""
+    handle, dout = _cache(cache, layer, dout)
+    return take_all(call(function, describe(dout), handle, outputs=outputs), cache.dtype)
+
+
 # ---------------------------------------------------------------- affine, ReLU
 
 def affine_forward(x, w, b):
     """x: (N, d_1, ..., d_k), w: (D, M), b: (M,). Returns out (N, M) and the cache."""
     a, dtype = _floats("affine_forward", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_affine_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]), outputs=2)
-    cache = Cache(cache, "affine", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "affine", dtype, a)
 
 
 def affine_backward(dout, cache):
     """dout: (N, M). Returns dx (shaped like x), dw (D, M), db (M,)."""
-    handle, dout = _cache(cache, "affine", dout)
-    return tuple(take_all(call(_native.lib.tessel_affine_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_affine_backward, "affine", dout, cache, outputs=3))
 
 
 def relu_forward(x):
     """x: any shape. Returns out = max(x, 0) and the cache."""
     a, dtype = _floats("relu_forward", x=x)
     out, cache = call(_native.lib.tessel_relu_forward, describe(a["x"]), outputs=2)
-    cache = Cache(cache, "relu", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "relu", dtype, a)
 
 
 def relu_backward(dout, cache):
     """dout: shaped like x. Returns dx."""
-    handle, dout = _cache(cache, "relu", dout)
-    return take_all(call(_native.lib.tessel_relu_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
+    return _backward(_native.lib.tessel_relu_backward, "relu", dout, cache, outputs=1)[0]
 
 
 # ---------------------------------------------------------------- normalizations
@@ -195,14 +204,12 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
 def batchnorm_backward(dout, cache):
     """dout: (N, D). Returns dx (N, D), dgamma, dbeta (D,), through the computation graph."""
-    handle, dout = _cache(cache, "batchnorm", dout)
-    return tuple(take_all(call(_native.lib.tessel_batchnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_batchnorm_backward, "batchnorm", dout, cache, outputs=3))
 
 
 def batchnorm_backward_alt(dout, cache):
     """As batchnorm_backward, with the simplified closed-form gradient."""
-    handle, dout = _cache(cache, "batchnorm", dout)
-    return tuple(take_all(call(_native.lib.tessel_batchnorm_backward_alt, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_batchnorm_backward_alt, "batchnorm", dout, cache, outputs=3))
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
@@ -210,14 +217,12 @@ def layernorm_forward(x, gamma, beta, ln_param):
     a, dtype = _floats("layernorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_layernorm_forward, describe(a["x"]), describe(a["gamma"]), describe(a["beta"]),
                       float(ln_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "layernorm", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "layernorm", dtype, a)
 
 
 def layernorm_backward(dout, cache):
     """dout: (N, D). Returns dx (N, D), dgamma, dbeta (D,)."""
-    handle, dout = _cache(cache, "layernorm", dout)
-    return tuple(take_all(call(_native.lib.tessel_layernorm_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_layernorm_backward, "layernorm", dout, cache, outputs=3))
 
 
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
@@ -229,8 +234,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
 
 def spatial_batchnorm_backward(dout, cache):
     """dout: (N, C, H, W). Returns dx (N, C, H, W), dgamma, dbeta (C,)."""
-    handle, dout = _cache(cache, "spatial_batchnorm", dout)
-    return tuple(take_all(call(_native.lib.tessel_spatial_batchnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_spatial_batchnorm_backward, "spatial_batchnorm", dout, cache, outputs=3))
 
 
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
@@ -240,14 +244,12 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     a, dtype = _floats("spatial_groupnorm_forward", x=x, gamma=gamma, beta=beta)
     out, cache = call(_native.lib.tessel_spatial_groupnorm_forward, describe(a["x"]), describe(a["gamma"]),
                       describe(a["beta"]), groups, float(gn_param.get("eps", 1e-5)), outputs=2)
-    cache = Cache(cache, "spatial_groupnorm", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "spatial_groupnorm", dtype, a)
 
 
 def spatial_groupnorm_backward(dout, cache):
     """dout: (N, C, H, W). Returns dx (N, C, H, W), and dgamma, dbeta shaped like gamma, beta."""
-    handle, dout = _cache(cache, "spatial_groupnorm", dout)
-    return tuple(take_all(call(_native.lib.tessel_spatial_groupnorm_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_spatial_groupnorm_backward, "spatial_groupnorm", dout, cache, outputs=3))
 
 
 # ---------------------------------------------------------------- dropout
@@ -264,14 +266,12 @@ def dropout_forward(x, dropout_param):
     a, dtype = _floats("dropout_forward", x=x)
     out, cache = call(_native.lib.tessel_dropout_forward, describe(a["x"]), float(p), mode,
                       int(seed is not None), seed or 0, outputs=2)
-    cache = Cache(cache, "dropout", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "dropout", dtype, a)
 
 
 def dropout_backward(dout, cache):
     """dout: shaped like x. Returns dx (dout times the forward's mask; dout in test mode)."""
-    handle, dout = _cache(cache, "dropout", dout)
-    return take_all(call(_native.lib.tessel_dropout_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
+    return _backward(_native.lib.tessel_dropout_backward, "dropout", dout, cache, outputs=1)[0]
 
 
 # ---------------------------------------------------------------- convolution, max pooling
@@ -284,14 +284,12 @@ def conv_forward_naive(x, w, b, conv_param):
     a, dtype = _floats("conv_forward_naive", x=x, w=w, b=b)
     out, cache = call(_native.lib.tessel_conv_forward, describe(a["x"]), describe(a["w"]), describe(a["b"]),
                       stride, pad, outputs=2)
-    cache = Cache(cache, "conv", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "conv", dtype, a)
 
 
 def conv_backward_naive(dout, cache):
     """dout: (N, F, H', W'). Returns dx, dw, db shaped like x, w, b."""
-    handle, dout = _cache(cache, "conv", dout)
-    return tuple(take_all(call(_native.lib.tessel_conv_backward, describe(dout), handle, outputs=3), cache.dtype))
+    return tuple(_backward(_native.lib.tessel_conv_backward, "conv", dout, cache, outputs=3))
 
 
 def max_pool_forward_naive(x, pool_param):
@@ -301,14 +299,12 @@ def max_pool_forward_naive(x, pool_param):
     sizes = [_integer(name, key, pool_param[key]) for key in ("pool_height", "pool_width", "stride")]
     a, dtype = _floats(name, x=x)
     out, cache = call(_native.lib.tessel_max_pool_forward, describe(a["x"]), *sizes, outputs=2)
-    cache = Cache(cache, "maxpool", dtype, a)  # owns its handle before the outputs are taken
-    return take_all([out], dtype)[0], cache
+    return _output_and_cache(out, cache, "maxpool", dtype, a)
 
 
 def max_pool_backward_naive(dout, cache):
     """dout: (N, C, H', W'). Returns dx shaped like x (each window's first maximum gets dout)."""
-    handle, dout = _cache(cache, "maxpool", dout)
-    return take_all(call(_native.lib.tessel_max_pool_backward, describe(dout), handle, outputs=1), cache.dtype)[0]
+    return _backward(_native.lib.tessel_max_pool_backward, "maxpool", dout, cache, outputs=1)[0]
 
 
 conv_forward, conv_backward = conv_forward_naive, conv_backward_naive

@@ -1,6 +1,7 @@
 """A NumPy float64 implementation of the seed's layers (CS231n `layers.py`), written for
 clarity: the oracle the tests hold tessel.layers against. Each function returns what the
-seed's returns, without the cache."""
+seed's returns, without the cache. Also used by scripts/op_vs_numpy.py and
+python/benchmarks/compare_seed.py, which add this folder to sys.path."""
 import numpy as np
 
 
@@ -147,7 +148,7 @@ def svm_loss(x, y):
     n = x.shape[0]
     margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1.0)
     margins[np.arange(n), y] = 0
-    dx = (margins > 0).astype(float)
+    dx = (margins > 0).astype(x.dtype)
     dx[np.arange(n), y] -= dx.sum(axis=1)
     return margins.sum() / n, dx / n
 

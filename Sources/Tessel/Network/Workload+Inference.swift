@@ -19,16 +19,7 @@ extension Workload {
                 if timed { forward[index] += start.duration(to: .now) }
             }
         }
-        for _ in 0..<run.warmup { try pass(timed: false) }
-        var passTimes: [Double] = []
-        let faults = ProcessMemory.minorPageFaults, residentAfterWarmup = ProcessMemory.residentBytes
-        for _ in 0..<steps {
-            let start = ContinuousClock.now
-            try pass(timed: true)
-            passTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
-        }
-        let faultsPerStep = Double(ProcessMemory.minorPageFaults - faults) / Double(steps)
-        let residentAfterSteps = ProcessMemory.residentBytes, peakResident = ProcessMemory.peakResidentBytes
+        let times = try TimedSteps(warmup: run.warmup, steps: steps) { try pass(timed: $0 != nil) }
         let total = forward.reduce(.zero, +)
         let layers: [RunReport.Layer] = network.layerNames.indices.map { index in
             let milliseconds = Stopwatch.seconds(forward[index]) * 1e3 / Double(steps)
@@ -37,11 +28,7 @@ extension Workload {
                                    share: total == .zero ? 0 : forward[index] / total,
                                    gigaflopsPerSecond: network.flops(layer: index, batch: batch.count).forward / max(milliseconds, 1e-9) / 1e6)
         }
-        let median = Stopwatch.median(passTimes)
-        return RunReport(workload: name, mode: .test, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
-                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: passTimes.min()!,
-                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep,
-                         residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps,
-                         peakResidentBytes: peakResident)
+        return times.report(workload: name, mode: .test, batchSize: batch.count, warmup: run.warmup, workers: scheduler.workers,
+                            layers: layers)
     }
 }

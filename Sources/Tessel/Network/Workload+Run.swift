@@ -123,22 +123,17 @@ extension Workload {
         let local = try batch.subset(layout.localRows)
         var network = try Network<Float>(self)
         var untimed: NetworkProfile? = nil
-        for _ in 0..<run.warmup {
-            _ = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange, scheduler: scheduler,
-                                 profile: &untimed)
-        }
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
-        var stepTimes: [Double] = []
-        let faults = ProcessMemory.minorPageFaults, residentAfterWarmup = ProcessMemory.residentBytes
-        for timed in 0..<steps {
-            let start = ContinuousClock.now
+        let times = try TimedSteps(warmup: run.warmup, steps: steps) { timedStep in
+            guard let timedStep else {
+                _ = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange, scheduler: scheduler,
+                                     profile: &untimed)
+                return
+            }
             let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
-                                          scheduler: scheduler, profile: &profile, tracing: tracing && timed == steps - 1)
-            stepTimes.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
+                                          scheduler: scheduler, profile: &profile, tracing: tracing && timedStep == steps - 1)
             try afterStep(network, result)
         }
-        let faultsPerStep = Double(ProcessMemory.minorPageFaults - faults) / Double(steps)
-        let residentAfterSteps = ProcessMemory.residentBytes, peakResident = ProcessMemory.peakResidentBytes
         let timed = profile!
         let perStep = { (duration: Duration) in Stopwatch.seconds(duration) * 1e3 / Double(steps) }
         let total = timed.forward.reduce(timed.loss, +) + timed.backward.reduce(.zero, +)
@@ -152,11 +147,45 @@ extension Workload {
         }
         layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
                                       backwardMilliseconds: 0, share: timed.loss / total, gigaflopsPerSecond: 0))
-        let median = Stopwatch.median(stepTimes)
-        return RunReport(workload: name, mode: .train, batchSize: batch.count, steps: steps, warmup: run.warmup, workers: scheduler.workers,
-                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: stepTimes.min()!,
-                         imagesPerSecond: Double(batch.count) / (median / 1000), pageFaultsPerStep: faultsPerStep,
-                         residentBytesAfterWarmup: residentAfterWarmup, residentBytesAfterSteps: residentAfterSteps,
-                         peakResidentBytes: peakResident)
+        return times.report(workload: name, mode: .train, batchSize: batch.count, warmup: run.warmup, workers: scheduler.workers,
+                            layers: layers)
+    }
+}
+
+/// The wall time of each of `steps` timed steps after `warmup` untimed ones, and the page
+/// faults and resident set around them: what `Workload.measure` and `measureInference` time.
+struct TimedSteps {
+    /// Each timed step's wall time, milliseconds.
+    let milliseconds: [Double]
+    let pageFaultsPerStep: Double
+    let residentBytesAfterWarmup: Int
+    let residentBytesAfterSteps: Int
+    let peakResidentBytes: Int
+
+    /// Runs `step(nil)` `warmup` times, then `step(k)` for the timed steps k = 0 ..< `steps`.
+    init(warmup: Int, steps: Int, _ step: (_ timedStep: Int?) throws -> Void) rethrows {
+        for _ in 0..<warmup { try step(nil) }
+        let faults = ProcessMemory.minorPageFaults
+        residentBytesAfterWarmup = ProcessMemory.residentBytes
+        var milliseconds: [Double] = []
+        for k in 0..<steps {
+            let start = ContinuousClock.now
+            try step(k)
+            milliseconds.append(Stopwatch.seconds(start.duration(to: .now)) * 1e3)
+        }
+        self.milliseconds = milliseconds
+        pageFaultsPerStep = Double(ProcessMemory.minorPageFaults - faults) / Double(steps)
+        residentBytesAfterSteps = ProcessMemory.residentBytes
+        peakResidentBytes = ProcessMemory.peakResidentBytes
+    }
+
+    /// The report of these steps over a batch of `batchSize` with the per-layer `layers`.
+    func report(workload: String, mode: RunReport.Mode, batchSize: Int, warmup: Int, workers: Int, layers: [RunReport.Layer]) -> RunReport {
+        let median = Stopwatch.median(milliseconds)
+        return RunReport(workload: workload, mode: mode, batchSize: batchSize, steps: milliseconds.count, warmup: warmup, workers: workers,
+                         layers: layers, stepMilliseconds: median, fastestStepMilliseconds: milliseconds.min()!,
+                         imagesPerSecond: Double(batchSize) / (median / 1000), pageFaultsPerStep: pageFaultsPerStep,
+                         residentBytesAfterWarmup: residentBytesAfterWarmup, residentBytesAfterSteps: residentBytesAfterSteps,
+                         peakResidentBytes: peakResidentBytes)
     }
 }
