@@ -10,21 +10,40 @@ public func tesselBatchNormForward(_ x: ArrayArgument, _ gamma: ArrayArgument, _
                                    _ runningMean: ArrayArgument, _ runningVar: ArrayArgument,
                                    _ out: HandleOut, _ runningMeanOut: HandleOut, _ runningVarOut: HandleOut,
                                    _ cache: HandleOut, _ error: ErrorOut) -> tessel_status {
-    exported(error) {
+    batchNormForward(spatial: false, x, gamma, beta, mode, eps, momentum, runningMean, runningVar, out, runningMeanOut, runningVarOut,
+                     cache, error)
+}
+
+/// `tessel_batchnorm_forward` (`spatial` false) or `tessel_spatial_batchnorm_forward` (true):
+/// the same arguments, the running statistics updated in train mode.
+private func batchNormForward(spatial: Bool, _ x: ArrayArgument, _ gamma: ArrayArgument, _ beta: ArrayArgument,
+                              _ mode: Int32, _ eps: Double, _ momentum: Double,
+                              _ runningMean: ArrayArgument, _ runningVar: ArrayArgument,
+                              _ out: HandleOut, _ runningMeanOut: HandleOut, _ runningVarOut: HandleOut,
+                              _ cache: HandleOut, _ error: ErrorOut) -> tessel_status {
+    let layer = spatial ? SpatialBatchNorm.name : BatchNorm.name
+    return exported(error) {
         func run<T: ExportedScalar>(_: T.Type) throws {
-            let layer = BatchNorm.name
             let parameters = BatchNorm.Parameters(mode: try layerMode(mode, layer: layer), eps: eps, momentum: momentum)
             let x = try x.tensor("x", layer: layer, as: T.self)
             let gamma = try gamma.tensor("gamma", layer: layer, as: T.self), beta = try beta.tensor("beta", layer: layer, as: T.self)
             var running = RunningStatistics(mean: try runningMean.tensor("running_mean", layer: layer, as: T.self),
                                             variance: try runningVar.tensor("running_var", layer: layer, as: T.self))
-            let (result, saved) = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
-                                                        running: &running, scheduler: ThreadSetting.scheduler)
+            let result: Tensor<T>, saved: ForwardCache<T>
+            if spatial {
+                let forward = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
+                                                           running: &running, scheduler: ThreadSetting.scheduler)
+                (result, saved) = (forward.0, .spatialBatchNorm(forward.1))
+            } else {
+                let forward = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
+                                                    running: &running, scheduler: ThreadSetting.scheduler)
+                (result, saved) = (forward.0, .batchNorm(forward.1))
+            }
             store(try Handle.retained(result), in: out)
             try storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
-            store(Handle.retained(ForwardCache.batchNorm(saved)), in: cache)
+            store(Handle.retained(saved), in: cache)
         }
-        try run(elementType(of: x, name: "x", layer: BatchNorm.name))
+        try run(elementType(of: x, name: "x", layer: layer))
     }
 }
 
@@ -95,22 +114,8 @@ public func tesselSpatialBatchNormForward(_ x: ArrayArgument, _ gamma: ArrayArgu
                                           _ runningMean: ArrayArgument, _ runningVar: ArrayArgument,
                                           _ out: HandleOut, _ runningMeanOut: HandleOut, _ runningVarOut: HandleOut,
                                           _ cache: HandleOut, _ error: ErrorOut) -> tessel_status {
-    exported(error) {
-        func run<T: ExportedScalar>(_: T.Type) throws {
-            let layer = SpatialBatchNorm.name
-            let parameters = BatchNorm.Parameters(mode: try layerMode(mode, layer: layer), eps: eps, momentum: momentum)
-            let x = try x.tensor("x", layer: layer, as: T.self)
-            let gamma = try gamma.tensor("gamma", layer: layer, as: T.self), beta = try beta.tensor("beta", layer: layer, as: T.self)
-            var running = RunningStatistics(mean: try runningMean.tensor("running_mean", layer: layer, as: T.self),
-                                            variance: try runningVar.tensor("running_var", layer: layer, as: T.self))
-            let (result, saved) = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
-                                                               running: &running, scheduler: ThreadSetting.scheduler)
-            store(try Handle.retained(result), in: out)
-            try storeRunning(running, mode: parameters.mode, mean: runningMeanOut, variance: runningVarOut)
-            store(Handle.retained(ForwardCache.spatialBatchNorm(saved)), in: cache)
-        }
-        try run(elementType(of: x, name: "x", layer: SpatialBatchNorm.name))
-    }
+    batchNormForward(spatial: true, x, gamma, beta, mode, eps, momentum, runningMean, runningVar, out, runningMeanOut, runningVarOut,
+                     cache, error)
 }
 
 @_cdecl("tessel_spatial_batchnorm_backward")
