@@ -66,7 +66,10 @@ import Testing
         try checkAgainstReference(shape, as: Float.self, tolerance: 1e-5)
     }
 
-    func checkAgainstReference<T: TesselScalar>(_ shape: Case, as _: T.Type, tolerance: Double) throws {
+    /// Tiled against reference within `tolerance` (normwise), and the same bits for every
+    /// determinism scheduler; returns the tiled gradients.
+    @discardableResult
+    func checkAgainstReference<T: TesselScalar>(_ shape: Case, as _: T.Type, tolerance: Double) throws -> WeightGradients<T> {
         let parameters = Convolution.Parameters(stride: shape.stride, pad: shape.pad)
         let x = try TestData.normal(shape.x, seed: 41, as: T.self)
         let w = try TestData.normal(shape.w, seed: 42, as: T.self)
@@ -89,6 +92,7 @@ import Testing
             #expect(other.dw.isBitwiseEqual(to: tiled.dw))
             #expect(other.db.isBitwiseEqual(to: tiled.db))
         }
+        return tiled
     }
 
     @Test func outputSize() throws {

@@ -22,10 +22,7 @@ import Testing
         #expect(try MaxPool.Reference.forward(x: Tensor<Float>(shape: [1, 1, 5, 7]), parameters: .init()).shape == [1, 1, 2, 3])
     }
 
-    struct ConvolutionCase: Sendable, CustomTestStringConvertible {
-        let x: [Int], w: [Int], stride: Int, pad: Int
-        var testDescription: String { "x \(x) w \(w) stride \(stride) pad \(pad)" }
-    }
+    typealias ConvolutionCase = ConvolutionTests.Case
 
     /// Each leaves rows or columns of the padded input outside every window.
     static let convolutionCases: [ConvolutionCase] = [
@@ -61,27 +58,8 @@ import Testing
     }
 
     func checkConvolution<T: TesselScalar>(_ shape: ConvolutionCase, as _: T.Type, tolerance: Double) throws {
-        let parameters = Convolution.Parameters(stride: shape.stride, pad: shape.pad)
-        let x = try TestData.normal(shape.x, seed: 61, as: T.self)
-        let w = try TestData.normal(shape.w, seed: 62, as: T.self)
-        let b = try TestData.normal([shape.w[0]], seed: 63, as: T.self)
-        let out = try Convolution.Reference.forward(x: x, w: w, b: b, parameters: parameters)
-        let dout = try TestData.normal(out.shape, seed: 64, as: T.self)
-        let grads = try Convolution.Reference.backward(dout: dout, x: x, w: w, b: b, parameters: parameters)
-        let tiledOut = try Convolution.forward(x: x, w: w, b: b, parameters: parameters)
-        let tiled = try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters)
-        #expect(normwiseRelativeError(tiledOut, out) <= tolerance)
-        #expect(normwiseRelativeError(tiled.dx, grads.dx) <= tolerance)
-        #expect(normwiseRelativeError(tiled.dw, grads.dw) <= tolerance)
-        #expect(normwiseRelativeError(tiled.db, grads.db) <= tolerance)
+        let tiled = try ConvolutionTests().checkAgainstReference(shape, as: T.self, tolerance: tolerance)
         #expect(Self.unreachedGradientIsZero(tiled.dx, shape: shape))
-        for scheduler in try Self.schedulers() {
-            #expect(try Convolution.forward(x: x, w: w, b: b, parameters: parameters, scheduler: scheduler).isBitwiseEqual(to: tiledOut))
-            let other = try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: scheduler)
-            #expect(other.dx.isBitwiseEqual(to: tiled.dx))
-            #expect(other.dw.isBitwiseEqual(to: tiled.dw))
-            #expect(other.db.isBitwiseEqual(to: tiled.db))
-        }
     }
 
     /// Whether `dx` is exactly 0 on every input row and column that no window reaches.
