@@ -25,8 +25,8 @@ public struct OpRunner<T: TesselScalar> {
         self.scheduler = scheduler
     }
 
-    /// Runs the layer. - Throws: the layer's `TesselError`s, and `invalidParameter` for a
-    /// missing input or parameter.
+    /// Runs the layer and returns its named outputs in the order `tessel op` writes them.
+    /// - Throws: the layer's `TesselError`s; `invalidParameter` for a missing input or parameter.
     public func run() throws -> [(name: String, tensor: Tensor<T>)] {
         switch layer {
         case .affine: return try affine()
