@@ -31,7 +31,9 @@ install_missing() {
         apt-get install -y -qq "${missing[@]}"
     fi
 }
-install_missing qemu-system-x86 busybox-static linux-image-amd64 cpio jq libnuma-dev
+# Where they cannot be installed, the probe below decides: no QEMU is a skip, anything else a failure.
+install_missing qemu-system-x86 busybox-static linux-image-amd64 cpio jq libnuma-dev \
+    || echo "numa-vm: could not install every package; going on with what is here"
 
 qemu=qemu-system-x86_64
 probe=$(timeout 10 "$qemu" -machine none -accel tcg -nodefaults -display none -monitor none -S 2>&1) && status=0 || status=$?
@@ -40,7 +42,10 @@ if [ "$status" != 124 ]; then
     exit 0
 fi
 kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
-[ -n "$kernel" ] || { echo "numa-vm: no kernel in /boot (linux-image-amd64)" >&2; exit 1; }
+[ -n "$kernel" ] || { echo "numa-vm: FAILED: no kernel in /boot (linux-image-amd64)" >&2; exit 1; }
+for tool in /bin/busybox cpio jq; do
+    command -v "$tool" >/dev/null || { echo "numa-vm: FAILED: $tool is missing (busybox-static, cpio, jq)" >&2; exit 1; }
+done
 
 echo "== numa-vm: the static portable tessel (.build-numa-vm)"
 TESSEL_PORTABLE=1 swift build -c release --product tessel --static-swift-stdlib --build-path .build-numa-vm 2>&1 | tail -2
@@ -83,7 +88,7 @@ cat > "$root/init" <<'EOF'
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo 0 > /proc/sys/kernel/numa_balancing
-echo "numa-vm-guest: kernel $(uname -r), $(nproc) CPUs, numa_balancing $(cat /proc/sys/kernel/numa_balancing)"
+echo; echo "numa-vm-guest: kernel $(uname -r), $(nproc) CPUs, numa_balancing $(cat /proc/sys/kernel/numa_balancing)"
 cd /
 /scripts/numa_placement_checks.sh --tessel /bin/tessel --configs /config --digests /digests --work /tmp/checks \
     --expect-cpus "$numa_cpus" --expect-memory-mib "$numa_memory" --expect-distances "$numa_distances"
@@ -122,7 +127,7 @@ boot() {
     timeout "$guest_timeout" "$qemu" -accel tcg -cpu max -machine q35 \
         -smp "$((nodes * cpus_per_node)),sockets=$nodes,cores=$cpus_per_node,threads=1" -m "$((nodes * mib))M" "${args[@]}" "${distance_args[@]}" \
         -kernel "$kernel" -initrd "$work/initramfs.cpio" -nodefaults -nographic -no-reboot -nic none -serial "file:$log" \
-        -append "console=ttyS0 quiet panic=-1 numa_cpus=$expect_cpus numa_memory=$expect_memory numa_distances=$distances" \
+        -append "console=ttyS0 loglevel=1 panic=-1 numa_cpus=$expect_cpus numa_memory=$expect_memory numa_distances=$distances" \
         > "$work/$name.qemu" 2>&1 || echo "qemu: exit status $? (124: the guest ran past ${guest_timeout} s); $(tail -1 "$work/$name.qemu")"
     tr -d '\r' < "$log" | grep -E '^(check: |numa-checks:|numa-vm-guest:|warning:)' | sed "s/^/$name /" || true
     local ok bad

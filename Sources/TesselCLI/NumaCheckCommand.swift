@@ -33,8 +33,12 @@ struct NumaCheckCommand: ParsableCommand {
             throw TesselError.system(operation: "numa-check", reason: "NUMA is unavailable here (numa_available() < 0): nothing to check")
         }
         let chosenNodes = try nodes.map { try Self.numbers($0, option: "--nodes") } ?? topology.nodeIDs
-        // The allocator's own validation names an unknown or repeated node.
-        _ = try Allocator(policy: .interleave(nodes: chosenNodes), topology: topology)
+        do {
+            // The allocator's own validation finds an unknown or repeated node.
+            _ = try Allocator(policy: .interleave(nodes: chosenNodes), topology: topology)
+        } catch let TesselError.invalidParameter(_, _, _, reason) {
+            throw TesselError.invalidParameter(layer: "numa-check", parameter: "--nodes", value: nodes ?? "", reason: reason)
+        }
         let checks = PlacementChecks(topology: topology, nodes: chosenNodes.sorted())
         let chosenCPUs = try cpus.map { try checkedCPUs($0, of: topology) } ?? checks.allowedCPUs
         if topology.isBalancing {
