@@ -15,7 +15,7 @@ struct TesselCommand: ParsableCommand {
         commandName: "tessel",
         abstract: "A multicore parallel runtime for neural-network layers.",
         subcommands: [RunCommand.self, TrainCommand.self, PredictCommand.self, OpCommand.self, ScaleCommand.self, BenchCommand.self,
-                      TopologyCommand.self, GoldenCommand.self, DiffCommand.self]
+                      TopologyCommand.self, NumaCheckCommand.self, GoldenCommand.self, DiffCommand.self]
     )
 
     static func main() {

@@ -60,6 +60,20 @@ struct NumaPlacementTests {
         }
     }
 
+    /// `PagePlacement` (what `tessel numa-check` reads) agrees with the kernel's answers read here.
+    @Test func pagePlacementReportsTheKernelsNodesAndPolicy() throws {
+        let block = try Allocator(policy: .bind(node: 0)).allocate(byteCount: byteCount)
+        #expect(try PagePlacement.nodes(ofPages: block.baseAddress, count: pageCount) == Array(repeating: -Int(ENOENT), count: pageCount))
+        block.baseAddress.initializeMemory(as: UInt8.self, repeating: 1, count: byteCount)
+        #expect(try PagePlacement.nodes(ofPages: block.baseAddress, count: pageCount) == Array(repeating: 0, count: pageCount))
+        #expect(try PagePlacement.policyName(at: block.baseAddress) == "bind")
+        let local = try Allocator(policy: .local).allocate(byteCount: byteCount)
+        #expect(try PagePlacement.policyName(at: local.baseAddress) == "local")
+        let interleaved = try Allocator(policy: .interleave(nodes: [0])).allocate(byteCount: byteCount)
+        #expect(try PagePlacement.policyName(at: interleaved.baseAddress) == "interleave")
+        #expect(try PagePlacement.nodes(ofPages: block.baseAddress, count: 0) == [])
+    }
+
     @Test func modesOnThisMachineDegradeWhenItHasOneNode() {
         let topology = Topology.current
         for mode in NumaMode.allCases {

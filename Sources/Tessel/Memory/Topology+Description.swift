@@ -36,7 +36,7 @@ extension Topology: CustomStringConvertible {
     }
 
     /// `[0, 1, 2, 5, 7, 8]` → `0-2,5,7-8`; `none` for no CPU.
-    static func ranges(_ cpus: [Int]) -> String {
+    public static func ranges(_ cpus: [Int]) -> String {
         var parts: [String] = []
         var index = cpus.startIndex
         while index < cpus.endIndex {
