@@ -47,9 +47,9 @@ for tool in /bin/busybox cpio jq; do
     command -v "$tool" >/dev/null || { echo "numa-vm: FAILED: $tool is missing (busybox-static, cpio, jq)" >&2; exit 1; }
 done
 
-echo "== numa-vm: the static portable tessel (.build-numa-vm)"
-TESSEL_PORTABLE=1 swift build -c release --product tessel --static-swift-stdlib --build-path .build-numa-vm 2>&1 | tail -2
-tessel=$PWD/.build-numa-vm/release/tessel
+echo "== numa-vm: the static portable tessel (.build-portable-static, shared with .ci/run's golden check)"
+TESSEL_PORTABLE=1 swift build -c release --product tessel --static-swift-stdlib --build-path .build-portable-static 2>&1 | tail -2
+tessel=$PWD/.build-portable-static/release/tessel
 
 work=$(mktemp -d /tmp/numa-vm.XXXXXX)
 [ "${KEEP:-0}" = 1 ] && echo "numa-vm: work folder $work" || trap 'rm -rf "$work"' EXIT
