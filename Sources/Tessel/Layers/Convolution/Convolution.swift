@@ -202,7 +202,7 @@ public enum Convolution {
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let depth = g.filterSize, pixels = g.pixels, count = g.f * depth
         guard count > 0 else { return }
-        let chunks = Tiling(rows: g.n, tileRows: imagesPerChunk(batch: g.n))
+        let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
         let partialBlock = try Allocator.standard.allocate(byteCount: max(1, chunks.count) * count * MemoryLayout<T>.stride)
         let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: chunks.count * count)
         let blocks = GEMM.depthBlocks(pixels)
@@ -237,14 +237,7 @@ public enum Convolution {
                                  })
             }
         }
-        let combine = Tiling.split(count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
-        scheduler.forEachTile(combine, workPerTile: combine.tileRows * chunks.count) { tile in
-            for e in tile.rows {
-                var sum = 0.0
-                for chunk in 0..<chunks.count { sum += Double(partials[chunk * count + e]) }
-                dw[e] = T(sum)
-            }
-        }
+        ChunkPartials.sum(partials, chunks: chunks.count, count: count, into: dw, scheduler: scheduler)
         withExtendedLifetime(partialBlock) {}
     }
 
@@ -254,7 +247,7 @@ public enum Convolution {
         let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, g.f))
         defer { totals.deallocate() }
         let pixels = g.pixels
-        scheduler.reduce(Reduction.chunks(length: g.n, chunkLength: 1), width: g.f, workPerChunk: g.f * pixels,
+        scheduler.reduce(Tiling.split(g.n, targetItemsPerTile: 1), width: g.f, workPerChunk: g.f * pixels,
                          into: totals) { chunk, partial in
             let image = dout + chunk.rows.lowerBound * g.f * pixels
             for f in 0..<g.f { partial[f] = RowSum.sum(image + f * pixels, count: pixels) }

@@ -262,7 +262,7 @@ public enum GroupNorm {
         /// longer tiles read more of memory while writing.
         func tiling(scheduler: Scheduler) -> Tiling {
             let groupsPerTile = max(1, scheduler.tiles.elementsPerTile / groupSize, min(16, groupCount / 32))
-            return Tiling(rows: groupCount, tileRows: groupsPerTile)
+            return Tiling.split(groupCount, targetItemsPerTile: groupsPerTile)
         }
     }
 }

@@ -62,7 +62,7 @@ public enum LayerNorm {
         let n = x.shape[0], d = x.shape[1], eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
-        let tiling = Tiling(rows: n, tileRows: max(1, scheduler.tiles.elementsPerTile / d))
+        let tiling = Tiling.split(n, targetItemsPerTile: scheduler.tiles.elementsPerTile / d)
         x.withUnsafeBufferPointer { xs in
             gamma.withUnsafeBufferPointer { gammas in
                 beta.withUnsafeBufferPointer { betas in
@@ -111,7 +111,7 @@ public enum LayerNorm {
         let partialDgamma = scratch, partialDbeta = scratch + stride
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let tiling = Tiling(rows: n, tileRows: chunks.itemsPerChunk)
+        let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 cache.gamma.withUnsafeBufferPointer { gammas in
