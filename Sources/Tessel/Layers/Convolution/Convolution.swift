@@ -241,7 +241,8 @@ public enum Convolution {
         withExtendedLifetime(partialBlock) {}
     }
 
-    /// `db[f] = Σ_{n, p} dout[n, f, p]` in Double, one partial per image, added in image order.
+    /// `db[f] = Σ_{n, p} dout[n, f, p]` in Double: one partial per image, the sum of its
+    /// plane `f` by `SpanSums.sum` (an order fixed by the plane's size), added in image order.
     static func biasGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ g: Geometry,
                                               into db: UnsafeMutablePointer<T>, scheduler: Scheduler) {
         let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, g.f))
@@ -250,7 +251,7 @@ public enum Convolution {
         scheduler.reduce(Tiling.split(g.n, targetItemsPerTile: 1), width: g.f, workPerChunk: g.f * pixels,
                          into: totals) { chunk, partial in
             let image = dout + chunk.rows.lowerBound * g.f * pixels
-            for f in 0..<g.f { partial[f] = RowSum.sum(image + f * pixels, count: pixels) }
+            for f in 0..<g.f { partial[f] = SpanSums.sum(image + f * pixels, count: pixels) }
         }
         for f in 0..<g.f { db[f] = T(totals[f]) }
     }
