@@ -63,31 +63,21 @@ public enum LayerNorm {
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
         let tiling = Tiling.split(n, targetItemsPerTile: scheduler.tiles.elementsPerTile / d)
-        x.withUnsafeBufferPointer { xs in
-            gamma.withUnsafeBufferPointer { gammas in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        mean.withUnsafeMutableBufferPointer { means in
-                            inverseStd.withUnsafeMutableBufferPointer { inverseStds in
-                                let x = xs.baseAddress!, gamma = gammas.baseAddress!, beta = betas.baseAddress!
-                                let out = outs.baseAddress!, means = means.baseAddress!, inverseStds = inverseStds.baseAddress!
-                                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
-                                    // The sweep that writes row i also sums row i + 1, so that reading
-                                    // the next row from memory overlaps writing this one.
-                                    var sum = SpanSums.sum(x + tile.rows.lowerBound * d, count: d)
-                                    for i in tile.rows {
-                                        let row = x + i * d
-                                        let mean = sum / Double(d)
-                                        let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
-                                        let inverseStd = 1 / (variance + eps).squareRoot()
-                                        means[i] = mean
-                                        inverseStds[i] = inverseStd
-                                        sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
-                                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
-                                    }
-                                }
-                            }
-                        }
+        withBaseAddresses(x, gamma, beta) { x, gamma, beta in
+            withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
+                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
+                    // The sweep that writes row i also sums row i + 1, so that reading
+                    // the next row from memory overlaps writing this one.
+                    var sum = SpanSums.sum(x + tile.rows.lowerBound * d, count: d)
+                    for i in tile.rows {
+                        let row = x + i * d
+                        let mean = sum / Double(d)
+                        let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
+                        let inverseStd = 1 / (variance + eps).squareRoot()
+                        means[i] = mean
+                        inverseStds[i] = inverseStd
+                        sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
+                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
                     }
                 }
             }
@@ -112,42 +102,34 @@ public enum LayerNorm {
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                cache.gamma.withUnsafeBufferPointer { gammas in
-                    cache.mean.withUnsafeBufferPointer { means in
-                        cache.inverseStd.withUnsafeBufferPointer { inverseStds in
-                            dx.withUnsafeMutableBufferPointer { dxs in
-                                let x = xs.baseAddress!, dout = douts.baseAddress!, gamma = gammas.baseAddress!, dx = dxs.baseAddress!
-                                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
-                                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
-                                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-                                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
-                                    dgamma.update(repeating: 0, count: d)
-                                    dbeta.update(repeating: 0, count: d)
-                                    // The sweep that writes row i's dx also sums row i + 1, so that reading
-                                    // the next row from memory overlaps writing this one.
-                                    let first = tile.rows.lowerBound
-                                    var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
-                                                               inverseStd: inverseStds[first], gamma: gammaWide,
-                                                               dgamma: dgamma, dbeta: dbeta, count: d)
-                                    for i in tile.rows {
-                                        let offset = i * d, inverseStd = inverseStds[i]
-                                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                        let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
-                                        let c = T(-inverseStd * sums.0 / Double(d))
-                                        if i + 1 < tile.rows.upperBound {
-                                            sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                               inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                               summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
-                                                               dgamma: dgamma, dbeta: dbeta)
-                                        } else {
-                                            rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
-                                        }
-                                    }
-                                }
-                            }
+        withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                let dx = dxs.baseAddress!
+                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
+                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
+                    dgamma.update(repeating: 0, count: d)
+                    dbeta.update(repeating: 0, count: d)
+                    // The sweep that writes row i's dx also sums row i + 1, so that reading
+                    // the next row from memory overlaps writing this one.
+                    let first = tile.rows.lowerBound
+                    var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
+                                               inverseStd: inverseStds[first], gamma: gammaWide,
+                                               dgamma: dgamma, dbeta: dbeta, count: d)
+                    for i in tile.rows {
+                        let offset = i * d, inverseStd = inverseStds[i]
+                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                        let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
+                        let c = T(-inverseStd * sums.0 / Double(d))
+                        if i + 1 < tile.rows.upperBound {
+                            sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                               inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
+                                               summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
+                                               dgamma: dgamma, dbeta: dbeta)
+                        } else {
+                            rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
                         }
                     }
                 }
@@ -190,11 +172,11 @@ public enum LayerNorm {
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let g = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            let b = UnsafeRawPointer(beta + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct((v - m) * r, g), as: SIMD16<T>.self)
-            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
+            let v = x.load16(at: j)
+            let g = gamma.load16(at: j)
+            let b = beta.load16(at: j)
+            out.store(b.addingProduct((v - m) * r, g), at: j)
+            if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
@@ -215,16 +197,16 @@ public enum LayerNorm {
         var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
-            let xhat = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m) * r
-            let dxhat = g * UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<Double>.self)
+            let g = dout.load16(at: j).widened
+            let xhat = (x.load16(at: j).widened - m) * r
+            let dxhat = g * gamma.load16(at: j)
             sumDxhat += dxhat
             sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = UnsafeRawPointer(dbeta + j).loadUnaligned(as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(dbeta + j).storeBytes(of: db + g, as: SIMD16<Double>.self)
-            var dg = UnsafeRawPointer(dgamma + j).loadUnaligned(as: SIMD16<Double>.self)
+            let db = dbeta.load16(at: j)
+            dbeta.store(db + g, at: j)
+            var dg = dgamma.load16(at: j)
             dg.addProduct(g, xhat)
-            UnsafeMutableRawPointer(dgamma + j).storeBytes(of: dg, as: SIMD16<Double>.self)
+            dgamma.store(dg, at: j)
             j += 16
         }
         var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
@@ -246,10 +228,10 @@ public enum LayerNorm {
         let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
         var j = 0
         while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let w = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g * w, r), as: SIMD16<T>.self)
+            let g = dout.load16(at: j)
+            let v = x.load16(at: j)
+            let w = gamma.load16(at: j)
+            dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
             j += 16
         }
         while j < count {
@@ -273,21 +255,21 @@ public enum LayerNorm {
         var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let w = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g * w, r), as: SIMD16<T>.self)
+            let g = dout.load16(at: j)
+            let v = x.load16(at: j)
+            let w = gamma.load16(at: j)
+            dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
 
-            let ng = UnsafeRawPointer(nextDout + j).loadUnaligned(as: SIMD16<T>.self).widened
-            let xhat = (UnsafeRawPointer(nextX + j).loadUnaligned(as: SIMD16<T>.self).widened - nextMean) * nextInverseStd
-            let dxhat = ng * UnsafeRawPointer(gammaWide + j).loadUnaligned(as: SIMD16<Double>.self)
+            let ng = nextDout.load16(at: j).widened
+            let xhat = (nextX.load16(at: j).widened - nextMean) * nextInverseStd
+            let dxhat = ng * gammaWide.load16(at: j)
             sumDxhat += dxhat
             sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = UnsafeRawPointer(dbeta + j).loadUnaligned(as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(dbeta + j).storeBytes(of: db + ng, as: SIMD16<Double>.self)
-            var dg = UnsafeRawPointer(dgamma + j).loadUnaligned(as: SIMD16<Double>.self)
+            let db = dbeta.load16(at: j)
+            dbeta.store(db + ng, at: j)
+            var dg = dgamma.load16(at: j)
             dg.addProduct(ng, xhat)
-            UnsafeMutableRawPointer(dgamma + j).storeBytes(of: dg, as: SIMD16<Double>.self)
+            dgamma.store(dg, at: j)
             j += 16
         }
         var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()

@@ -199,14 +199,14 @@ public enum MaxPool {
             return windowMax16x2x2(top, column: j, g)
         }
         // The first candidate seeds the maximum; visiting it again below keeps it (index 0).
-        var m = contiguous && g.stride == 2 ? UnsafeRawPointer(top + 2 * j).loadUnaligned(as: SIMD32<T>.self).evenHalf
+        var m = contiguous && g.stride == 2 ? top.load(SIMD32<T>.self, at: 2 * j).evenHalf
                                             : candidates(top, column: j, lanes: lanes, offset: 0, contiguous, g)
         var index = SIMD16<T>()
         for kh in 0..<g.poolHeight {
             let row = top + kh * g.width
             if contiguous && g.stride == 2 {
                 for kw in stride(from: 0, to: g.poolWidth, by: 2) {
-                    let pair = UnsafeRawPointer(row + 2 * j + kw).loadUnaligned(as: SIMD32<T>.self)
+                    let pair = row.load(SIMD32<T>.self, at: 2 * j + kw)
                     visit(pair.evenHalf, kh * g.poolWidth + kw, &m, &index)
                     if kw + 1 < g.poolWidth { visit(pair.oddHalf, kh * g.poolWidth + kw + 1, &m, &index) }
                 }
@@ -224,7 +224,7 @@ public enum MaxPool {
     @_transparent
     static func candidates<T: TesselScalar>(_ row: UnsafePointer<T>, column j: Int, lanes: Int, offset kw: Int,
                                             _ contiguous: Bool, _ g: Geometry) -> SIMD16<T> {
-        if contiguous { return UnsafeRawPointer(row + j + kw).loadUnaligned(as: SIMD16<T>.self) }
+        if contiguous { return row.load16(at: j + kw) }
         var v = SIMD16<T>()
         for lane in 0..<16 { v[lane] = row[(j + min(lane, lanes - 1)) * g.stride + kw] }
         return v
@@ -234,11 +234,11 @@ public enum MaxPool {
     /// `@_transparent` for the same reason as `visit`.
     @_transparent
     static func windowMax16x2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
-        let first = UnsafeRawPointer(top + 2 * j).loadUnaligned(as: SIMD32<T>.self)
+        let first = top.load(SIMD32<T>.self, at: 2 * j)
         var m = first.evenHalf, index = SIMD16<T>()
         visit(first.oddHalf, 1, &m, &index)
         if g.poolHeight == 2 {
-            let second = UnsafeRawPointer(top + g.width + 2 * j).loadUnaligned(as: SIMD32<T>.self)
+            let second = top.load(SIMD32<T>.self, at: g.width + 2 * j)
             visit(second.evenHalf, 2, &m, &index)
             visit(second.oddHalf, 3, &m, &index)
         }
@@ -262,7 +262,7 @@ public enum MaxPool {
             let lanes = min(16, g.outWidth - j)
             let m = windowMax16(top, column: j, lanes: lanes, g).max
             if lanes == 16 {
-                UnsafeMutableRawPointer(out + j).storeBytes(of: m, as: SIMD16<T>.self)
+                out.store(m, at: j)
             } else {
                 for lane in 0..<lanes { out[j + lane] = m[lane] }
             }
@@ -297,11 +297,11 @@ public enum MaxPool {
             let lanes = min(16, g.outWidth - j)
             let index = windowMax16(top, column: j, lanes: lanes, g).index
             if isContiguous(column: j, lanes: lanes, g) {
-                let gradient = zero + UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
+                let gradient = zero + dout.load16(at: j)
                 for kh in 0..<g.poolHeight {
                     let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
                     let odd = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh + 1))))
-                    UnsafeMutableRawPointer(dx + kh * g.width + 2 * j).storeBytes(of: interleave(even, odd), as: SIMD32<T>.self)
+                    dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
                 }
             } else {
                 for lane in 0..<lanes {
