@@ -100,7 +100,7 @@ import Testing
             var result = [Double](repeating: .nan, count: width)
             result.withUnsafeMutableBufferPointer { result in
                 values.withUnsafeBufferPointer { values in
-                    scheduler.reduce(Reduction.chunks(length: length, chunkLength: 97), width: width, workPerChunk: 97, into: result) { chunk, partial in
+                    scheduler.reduce(Tiling.split(length, targetItemsPerTile: 97), width: width, workPerChunk: 97, into: result) { chunk, partial in
                         for row in chunk.rows { for j in 0..<width { partial[j] += values[row * width + j] } }
                     }
                 }

@@ -14,11 +14,11 @@ enum CenteredAffine {
                                          shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<T>.self)
-            let s = UnsafeRawPointer(scale + j).loadUnaligned(as: SIMD16<T>.self)
-            let b = UnsafeRawPointer(shift + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
+            let v = x.load16(at: j)
+            let m = mean.load16(at: j)
+            let s = scale.load16(at: j)
+            let b = shift.load16(at: j)
+            out.store(b.addingProduct(v - m, s), at: j)
             j += 16
         }
         while j < count {
@@ -39,9 +39,9 @@ enum CenteredAffine {
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct(v - m, s), as: SIMD16<T>.self)
-            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
+            let v = x.load16(at: j)
+            out.store(b.addingProduct(v - m, s), at: j)
+            if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
@@ -60,14 +60,14 @@ enum CenteredAffine {
                                           dx: UnsafeMutablePointer<T>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<T>.self)
-            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<T>.self)
-            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<T>.self)
-            let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD16<T>.self)
+            let g = dout.load16(at: j)
+            let v = x.load16(at: j)
+            let m = mean.load16(at: j)
+            let va = a.load16(at: j)
+            let vb = b.load16(at: j)
+            let vc = c.load16(at: j)
             let result = vc.addingProduct(v - m, vb).addingProduct(g, va)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: result, as: SIMD16<T>.self)
+            dx.store(result, at: j)
             j += 16
         }
         while j < count {
@@ -90,12 +90,12 @@ enum CenteredAffine {
         var sumDout = SIMD16<Double>(repeating: 0), sumProduct = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g, va), as: SIMD16<T>.self)
+            let g = dout.load16(at: j)
+            let v = x.load16(at: j)
+            dx.store(vc.addingProduct(v - m, vb).addingProduct(g, va), at: j)
             if let next {
-                let ng = UnsafeRawPointer(next.dout + j).loadUnaligned(as: SIMD16<T>.self).widened
-                let nd = UnsafeRawPointer(next.x + j).loadUnaligned(as: SIMD16<T>.self).widened - nextMean
+                let ng = next.dout.load16(at: j).widened
+                let nd = next.x.load16(at: j).widened - nextMean
                 sumDout += ng
                 sumProduct.addProduct(ng, nd)
             }

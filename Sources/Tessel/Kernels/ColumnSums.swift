@@ -15,11 +15,11 @@ enum ColumnSums {
                                             into acc: UnsafeMutablePointer<Double>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            var a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
+            var a = acc.load16(at: j)
             for r in 0..<rows {
-                a += UnsafeRawPointer(x + r * rowStride + j).loadUnaligned(as: SIMD16<T>.self).widened
+                a += x.load16(at: r * rowStride + j).widened
             }
-            UnsafeMutableRawPointer(acc + j).storeBytes(of: a, as: SIMD16<Double>.self)
+            acc.store(a, at: j)
             j += 16
         }
         while j < count {
@@ -35,13 +35,13 @@ enum ColumnSums {
                                                            into acc: UnsafeMutablePointer<Double>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            var a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Double>.self)
+            let m = mean.load16(at: j)
+            var a = acc.load16(at: j)
             for r in 0..<rows {
-                let d = UnsafeRawPointer(x + r * rowStride + j).loadUnaligned(as: SIMD16<T>.self).widened - m
+                let d = x.load16(at: r * rowStride + j).widened - m
                 a.addProduct(d, d)
             }
-            UnsafeMutableRawPointer(acc + j).storeBytes(of: a, as: SIMD16<Double>.self)
+            acc.store(a, at: j)
             j += 16
         }
         while j < count {
@@ -65,21 +65,21 @@ enum ColumnSums {
     ) {
         var j = 0
         while j + 16 <= count {
-            let m = UnsafeRawPointer(mean + j).loadUnaligned(as: SIMD16<Double>.self)
-            var s1 = UnsafeRawPointer(sumDout + j).loadUnaligned(as: SIMD16<Double>.self)
-            var s2 = UnsafeRawPointer(sumDoutCentered + j).loadUnaligned(as: SIMD16<Double>.self)
-            var s3 = sumCentered.map { UnsafeRawPointer($0 + j).loadUnaligned(as: SIMD16<Double>.self) } ?? SIMD16()
+            let m = mean.load16(at: j)
+            var s1 = sumDout.load16(at: j)
+            var s2 = sumDoutCentered.load16(at: j)
+            var s3 = sumCentered.map { $0.load16(at: j) } ?? SIMD16()
             for r in 0..<rows {
                 let offset = r * rowStride + j
-                let d = UnsafeRawPointer(x + offset).loadUnaligned(as: SIMD16<T>.self).widened - m
-                let g = UnsafeRawPointer(dout + offset).loadUnaligned(as: SIMD16<T>.self).widened
+                let d = x.load16(at: offset).widened - m
+                let g = dout.load16(at: offset).widened
                 s1 += g
                 s2.addProduct(g, d)
                 if sumCentered != nil { s3 += d }
             }
-            UnsafeMutableRawPointer(sumDout + j).storeBytes(of: s1, as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(sumDoutCentered + j).storeBytes(of: s2, as: SIMD16<Double>.self)
-            if let sumCentered { UnsafeMutableRawPointer(sumCentered + j).storeBytes(of: s3, as: SIMD16<Double>.self) }
+            sumDout.store(s1, at: j)
+            sumDoutCentered.store(s2, at: j)
+            if let sumCentered { sumCentered.store(s3, at: j) }
             j += 16
         }
         while j < count {

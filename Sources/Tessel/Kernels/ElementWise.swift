@@ -8,8 +8,8 @@ enum ElementWise {
         let zero = SIMD16<T>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: v.isLessOrEqual(to: zero)), as: SIMD16<T>.self)
+            let v = x.load16(at: i)
+            out.store(v.replacing(with: zero, where: v.isLessOrEqual(to: zero)), at: i)
             i += 16
         }
         while i < count {
@@ -25,9 +25,9 @@ enum ElementWise {
         let zero = SIMD16<T>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self)
-            let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: zero, where: .!v.isGreater(than: zero)), as: SIMD16<T>.self)
+            let v = x.load16(at: i)
+            let g = dout.load16(at: i)
+            dx.store(g.replacing(with: zero, where: .!v.isGreater(than: zero)), at: i)
             i += 16
         }
         while i < count {

@@ -137,7 +137,7 @@ extension GEMM {
     @inline(__always)
     static func store<V: SIMD>(_ row: UnsafeMutablePointer<V.Scalar>, _ index: Int, _ accumulate: Bool, _ v: V)
     where V.Scalar: BinaryFloatingPoint {
-        let p = UnsafeMutableRawPointer(row + index * V.scalarCount)
-        p.storeBytes(of: accumulate ? p.loadUnaligned(as: V.self) + v : v, as: V.self)
+        let offset = index * V.scalarCount
+        row.store(accumulate ? row.load(V.self, at: offset) + v : v, at: offset)
     }
 }

@@ -84,8 +84,7 @@ extension GEMM {
     static func copy<T: TesselScalar>(_ source: UnsafePointer<T>, _ destination: UnsafeMutablePointer<T>, count: Int) {
         var i = 0
         while i + 8 <= count {
-            UnsafeMutableRawPointer(destination + i).storeBytes(
-                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<T>.self), as: SIMD8<T>.self)
+            destination.store(source.load(SIMD8<T>.self, at: i), at: i)
             i += 8
         }
         while i < count {
@@ -99,7 +98,7 @@ extension GEMM {
     @inline(__always)
     static func transpose8x8(_ rows: SIMD8<Int>, base: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, ldd: Int) {
         typealias V = SIMD8<Float>
-        func load(_ r: Int) -> V { UnsafeRawPointer(base + rows[r]).loadUnaligned(as: V.self) }
+        func load(_ r: Int) -> V { base.load(V.self, at: rows[r]) }
         // Three rounds of interleaving: pairs of rows, pairs of pairs, halves.
         func low(_ a: V, _ b: V) -> V { V(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
         func high(_ a: V, _ b: V) -> V { V(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
@@ -113,14 +112,13 @@ extension GEMM {
         // b0 = (r0₀ r1₀ r2₀ r3₀ | r0₄ r1₄ r2₄ r3₄), b1 = columns 1 | 5, b2 = 2 | 6, b3 = 3 | 7 (rows 0–3).
         let b0 = low2(a0, a2), b1 = high2(a0, a2), b2 = low2(a1, a3), b3 = high2(a1, a3)
         let b4 = low2(a4, a6), b5 = high2(a4, a6), b6 = low2(a5, a7), b7 = high2(a5, a7)
-        let d = UnsafeMutableRawPointer(destination), stride = ldd * MemoryLayout<Float>.stride
-        d.storeBytes(of: V(lowHalf: b0.lowHalf, highHalf: b4.lowHalf), as: V.self)
-        d.storeBytes(of: V(lowHalf: b1.lowHalf, highHalf: b5.lowHalf), toByteOffset: stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b2.lowHalf, highHalf: b6.lowHalf), toByteOffset: 2 * stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b3.lowHalf, highHalf: b7.lowHalf), toByteOffset: 3 * stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b0.highHalf, highHalf: b4.highHalf), toByteOffset: 4 * stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b1.highHalf, highHalf: b5.highHalf), toByteOffset: 5 * stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b2.highHalf, highHalf: b6.highHalf), toByteOffset: 6 * stride, as: V.self)
-        d.storeBytes(of: V(lowHalf: b3.highHalf, highHalf: b7.highHalf), toByteOffset: 7 * stride, as: V.self)
+        destination.store(V(lowHalf: b0.lowHalf, highHalf: b4.lowHalf))
+        destination.store(V(lowHalf: b1.lowHalf, highHalf: b5.lowHalf), at: ldd)
+        destination.store(V(lowHalf: b2.lowHalf, highHalf: b6.lowHalf), at: 2 * ldd)
+        destination.store(V(lowHalf: b3.lowHalf, highHalf: b7.lowHalf), at: 3 * ldd)
+        destination.store(V(lowHalf: b0.highHalf, highHalf: b4.highHalf), at: 4 * ldd)
+        destination.store(V(lowHalf: b1.highHalf, highHalf: b5.highHalf), at: 5 * ldd)
+        destination.store(V(lowHalf: b2.highHalf, highHalf: b6.highHalf), at: 6 * ldd)
+        destination.store(V(lowHalf: b3.highHalf, highHalf: b7.highHalf), at: 7 * ldd)
     }
 }

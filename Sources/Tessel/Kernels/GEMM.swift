@@ -243,9 +243,7 @@ enum GEMM {
             let row = c + i * ldc
             var j = 0
             while j + 16 <= columns {
-                let p = UnsafeMutableRawPointer(row + j)
-                let sum = p.loadUnaligned(as: SIMD16<T>.self) + UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD16<T>.self)
-                p.storeBytes(of: sum, as: SIMD16<T>.self)
+                row.store(row.load16(at: j) + bias.load16(at: j), at: j)
                 j += 16
             }
             while j < columns {
@@ -264,8 +262,7 @@ enum GEMM {
             let splat = SIMD16<T>(repeating: value)
             var j = 0
             while j + 16 <= columns {
-                let p = UnsafeMutableRawPointer(row + j)
-                p.storeBytes(of: p.loadUnaligned(as: SIMD16<T>.self) + splat, as: SIMD16<T>.self)
+                row.store(row.load16(at: j) + splat, at: j)
                 j += 16
             }
             while j < columns {

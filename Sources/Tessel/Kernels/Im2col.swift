@@ -205,9 +205,7 @@ enum Im2col {
     static func addRun<T: TesselScalar>(_ source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>, count: Int) {
         var e = 0
         while e + 8 <= count {
-            let p = UnsafeMutableRawPointer(destination + e)
-            p.storeBytes(of: p.loadUnaligned(as: SIMD8<T>.self) + UnsafeRawPointer(source + e).loadUnaligned(as: SIMD8<T>.self),
-                         as: SIMD8<T>.self)
+            destination.store(destination.load(SIMD8<T>.self, at: e) + source.load(SIMD8<T>.self, at: e), at: e)
             e += 8
         }
         while e < count {

@@ -10,7 +10,7 @@ enum SpanSums {
         var acc = SIMD16<Double>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened
+            acc += x.load16(at: i).widened
             i += 16
         }
         var total = acc.sum()
@@ -28,7 +28,7 @@ enum SpanSums {
         var acc = SIMD16<Double>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened - m
+            let d = x.load16(at: i).widened - m
             acc.addProduct(d, d)
             i += 16
         }
@@ -50,8 +50,8 @@ enum SpanSums {
         var sumDout = SIMD16<Double>(repeating: 0), sumProduct = SIMD16<Double>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self).widened
-            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<T>.self).widened - m
+            let g = dout.load16(at: i).widened
+            let d = x.load16(at: i).widened - m
             sumDout += g
             sumProduct.addProduct(g, d)
             i += 16

@@ -83,13 +83,4 @@ enum VectorMath {
         let scale2 = unsafeBitCast((bits &- half &+ 1023) &<< 52, to: SIMD16<Double>.self)
         return y * scale1 * scale2
     }
-
-    /// The lanes converted to Double. Written lane by lane because `SIMD16<Double>(v)` is an
-    /// out-of-line call in specialized code; this loop compiles to vector conversions.
-    @inline(__always)
-    static func widened<T: TesselScalar>(_ v: SIMD16<T>) -> SIMD16<Double> {
-        var result = SIMD16<Double>()
-        for lane in 0..<16 { result[lane] = Double(v[lane]) }
-        return result
-    }
 }

@@ -7,7 +7,7 @@ enum UpdateKernels {
     /// The `lanes` (≤ 16) values at `p`, zero-padded.
     @inlinable
     static func load<T: TesselScalar>(_ p: UnsafePointer<T>, lanes: Int) -> SIMD16<T> {
-        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<T>.self) }
+        if lanes == 16 { return p.load16() }
         var v = SIMD16<T>(repeating: 0)
         for lane in 0..<lanes { v[lane] = p[lane] }
         return v
@@ -16,7 +16,7 @@ enum UpdateKernels {
     /// Stores the first `lanes` (≤ 16) lanes of `v` at `p`.
     @inlinable
     static func store<T: TesselScalar>(_ v: SIMD16<T>, _ p: UnsafeMutablePointer<T>, lanes: Int) {
-        if lanes == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<T>.self); return }
+        if lanes == 16 { p.store(v); return }
         for lane in 0..<lanes { p[lane] = v[lane] }
     }
 

@@ -4,18 +4,12 @@
 /// The result is therefore the same bits for any number of workers.
 ///
 /// Partials are `Double` for both element types, so Float32 data is summed in a wider type.
+/// The chunking is a one-dimensional `Tiling` (`Tiling.split`); the fold is `ChunkPartials`.
 public enum Reduction {
     /// Default chunk length: long enough to amortize a partial, short enough to give 2 × 16
     /// workers something to do on the standard shapes. Order-fixing: a constant, never read
     /// from the machine; changing it changes bits (and the golden digests).
     public static let defaultChunkLength = 64
-
-    /// The chunking of a reduced range of `length` items: chunks of `chunkLength` items
-    /// (the last may be shorter). Depends only on its arguments.
-    @inlinable
-    public static func chunks(length: Int, chunkLength: Int = defaultChunkLength) -> Tiling {
-        Tiling(rows: length, tileRows: max(1, chunkLength))
-    }
 }
 
 extension Scheduler {
@@ -25,7 +19,7 @@ extension Scheduler {
     /// `partial[0 ..< width]`, which starts at zero and belongs to that chunk alone. The
     /// partials are then added in chunk order: `result[j] = (((p₀[j] + p₁[j]) + p₂[j]) + …)`.
     /// - Parameters:
-    ///   - chunks: the chunking of the reduced range (see `Reduction.chunks`).
+    ///   - chunks: the chunking of the reduced range, `Tiling.split(length, targetItemsPerTile: chunkLength)`.
     ///   - width: number of independent sums (e.g. channels).
     ///   - workPerChunk: estimated work of one chunk, compared with `grainSize`.
     ///   - result: receives the `width` sums.
@@ -41,10 +35,6 @@ extension Scheduler {
         forEachTile(chunks, workPerTile: workPerChunk) { tile in
             body(tile, UnsafeMutableBufferPointer(start: base + tile.index * width, count: width))
         }
-        for j in 0..<width { result[j] = 0 }
-        for chunk in 0..<chunkCount {
-            let partial = base + chunk * width
-            for j in 0..<width { result[j] += partial[j] }
-        }
+        ChunkPartials.sum(base, chunks: chunkCount, stride: width, columns: 0..<width, into: result.baseAddress!)
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// `hugePages` choose how work is cut, who runs it and where memory lies, never the order of
 /// a floating-point sum, so every value gives the same bits (`GoldenHashTests` and
 /// `scripts/golden_check.sh` check that against `golden/`). What fixes a summation order is no
-/// setting: it is a function of the shape alone — `Reduction.chunks`, `ItemChunks`,
+/// setting: it is a function of the shape alone — `Tiling.split`, `ItemChunks`, `ChunkPartials`,
 /// `GEMM.depthBlocks`, the 16 lanes of `SpanSums`, the polynomials of `VectorMath` — or of the
 /// config (`RunSettings.shards`, `TrainingSettings.shards`), never of the machine.
 ///

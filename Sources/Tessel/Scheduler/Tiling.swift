@@ -7,7 +7,8 @@
 /// what makes results independent of the thread count.
 ///
 /// Typical uses: batch × channel for the layers over NCHW tensors, rows × columns blocks of a
-/// matrix product, and `Tiling(rows: length, tileRows: chunk)` for the chunks of a reduction.
+/// matrix product, and `Tiling.split(length, targetItemsPerTile: chunk)` for the chunks of a
+/// reduction — the one spelling of a one-dimensional chunking.
 public struct Tiling: Sendable, Equatable, CustomStringConvertible {
     /// Extent of the outer dimension.
     public let rows: Int
@@ -46,8 +47,9 @@ public struct Tiling: Sendable, Equatable, CustomStringConvertible {
                     columns: columnStart..<min(columnStart + tileColumns, columns))
     }
 
-    /// A one-dimensional tiling of `count` items into tiles of about `targetItemsPerTile`,
-    /// cut so that all tiles but the last have the same size.
+    /// A one-dimensional tiling of `count` items (`rows`) into tiles of `targetItemsPerTile`
+    /// items (at least 1, at most `count`); the last tile may be shorter. Depends only on its
+    /// arguments: the chunking of every deterministic reduction and element-wise pass.
     public static func split(_ count: Int, targetItemsPerTile: Int) -> Tiling {
         Tiling(rows: count, tileRows: max(1, targetItemsPerTile))
     }

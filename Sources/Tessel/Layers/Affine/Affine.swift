@@ -78,13 +78,10 @@ public enum Affine {
                                             into sums: UnsafeMutablePointer<T>, scheduler: Scheduler) {
         let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, columns))
         defer { totals.deallocate() }
-        let chunks = Reduction.chunks(length: rows)
+        let chunks = Tiling.split(rows, targetItemsPerTile: Reduction.defaultChunkLength)
         scheduler.reduce(chunks, width: columns, workPerChunk: chunks.tileRows * columns, into: totals) { chunk, partial in
-            let p = partial.baseAddress!
-            for i in chunk.rows {
-                let row = a + i * columns
-                for j in 0..<columns { p[j] += Double(row[j]) }
-            }
+            ColumnSums.accumulate(a + chunk.rows.lowerBound * columns, rows: chunk.rows.count, rowStride: columns,
+                                  into: partial.baseAddress!, count: columns)
         }
         for j in 0..<columns { sums[j] = T(totals[j]) }
     }

@@ -164,8 +164,8 @@ public enum Dropout {
     @inlinable @inline(__always)
     static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
                                            _ m: SIMD16<T>) {
-        UnsafeMutableRawPointer(mask).storeBytes(of: m, as: SIMD16<T>.self)
-        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(x).loadUnaligned(as: SIMD16<T>.self) * m, as: SIMD16<T>.self)
+        mask.store(m)
+        out.store(x.load16() * m)
     }
 
     /// Lane `l`: `scale` where `(words[l] >> 8) < threshold`, else 0. The comparison is done in
@@ -196,9 +196,9 @@ public enum Dropout {
                                           _ dx: UnsafeMutablePointer<T>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let g = UnsafeRawPointer(dout + i).loadUnaligned(as: SIMD16<T>.self)
-            let m = UnsafeRawPointer(mask + i).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: g * m, as: SIMD16<T>.self)
+            let g = dout.load16(at: i)
+            let m = mask.load16(at: i)
+            dx.store(g * m, at: i)
             i += 16
         }
         while i < count {

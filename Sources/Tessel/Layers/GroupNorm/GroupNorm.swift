@@ -77,37 +77,28 @@ public enum GroupNorm {
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
-        x.withUnsafeBufferPointer { xs in
-            gamma.withUnsafeBufferPointer { gammas in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        mean.withUnsafeMutableBufferPointer { means in
-                            inverseStd.withUnsafeMutableBufferPointer { inverseStds in
-                                let x = xs.baseAddress!, out = outs.baseAddress!
-                                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
-                                    // The sweep that writes group q also sums group q + 1, so that reading
-                                    // the next group from memory overlaps writing this one.
-                                    var sum = layout.sum(x, group: tile.rows.lowerBound)
-                                    for group in tile.rows {
-                                        let start = group * layout.groupSize
-                                        let mean = sum / Double(layout.groupSize)
-                                        let variance = SpanSums.centeredSquares(x + start, count: layout.groupSize, mean: mean)
-                                            / Double(layout.groupSize)
-                                        let inverseStd = 1 / (variance + eps).squareRoot()
-                                        means[group] = mean
-                                        inverseStds[group] = inverseStd
-                                        let firstChannel = layout.firstChannel(ofGroup: group)
-                                        let hasNext = group + 1 < tile.rows.upperBound
-                                        sum = 0
-                                        for c in 0..<layout.channelsPerGroup {
-                                            let channel = firstChannel + c, offset = start + c * layout.plane
-                                            sum += CenteredAffine.forward(
-                                                x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
-                                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
-                                        }
-                                    }
-                                }
-                            }
+        withBaseAddresses(x, gamma, beta) { x, gammas, betas in
+            withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
+                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
+                    // The sweep that writes group q also sums group q + 1, so that reading
+                    // the next group from memory overlaps writing this one.
+                    var sum = layout.sum(x, group: tile.rows.lowerBound)
+                    for group in tile.rows {
+                        let start = group * layout.groupSize
+                        let mean = sum / Double(layout.groupSize)
+                        let variance = SpanSums.centeredSquares(x + start, count: layout.groupSize, mean: mean)
+                            / Double(layout.groupSize)
+                        let inverseStd = 1 / (variance + eps).squareRoot()
+                        means[group] = mean
+                        inverseStds[group] = inverseStd
+                        let firstChannel = layout.firstChannel(ofGroup: group)
+                        let hasNext = group + 1 < tile.rows.upperBound
+                        sum = 0
+                        for c in 0..<layout.channelsPerGroup {
+                            let channel = firstChannel + c, offset = start + c * layout.plane
+                            sum += CenteredAffine.forward(
+                                x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
+                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
                         }
                     }
                 }
@@ -134,56 +125,48 @@ public enum GroupNorm {
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = layout.tiling(scheduler: scheduler)
         let count = Double(layout.groupSize)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                cache.gamma.withUnsafeBufferPointer { gammas in
-                    cache.mean.withUnsafeBufferPointer { means in
-                        cache.inverseStd.withUnsafeBufferPointer { inverseStds in
-                            dx.withUnsafeMutableBufferPointer { dxs in
-                                let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
-                                    // Stores channel c's plane sums of `group` in its (sample, channel)
-                                    // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
-                                    func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
-                                                into groupSums: inout (Double, Double)) {
-                                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
-                                        let doutXhat = sums.doutCentered * inverseStds[group]
-                                        partialDbeta[slot] = sums.dout
-                                        partialDgamma[slot] = doutXhat
-                                        let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
-                                        groupSums.0 += g * sums.dout
-                                        groupSums.1 += g * doutXhat
-                                    }
-                                    // The sweep that writes group q's dx also sums group q + 1, so that
-                                    // reading the next group from memory overlaps writing this one.
-                                    var groupSums = (0.0, 0.0)
-                                    let first = tile.rows.lowerBound
-                                    for c in 0..<layout.channelsPerGroup {
-                                        let offset = first * layout.groupSize + c * layout.plane
-                                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
-                                                                         mean: means[first])
-                                        record(sums, group: first, channel: c, into: &groupSums)
-                                    }
-                                    for group in tile.rows {
-                                        let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                                        let firstChannel = layout.firstChannel(ofGroup: group)
-                                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                        let b = T(-inverseStd * inverseStd * groupSums.1 / count)
-                                        let c0 = T(-inverseStd * groupSums.0 / count)
-                                        let hasNext = group + 1 < tile.rows.upperBound
-                                        groupSums = (0, 0)
-                                        for c in 0..<layout.channelsPerGroup {
-                                            let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
-                                            let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                                            let sums = CenteredAffine.backward(
-                                                dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
-                                                count: layout.plane,
-                                                summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
-                                            if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
-                                        }
-                                    }
-                                }
-                            }
+        withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                let dx = dxs.baseAddress!
+                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                    // Stores channel c's plane sums of `group` in its (sample, channel)
+                    // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                    func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                into groupSums: inout (Double, Double)) {
+                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                        let doutXhat = sums.doutCentered * inverseStds[group]
+                        partialDbeta[slot] = sums.dout
+                        partialDgamma[slot] = doutXhat
+                        let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                        groupSums.0 += g * sums.dout
+                        groupSums.1 += g * doutXhat
+                    }
+                    // The sweep that writes group q's dx also sums group q + 1, so that
+                    // reading the next group from memory overlaps writing this one.
+                    var groupSums = (0.0, 0.0)
+                    let first = tile.rows.lowerBound
+                    for c in 0..<layout.channelsPerGroup {
+                        let offset = first * layout.groupSize + c * layout.plane
+                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
+                                                         mean: means[first])
+                        record(sums, group: first, channel: c, into: &groupSums)
+                    }
+                    for group in tile.rows {
+                        let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
+                        let firstChannel = layout.firstChannel(ofGroup: group)
+                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                        let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                        let c0 = T(-inverseStd * groupSums.0 / count)
+                        let hasNext = group + 1 < tile.rows.upperBound
+                        groupSums = (0, 0)
+                        for c in 0..<layout.channelsPerGroup {
+                            let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
+                            let a = T(Double(gammas[firstChannel + c]) * inverseStd)
+                            let sums = CenteredAffine.backward(
+                                dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
+                                count: layout.plane,
+                                summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                            if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
                         }
                     }
                 }
@@ -262,7 +245,7 @@ public enum GroupNorm {
         /// longer tiles read more of memory while writing.
         func tiling(scheduler: Scheduler) -> Tiling {
             let groupsPerTile = max(1, scheduler.tiles.elementsPerTile / groupSize, min(16, groupCount / 32))
-            return Tiling(rows: groupCount, tileRows: groupsPerTile)
+            return Tiling.split(groupCount, targetItemsPerTile: groupsPerTile)
         }
     }
 }

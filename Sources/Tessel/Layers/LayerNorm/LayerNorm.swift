@@ -62,32 +62,22 @@ public enum LayerNorm {
         let n = x.shape[0], d = x.shape[1], eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
-        let tiling = Tiling(rows: n, tileRows: max(1, scheduler.tiles.elementsPerTile / d))
-        x.withUnsafeBufferPointer { xs in
-            gamma.withUnsafeBufferPointer { gammas in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        mean.withUnsafeMutableBufferPointer { means in
-                            inverseStd.withUnsafeMutableBufferPointer { inverseStds in
-                                let x = xs.baseAddress!, gamma = gammas.baseAddress!, beta = betas.baseAddress!
-                                let out = outs.baseAddress!, means = means.baseAddress!, inverseStds = inverseStds.baseAddress!
-                                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
-                                    // The sweep that writes row i also sums row i + 1, so that reading
-                                    // the next row from memory overlaps writing this one.
-                                    var sum = SpanSums.sum(x + tile.rows.lowerBound * d, count: d)
-                                    for i in tile.rows {
-                                        let row = x + i * d
-                                        let mean = sum / Double(d)
-                                        let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
-                                        let inverseStd = 1 / (variance + eps).squareRoot()
-                                        means[i] = mean
-                                        inverseStds[i] = inverseStd
-                                        sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
-                                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
-                                    }
-                                }
-                            }
-                        }
+        let tiling = Tiling.split(n, targetItemsPerTile: scheduler.tiles.elementsPerTile / d)
+        withBaseAddresses(x, gamma, beta) { x, gamma, beta in
+            withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
+                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
+                    // The sweep that writes row i also sums row i + 1, so that reading
+                    // the next row from memory overlaps writing this one.
+                    var sum = SpanSums.sum(x + tile.rows.lowerBound * d, count: d)
+                    for i in tile.rows {
+                        let row = x + i * d
+                        let mean = sum / Double(d)
+                        let variance = SpanSums.centeredSquares(row, count: d, mean: mean) / Double(d)
+                        let inverseStd = 1 / (variance + eps).squareRoot()
+                        means[i] = mean
+                        inverseStds[i] = inverseStd
+                        sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
+                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
                     }
                 }
             }
@@ -111,43 +101,35 @@ public enum LayerNorm {
         let partialDgamma = scratch, partialDbeta = scratch + stride
         let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let tiling = Tiling(rows: n, tileRows: chunks.itemsPerChunk)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                cache.gamma.withUnsafeBufferPointer { gammas in
-                    cache.mean.withUnsafeBufferPointer { means in
-                        cache.inverseStd.withUnsafeBufferPointer { inverseStds in
-                            dx.withUnsafeMutableBufferPointer { dxs in
-                                let x = xs.baseAddress!, dout = douts.baseAddress!, gamma = gammas.baseAddress!, dx = dxs.baseAddress!
-                                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
-                                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
-                                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-                                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
-                                    dgamma.update(repeating: 0, count: d)
-                                    dbeta.update(repeating: 0, count: d)
-                                    // The sweep that writes row i's dx also sums row i + 1, so that reading
-                                    // the next row from memory overlaps writing this one.
-                                    let first = tile.rows.lowerBound
-                                    var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
-                                                               inverseStd: inverseStds[first], gamma: gammaWide,
-                                                               dgamma: dgamma, dbeta: dbeta, count: d)
-                                    for i in tile.rows {
-                                        let offset = i * d, inverseStd = inverseStds[i]
-                                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                        let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
-                                        let c = T(-inverseStd * sums.0 / Double(d))
-                                        if i + 1 < tile.rows.upperBound {
-                                            sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                               inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                               summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
-                                                               dgamma: dgamma, dbeta: dbeta)
-                                        } else {
-                                            rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
-                                        }
-                                    }
-                                }
-                            }
+        let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
+        withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                let dx = dxs.baseAddress!
+                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
+                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
+                    dgamma.update(repeating: 0, count: d)
+                    dbeta.update(repeating: 0, count: d)
+                    // The sweep that writes row i's dx also sums row i + 1, so that reading
+                    // the next row from memory overlaps writing this one.
+                    let first = tile.rows.lowerBound
+                    var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
+                                               inverseStd: inverseStds[first], gamma: gammaWide,
+                                               dgamma: dgamma, dbeta: dbeta, count: d)
+                    for i in tile.rows {
+                        let offset = i * d, inverseStd = inverseStds[i]
+                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                        let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
+                        let c = T(-inverseStd * sums.0 / Double(d))
+                        if i + 1 < tile.rows.upperBound {
+                            sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                               inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
+                                               summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
+                                               dgamma: dgamma, dbeta: dbeta)
+                        } else {
+                            rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
                         }
                     }
                 }
@@ -176,130 +158,5 @@ public enum LayerNorm {
 
     static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
         try NormalizationChecks.dout(dout, x: cache.x, layer: name)
-    }
-
-    // MARK: - Row kernels
-
-    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
-    /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
-    /// is given, else 0.
-    static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
-                                              beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
-                                              summing next: UnsafePointer<T>?) -> Double {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
-        var acc = SIMD16<Double>(repeating: 0)
-        var j = 0
-        while j + 16 <= count {
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let g = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            let b = UnsafeRawPointer(beta + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(out + j).storeBytes(of: b.addingProduct((v - m) * r, g), as: SIMD16<T>.self)
-            if let next { acc += UnsafeRawPointer(next + j).loadUnaligned(as: SIMD16<T>.self).widened }
-            j += 16
-        }
-        var total = acc.sum()
-        while j < count {
-            out[j] = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
-            if let next { total += Double(next[j]) }
-            j += 1
-        }
-        return total
-    }
-
-    /// One row's sums in `Double`, with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
-    /// returns `(Σ dx̂, Σ dx̂·x̂)` and adds `dout·x̂` into `dgamma[j]`, `dout` into `dbeta[j]`.
-    static func rowGradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, inverseStd: Double,
-                                                 gamma: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
-                                                 dbeta: UnsafeMutablePointer<Double>, count: Int) -> (Double, Double) {
-        let m = SIMD16<Double>(repeating: mean), r = SIMD16<Double>(repeating: inverseStd)
-        var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
-        var j = 0
-        while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self).widened
-            let xhat = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self).widened - m) * r
-            let dxhat = g * UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<Double>.self)
-            sumDxhat += dxhat
-            sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = UnsafeRawPointer(dbeta + j).loadUnaligned(as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(dbeta + j).storeBytes(of: db + g, as: SIMD16<Double>.self)
-            var dg = UnsafeRawPointer(dgamma + j).loadUnaligned(as: SIMD16<Double>.self)
-            dg.addProduct(g, xhat)
-            UnsafeMutableRawPointer(dgamma + j).storeBytes(of: dg, as: SIMD16<Double>.self)
-            j += 16
-        }
-        var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
-        while j < count {
-            let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
-            totalDxhat += dxhat
-            totalDxhatXhat.addProduct(dxhat, xhat)
-            dbeta[j] += g
-            dgamma[j].addProduct(g, xhat)
-            j += 1
-        }
-        return (totalDxhat, totalDxhatXhat)
-    }
-
-    /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`.
-    static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
-                                             inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
-        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
-        var j = 0
-        while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let w = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g * w, r), as: SIMD16<T>.self)
-            j += 16
-        }
-        while j < count {
-            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
-            j += 1
-        }
-    }
-
-    /// `rowGradient` of this row, and in the same sweep `rowGradientSums` of the next row (at
-    /// `dout + count`, `x + count`, with its mean and 1/σ̂): the same operations in the same
-    /// order as `rowGradientSums`, so the same bits, while reading memory overlaps writing dx.
-    static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
-                                             inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
-                                             summingNextRowWith next: (mean: Double, inverseStd: Double),
-                                             gammaWide: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
-                                             dbeta: UnsafeMutablePointer<Double>) -> (Double, Double) {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
-        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
-        let nextDout = dout + count, nextX = x + count
-        let nextMean = SIMD16<Double>(repeating: next.mean), nextInverseStd = SIMD16<Double>(repeating: next.inverseStd)
-        var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
-        var j = 0
-        while j + 16 <= count {
-            let g = UnsafeRawPointer(dout + j).loadUnaligned(as: SIMD16<T>.self)
-            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
-            let w = UnsafeRawPointer(gamma + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: vc.addingProduct(v - m, vb).addingProduct(g * w, r), as: SIMD16<T>.self)
-
-            let ng = UnsafeRawPointer(nextDout + j).loadUnaligned(as: SIMD16<T>.self).widened
-            let xhat = (UnsafeRawPointer(nextX + j).loadUnaligned(as: SIMD16<T>.self).widened - nextMean) * nextInverseStd
-            let dxhat = ng * UnsafeRawPointer(gammaWide + j).loadUnaligned(as: SIMD16<Double>.self)
-            sumDxhat += dxhat
-            sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = UnsafeRawPointer(dbeta + j).loadUnaligned(as: SIMD16<Double>.self)
-            UnsafeMutableRawPointer(dbeta + j).storeBytes(of: db + ng, as: SIMD16<Double>.self)
-            var dg = UnsafeRawPointer(dgamma + j).loadUnaligned(as: SIMD16<Double>.self)
-            dg.addProduct(ng, xhat)
-            UnsafeMutableRawPointer(dgamma + j).storeBytes(of: dg, as: SIMD16<Double>.self)
-            j += 16
-        }
-        var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
-        while j < count {
-            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
-            let ng = Double(nextDout[j]), xhat = (Double(nextX[j]) - next.mean) * next.inverseStd, dxhat = ng * gammaWide[j]
-            totalDxhat += dxhat
-            totalDxhatXhat.addProduct(dxhat, xhat)
-            dbeta[j] += ng
-            dgamma[j].addProduct(ng, xhat)
-            j += 1
-        }
-        return (totalDxhat, totalDxhatXhat)
     }
 }

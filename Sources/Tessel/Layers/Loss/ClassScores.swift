@@ -24,6 +24,6 @@ enum ClassScores {
     /// rows of dx and one Double partial of the loss; the partials are added in chunk order, so
     /// the loss depends on the shape only, never on the workers or the tile settings.
     static func chunks(rows: Int, classes: Int) -> Tiling {
-        Reduction.chunks(length: rows, chunkLength: max(1, (1 << 14) / max(1, classes)))
+        Tiling.split(rows, targetItemsPerTile: (1 << 14) / max(1, classes))
     }
 }

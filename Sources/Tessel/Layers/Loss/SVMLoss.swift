@@ -70,15 +70,15 @@ public enum SVMLoss {
         var sums = SIMD16<Double>(), counts = SIMD16<T>()
         var j = 0
         while j + 16 <= classes {
-            var margin = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self) - correct) + 1
+            var margin = (x.load16(at: j) - correct) + 1
             if label >= j && label < j + 16 {
                 margin = margin.replacing(with: 0, where: lanes.isEqual(to: SIMD16(repeating: T(label - j))))
             }
             let isPositive = margin.isGreater(than: zero)
             // `<= 0` is false for NaN, so a NaN margin reaches the sum.
-            sums += VectorMath.widened(margin.replacing(with: 0, where: margin.isLessOrEqual(to: zero)))
+            sums += margin.replacing(with: 0, where: margin.isLessOrEqual(to: zero)).widened
             counts += zero.replacing(with: 1, where: isPositive)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: zero.replacing(with: positiveVector, where: isPositive), as: SIMD16<T>.self)
+            dx.store(zero.replacing(with: positiveVector, where: isPositive), at: j)
             j += 16
         }
         var sum = sums.sum(), positives = Int(counts.sum())

@@ -66,10 +66,10 @@ public enum SoftmaxLoss {
         var maximum = x[0]
         var j = 0
         if classes >= 16 {
-            var m = UnsafeRawPointer(x).loadUnaligned(as: SIMD16<T>.self)
+            var m = x.load16()
             j = 16
             while j + 16 <= classes {
-                let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self)
+                let v = x.load16(at: j)
                 m = v.replacing(with: m, where: Maximum.keeps(m, over: v))
                 j += 16
             }
@@ -89,8 +89,8 @@ public enum SoftmaxLoss {
         let labelProbability = Double(dx[label]) / z
         j = 0
         while j + 16 <= classes {
-            let e = UnsafeRawPointer(dx + j).loadUnaligned(as: SIMD16<T>.self)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: e * scale, as: SIMD16<T>.self)
+            let e = dx.load16(at: j)
+            dx.store(e * scale, at: j)
             j += 16
         }
         while j < classes {
@@ -110,9 +110,9 @@ public enum SoftmaxLoss {
         var sums = SIMD16<Double>()
         var j = 0
         while j + 16 <= count {
-            let e = VectorMath.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<T>.self) - shift)
-            UnsafeMutableRawPointer(out + j).storeBytes(of: e, as: SIMD16<T>.self)
-            sums += VectorMath.widened(e)
+            let e = VectorMath.exp(x.load16(at: j) - shift)
+            out.store(e, at: j)
+            sums += e.widened
             j += 16
         }
         if j < count {
@@ -120,7 +120,7 @@ public enum SoftmaxLoss {
             for lane in 0..<count - j { tail[lane] = x[j + lane] - shift }
             let e = VectorMath.exp(tail)
             for lane in 0..<count - j { out[j + lane] = e[lane] }
-            sums += VectorMath.widened(e)
+            sums += e.widened
         }
         return sums.sum()
     }

@@ -129,8 +129,8 @@ extension Network {
         let ranks = layout.ranks, stride = MemoryLayout<T>.stride
         let shardCounts = (0..<ranks).map { layout.shards(of: $0).count }
         let allLosses = try exchange.allGather(losses, counts: shardCounts)
-        var total = allLosses[0]
-        for s in 1..<layout.shards { total += allLosses[s] }
+        var total = 0.0
+        ChunkPartials.sum(allLosses, chunks: layout.shards, stride: 1, columns: 0..<1, into: &total)
 
         let slices = GradientSlices(elements: partials.reduce(0) { $0 + $1.shards[0].count }, ranks: ranks)
         let mine = slices.range(of: layout.rank)
@@ -154,17 +154,8 @@ extension Network {
         let shards = layout.shards, sliceLength = mine.count
         let foldedBlock = try Allocator.standard.allocate(byteCount: max(1, slices.elements * stride))
         let folded = foldedBlock.baseAddress.bindMemory(to: T.self, capacity: max(1, slices.elements))
-        let source = UnsafeRawPointer(receive), target = folded + mine.lowerBound
-        let tiling = Tiling.split(sliceLength, targetItemsPerTile: scheduler.tiles.elementsPerTile)
-        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * shards) { tile in
-            for j in tile.rows {
-                var acc = Double(source.loadUnaligned(fromByteOffset: j * stride, as: T.self))
-                for s in 1..<shards {
-                    acc += Double(source.loadUnaligned(fromByteOffset: (s * sliceLength + j) * stride, as: T.self))
-                }
-                target[j] = T(acc)
-            }
-        }
+        let source = receive.bindMemory(to: T.self, capacity: max(1, sliceLength * shards))
+        ChunkPartials.sum(source, chunks: shards, count: sliceLength, into: folded + mine.lowerBound, scheduler: scheduler)
         let sliceBytes = (0..<ranks).map { slices.range(of: $0).count * stride }
         let foldedBytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(folded), count: slices.elements * stride)
         try exchange.allGather(UnsafeRawBufferPointer(rebasing: foldedBytes[(mine.lowerBound * stride)..<(mine.upperBound * stride)]),
@@ -251,26 +242,13 @@ extension Network {
         var mean = [Double](repeating: 0, count: features), inverseStd = mean
         BatchNorm.featureStatistics(features: features, parameters: parameters, running: &runningStatistics[index]!,
                                     mean: &mean, inverseStd: &inverseStd) { mean, variance in
-            var merged = 0.0
-            for s in 0..<layout.shards {
-                let shardMean = 2 * features * s, shardM2 = shardMean + features
-                let values = Double(layout.rows(of: s).count * valuesPerExample)
-                if s == 0 {
-                    for j in 0..<features {
-                        mean[j] = all[shardMean + j]
-                        variance[j] = all[shardM2 + j]
-                    }
-                } else {
-                    let total = merged + values, weight = values / total, cross = merged * weight
-                    for j in 0..<features {
-                        let delta = all[shardMean + j] - mean[j]
-                        mean[j] += delta * weight
-                        variance[j] += all[shardM2 + j] + delta * delta * cross
-                    }
-                }
-                merged += values
+            all.withUnsafeBufferPointer { all in
+                ChunkPartials.mergeMoments(means: all.baseAddress!, m2s: all.baseAddress! + features, stride: 2 * features,
+                                           chunks: layout.shards, valuesInChunk: { layout.rows(of: $0).count * valuesPerExample },
+                                           columns: 0..<features, mean: mean, m2: variance)
             }
-            for j in 0..<features { variance[j] /= merged }
+            let values = Double(layout.batch * valuesPerExample)
+            for j in 0..<features { variance[j] /= values }
         }
         let meanTensor = try Tensor<Double>(shape: [features], scalars: mean)
         let inverseStdTensor = try Tensor<Double>(shape: [features], scalars: inverseStd)
@@ -311,10 +289,8 @@ extension Network {
             }
         }
         let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { width * layout.shards(of: $0).count })
-        var sums = Array(all[0..<width])
-        for s in 1..<layout.shards {
-            for j in 0..<width { sums[j] += all[s * width + j] }
-        }
+        var sums = [Double](repeating: 0, count: width)
+        ChunkPartials.sum(all, chunks: layout.shards, stride: width, columns: 0..<width, into: &sums)
         var dxs: [Tensor<T>] = [], dgamma: Tensor<T>? = nil, dbeta: Tensor<T>? = nil
         for k in douts.indices {
             let g = switch saved[k] {

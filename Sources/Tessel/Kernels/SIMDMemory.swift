@@ -1,0 +1,41 @@
+/// Unaligned vector loads and stores at an element offset of a typed pointer, so that a
+/// kernel reads `x.load16(at: j)` and writes `y.store(v, at: j)` instead of spelling the raw
+/// pointer round trip at every use. Unaligned: tensors are 64-byte aligned, but an offset
+/// into a row generally is not. Each compiles to the one unaligned vector move it names.
+extension UnsafePointer {
+    /// The `V.scalarCount` elements from `self[offset]` on, as one vector.
+    @inlinable @inline(__always)
+    func load<V: SIMD>(_: V.Type, at offset: Int = 0) -> V where V.Scalar == Pointee {
+        UnsafeRawPointer(self + offset).loadUnaligned(as: V.self)
+    }
+}
+
+extension UnsafePointer where Pointee: SIMDScalar {
+    /// The 16 elements `self[offset ..< offset + 16]`.
+    @inlinable @inline(__always)
+    func load16(at offset: Int = 0) -> SIMD16<Pointee> {
+        load(SIMD16<Pointee>.self, at: offset)
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// The `V.scalarCount` elements from `self[offset]` on, as one vector.
+    @inlinable @inline(__always)
+    func load<V: SIMD>(_: V.Type, at offset: Int = 0) -> V where V.Scalar == Pointee {
+        UnsafeRawPointer(self + offset).loadUnaligned(as: V.self)
+    }
+
+    /// Writes the lanes of `vector` to `self[offset ..< offset + V.scalarCount]`.
+    @inlinable @inline(__always)
+    func store<V: SIMD>(_ vector: V, at offset: Int = 0) where V.Scalar == Pointee {
+        UnsafeMutableRawPointer(self + offset).storeBytes(of: vector, as: V.self)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee: SIMDScalar {
+    /// The 16 elements `self[offset ..< offset + 16]`.
+    @inlinable @inline(__always)
+    func load16(at offset: Int = 0) -> SIMD16<Pointee> {
+        load(SIMD16<Pointee>.self, at: offset)
+    }
+}

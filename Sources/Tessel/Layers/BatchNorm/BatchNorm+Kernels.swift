@@ -1,0 +1,285 @@
+// BatchNorm's tiled kernels: the statistics, the normalization and the gradient passes,
+// raw loops on sizes `BatchNorm.swift` has checked.
+extension BatchNorm {
+    /// Which derivation of dx a backward evaluates.
+    enum Formula {
+        /// The computation graph: dx = dx̂/σ̂ + 2(x − μ)·∂σ²/N + ∂μ/N, with ∂μ summing both paths.
+        case graph
+        /// The closed form γ/(N·σ̂)·(N·dout − Σdout − x̂·Σ(dout·x̂)).
+        case simplified
+    }
+
+    /// The per-feature statistics of a forward, for `features` features: in train mode the
+    /// batch mean and variance that `batchMoments(mean, variance)` computes, folded into
+    /// `running` with the momentum rule; in test mode the running statistics. Writes the mean
+    /// and `1/√(variance + eps)` per feature. Shared with `SpatialBatchNorm`.
+    static func featureStatistics<T: TesselScalar>(
+        features d: Int, parameters: Parameters, running: inout RunningStatistics<T>,
+        mean: UnsafeMutablePointer<Double>, inverseStd: UnsafeMutablePointer<Double>,
+        batchMoments: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        // inverseStd holds the variance until the last loop.
+        let variance = inverseStd
+        switch parameters.mode {
+        case .train:
+            batchMoments(mean, variance)
+            let momentum = parameters.momentum
+            running.mean.withUnsafeMutableBufferPointer { runningMean in
+                running.variance.withUnsafeMutableBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
+                        runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
+                    }
+                }
+            }
+        case .test:
+            running.mean.withUnsafeBufferPointer { runningMean in
+                running.variance.withUnsafeBufferPointer { runningVariance in
+                    for j in 0..<d {
+                        mean[j] = Double(runningMean[j])
+                        variance[j] = Double(runningVariance[j])
+                    }
+                }
+            }
+        }
+        for j in 0..<d { inverseStd[j] = 1 / (variance[j] + parameters.eps).squareRoot() }
+    }
+
+    /// The coefficients of `dx = c + (x − μ)·b + dout·a` for one feature normalized over
+    /// `count` values, from its sums `Σdout`, `Σdout·(x − μ)` and (graph after a train forward
+    /// only) `Σ(x − μ)`. Shared with `SpatialBatchNorm`.
+    static func gradientCoefficients(mode: Mode, formula: Formula, gamma g: Double, inverseStd ivar: Double, count: Double,
+                                     sumDout: Double, sumDoutCentered: Double,
+                                     sumCentered: Double) -> (a: Double, b: Double, c: Double) {
+        switch (mode, formula) {
+        case (.test, _):
+            // The running statistics are constants: out is affine in x.
+            return (g * ivar, 0, 0)
+        case (.train, .graph):
+            // The graph's nodes: ∂ivar = Σ dx̂·(x − μ), ∂σ² = −½·ivar³·∂ivar,
+            // ∂μ = −Σ(dx̂·ivar + 2(x − μ)·∂σ²/N).
+            let divar = g * sumDoutCentered
+            let dvar = -0.5 * ivar * ivar * ivar * divar
+            let dmu = -(g * ivar * sumDout + 2 * dvar / count * sumCentered)
+            return (g * ivar, 2 * dvar / count, dmu / count)
+        case (.train, .simplified):
+            let k = g * ivar / count
+            return (g * ivar, -k * ivar * ivar * sumDoutCentered, -k * sumDout)
+        }
+    }
+
+    /// The tiling of a reduction over the rows: each tile is exactly one chunk of rows × a
+    /// block of columns, about `elementsPerTile` elements but at least 4 KiB of each row (a
+    /// multiple of 16 columns where possible): the hardware prefetchers stop at page
+    /// boundaries, so shorter runs per row read memory at a fraction of the streaming rate.
+    static func reductionTiling<T>(_ chunks: ItemChunks, columns: Int, scheduler: Scheduler, as _: T.Type) -> Tiling {
+        let minimum = 4096 / MemoryLayout<T>.stride
+        let block = Tiling.vectorMultiple(max(minimum, scheduler.tiles.elementsPerTile / chunks.itemsPerChunk))
+        return Tiling(rows: chunks.items, columns: columns, tileRows: chunks.itemsPerChunk, tileColumns: block)
+    }
+
+    /// Rows a `ColumnSums` call adds at once, keeping its accumulators in registers in between.
+    static let rowBlock = 8
+
+    /// `rows` cut into blocks of `rowBlock` rows: (first row, row count) pairs.
+    static func rowBlocks(_ rows: Range<Int>) -> some Sequence<(Int, Int)> {
+        stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock).lazy.map { ($0, min(rowBlock, rows.upperBound - $0)) }
+    }
+
+    /// Mean and centered sum of squares M2 (n times the uncorrected variance) of every column
+    /// of the (rows, columns) matrix at `x`. A tile computes its chunk's moments in two sweeps
+    /// (sum, then Σ(x − chunk mean)², the second from cache); the chunks are merged in order
+    /// with Chan's update. A sharded network step merges these per shard (`Network+Shards`).
+    static func columnMoments<T: TesselScalar>(_ x: UnsafePointer<T>, rows n: Int, columns d: Int,
+                                               mean: UnsafeMutablePointer<Double>,
+                                               m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+        let chunks = ItemChunks(items: n, elementsPerItem: d)
+        let stride = chunks.count * d
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
+        defer { partials.deallocate() }
+        let partialMeans = partials, partialM2s = partials + stride
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
+            chunkMean.update(repeating: 0, count: width)
+            chunkM2.update(repeating: 0, count: width)
+            for (start, rows) in rowBlocks(tile.rows) {
+                ColumnSums.accumulate(x + start * d + first, rows: rows, rowStride: d, into: chunkMean, count: width)
+            }
+            let count = Double(tile.rows.count)
+            for j in 0..<width { chunkMean[j] /= count }
+            for (start, rows) in rowBlocks(tile.rows) {
+                ColumnSums.accumulateCenteredSquares(x + start * d + first, rows: rows, rowStride: d, mean: chunkMean,
+                                                     into: chunkM2, count: width)
+            }
+        }
+        ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
+                                   mean: mean, m2: m2, scheduler: scheduler)
+    }
+
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
+        defer { coefficients.deallocate() }
+        let center = coefficients, scale = coefficients + d
+        gamma.withUnsafeBufferPointer { gamma in
+            for j in 0..<d {
+                center[j] = T(mean[j])
+                scale[j] = T(Double(gamma[j]) * inverseStd[j])
+            }
+        }
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            beta.withUnsafeBufferPointer { betas in
+                out.withUnsafeMutableBufferPointer { outs in
+                    let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for i in tile.rows {
+                            CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
+                                                   shift: beta + first, out: out + i * d + first, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Both backwards: one reduction pass for the per-feature sums, then one pass writing
+    /// `dx = c + (x − μ)·b + dout·a` with per-feature a, b, c derived from those sums.
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
+                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        try validateBackward(dout: dout, cache: cache)
+        let d = cache.x.shape[1]
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
+        defer { sums.deallocate() }
+        gradientSums(dout: dout, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
+        return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+    }
+
+    /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
+    /// values): `Σdout`, then `Σdout·(x − μ)`, then `Σ(x − μ)` (0 unless the graph formula
+    /// follows a train forward). A sharded network step computes them per shard (`Network+Shards`).
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+        let x = cache.x, n = x.shape[0], d = x.shape[1]
+        let withCenteredSum = formula == .graph && cache.mode == .train
+        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        sumCentered.update(repeating: 0, count: d)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                cache.mean.withUnsafeBufferPointer { means in
+                    columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
+                                       sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                       sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
+                }
+            }
+        }
+    }
+
+    /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` rows (the whole
+    /// batch's: more than `cache.x`'s rows when the batch was sharded).
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula, count rows: Int,
+                                           sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        let x = cache.x, d = x.shape[1]
+        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
+        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * d))
+        defer { coefficients.deallocate() }
+        let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
+        let count = Double(rows)
+        cache.gamma.withUnsafeBufferPointer { gamma in
+            cache.mean.withUnsafeBufferPointer { mean in
+                cache.inverseStd.withUnsafeBufferPointer { inverseStd in
+                    dgamma.withUnsafeMutableBufferPointer { dgamma in
+                        dbeta.withUnsafeMutableBufferPointer { dbeta in
+                            for j in 0..<d {
+                                let ivar = inverseStd[j]
+                                dbeta[j] = T(sumDout[j])
+                                dgamma[j] = T(sumDoutCentered[j] * ivar)
+                                center[j] = T(mean[j])
+                                let coefficients = gradientCoefficients(
+                                    mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
+                                    sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
+                                a[j] = T(coefficients.a)
+                                b[j] = T(coefficients.b)
+                                c[j] = T(coefficients.c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+    }
+
+    /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
+    /// `Σ (x − μ)`, as chunked partials combined in chunk order.
+    private static func columnGradientSums<T: TesselScalar>(
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
+    ) {
+        let chunks = ItemChunks(items: n, elementsPerItem: d)
+        let stride = chunks.count * d
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * stride))
+        defer { partials.deallocate() }
+        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            let tile = tiling.mirrored(mirroredTile)
+            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            let offset = chunk * d + first
+            let chunkDout = partials + offset, chunkDoutCentered = partials + stride + offset
+            let chunkCentered = sumCentered == nil ? nil : partials + 2 * stride + offset
+            chunkDout.update(repeating: 0, count: width)
+            chunkDoutCentered.update(repeating: 0, count: width)
+            chunkCentered?.update(repeating: 0, count: width)
+            for (start, rows) in rowBlocks(tile.rows) {
+                let offset = start * d + first
+                ColumnSums.accumulateGradientSums(dout: dout + offset, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
+                                                  sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
+                                                  sumCentered: chunkCentered, count: width)
+            }
+        }
+        ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
+        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentered, scheduler: scheduler)
+        if let sumCentered {
+            ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentered, scheduler: scheduler)
+        }
+    }
+
+    /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks.
+    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, center: UnsafePointer<T>,
+                                                       a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
+                                                       scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        x.withUnsafeBufferPointer { xs in
+            dout.withUnsafeBufferPointer { douts in
+                dx.withUnsafeMutableBufferPointer { dxs in
+                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+                        let first = tile.columns.lowerBound, width = tile.columns.count
+                        for i in tile.rows {
+                            let row = i * d + first
+                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
+                                                    a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,153 @@
+// MaxPool's inner loops: a row of windows, forward and backward, on a `Geometry` that
+// `MaxPool.swift` has checked.
+extension MaxPool {
+    /// Whether the windows at output columns `j ..< j + lanes` can read their candidates as
+    /// whole vectors: 16 lanes, stride 1 or 2, and (stride 2 reads 32 columns from 2j + kw for
+    /// even kw ≤ poolWidth − 1) without leaving the row.
+    @inline(__always)
+    static func isContiguous(column j: Int, lanes: Int, _ g: Geometry) -> Bool {
+        lanes == 16 && (g.stride == 1 || (g.stride == 2 && 2 * j + ((g.poolWidth - 1) & ~1) + 32 <= g.width))
+    }
+
+    /// Maximum and row-major window index of the first maximum (`Maximum.keeps`) of the windows
+    /// at output columns `j ..< j + lanes` (1 ≤ lanes ≤ 16; lanes past `lanes` repeat the last
+    /// window). The index is a `T` so that it shares the comparison mask.
+    ///
+    /// Stride 1 loads candidates contiguously, stride 2 splits 32 contiguous columns into even
+    /// and odd ones; other strides and short row tails gather the lanes one by one — still
+    /// far faster than a scalar scan, whose data-dependent branches mispredict.
+    @_transparent
+    static func windowMax16<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, lanes: Int,
+                                             _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
+        let contiguous = isContiguous(column: j, lanes: lanes, g)
+        if contiguous && g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2 {
+            return windowMax16x2x2(top, column: j, g)
+        }
+        // The first candidate seeds the maximum; visiting it again below keeps it (index 0).
+        var m = contiguous && g.stride == 2 ? top.load(SIMD32<T>.self, at: 2 * j).evenHalf
+                                            : candidates(top, column: j, lanes: lanes, offset: 0, contiguous, g)
+        var index = SIMD16<T>()
+        for kh in 0..<g.poolHeight {
+            let row = top + kh * g.width
+            if contiguous && g.stride == 2 {
+                for kw in stride(from: 0, to: g.poolWidth, by: 2) {
+                    let pair = row.load(SIMD32<T>.self, at: 2 * j + kw)
+                    visit(pair.evenHalf, kh * g.poolWidth + kw, &m, &index)
+                    if kw + 1 < g.poolWidth { visit(pair.oddHalf, kh * g.poolWidth + kw + 1, &m, &index) }
+                }
+            } else {
+                for kw in 0..<g.poolWidth {
+                    visit(candidates(row, column: j, lanes: lanes, offset: kw, contiguous, g), kh * g.poolWidth + kw, &m, &index)
+                }
+            }
+        }
+        return (m, index)
+    }
+
+    /// `row[(j + l) · stride + kw]` for lanes `l`, the lanes past `lanes` repeating the last
+    /// window: one load when `contiguous` (stride 1), a gather otherwise.
+    @_transparent
+    static func candidates<T: TesselScalar>(_ row: UnsafePointer<T>, column j: Int, lanes: Int, offset kw: Int,
+                                            _ contiguous: Bool, _ g: Geometry) -> SIMD16<T> {
+        if contiguous { return row.load16(at: j + kw) }
+        var v = SIMD16<T>()
+        for lane in 0..<16 { v[lane] = row[(j + min(lane, lanes - 1)) * g.stride + kw] }
+        return v
+    }
+
+    /// `windowMax16` for 2×2 (or 1×2) windows at stride 2: one 32-column load per window row.
+    /// `@_transparent` for the same reason as `visit`.
+    @_transparent
+    static func windowMax16x2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
+        let first = top.load(SIMD32<T>.self, at: 2 * j)
+        var m = first.evenHalf, index = SIMD16<T>()
+        visit(first.oddHalf, 1, &m, &index)
+        if g.poolHeight == 2 {
+            let second = top.load(SIMD32<T>.self, at: g.width + 2 * j)
+            visit(second.evenHalf, 2, &m, &index)
+            visit(second.oddHalf, 3, &m, &index)
+        }
+        return (m, index)
+    }
+
+    /// One step of the vector scan: candidate `v` with window index `k`. `@_transparent`
+    /// because the optimizer leaves this generic `inout` helper out of line (measured: 9% of
+    /// the pooling time in calls) even when marked `@inline(__always)`.
+    @_transparent
+    static func visit<T: TesselScalar>(_ v: SIMD16<T>, _ k: Int, _ m: inout SIMD16<T>, _ index: inout SIMD16<T>) {
+        let keep = Maximum.keeps(m, over: v)
+        m = v.replacing(with: m, where: keep)
+        index = SIMD16<T>(repeating: T(k)).replacing(with: index, where: keep)
+    }
+
+    /// One output row: `out[j]` for every `j`, from the input rows starting at `top`.
+    static func forwardRow<T: TesselScalar>(_ top: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ g: Geometry) {
+        var j = 0
+        while j < g.outWidth {
+            let lanes = min(16, g.outWidth - j)
+            let m = windowMax16(top, column: j, lanes: lanes, g).max
+            if lanes == 16 {
+                out.store(m, at: j)
+            } else {
+                for lane in 0..<lanes { out[j + lane] = m[lane] }
+            }
+            j += lanes
+        }
+    }
+
+    /// One output row of the general backward: adds `dout[j]` at the first maximum of each
+    /// window, in column order, into `dx` (zeroed by the caller; `dx` points at the window's top row).
+    static func backwardRow<T: TesselScalar>(_ top: UnsafePointer<T>, _ dout: UnsafePointer<T>,
+                                             _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
+        var j = 0
+        while j < g.outWidth {
+            let lanes = min(16, g.outWidth - j)
+            let index = windowMax16(top, column: j, lanes: lanes, g).index
+            for lane in 0..<lanes {
+                let k = Int(index[lane])
+                dx[(k / g.poolWidth) * g.width + (j + lane) * g.stride + k % g.poolWidth] += dout[j + lane]
+            }
+            j += lanes
+        }
+    }
+
+    /// One output row of the 2×2 (or 1×2) stride-2 backward, where windows tile the rows
+    /// exactly: writes the window rows (`2i`, and `2i + 1` for 2×2) of `dx` whole, as
+    /// interleaved pairs. Gradients are `0 + dout` so that a −0 upstream gives the reference's +0.
+    static func backwardRow2x2<T: TesselScalar>(_ top: UnsafePointer<T>, _ dout: UnsafePointer<T>,
+                                                _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
+        let zero = SIMD16<T>()
+        var j = 0
+        while j < g.outWidth {
+            let lanes = min(16, g.outWidth - j)
+            let index = windowMax16(top, column: j, lanes: lanes, g).index
+            if isContiguous(column: j, lanes: lanes, g) {
+                let gradient = zero + dout.load16(at: j)
+                for kh in 0..<g.poolHeight {
+                    let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
+                    let odd = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh + 1))))
+                    dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
+                }
+            } else {
+                for lane in 0..<lanes {
+                    let k = Int(index[lane])
+                    for position in 0..<2 * g.poolHeight {
+                        dx[(position / 2) * g.width + 2 * (j + lane) + position % 2] = position == k ? 0 + dout[j + lane] : 0
+                    }
+                }
+            }
+            j += lanes
+        }
+    }
+
+    /// `(a₀, b₀, a₁, b₁, …)`.
+    @inline(__always)
+    static func interleave<T: TesselScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD32<T> {
+        var result = SIMD32<T>()
+        for i in 0..<16 {
+            result[2 * i] = a[i]
+            result[2 * i + 1] = b[i]
+        }
+        return result
+    }
+}
