@@ -44,13 +44,17 @@ enum TestData {
     }
 }
 
-/// CS231n's `rel_error`: max over elements of |a − b| / max(1e-8, |a| + |b|).
+/// CS231n's `rel_error`: max over elements of |a − b| / max(1e-8, |a| + |b|); infinity when
+/// an element's error is not a number (a NaN on either side, or the same infinity on both), as
+/// `Network.check` counts it, so that a comparison `< tolerance` fails. Swift's `max(worst, .nan)`
+/// keeps `worst`: a plain maximum would pass all-NaN results.
 func maxRelativeError<T: TesselScalar>(_ a: Tensor<T>, _ b: Tensor<T>) -> Double {
     precondition(a.shape == b.shape, "shapes differ: \(a.shape) vs \(b.shape)")
     var worst = 0.0
     for i in 0..<a.count {
         let x = Double(a[flat: i]), y = Double(b[flat: i])
-        worst = max(worst, abs(x - y) / max(1e-8, abs(x) + abs(y)))
+        let error = abs(x - y) / max(1e-8, abs(x) + abs(y))
+        if !(error <= worst) { worst = error.isNaN ? .infinity : error }
     }
     return worst
 }
