@@ -98,10 +98,19 @@ let package = Package(
         .target(name: "TesselC", dependencies: ["Tessel", "CTessel"], swiftSettings: kernelSettings),
         // Counts a thread's heap allocations (interposes malloc in the test binary only).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
+        // What both test targets use: seeded test data, temporary folders, small training setups.
+        .target(name: "TesselTestSupport", dependencies: ["Tessel"], path: "Tests/TesselTestSupport"),
+        // Unit tests of the library, in process: layers, kernels, scheduler, network, files.
         .testTarget(
             name: "TesselTests",
-            dependencies: ["Tessel", "TesselOps", "TesselGolden", "MallocCounter"],
+            dependencies: ["Tessel", "TesselOps", "TesselGolden", "MallocCounter", "TesselTestSupport"],
             swiftSettings: kernelSettings
+        ),
+        // End-to-end tests: the built `tessel` run as a child process (exit statuses and
+        // messages, signals, memory limits, full disks, the commands' files).
+        .testTarget(
+            name: "TesselEndToEndTests",
+            dependencies: ["Tessel", "TesselOps", "TesselGolden", "TesselTestSupport"]
         ),
     ] + mpiTargets,
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct AtomicFileTests {
     @Test func writesANewFileAndLeavesNoTemporaryFile() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// `NPYRowReader`: blocks of rows of a `.npy` file, the same values `NPY.readTensor` reads.
 @Suite struct NPYRowReaderTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Whole networks: numerical gradient checks in Float64, tiled against reference, determinism, bad input.
 @Suite struct NetworkTests {

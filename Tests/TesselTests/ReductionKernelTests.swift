@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The reduction kernels the normalization layers are built from, tested on their own (the
 /// layer suites reach them only through whole layers): `SpanSums`, `ColumnSums`,

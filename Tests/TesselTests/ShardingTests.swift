@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The sharded step: R simulated ranks give the bits of one process with the same shards;
 /// shards change the rounding but not the values; bad layouts are refused.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The comparison helpers of TestSupport.swift fail on results that are not numbers: a suite
 /// that compares with them must be able to catch an update rule or a kernel that returns NaN.

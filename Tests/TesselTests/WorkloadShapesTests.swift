@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct WorkloadShapesTests {
     private func decode(_ json: String) throws -> WorkloadShapes {
