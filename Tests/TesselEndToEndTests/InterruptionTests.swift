@@ -4,6 +4,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 import TesselTestSupport
+import TesselSystem
 #endif
 
 /// `tessel train`, `scale` and `op` killed at random moments (SIGINT and SIGTERM in turn, 20

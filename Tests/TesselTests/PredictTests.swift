@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Tessel
 import TesselTestSupport
+import TesselSystem
 
 /// Using a trained network: checkpoints that record their network, batched test-mode scores,
 /// `tessel predict` and `tessel run --mode test`.
