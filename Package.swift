@@ -70,11 +70,17 @@ let package = Package(
             providers: [.apt(["libnuma-dev"])]
         ),
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        // File and process utilities for the package's own targets, not for users (`package`
+        // access): atomic file writes, their temporary names, atomic path exchange, this
+        // process's memory figures. Their errors are `SystemCallError`s, which the library
+        // rethrows as `TesselError.system`.
+        .target(name: "TesselSystem"),
         .target(
             name: "Tessel",
             dependencies: [
                 "CNuma",
                 "CPrefetch",
+                "TesselSystem",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: kernelSettings
@@ -82,13 +88,14 @@ let package = Package(
         // The layers by the seed's names and argument names, as `tessel op` and the golden files run them.
         .target(name: "TesselOps", dependencies: ["Tessel"], swiftSettings: kernelSettings),
         // The golden digests of every layer's outputs (golden/, `tessel golden`).
-        .target(name: "TesselGolden", dependencies: ["Tessel", "TesselOps"], swiftSettings: kernelSettings),
+        .target(name: "TesselGolden", dependencies: ["Tessel", "TesselOps", "TesselSystem"], swiftSettings: kernelSettings),
         .executableTarget(
             name: "TesselCLI",
             dependencies: [
                 "Tessel",
                 "TesselOps",
                 "TesselGolden",
+                "TesselSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (withMPI ? ["TesselDistributed"] : []),
             swiftSettings: kernelSettings
@@ -98,10 +105,19 @@ let package = Package(
         .target(name: "TesselC", dependencies: ["Tessel", "CTessel"], swiftSettings: kernelSettings),
         // Counts a thread's heap allocations (interposes malloc in the test binary only).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
+        // What both test targets use: seeded test data, temporary folders, small training setups.
+        .target(name: "TesselTestSupport", dependencies: ["Tessel"], path: "Tests/TesselTestSupport"),
+        // Unit tests of the library, in process: layers, kernels, scheduler, network, files.
         .testTarget(
             name: "TesselTests",
-            dependencies: ["Tessel", "TesselOps", "TesselGolden", "MallocCounter"],
+            dependencies: ["Tessel", "TesselOps", "TesselGolden", "TesselSystem", "MallocCounter", "TesselTestSupport"],
             swiftSettings: kernelSettings
+        ),
+        // End-to-end tests: the built `tessel` run as a child process (exit statuses and
+        // messages, signals, memory limits, full disks, the commands' files).
+        .testTarget(
+            name: "TesselEndToEndTests",
+            dependencies: ["Tessel", "TesselOps", "TesselGolden", "TesselSystem", "TesselTestSupport"]
         ),
     ] + mpiTargets,
     swiftLanguageModes: [.v6]

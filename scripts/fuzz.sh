@@ -49,7 +49,7 @@ binaries=$(swift build --build-path "$build" --show-bin-path)
 # The objects of the current sources only (the output file maps list them), not stale ones
 # that an incremental build leaves behind.
 objects=()
-for module in Tessel RealModule; do
+for module in Tessel TesselSystem RealModule; do
     while IFS= read -r object; do objects+=("$object"); done \
         < <(grep -o '"object": "[^"]*"' "$binaries/$module.build/output-file-map.json" | cut -d'"' -f4)
 done

@@ -6,9 +6,12 @@ that do not divide the extent (output sizes rounded down, as PyTorch does),
 pad 0, G = C and G = 1), it writes random inputs as .npy, runs `tessel op`, and compares
 each output with NumPy's: float64 to an element-wise relative error (CS231n's rel_error) of
 1e-10; float32 to 1e-5 of the output's largest magnitude (see scaled_error). Dropout is
-checked against the mask Tessel writes (NumPy's generator cannot be replayed).
+checked against the mask Tessel writes (NumPy's generator cannot be replayed), and the
+fraction of elements that mask keeps against p. A NaN or an infinity where NumPy has a number
+is a failure, as is a mask that keeps too many or too few.
 
     python3 scripts/op_vs_numpy.py [--tessel .build/release/tessel] [--dtype float32] [--threads 2]
+    python3 scripts/op_vs_numpy.py --self-test   # the checks fail on planted errors (no tessel needed)
 
 Needs only NumPy. Exit status 0 when everything matches, 1 otherwise.
 """
@@ -77,7 +80,7 @@ def cases(rng):
         p = {"G": g}
         yield "groupnorm", {"x": r(n, c, h, w), "gamma": r(c), "beta": r(c)}, p, lambda i, p: ref.groupnorm_forward(i["x"], i["gamma"], i["beta"], p["G"], 1e-5), (n, c, h, w), \
             lambda i, p: dict(zip(["dx", "dgamma", "dbeta"], ref.groupnorm_backward(i["dout"], i["x"], i["gamma"], p["G"], 1e-5)))
-    for shape, keep in [((1, 9), 0.5), ((4, 3, 5), 0.8), ((64, 33), 1.0)]:
+    for shape, keep in [((1, 9), 0.5), ((4, 3, 5), 0.8), ((64, 33), 1.0), ((256, 129), 0.5)]:
         # NumPy's generator cannot be replayed, so dropout is checked against the mask Tessel wrote.
         p = {"p": keep, "mode": "train", "seed": 7}
         yield "dropout", {"x": r(*shape)}, p, "mask", shape, "mask"
@@ -87,15 +90,70 @@ def cases(rng):
         for layer, fn in [("svm_loss", ref.svm_loss), ("softmax_loss", ref.softmax_loss)]:
             yield layer, {"x": r(n, c), "y": y}, {}, (lambda fn: lambda i, p: dict(zip(["loss", "dx"], fn(i["x"], i["y"]))))(fn), None, None
 
+def finite_or_inf(error):
+    """`error`, or infinity when it is not a number: NaN compares false with every tolerance,
+    so `error > tolerance` alone would pass a NaN result (Tessel's Network.check does the same)."""
+    return error if np.isfinite(error) else float("inf")
+
 def rel_error(a, b):
-    """CS231n's rel_error: the largest element-wise relative error."""
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if a.size else 0.0
+    """CS231n's rel_error: the largest element-wise relative error; infinity when any element's
+    error is not a number (a NaN on either side, or the same infinity on both)."""
+    return finite_or_inf(float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))) if a.size else 0.0
 
 def scaled_error(a, b):
-    """The largest error relative to the largest expected magnitude. Used for float32: an
-    element that is a sum with cancellation (a gradient near 0) has a large element-wise
-    relative error in any float32 implementation, so that measure tests the data, not the code."""
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30)) if a.size else 0.0
+    """The largest error relative to the largest expected magnitude; infinity when not a number.
+    Used for float32: an element that is a sum with cancellation (a gradient near 0) has a large
+    element-wise relative error in any float32 implementation, so that measure tests the data,
+    not the code."""
+    return finite_or_inf(float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30))) if a.size else 0.0
+
+def mismatch(got, want, measure, tolerance):
+    """A failure's description when `got` differs from `want` (shapes, or the error `measure`
+    gives above `tolerance`), else None."""
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return f"shape {got.shape} vs {want.shape}"
+    error = measure(got.astype(np.float64), want)
+    return None if error <= tolerance else f"rel error {error:.2e}"
+
+def keep_fraction_mismatch(mask, keep):
+    """A failure's description when the fraction of elements `mask` keeps is further from `keep`
+    than five standard deviations of a binomial draw (exactly `keep` when that is 0 or 1), else None."""
+    kept = float(np.count_nonzero(mask)) / mask.size
+    band = 5 * np.sqrt(keep * (1 - keep) / mask.size)
+    return None if abs(kept - keep) <= band else f"keeps {kept:.4f} of {mask.size} elements, expected {keep} ± {band:.4f}"
+
+def self_test():
+    """Checks that the comparisons above fail on planted errors; returns the exit status."""
+    np.seterr(invalid="ignore")  # the planted NaNs and infinities are the point here
+    want = np.linspace(-1, 1, 12).reshape(3, 4)
+    nan = want.copy()
+    nan[1, 2] = np.nan
+    inf = want.copy()
+    inf[0, 0] = np.inf
+    problems = []
+    for measure in (rel_error, scaled_error):
+        for name, got in [("a NaN", nan), ("an infinity", inf), ("all NaN", np.full_like(want, np.nan))]:
+            if mismatch(got, want, measure, 1e-5) is None:
+                problems.append(f"{measure.__name__} passes {name}")
+        if mismatch(inf, inf, measure, 1e-5) is None:
+            problems.append(f"{measure.__name__} passes the same infinity on both sides")
+        if mismatch(want, want, measure, 0) is not None:
+            problems.append(f"{measure.__name__} fails equal arrays")
+        if mismatch(want.reshape(4, 3), want, measure, 1e-5) is None:
+            problems.append(f"{measure.__name__} passes a wrong shape")
+    rng = np.random.default_rng(1)
+    fair = (rng.random(10000) < 0.8).astype(np.float64) / 0.8
+    if keep_fraction_mismatch(fair, 0.8) is not None:
+        problems.append("the keep-fraction check fails a fair mask")
+    if keep_fraction_mismatch(fair, 0.7) is None:
+        problems.append("the keep-fraction check passes a mask that keeps 0.8 for p = 0.7")
+    if keep_fraction_mismatch(np.ones(100), 1.0) is not None or keep_fraction_mismatch(np.r_[np.ones(99), 0], 1.0) is None:
+        problems.append("the keep-fraction check is not exact for p = 1")
+    for problem in problems:
+        print(f"FAIL self-test: {problem}")
+    print(f"self-test: {'failed' if problems else 'passed'}")
+    return 1 if problems else 0
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -105,7 +163,10 @@ def main():
     parser.add_argument("--reference", action="store_true", help="run the serial references")
     parser.add_argument("--same-bytes-for", metavar="N,N,...", default="",
                         help="also run every case with these worker counts and require byte-identical output files")
+    parser.add_argument("--self-test", action="store_true", help="check that the comparisons fail on planted errors, then exit")
     args = parser.parse_args()
+    if args.self_test:
+        return self_test()
     tolerance = 1e-5 if args.dtype == "float32" else 1e-10
     rng = np.random.default_rng(231)
     failures = checks = 0
@@ -146,6 +207,12 @@ def main():
                     if not np.all((mask == 0) | (np.abs(mask - 1 / keep) < 1e-6 / keep)):
                         print(f"FAIL {label}: mask values outside {{0, 1/p}}")
                         failures += 1
+                    if direction == "forward":
+                        checks += 1
+                        problem = keep_fraction_mismatch(mask, keep)
+                        if problem:
+                            print(f"FAIL {label}: the mask {problem}")
+                            failures += 1
                     expected = {"out": as64["x"] * mask} if direction == "forward" else {"dx": as64["dout"] * mask}
                 else:
                     expected = (backward if direction == "backward" and not is_loss else forward)(as64, params)
@@ -164,10 +231,9 @@ def main():
                 for name, want in expected.items():
                     got = np.load(os.path.join(out, f"{name}.npy"))
                     checks += 1
-                    measure = scaled_error if args.dtype == "float32" else rel_error
-                    error = measure(got.astype(np.float64), np.asarray(want, dtype=np.float64))
-                    if got.shape != np.shape(want) or error > tolerance:
-                        print(f"FAIL {label}: {name} shape {got.shape} vs {np.shape(want)}, rel error {error:.2e}")
+                    problem = mismatch(got, want, scaled_error if args.dtype == "float32" else rel_error, tolerance)
+                    if problem:
+                        print(f"FAIL {label}: {name} {problem}")
                         failures += 1
     print(f"{checks - failures} passed, {failures} failed")
     return 1 if failures else 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselSystem
 
 /// `tessel bench`: each layer's forward and backward times, as JSON for the comparison with
 /// PyTorch (`Benchmarks/peers/`).
@@ -49,7 +50,7 @@ struct BenchCommand: ParsableCommand {
         let report = try PeerBenchmark.run(prepared, workers: workers, repeats: repeats, warmup: warmup, measurePeak: peak)
         let json = try report.json()
         if let out {
-            try AtomicFile.write(json, to: out)
+            try TesselError.translatingSystemErrors { try AtomicFile.write(json, to: out) }
         } else {
             print(String(decoding: json, as: UTF8.self), terminator: "")
         }

@@ -3,6 +3,7 @@ import Tessel
 #if canImport(TesselDistributed)
 import TesselDistributed
 #endif
+import TesselSystem
 
 /// The options `run` and `train` share for data-parallel runs under `mpirun`, `--dump` and `--trace`.
 struct DistributedOptions: ParsableArguments {
@@ -117,7 +118,7 @@ struct Distribution {
             files.append((folder + "/" + network.layerNames[index] + ".running_mean.npy", NPY.encode(statistics.mean)))
             files.append((folder + "/" + network.layerNames[index] + ".running_var.npy", NPY.encode(statistics.variance)))
         }
-        try AtomicFile.write(files)
+        try TesselError.translatingSystemErrors { try AtomicFile.write(files) }
     }
 }
 

@@ -9,6 +9,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TesselSystem
 
 /// `tessel op`: evaluates one layer on `.npy` files, so anyone can check Tessel against
 /// NumPy or PyTorch. Every input is read and every output computed before anything is
@@ -89,7 +90,8 @@ struct OpCommand: ParsableCommand {
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         }
         try OutputFolder.create(out)
-        try AtomicFile.write(outputs.map { (path: out + "/" + $0.0 + ".npy", bytes: $0.1) })
+        let files = outputs.map { (path: out + "/" + $0.0 + ".npy", bytes: $0.1) }
+        try TesselError.translatingSystemErrors { try AtomicFile.write(files) }
     }
 
     /// The scheduler of `runtime` (from `--settings`, or the defaults), with `--threads` overriding the workers.

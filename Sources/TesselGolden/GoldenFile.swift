@@ -1,4 +1,5 @@
 import Tessel
+import TesselSystem
 
 /// A golden file: one `DIGEST  NAME` line per output, sorted by name — the format `sha256sum`
 /// writes and `sha256sum -c` reads.
@@ -35,7 +36,7 @@ public struct GoldenFile: Equatable, Sendable {
     /// Writes the file atomically to `path`.
     /// - Throws: `TesselError.system` naming the path when it cannot be written.
     public func write(to path: String) throws {
-        try AtomicFile.write(Array(text.utf8), to: path)
+        try TesselError.translatingSystemErrors { try AtomicFile.write(Array(text.utf8), to: path) }
     }
 
     /// How `actual` differs from this golden file: names whose digest differs, names missing

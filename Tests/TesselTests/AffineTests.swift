@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct AffineTests {
     @Test func knownValues() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Every layer's outputs are the same bits whatever the NUMA mode, the tile placement, the
 /// worker count and the allocator its outputs come from.

@@ -124,3 +124,18 @@ private let sizes = [0, 1, 63, 64, 65, 4095, 4096, 65_535, 65_536, 100_003, (2 <
 extension Allocator: CustomTestStringConvertible {
     public var testDescription: String { description + ((topology?.isAvailable ?? true) ? "" : " (NUMA unavailable)") }
 }
+
+extension AllocatorTests {
+    /// A tensor larger than the machine's memory throws from every allocator path, whatever
+    /// the kernel's overcommit setting (it is refused before the system is asked).
+    @Test(arguments: [Allocator.standard, try! Allocator(policy: .local), try! Allocator(policy: nil, hugePages: true)])
+    func aTensorLargerThanTheMachineThrows(allocator: Allocator) {
+        let elements = Allocator.physicalMemoryByteCount / MemoryLayout<Float>.stride + 1
+        #expect {
+            _ = try Tensor<Float>(shape: [elements], allocator: allocator)
+        } throws: { error in
+            guard case let .outOfMemory(bytes, _, reason) = error as? TesselError else { return false }
+            return bytes == elements * MemoryLayout<Float>.stride && reason.contains("physical memory")
+        }
+    }
+}

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
+import TesselSystem
 
 @Suite struct AtomicFileTests {
     @Test func writesANewFileAndLeavesNoTemporaryFile() throws {
@@ -28,9 +30,9 @@ import Testing
         do {
             try AtomicFile.write([1], to: path)
             Issue.record("expected an error")
-        } catch let TesselError.system(operation, reason) {
-            #expect(operation.hasPrefix("write '\(path)' (creating '\(folder.path)/missing/.data.bin.tmp-"))
-            #expect(reason == "No such file or directory")
+        } catch let error as SystemCallError {
+            #expect(error.operation.hasPrefix("write '\(path)' (creating '\(folder.path)/missing/.data.bin.tmp-"))
+            #expect(error.reason == "No such file or directory")
         }
         #expect(try folder.contents() == [])
     }
@@ -44,8 +46,8 @@ import Testing
         do {
             try AtomicFile.write([1, 2], to: target)
             Issue.record("expected an error")
-        } catch let TesselError.system(operation, _) {
-            #expect(operation.hasPrefix("write '\(target)' (renaming '\(folder.path)/.target.tmp-"))
+        } catch let error as SystemCallError {
+            #expect(error.operation.hasPrefix("write '\(target)' (renaming '\(folder.path)/.target.tmp-"))
         }
         #expect(try folder.contents() == ["target"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: target) == ["inside"])
@@ -53,12 +55,27 @@ import Testing
 
     @Test func aPathEndingInASlashIsRefused() throws {
         let folder = try TemporaryFolder()
-        #expect(throws: TesselError.system(operation: "write '\(folder.path)/'", reason: "the path does not name a file")) {
+        #expect(throws: SystemCallError(operation: "write '\(folder.path)/'", reason: "the path does not name a file")) {
             try AtomicFile.write([1], to: folder.path + "/")
         }
-        #expect(throws: TesselError.system(operation: "write ''", reason: "the path does not name a file")) {
+        #expect(throws: SystemCallError(operation: "write ''", reason: "the path does not name a file")) {
             try AtomicFile.write([1], to: "")
         }
+    }
+
+    /// The library's writers throw a failed write as `TesselError.system`, with the same texts.
+    @Test func theLibraryThrowsSystemCallErrorsAsTesselErrors() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path + "/missing/x.npy"
+        do {
+            try NPY.write(try Tensor<Float>(shape: [2]), to: path)
+            Issue.record("expected an error")
+        } catch let TesselError.system(operation, reason) {
+            #expect(operation.hasPrefix("write '\(path)' (creating '\(folder.path)/missing/.x.npy.tmp-"))
+            #expect(reason == "No such file or directory")
+        }
+        let error = SystemCallError(operation: "write 'a'", reason: "No space left on device")
+        #expect("\(TesselError(error))" == "\(error)")
     }
 
     @Test func readingAFolderThrows() throws {
@@ -104,7 +121,7 @@ import Testing
     @Test func aFailureLeavesEveryFileOfTheCallAsItWas() throws {
         let folder = try TemporaryFolder()
         try AtomicFile.write([(path: folder.path + "/a", bytes: [1]), (path: folder.path + "/b", bytes: [2])])
-        #expect(throws: TesselError.self) {
+        #expect(throws: SystemCallError.self) {
             try AtomicFile.write([(path: folder.path + "/a", bytes: [5]), (path: folder.path + "/missing/b", bytes: [6]),
                                   (path: folder.path + "/b", bytes: [7])])
         }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct BatchNormTests {
     typealias Forward<T: TesselScalar> = (Tensor<T>, Tensor<T>, Tensor<T>, BatchNorm.Parameters, inout RunningStatistics<T>) throws

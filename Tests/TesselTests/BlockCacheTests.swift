@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 @testable import Tessel
 
@@ -100,13 +101,20 @@ import Testing
         let cache = BlockCache()
         cache.enable(capacity: 64 * Self.blockBytes)
         let allocator = Allocator(cache: cache)
+        let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for round in 0..<50 {
                 let bytes = Self.blockBytes * (1 + (worker + round) % 3)
-                guard var tensor = try? Tensor<Float>.uninitialized(shape: [bytes / 4], allocator: allocator) else { return }
-                tensor.withUnsafeMutableBufferPointer { $0[0] = Float(round) }
+                do {
+                    var tensor = try Tensor<Float>.uninitialized(shape: [bytes / 4], allocator: allocator)
+                    tensor.withUnsafeMutableBufferPointer { $0[0] = Float(round) }
+                } catch {
+                    failures.withLock { $0.append("worker \(worker), round \(round): \(error)") }
+                    return
+                }
             }
         }
+        #expect(failures.withLock { $0 }.isEmpty)
         #expect(cache.reuseCount > 0)
         #expect(cache.cachedByteCount <= 64 * Self.blockBytes)
         #expect(cache.cachedByteCount % Allocator.pageSize == 0)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// `DiffReport`, `DiffEntry` and `ElementDifference`: what `tessel diff` finds, from Swift.
 @Suite struct DiffReportTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct DropoutTests {
     static let oddShapes: [[Int]] = [[1], [7, 13], [3, 5, 7], [2, 17, 3, 11]]

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// PyTorch's output-size rule for convolution and max pooling, `1 + (H + 2·pad − HH) // stride`:
 /// shapes where the stride does not divide the extent, in the serial references, the tiled

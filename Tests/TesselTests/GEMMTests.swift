@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct GEMMTests {
     @Test(arguments: [1, 5, 255, 256, 257, 513, 1000])

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct GroupNormTests {
     typealias Forward<T: TesselScalar> = (Tensor<T>, Tensor<T>, Tensor<T>, GroupNorm.Parameters) throws

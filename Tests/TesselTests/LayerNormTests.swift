@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct LayerNormTests {
     typealias Forward<T: TesselScalar> = (Tensor<T>, Tensor<T>, Tensor<T>, LayerNorm.Parameters) throws

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// A loss under test: its tiled and its reference entry points.
 struct LossFunction: Sendable, CustomStringConvertible {

@@ -1,5 +1,7 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
+import TesselSystem
 
 /// `NPYRowReader`: blocks of rows of a `.npy` file, the same values `NPY.readTensor` reads.
 @Suite struct NPYRowReaderTests {

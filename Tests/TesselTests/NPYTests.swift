@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The committed fixtures written by NumPy (see `Tests/Fixtures/npy/generate.py`).
 private let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Whole networks: numerical gradient checks in Float64, tiled against reference, determinism, bad input.
 @Suite struct NetworkTests {
@@ -71,15 +72,67 @@ import Testing
         }
     }
 
+    /// `Network.check` reports every layer and the loss, each within its rel_error bound.
     @Test(arguments: [convNet, fullyConnected, groupNormNet])
-    func everyLayerMatchesItsReference(definition: NetworkDefinition) throws {
+    func checkReportsEveryLayer(definition: NetworkDefinition) throws {
         let network = try Network<Double>(definition, seed: 3)
         let batch = try Self.batch(definition, count: 5, seed: 4, as: Double.self)
         let checks = try network.check(images: batch.images, labels: batch.labels, scheduler: try Scheduler(workers: 3, grainSize: 0))
         #expect(checks.map(\.layer) == network.layerNames + ["loss"])
         // 1e-7 rather than roundoff: a convolution's db before a batch norm is 0 up to roundoff,
-        // which rel_error's 1e-8 floor inflates to ~1e-8.
+        // which rel_error's 1e-8 floor inflates to ~1e-8 (everyLayerMatchesItsReference is the tight check).
         for check in checks { #expect(check.maximum < 1e-7, "\(check.layer): \(check)") }
+    }
+
+    /// Each layer's tiled kernels against its serial reference in Float64, given the same input
+    /// and upstream gradient (as `Network.check` runs them), normwise to 1e-12 as the layer
+    /// suites compare: a few roundoffs, not rel_error's element-wise 1e-7. The running statistics
+    /// are compared too. A bias right before a batch norm has a gradient of roundoff only: there
+    /// both must be zero to roundoff instead.
+    @Test(arguments: [convNet, fullyConnected, groupNormNet])
+    func everyLayerMatchesItsReference(definition: NetworkDefinition) throws {
+        let network = try Network<Double>(definition, seed: 3)
+        let batch = try Self.batch(definition, count: 5, seed: 4, as: Double.self)
+        let tiled = Network<Double>.Path.tiled(try Scheduler(workers: 3, grainSize: 0)), seed = network.dropoutSeed()
+        var tiledStatistics = network.runningStatistics, referenceStatistics = network.runningStatistics
+        var saved: [(tiled: Network<Double>.Saved, reference: Network<Double>.Saved)] = []
+        var x = batch.images
+        for index in definition.layers.indices {
+            let name = network.layerNames[index]
+            let (out, record) = try network.forward(layer: index, x, mode: .train, path: tiled,
+                                                    statistics: &tiledStatistics[index], dropoutSeed: seed)
+            let (expected, referenceRecord) = try network.forward(layer: index, x, mode: .train, path: .reference,
+                                                                  statistics: &referenceStatistics[index], dropoutSeed: seed)
+            #expect(normwiseRelativeError(out, expected) <= 1e-12, "\(name) forward")
+            #expect((tiledStatistics[index] == nil) == (referenceStatistics[index] == nil), "\(name) running statistics")
+            if let statistics = tiledStatistics[index], let reference = referenceStatistics[index] {
+                #expect(normwiseRelativeError(statistics.mean, reference.mean) <= 1e-12, "\(name) running mean")
+                #expect(normwiseRelativeError(statistics.variance, reference.variance) <= 1e-12, "\(name) running variance")
+            }
+            saved.append((record, referenceRecord))
+            x = out
+        }
+        let loss = try network.loss(scores: x, labels: batch.labels, path: tiled)
+        let referenceLoss = try network.loss(scores: x, labels: batch.labels, path: .reference)
+        #expect(abs(loss.loss - referenceLoss.loss) <= 1e-12 * abs(referenceLoss.loss))
+        #expect(normwiseRelativeError(loss.dx, referenceLoss.dx) <= 1e-12, "loss dx")
+        var dout = loss.dx
+        for index in definition.layers.indices.reversed() {
+            let name = network.layerNames[index]
+            let (dx, gradients) = try network.backward(layer: index, dout, saved[index].tiled, path: tiled)
+            let (expectedDx, expectedGradients) = try network.backward(layer: index, dout, saved[index].reference, path: .reference)
+            #expect(normwiseRelativeError(dx, expectedDx) <= 1e-12, "\(name) dx")
+            let parameters = network.layerParameters(index).map(\.name)
+            #expect(gradients.count == parameters.count && expectedGradients.count == parameters.count, "\(name) gradients")
+            for (parameter, (gradient, expected)) in zip(parameters, zip(gradients, expectedGradients)) {
+                if Self.isCancelledByBatchNorm(parameter, in: network) {
+                    #expect(gradient.scalars.allSatisfy { abs($0) < 1e-14 } && expected.scalars.allSatisfy { abs($0) < 1e-14 }, "\(parameter)")
+                } else {
+                    #expect(normwiseRelativeError(gradient, expected) <= 1e-12, "\(parameter)")
+                }
+            }
+            dout = dx
+        }
     }
 
     /// The same step on 1–8 workers and other tile sizes gives the same bits.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// `NetworkTrace`: a step's tensors between the layers, recorded without changing a bit, and
 /// `tessel diff`'s order naming the first layer where two steps part.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The scheduler under a tile placement: tiles run on their node's CPUs, threads get their
 /// affinity back, and results are the same bits in every NUMA mode.

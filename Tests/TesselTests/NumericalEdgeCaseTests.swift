@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Inputs at the edges of floating point: logits of ±1e4, a feature of variance 0, values near
 /// Float32's largest and smallest normals, pooling windows of ties, −∞ and NaN. Where the

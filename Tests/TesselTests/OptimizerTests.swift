@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The update-rule checks of CS231n's FullyConnectedNets notebook (N, D = 4, 5), with expected
 /// values computed by NumPy from `optim.py`'s formulas.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TesselGolden
+import TesselTestSupport
 
 /// `SHA256` against the FIPS 180-4 example messages and `sha256sum`.
 struct SHA256Tests {

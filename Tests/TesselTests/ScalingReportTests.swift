@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct ScalingReportTests {
     /// A report with known numbers: affine halves its time on 2 workers, relu speeds up 1.6×.

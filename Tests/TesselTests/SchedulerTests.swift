@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct TilingTests {
     @Test func tilesCoverTheSpaceExactlyOnce() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// The sharded step: R simulated ranks give the bits of one process with the same shards;
 /// shards change the rounding but not the values; bad layouts are refused.
@@ -90,6 +91,7 @@ import Testing
         let batch = try NetworkTests.batch(definition, count: 12, seed: 5, as: Float.self)
         let one = try Self.train(definition, batch: batch, shards: 1, exchange: LocalExchange(), steps: 1)
         let four = try Self.train(definition, batch: batch, shards: 4, exchange: LocalExchange(), steps: 1)
+        #expect(one.gradients.count == four.gradients.count && !one.gradients.isEmpty)
         #expect(zip(one.gradients, four.gradients).contains { !$0.isBitwiseEqual(to: $1) })
         #expect(one.scores.isBitwiseEqual(to: four.scores))
 
@@ -101,12 +103,15 @@ import Testing
         let sharded = try copy.step(images: doubles.images, labels: doubles.labels, layout: try ShardLayout(batch: 12, shards: 4),
                                     exchange: LocalExchange(), scheduler: .serial, profile: &profile)
         #expect(abs(whole.loss - sharded.loss) <= 1e-12 * abs(whole.loss))
+        #expect(whole.gradients.count == network.parameters.count && sharded.gradients.count == whole.gradients.count)
         // A bias right before a batch norm has a gradient of rounding noise only (the norm cancels it).
         for (index, (a, b)) in zip(whole.gradients, sharded.gradients).enumerated()
         where !NetworkTests.isCancelledByBatchNorm(network.parameters[index].name, in: network) {
             #expect(normwiseRelativeError(a, b) <= 1e-12, "\(network.parameters[index].name)")
         }
-        for (a, b) in zip(network.runningStatistics.compactMap { $0 }, copy.runningStatistics.compactMap { $0 }) {
+        let statistics = (network.runningStatistics.compactMap { $0 }, copy.runningStatistics.compactMap { $0 })
+        #expect(statistics.0.count == statistics.1.count && !statistics.0.isEmpty)
+        for (a, b) in zip(statistics.0, statistics.1) {
             #expect(normwiseRelativeError(a.mean, b.mean) <= 1e-12 && normwiseRelativeError(a.variance, b.variance) <= 1e-12)
         }
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct SpatialBatchNormTests {
     typealias Forward<T: TesselScalar> = (Tensor<T>, Tensor<T>, Tensor<T>, SpatialBatchNorm.Parameters, inout RunningStatistics<T>) throws

@@ -1,51 +1,19 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Training, checkpoints and resuming.
 @Suite struct TrainingTests {
-    static let definition = NetworkDefinition(
-        input: [1, 4, 4],
-        layers: [.convolution(filters: 2, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
-                 .maxPool(size: 2, stride: 2), .affine(units: 6), .dropout(keep: 0.8), .affine(units: 3)],
-        weightScale: 0.1)
-
     static func data() throws -> (train: Dataset<Float>, validation: Dataset<Float>) {
         try Dataset<Float>.random(count: 30, exampleShape: [1, 4, 4], classes: 3, seed: 9).split(validation: 6, seed: 9)
     }
 
-    static func settings(_ rule: OptimizerSettings.Rule = .adam) throws -> TrainingSettings {
-        TrainingSettings(optimizer: try OptimizerSettings(rule: rule, learningRateDecay: 0.9), epochs: 4, batchSize: 7)
-    }
-
-    /// A fresh, empty folder under /tmp.
-    static func temporaryFolder() -> String {
-        var template = Array("/tmp/tessel-checkpoint-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
-    static func expectSameState(_ a: Trainer<Float>, _ b: Trainer<Float>, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(a.epoch == b.epoch && a.network.stepCount == b.network.stepCount, sourceLocation: sourceLocation)
-        #expect(a.optimizer.learningRate == b.optimizer.learningRate, sourceLocation: sourceLocation)
-        #expect(a.network.parameters.count == b.network.parameters.count, sourceLocation: sourceLocation)
-        #expect(a.network.runningStatistics.count == b.network.runningStatistics.count, sourceLocation: sourceLocation)
-        for (x, y) in zip(a.network.parameters, b.network.parameters) {
-            #expect(x.value.isBitwiseEqual(to: y.value), "\(x.name)", sourceLocation: sourceLocation)
-            let (s, t) = (a.optimizer.states[x.name]!, b.optimizer.states[x.name]!)
-            #expect(s.step == t.step, sourceLocation: sourceLocation)
-            for (slot, tensor) in s.slots { #expect(tensor.isBitwiseEqual(to: t.slots[slot]!), "\(x.name).\(slot)", sourceLocation: sourceLocation) }
-        }
-        for (x, y) in zip(a.network.runningStatistics, b.network.runningStatistics) {
-            #expect((x?.mean.isBitwiseEqual(to: y!.mean) ?? (y == nil)) && (x?.variance.isBitwiseEqual(to: y!.variance) ?? true),
-                    sourceLocation: sourceLocation)
-        }
-    }
-
     @Test func trainingLowersTheLoss() throws {
         let (train, validation) = try Self.data()
-        var trainer = Trainer(network: try Network<Float>(Self.definition, seed: 1), settings: try Self.settings())
+        var trainer = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 1), settings: try TrainingFixtures.settings())
         var losses: [Double] = []
         var batches = 0
         for _ in 0..<4 {
@@ -63,26 +31,26 @@ import Glibc
     @Test(arguments: OptimizerSettings.Rule.allCases)
     func resumingGivesTheUninterruptedRun(rule: OptimizerSettings.Rule) throws {
         let (train, validation) = try Self.data()
-        let settings = try Self.settings(rule)
-        var straight = Trainer(network: try Network<Float>(Self.definition, seed: 2), settings: settings)
+        let settings = try TrainingFixtures.settings(rule)
+        var straight = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 2), settings: settings)
         for _ in 0..<4 { _ = try straight.trainEpoch(on: train, validation: validation) }
 
-        let folder = Self.temporaryFolder()
+        let folder = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(folder) }
-        var first = Trainer(network: try Network<Float>(Self.definition, seed: 2), settings: settings)
+        var first = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 2), settings: settings)
         for _ in 0..<2 {
             _ = try first.trainEpoch(on: train, validation: validation)
             try Checkpoint.write(network: first.network, optimizer: first.optimizer, epoch: first.epoch, workload: "tiny",
                                  fingerprint: "f", to: folder)
         }
-        var network = try Network<Float>(Self.definition, seed: 2)
+        var network = try Network<Float>(TrainingFixtures.definition, seed: 2)
         let (optimizer, manifest) = try Checkpoint.restore(from: try Checkpoint.latest(in: folder), into: &network,
                                                            settings: settings.optimizer, fingerprint: "f")
         #expect(manifest.epoch == 2)
         var resumed = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
-        Self.expectSameState(resumed, first)
+        TrainingFixtures.expectSameState(resumed, first)
         for _ in 0..<2 { _ = try resumed.trainEpoch(on: train, validation: validation) }
-        Self.expectSameState(resumed, straight)
+        TrainingFixtures.expectSameState(resumed, straight)
     }
 
     /// Elastic resume: two epochs at 2 workers, a checkpoint, two more epochs from it at
@@ -96,28 +64,28 @@ import Glibc
                                         batchSize: 8, shards: 2)
         let tiles = TileSettings(elementsPerTile: 13, gemmRowBlock: 6, gemmColumnBlock: 8)
         func scheduler(_ workers: Int) throws -> Scheduler { try Scheduler(workers: workers, grainSize: 0, tiles: tiles) }
-        var straight = Trainer(network: try Network<Float>(Self.definition, seed: 5), settings: settings)
+        var straight = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 5), settings: settings)
         for _ in 0..<4 { _ = try straight.trainEpoch(on: train, validation: validation, scheduler: try scheduler(3)) }
 
-        let folder = Self.temporaryFolder()
+        let folder = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(folder) }
-        var first = Trainer(network: try Network<Float>(Self.definition, seed: 5), settings: settings)
+        var first = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 5), settings: settings)
         for _ in 0..<2 { _ = try first.trainEpoch(on: train, validation: validation, scheduler: try scheduler(2)) }
         try Checkpoint.write(network: first.network, optimizer: first.optimizer, epoch: first.epoch, workload: "tiny",
                              fingerprint: "f", to: folder)
-        var network = try Network<Float>(Self.definition, seed: 5)
+        var network = try Network<Float>(TrainingFixtures.definition, seed: 5)
         let (optimizer, manifest) = try Checkpoint.restore(from: try Checkpoint.latest(in: folder), into: &network,
                                                            settings: settings.optimizer, fingerprint: "f")
         var resumed = Trainer(network: network, optimizer: optimizer, settings: settings, epoch: manifest.epoch)
         for _ in 0..<2 { _ = try resumed.trainEpoch(on: train, validation: validation, scheduler: try scheduler(workers)) }
-        Self.expectSameState(resumed, straight)
+        TrainingFixtures.expectSameState(resumed, straight)
     }
 
     @Test func checkpointFolderHoldsOneNpyPerTensorAndAManifest() throws {
-        let folder = Self.temporaryFolder()
+        let folder = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(folder) }
         let (train, validation) = try Self.data()
-        var trainer = Trainer(network: try Network<Float>(Self.definition, seed: 3), settings: try Self.settings())
+        var trainer = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 3), settings: try TrainingFixtures.settings())
         _ = try trainer.trainEpoch(on: train, validation: validation)
         let path = try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: 1, workload: "tiny",
                                         fingerprint: "abc", to: folder)
@@ -146,9 +114,9 @@ import Glibc
     }
 
     @Test func restoreRejectsAnotherConfigRuleOrNetwork() throws {
-        let folder = Self.temporaryFolder()
+        let folder = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(folder) }
-        let network = try Network<Float>(Self.definition, seed: 4)
+        let network = try Network<Float>(TrainingFixtures.definition, seed: 4)
         try Checkpoint.write(network: network, optimizer: Optimizer(settings: try OptimizerSettings(rule: .adam)), epoch: 1,
                              workload: "tiny", fingerprint: "abc", to: folder)
         let checkpoint = folder + "/epoch-0001"
@@ -163,11 +131,11 @@ import Glibc
         #expect(key { _ = try Checkpoint.restore(from: checkpoint, into: &copy, settings: try OptimizerSettings(rule: .sgd)) } == "optimizer")
         var other = try Network<Float>(NetworkDefinition(input: [1, 4, 4], layers: [.affine(units: 3)]))
         #expect(key { _ = try Checkpoint.restore(from: checkpoint, into: &other, settings: try OptimizerSettings(rule: .adam)) } == "parameters")
-        var double = try Network<Double>(Self.definition)
+        var double = try Network<Double>(TrainingFixtures.definition)
         #expect(key { _ = try Checkpoint.restore(from: checkpoint, into: &double, settings: try OptimizerSettings(rule: .adam)) } == "dtype")
         #expect(copy.parameters.map(\.value) == network.parameters.map(\.value))
         #expect(throws: TesselError.self) { _ = try Checkpoint.latest(in: folder + "/none") }
-        let empty = Self.temporaryFolder()
+        let empty = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(empty) }
         #expect(throws: TesselError.system(operation: "find a checkpoint in '\(empty)'", reason: "no checkpoint there (no manifest.json, no epoch-NNNN folder)")) {
             _ = try Checkpoint.latest(in: empty)

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct VectorMathTests {
     /// Relative error against libm's `exp` in Double, over the range a softmax uses and beyond.

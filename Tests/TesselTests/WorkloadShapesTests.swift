@@ -1,5 +1,7 @@
 import Testing
 @testable import Tessel
+import TesselTestSupport
+import TesselSystem
 
 @Suite struct WorkloadShapesTests {
     private func decode(_ json: String) throws -> WorkloadShapes {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TesselSystem
 
 extension ScalingReport {
     /// The file names `write(toFolder:)` writes.
@@ -41,7 +42,8 @@ extension ScalingReport {
     ///   folder does not exist or is not writable).
     public func write(toFolder folder: String) throws {
         let base = folder.hasSuffix("/") ? folder : folder + "/"
-        try AtomicFile.write([(base + Self.fileNames.csv, Array(csv().utf8)), (base + Self.fileNames.json, try json()),
-                              (base + Self.fileNames.svg, Array(svgChart().utf8))])
+        let files = [(base + Self.fileNames.csv, Array(csv().utf8)), (base + Self.fileNames.json, try json()),
+                     (base + Self.fileNames.svg, Array(svgChart().utf8))]
+        try TesselError.translatingSystemErrors { try AtomicFile.write(files) }
     }
 }

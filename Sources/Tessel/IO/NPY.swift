@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TesselSystem
 
 /// Reads and writes NumPy `.npy` files (format versions 1.0 and 2.0).
 ///
@@ -142,7 +143,7 @@ public enum NPY {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func write<T: TesselScalar>(_ tensor: Tensor<T>, to path: String) throws {
-        try AtomicFile.write(encode(tensor), to: path)
+        try TesselError.translatingSystemErrors { try AtomicFile.write(encode(tensor), to: path) }
     }
 
     /// A tensor of `shape` decoded from little-endian `data`; `Bits` is the unsigned integer

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TesselSystem
 
 /// Training checkpoints: everything a run needs to continue exactly where it stopped.
 ///
@@ -112,7 +113,8 @@ public enum Checkpoint {
                                 runningStatistics: statisticsLayers, network: network.definition)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(manifest)), to: join(temporary, manifestName))
+        let manifestBytes = Array(try encoder.encode(manifest))
+        try TesselError.translatingSystemErrors { try AtomicFile.write(manifestBytes, to: join(temporary, manifestName)) }
         if access(final, F_OK) == 0 && PathExchange.swap(temporary, final) {
             AtomicFile.syncFolder(directory)
             removeFolder(temporary)  // Now the old checkpoint of this epoch.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TesselSystem
 
 /// Every tensor that flows between the layers in one training step, in the order the step
 /// computes them: the input batch, each layer's forward output, the gradient of the loss with
@@ -60,7 +61,8 @@ public struct NetworkTrace<T: TesselScalar>: Sendable {
     public func write(to folder: String) throws -> [String] {
         try Checkpoint.makeFolder(folder)
         let paths = fileNames.map { Checkpoint.join(folder, $0) }
-        try AtomicFile.write(zip(paths, entries).map { (path: $0, bytes: NPY.encode($1.tensor)) })
+        let files = zip(paths, entries).map { (path: $0, bytes: NPY.encode($1.tensor)) }
+        try TesselError.translatingSystemErrors { try AtomicFile.write(files) }
         let written = Set(fileNames)
         for stale in try Self.traceFiles(in: folder) where !written.contains(stale) {
             unlink(Checkpoint.join(folder, stale))

@@ -1,3 +1,5 @@
+import TesselSystem
+
 /// What `tessel run` measures: per-layer times of forward+backward steps over one batch (or,
 /// in test mode, of test-mode forward passes).
 public struct RunReport: Sendable, Codable, Equatable {

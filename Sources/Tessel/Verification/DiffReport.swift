@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TesselSystem
 
 /// The comparison of two `.npy` files, or of two folders (`tessel diff A B`): the dump folders
 /// of `tessel run --dump`, checkpoint folders of `tessel train`, trace folders of `--trace`.

@@ -3,6 +3,8 @@ import Testing
 @testable import Tessel
 #if canImport(Glibc)
 import Glibc
+import TesselTestSupport
+import TesselSystem
 #endif
 
 /// `tessel train`, `scale` and `op` killed at random moments (SIGINT and SIGTERM in turn, 20
@@ -162,7 +164,7 @@ import Glibc
             var network = try Network<Float>(workload)
             let (optimizer, manifest) = try Checkpoint.restore(from: directory + "/" + name, into: &network,
                                                                settings: workload.train!.optimizer, fingerprint: workload.fingerprint)
-            TrainingTests.expectSameState(Trainer(network: network, optimizer: optimizer, settings: workload.train!, epoch: manifest.epoch),
+            TrainingFixtures.expectSameState(Trainer(network: network, optimizer: optimizer, settings: workload.train!, epoch: manifest.epoch),
                                           states[epoch - 1], sourceLocation: sourceLocation)
             epochs.append(epoch)
         }
@@ -229,9 +231,9 @@ import Glibc
     /// Writing a checkpoint of an epoch that is there replaces it (in one step); the
     /// temporary folders of killed writers go, those of live ones and later epochs stay.
     @Test func checkpointReplacesTheSameEpochAndRemovesWhatKilledWritersLeft() throws {
-        let folder = TrainingTests.temporaryFolder()
+        let folder = TrainingFixtures.temporaryFolder()
         defer { Checkpoint.removeFolder(folder) }
-        let trainer = Trainer(network: try Network<Float>(TrainingTests.definition, seed: 3), settings: try TrainingTests.settings())
+        let trainer = Trainer(network: try Network<Float>(TrainingFixtures.definition, seed: 3), settings: try TrainingFixtures.settings())
         func write(epoch: Int, fingerprint: String) throws {
             try Checkpoint.write(network: trainer.network, optimizer: trainer.optimizer, epoch: epoch, workload: "tiny",
                                  fingerprint: fingerprint, to: folder)

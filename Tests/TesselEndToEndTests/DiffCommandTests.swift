@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// `tessel diff` and `--trace` through the built executable: the exit status (0 identical,
 /// 1 different, 2 bad input, as `cmp` and `diff`) and what the report names.

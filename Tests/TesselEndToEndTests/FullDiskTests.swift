@@ -3,6 +3,7 @@ import Testing
 @testable import Tessel
 #if canImport(Glibc)
 import Glibc
+import TesselTestSupport
 #endif
 
 /// Every writer of the command line on a small tmpfs that fills up in the middle of its

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Every kind of bad input to `tessel op`, `run`, `train`, `predict`, `scale`, `bench` and
 /// `diff` (files, options, output paths, memory limits), run through the built executable:

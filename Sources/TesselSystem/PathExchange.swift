@@ -5,7 +5,7 @@ import Glibc
 /// Swapping two paths in one atomic step: Linux's `renameat2(…, RENAME_EXCHANGE)`, which
 /// replaces a folder that holds files without a moment in which neither the old nor the new
 /// one has the name (a plain `rename` refuses a target folder that is not empty).
-enum PathExchange {
+package enum PathExchange {
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
 
     /// glibc (2.28 and later) has `renameat2`, but the Swift Glibc module does not import it:
@@ -18,7 +18,7 @@ enum PathExchange {
     /// Swaps the existing paths `first` and `second` atomically. Returns false, changing
     /// nothing, when the C library or the file system cannot (e.g. an old kernel, some network
     /// file systems) or either path does not exist.
-    static func swap(_ first: String, _ second: String) -> Bool {
+    package static func swap(_ first: String, _ second: String) -> Bool {
         guard let renameat2 else { return false }
         return renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange) == 0
     }

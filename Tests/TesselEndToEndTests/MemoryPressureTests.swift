@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// Requests larger than the machine are thrown out-of-memory errors (the allocator and
 /// command-line rows of the error tables cover the messages); a batch beyond a memory limit
@@ -102,18 +103,5 @@ import Testing
     /// The part of `tessel run --json` this test reads.
     private struct Report: Decodable {
         var report: RunReport
-    }
-
-    /// A tensor larger than the machine's memory throws from every allocator path, whatever
-    /// the kernel's overcommit setting (it is refused before the system is asked).
-    @Test(arguments: [Allocator.standard, try! Allocator(policy: .local), try! Allocator(policy: nil, hugePages: true)])
-    func aTensorLargerThanTheMachineThrows(allocator: Allocator) {
-        let elements = Allocator.physicalMemoryByteCount / MemoryLayout<Float>.stride + 1
-        #expect {
-            _ = try Tensor<Float>(shape: [elements], allocator: allocator)
-        } throws: { error in
-            guard case let .outOfMemory(bytes, _, reason) = error as? TesselError else { return false }
-            return bytes == elements * MemoryLayout<Float>.stride && reason.contains("physical memory")
-        }
     }
 }

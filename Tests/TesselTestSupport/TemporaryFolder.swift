@@ -1,16 +1,16 @@
 import Foundation
 
 /// A fresh, empty folder under the system's temporary folder, removed when released.
-final class TemporaryFolder {
-    let path: String
+package final class TemporaryFolder {
+    package let path: String
 
-    init() throws {
+    package init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("tessel-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
     }
 
     /// The names in the folder, sorted.
-    func contents() throws -> [String] {
+    package func contents() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     }
 

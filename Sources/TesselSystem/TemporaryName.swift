@@ -6,14 +6,14 @@ import Glibc
 /// targets: `.<name>.tmp-<pid>-<random>`. The leading dot keeps them out of `ls` and of every
 /// reader that looks for a result by its name; the process id says whose they are, so that a
 /// later write can remove those left by a process that was killed before it could.
-enum TemporaryName {
+package enum TemporaryName {
     /// A new temporary name for `name`, owned by this process.
-    static func make(for name: String) -> String {
+    package static func make(for name: String) -> String {
         "." + name + ".tmp-" + String(getpid()) + "-" + String(UInt64.random(in: .min ... .max), radix: 36)
     }
 
     /// The target name and owner process of `entry` when it is a temporary name (nil when not).
-    static func parse(_ entry: String) -> (name: String, owner: pid_t)? {
+    package static func parse(_ entry: String) -> (name: String, owner: pid_t)? {
         guard entry.hasPrefix("."), let marker = entry.ranges(of: ".tmp-").last else { return nil }
         let tail = entry[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
         guard tail.count == 2, !tail[1].isEmpty, let owner = pid_t(tail[0]), owner > 0,
@@ -26,7 +26,7 @@ enum TemporaryName {
     /// that has been reused keeps its entries (they only cost disk space); one from another PID
     /// namespace or machine sharing the folder counts as gone, so writing into one folder
     /// from several containers or machines at once is not supported.
-    static func strays(in folder: String, where isTarget: (String) -> Bool) -> [String] {
+    package static func strays(in folder: String, where isTarget: (String) -> Bool) -> [String] {
         guard let stream = opendir(folder.isEmpty ? "." : folder) else { return [] }
         defer { closedir(stream) }
         var found: [String] = []

@@ -9,7 +9,7 @@ import Glibc
 /// A process killed mid-write (SIGINT, SIGTERM, SIGKILL, a crash) leaves the target untouched
 /// and, at worst, its temporary file: `.<name>.tmp-<pid>-<random>`, which no reader takes for a
 /// result and which the next write of the same target removes once process `pid` is gone.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Replaces (or creates) the file at `path` with `bytes`, atomically.
     ///
     /// The temporary file is `.<name>.tmp-<pid>-<random>` beside the target, created
@@ -17,10 +17,10 @@ public enum AtomicFile {
     /// keeps: those of a replaced file are not carried over). On any failure it is removed and
     /// the target is left as it was. After the rename, the temporary files of the same target
     /// that killed processes left in the folder are removed.
-    /// - Throws: `TesselError.system` naming `path` when the folder does not exist or is not
+    /// - Throws: `SystemCallError` naming `path` when the folder does not exist or is not
     ///   writable, when writing or flushing fails (e.g. a full disk), or when the rename fails
     ///   (e.g. `path` is a folder).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    package static func write(_ bytes: [UInt8], to path: String) throws {
         try write([(path: path, bytes: bytes)])
     }
 
@@ -31,7 +31,7 @@ public enum AtomicFile {
     /// some files new and the rest old, each of them whole.
     /// - Throws: as `write(_:to:)`, naming the file that failed; a failed rename leaves the
     ///   files renamed before it replaced.
-    public static func write(_ files: [(path: String, bytes: [UInt8])]) throws {
+    package static func write(_ files: [(path: String, bytes: [UInt8])]) throws {
         let targets = try files.map { try split($0.path) }
         var temporaries: [String] = []
         var renamed = 0
@@ -42,15 +42,15 @@ public enum AtomicFile {
             temporaries.append(temporary)
             do {
                 try writeAll(file.bytes, to: descriptor, operation: operation)
-                guard fsync(descriptor) == 0 else { throw TesselError.fromErrno(operation + " (flushing '\(temporary)')") }
+                guard fsync(descriptor) == 0 else { throw SystemCallError.fromErrno(operation + " (flushing '\(temporary)')") }
             } catch {
                 close(descriptor)
                 throw error
             }
-            guard close(descriptor) == 0 else { throw TesselError.fromErrno(operation + " (closing '\(temporary)')") }
+            guard close(descriptor) == 0 else { throw SystemCallError.fromErrno(operation + " (closing '\(temporary)')") }
         }
         for (file, temporary) in zip(files, temporaries) {
-            guard rename(temporary, file.path) == 0 else { throw TesselError.fromErrno("write '\(file.path)' (renaming '\(temporary)')") }
+            guard rename(temporary, file.path) == 0 else { throw SystemCallError.fromErrno("write '\(file.path)' (renaming '\(temporary)')") }
             renamed += 1
         }
         var synced: Set<String> = []
@@ -63,7 +63,7 @@ public enum AtomicFile {
     /// The folder (with its trailing `/`, or empty) and the file name of `path`.
     private static func split(_ path: String) throws -> (folder: String, name: String) {
         guard !path.isEmpty, path.last != "/" else {
-            throw TesselError.system(operation: "write '\(path)'", reason: "the path does not name a file")
+            throw SystemCallError(operation: "write '\(path)'", reason: "the path does not name a file")
         }
         let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
         return (folder, String(path.dropFirst(folder.count)))
@@ -77,7 +77,7 @@ public enum AtomicFile {
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if descriptor >= 0 { return (descriptor, temporary) }
             if errno != EEXIST && errno != EINTR {
-                throw TesselError.fromErrno(operation + " (creating '\(temporary)')")
+                throw SystemCallError.fromErrno(operation + " (creating '\(temporary)')")
             }
         }
     }
@@ -89,7 +89,7 @@ public enum AtomicFile {
                 let count = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw TesselError.fromErrno(operation)
+                    throw SystemCallError.fromErrno(operation)
                 }
                 written += count
             }
@@ -99,7 +99,7 @@ public enum AtomicFile {
     /// Flushes the folder entry of the rename to disk. Best effort: the new file is already in
     /// place and complete, and some file systems refuse to sync a folder, so a failure here
     /// must not turn a successful write into an error.
-    static func syncFolder(_ folder: String) {
+    package static func syncFolder(_ folder: String) {
         let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)

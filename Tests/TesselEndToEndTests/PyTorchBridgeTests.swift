@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselTestSupport
 
 /// `scripts/to_torch.py`: a checkpoint loaded into PyTorch gives `tessel predict`'s scores.
 /// Runs where `torch` imports in the Python of `TESSEL_PYTHON` (default `python3`); is
@@ -32,7 +33,7 @@ import Testing
     /// Every layer kind, a floor-rounded convolution and pool, after an epoch of training.
     @Test(.enabled(if: PyTorchBridgeTests.torchImports, "torch does not import in \(PyTorchBridgeTests.python): the bridge is not checked"))
     func pyTorchGivesTesselsScores() throws {
-        let (_, folder, validation) = try PredictTests.trainedCheckpoint()
+        let (_, folder, validation) = try TrainingFixtures.trainedCheckpoint()
         let images = folder + "/../images.npy"
         try NPY.write(validation.images, to: images)
         let result = try Self.runPython(["scripts/to_torch.py", folder, "--in", images, "--tessel", TesselCommand.executable.path])
@@ -42,9 +43,9 @@ import Testing
     /// A float64 checkpoint (fresh weights, running statistics of zeros and ones).
     @Test(.enabled(if: PyTorchBridgeTests.torchImports, "torch does not import in \(PyTorchBridgeTests.python): the bridge is not checked"))
     func pyTorchGivesTesselsScoresInFloat64() throws {
-        let network = try Network<Double>(PredictTests.everyLayer, seed: 5)
+        let network = try Network<Double>(TrainingFixtures.everyLayer, seed: 5)
         let folder = try Checkpoint.write(network: network, optimizer: Optimizer<Double>(settings: try OptimizerSettings(rule: .sgd)),
-                                          epoch: 1, workload: "every", fingerprint: "f", to: TrainingTests.temporaryFolder())
+                                          epoch: 1, workload: "every", fingerprint: "f", to: TrainingFixtures.temporaryFolder())
         let images = folder + "/../images.npy"
         try NPY.write(try TestData.normal([6, 2, 10, 10], seed: 8, as: Double.self), to: images)
         let result = try Self.runPython(["scripts/to_torch.py", folder, "--in", images, "--tessel", TesselCommand.executable.path])
