@@ -19,12 +19,10 @@ extension LayerWorkload {
         let comparisons = outputs * Double(parameters.poolHeight * parameters.poolWidth - 1)
         return [
             WorkloadPass(name: "forward", cost: WorkloadCost(flops: comparisons, bytes: (inputs + outputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPool.forward(x: x, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try MaxPool.Reference.forward(x: x, parameters: parameters) }),
+                         run: { _ = try MaxPoolKind.forward(x, parameters, backend: $0) }),
             // Reads dout and x (to find each window's maximum again); writes dx.
             WorkloadPass(name: "backward", cost: WorkloadCost(flops: comparisons, bytes: (outputs + 2 * inputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters) }),
+                         run: { _ = try MaxPoolKind.backward(dout, x: x, parameters, backend: $0) }),
         ]
     }
 }

@@ -123,6 +123,13 @@ public enum MaxPool {
         return dx
     }
 
+    /// The output shape (N, C, H', W') for an input of shape `x`, checked as `forward` checks it.
+    /// - Throws: as `forward`.
+    public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
+        let g = try Geometry(x: x, parameters: parameters)
+        return [g.n, g.c, g.outHeight, g.outWidth]
+    }
+
     static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters) throws -> Geometry {
         let g = try Geometry(x: x.shape, parameters: parameters)
         let expected = [g.n, g.c, g.outHeight, g.outWidth]
