@@ -3,15 +3,9 @@ extension LayerWorkload {
     /// rate in GB/s.
     public static let maxPool = LayerWorkload(
         name: MaxPool.name, unit: .gigabytes,
-        parameters: [
-            WorkloadParameter("x", .shape(rank: 4), standard: .shape([64, 64, 32, 32]), small: .shape([2, 4, 8, 8])),
-            WorkloadParameter("poolHeight", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-            WorkloadParameter("poolWidth", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-            WorkloadParameter("stride", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-        ]
+        parameters: poolingParameters
     ) { values in
-        let parameters = MaxPool.Parameters(poolHeight: values.integer("poolHeight"), poolWidth: values.integer("poolWidth"),
-                                            stride: values.integer("stride"))
+        let parameters = poolingWindow(values)
         let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
         let out = try MaxPool.forward(x: x, parameters: parameters)
         let dout = try WorkloadInputs.uniform(out.shape, seed: 2)

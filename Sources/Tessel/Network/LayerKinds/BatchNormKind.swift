@@ -1,10 +1,9 @@
 /// `batchnorm`: batch normalization over (N, D) input; `momentum` weighs the old running statistics.
-package struct BatchNormKind: LayerKind, ShardableNormalization {
+package struct BatchNormKind: BatchNormalizationKind {
     package var epsilon: Double
     package var momentum: Double
 
     package static let typeName = BatchNorm.name
-    package static let configKeys = ["eps", "momentum"].map { LayerConfigKey($0) }
     package static let exampleRank: Int? = 1
     package static var operations: [LayerOperation] {
         [BatchNorm.name, BatchNorm.name + "_alt"].map {
@@ -18,26 +17,8 @@ package struct BatchNormKind: LayerKind, ShardableNormalization {
         (self.epsilon, self.momentum) = (epsilon, momentum)
     }
 
-    package init(config: KeyedDecodingContainer<LayerConfigKey>) throws {
-        self.init(epsilon: try config.epsilon(), momentum: try config.momentum())
-    }
-
-    package func encode(config: inout KeyedEncodingContainer<LayerConfigKey>) throws {
-        for (key, value) in zip(Self.configKeys, [epsilon, momentum]) { try config.encode(value, forKey: key) }
-    }
-
-    func layerParameters(_ mode: Mode) -> BatchNorm.Parameters { BatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum) }
-
     package func outputShape(input: [Int]) throws -> [Int] {
         Array(try BatchNorm.outputShape(x: [1] + input, parameters: layerParameters(.train)).dropFirst())
-    }
-
-    package func parameters(input: [Int]) -> [ParameterSpec] { ParameterSpec.scaleAndShift(features: input[0]) }
-    package var keepsRunningStatistics: Bool { true }
-
-    /// 8 per element forward (moments, normalize, scale and shift), 12 backward.
-    package func flops(input: [Int], inputElements: Double, outputElements: Double) -> (forward: Double, backward: Double) {
-        (8 * inputElements, 12 * inputElements)
     }
 
     package func forward<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,
@@ -72,8 +53,6 @@ package struct BatchNormKind: LayerKind, ShardableNormalization {
     }
 
     // MARK: ShardableNormalization
-
-    package var trainParameters: BatchNorm.Parameters { layerParameters(.train) }
 
     package func valuesPerFeature<T: TesselScalar>(of x: Tensor<T>) -> Int { 1 }
 

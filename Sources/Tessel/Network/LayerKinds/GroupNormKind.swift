@@ -1,5 +1,5 @@
 /// `groupnorm`: group normalization of NCHW input in `groups` groups of channels.
-package struct GroupNormKind: LayerKind {
+package struct GroupNormKind: NormalizationKind {
     package var groups: Int
     package var epsilon: Double
 
@@ -28,13 +28,6 @@ package struct GroupNormKind: LayerKind {
 
     package func outputShape(input: [Int]) throws -> [Int] {
         Array(try GroupNorm.outputShape(x: [1] + input, parameters: layerParameters).dropFirst())
-    }
-
-    package func parameters(input: [Int]) -> [ParameterSpec] { ParameterSpec.scaleAndShift(features: input[0]) }
-
-    /// 8 per element forward (moments, normalize, scale and shift), 12 backward.
-    package func flops(input: [Int], inputElements: Double, outputElements: Double) -> (forward: Double, backward: Double) {
-        (8 * inputElements, 12 * inputElements)
     }
 
     package func forward<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,

@@ -82,11 +82,6 @@ package struct ParameterSpec: Sendable {
     package static func weightsAndBias(_ shape: [Int], units: Int) -> [ParameterSpec] {
         [ParameterSpec("w", shape, .normal), ParameterSpec("b", [units], .constant(0))]
     }
-
-    /// `gamma` ones and `beta` zeros, one per feature: the norms.
-    package static func scaleAndShift(features: Int) -> [ParameterSpec] {
-        [ParameterSpec("gamma", [features], .constant(1)), ParameterSpec("beta", [features], .constant(0))]
-    }
 }
 
 /// What a layer's forward pass gets besides its input and parameters: the mode, the running

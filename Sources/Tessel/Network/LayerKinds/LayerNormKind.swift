@@ -1,5 +1,5 @@
 /// `layernorm`: layer normalization over the features of (N, D) input.
-package struct LayerNormKind: LayerKind {
+package struct LayerNormKind: NormalizationKind {
     package var epsilon: Double
 
     package static let typeName = LayerNorm.name
@@ -22,13 +22,6 @@ package struct LayerNormKind: LayerKind {
 
     package func outputShape(input: [Int]) throws -> [Int] {
         Array(try LayerNorm.outputShape(x: [1] + input, parameters: LayerNorm.Parameters(eps: epsilon)).dropFirst())
-    }
-
-    package func parameters(input: [Int]) -> [ParameterSpec] { ParameterSpec.scaleAndShift(features: input[0]) }
-
-    /// 8 per element forward (moments, normalize, scale and shift), 12 backward.
-    package func flops(input: [Int], inputElements: Double, outputElements: Double) -> (forward: Double, backward: Double) {
-        (8 * inputElements, 12 * inputElements)
     }
 
     package func forward<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,

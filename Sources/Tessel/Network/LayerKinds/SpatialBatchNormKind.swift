@@ -1,10 +1,9 @@
 /// `spatial_batchnorm`: batch normalization of each channel of NCHW input.
-package struct SpatialBatchNormKind: LayerKind, ShardableNormalization {
+package struct SpatialBatchNormKind: BatchNormalizationKind {
     package var epsilon: Double
     package var momentum: Double
 
     package static let typeName = SpatialBatchNorm.name
-    package static let configKeys = ["eps", "momentum"].map { LayerConfigKey($0) }
     package static let exampleRank: Int? = 3
     package static var operations: [LayerOperation] {
         [LayerOperation(name: SpatialBatchNorm.name, forwardInputs: ["x", "gamma", "beta"], optionalInputs: ["running_mean", "running_var"],
@@ -16,28 +15,8 @@ package struct SpatialBatchNormKind: LayerKind, ShardableNormalization {
         (self.epsilon, self.momentum) = (epsilon, momentum)
     }
 
-    package init(config: KeyedDecodingContainer<LayerConfigKey>) throws {
-        self.init(epsilon: try config.epsilon(), momentum: try config.momentum())
-    }
-
-    package func encode(config: inout KeyedEncodingContainer<LayerConfigKey>) throws {
-        for (key, value) in zip(Self.configKeys, [epsilon, momentum]) { try config.encode(value, forKey: key) }
-    }
-
-    func layerParameters(_ mode: Mode) -> SpatialBatchNorm.Parameters {
-        SpatialBatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum)
-    }
-
     package func outputShape(input: [Int]) throws -> [Int] {
         Array(try SpatialBatchNorm.outputShape(x: [1] + input, parameters: layerParameters(.train)).dropFirst())
-    }
-
-    package func parameters(input: [Int]) -> [ParameterSpec] { ParameterSpec.scaleAndShift(features: input[0]) }
-    package var keepsRunningStatistics: Bool { true }
-
-    /// 8 per element forward (moments, normalize, scale and shift), 12 backward.
-    package func flops(input: [Int], inputElements: Double, outputElements: Double) -> (forward: Double, backward: Double) {
-        (8 * inputElements, 12 * inputElements)
     }
 
     package func forward<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,
@@ -68,8 +47,6 @@ package struct SpatialBatchNormKind: LayerKind, ShardableNormalization {
     }
 
     // MARK: ShardableNormalization
-
-    package var trainParameters: BatchNorm.Parameters { layerParameters(.train) }
 
     package func valuesPerFeature<T: TesselScalar>(of x: Tensor<T>) -> Int { x.shape[2] * x.shape[3] }
 
