@@ -6,6 +6,7 @@ package enum LayerKinds {
     package static let all: [any LayerKind.Type] = [
         AffineKind.self, ReLUKind.self, BatchNormKind.self, LayerNormKind.self, DropoutKind.self,
         ConvolutionKind.self, MaxPoolKind.self, SpatialBatchNormKind.self, GroupNormKind.self,
+        AveragePoolKind.self,
     ]
 
     /// The kind whose config `type` is `typeName`, or nil.
