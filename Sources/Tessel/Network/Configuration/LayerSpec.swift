@@ -9,6 +9,7 @@
 /// | `relu` | — |
 /// | `conv` | `filters`, `size`, `stride` (1), `pad` (0) |
 /// | `maxpool` | `size`, `stride` (= `size`) |
+/// | `avgpool` | `size`, `stride` (= `size`) |
 /// | `batchnorm`, `spatial_batchnorm` | `eps` (1e-5), `momentum` (0.9) |
 /// | `layernorm` | `eps` (1e-5) |
 /// | `groupnorm` | `groups`, `eps` (1e-5) |
