@@ -75,18 +75,18 @@ struct OpCommand: ParsableCommand {
         var arrays: [String: NPYArray] = [:]
         for (name, path) in paths { arrays[name] = try NPY.read(from: path) }
         let sources = Dictionary(uniqueKeysWithValues: paths)
-        let scheduler = reference ? nil : try makeScheduler(runtime)
+        let backend: Backend = reference ? .reference : .tiled(try makeScheduler(runtime))
 
         let scalarType = try resolveDType(arrays: arrays)
         let outputs: [(String, [UInt8])]
         switch scalarType {
         case .float32:
             outputs = try OpRunner<Float>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, paths: sources,
-                                          scheduler: scheduler)
+                                          backend: backend)
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         default:
             outputs = try OpRunner<Double>(layer: layer, direction: direction, parameters: parameters, inputs: arrays, paths: sources,
-                                           scheduler: scheduler)
+                                           backend: backend)
                 .run().map { ($0.name, NPY.encode($0.tensor)) }
         }
         try OutputFolder.create(out)

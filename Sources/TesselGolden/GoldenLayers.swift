@@ -39,7 +39,7 @@ public enum GoldenLayers {
         guard !goldenCase.layer.isLoss else { return inputs }
         let forward = try OpRunner<Double>(layer: goldenCase.layer, direction: .forward,
                                            parameters: try OpParameters(goldenCase.parameters, layer: goldenCase.layer),
-                                           inputs: inputs, scheduler: .serial).run()
+                                           inputs: inputs, backend: .tiled(.serial)).run()
         if let out = forward.first(where: { $0.name == "out" }) {
             inputs["dout"] = try array(shape: out.tensor.shape, seed: seed(goldenCase.name, "dout"), positive: false)
         }
@@ -54,7 +54,7 @@ public enum GoldenLayers {
         var outputs: [(String, [UInt8])] = []
         for direction in goldenCase.layer.isLoss ? [OpDirection.forward] : [.forward, .backward] {
             let results = try OpRunner<T>(layer: goldenCase.layer, direction: direction, parameters: parameters, inputs: inputs,
-                                          scheduler: scheduler).run()
+                                          backend: .tiled(scheduler)).run()
             outputs += results.map { (direction.rawValue + "/" + $0.name + ".npy", NPY.encode($0.tensor)) }
         }
         return outputs

@@ -1,32 +1,41 @@
 import Tessel
 
-/// The layers `tessel op` can evaluate, with the inputs and parameters each one takes.
-/// Names are the seed's function stems; input names are the seed's argument names and
-/// parameter names the keys of its parameter dictionaries.
-public enum OpLayer: String, CaseIterable, Sendable {
-    case affine, relu, batchnorm, batchnorm_alt, layernorm, dropout, conv, maxpool
-    case spatial_batchnorm, groupnorm, svm_loss, softmax_loss
+/// An operation `tessel op` can evaluate: a layer kind's forward and backward or a loss, by
+/// its name (the seed's function stem), with the inputs and parameters it takes. The
+/// operations are those of the registered layer kinds (`LayerKinds.operations`): a new kind's
+/// operations appear here without a change to this file.
+public struct OpLayer: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The name on the command line (`conv`, `batchnorm_alt`, `svm_loss`).
+    public let rawValue: String
+
+    /// The operation called `rawValue`, or nil when there is none.
+    public init?(rawValue: String) {
+        guard LayerKinds.operations.contains(where: { $0.name == rawValue }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A registered operation named in code (the golden cases). A name that is not registered
+    /// is a programming error.
+    public init(stringLiteral name: String) {
+        guard let layer = OpLayer(rawValue: name) else { preconditionFailure("no layer operation is named '\(name)'") }
+        self = layer
+    }
+
+    /// Every operation, in the registry's order.
+    public static var allCases: [OpLayer] { LayerKinds.operations.map { OpLayer(stringLiteral: $0.name) } }
+
+    public var description: String { rawValue }
+
+    var operation: LayerOperation { LayerKinds.operations.first { $0.name == rawValue }! }
 
     /// Inputs the forward pass needs; `backward` needs these plus `dout` (losses excepted).
-    public var forwardInputs: [String] {
-        switch self {
-        case .affine, .conv: ["x", "w", "b"]
-        case .relu, .dropout, .maxpool: ["x"]
-        case .batchnorm, .batchnorm_alt, .layernorm, .spatial_batchnorm, .groupnorm: ["x", "gamma", "beta"]
-        case .svm_loss, .softmax_loss: ["x", "y"]
-        }
-    }
+    public var forwardInputs: [String] { operation.forwardInputs }
 
     /// Inputs that may be given and otherwise take the seed's defaults.
-    public var optionalInputs: [String] {
-        switch self {
-        case .batchnorm, .batchnorm_alt, .spatial_batchnorm: ["running_mean", "running_var"]
-        default: []
-        }
-    }
+    public var optionalInputs: [String] { operation.optionalInputs }
 
     /// True for the two losses, whose forward already returns the gradient.
-    public var isLoss: Bool { self == .svm_loss || self == .softmax_loss }
+    public var isLoss: Bool { operation.isLoss }
 
     /// Every input name the layer accepts in `direction`.
     public func inputs(for direction: OpDirection) -> (required: [String], optional: [String]) {
@@ -35,17 +44,7 @@ public enum OpLayer: String, CaseIterable, Sendable {
     }
 
     /// The parameter keys the layer accepts (values are checked by the library).
-    public var parameters: [String] {
-        switch self {
-        case .affine, .relu, .svm_loss, .softmax_loss: []
-        case .batchnorm, .batchnorm_alt, .spatial_batchnorm: ["mode", "eps", "momentum"]
-        case .layernorm: ["eps"]
-        case .dropout: ["p", "mode", "seed"]
-        case .conv: ["stride", "pad"]
-        case .maxpool: ["pool_height", "pool_width", "stride"]
-        case .groupnorm: ["G", "eps"]
-        }
-    }
+    public var parameters: [String] { operation.parameters }
 }
 
 /// `forward` or `backward`.

@@ -361,7 +361,7 @@ import Testing
         row("NetworkDefinition", "batchnorm after images", .invalidParameter, ["layers[0] (batchnorm)", "vectors"]) {
             try network([.batchNorm(epsilon: 1e-5, momentum: 0.9)])
         },
-        row("NetworkDefinition", "window larger than the input", .invalidParameter, ["layers[0] (maxpool)", "larger than the extent"]) { try network([.maxPool(size: 9, stride: 3)]) },
+        row("NetworkDefinition", "window larger than the input", .invalidParameter, ["layers[0] (maxpool)", "larger than the input"]) { try network([.maxPool(size: 9, stride: 3)]) },
         row("Network", "images of the wrong shape", .shapeMismatch, ["network", "images"]) {
             var network = try Network<Float>(NetworkDefinition(input: [3], layers: [.affine(units: 2)]))
             _ = try network.step(images: Tensor(shape: [2, 4]), labels: [0, 1])

@@ -17,8 +17,8 @@ import Testing
             #expect(pass.cost.bytes > 0)
             #expect(pass.cost.flops >= 0)
             #expect(pass.outputTensors >= 1)
-            try pass.run(try Scheduler(workers: 2, grainSize: 0))
-            try pass.runReference()
+            try pass.run(.tiled(try Scheduler(workers: 2, grainSize: 0)))
+            try pass.run(.reference)
         }
     }
 

@@ -59,8 +59,8 @@ struct SteadyStateAllocationTests {
         let small = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
         let smaller = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallerTiles)
         for pass in workload.passes {
-            let few = try Self.allocations { try pass.run(small) }
-            let many = try Self.allocations { try pass.run(smaller) }
+            let few = try Self.allocations { try pass.run(.tiled(small)) }
+            let many = try Self.allocations { try pass.run(.tiled(smaller)) }
             #expect(many <= few, "\(name) \(pass.name): \(few) allocations with small tiles, \(many) with tiles half the size")
         }
     }
@@ -74,7 +74,7 @@ struct SteadyStateAllocationTests {
         let workload = try LayerWorkload.named(name)!.prepare(.small)
         let scheduler = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
         for pass in workload.passes {
-            let count = try Self.allocations { try pass.run(scheduler) }
+            let count = try Self.allocations { try pass.run(.tiled(scheduler)) }
             let bound = pass.outputTensors * Self.allocationsPerOutput + (Self.knownExtra["\(name) \(pass.name)"] ?? Self.callAllowance)
             #expect(count <= bound, "\(name) \(pass.name): \(count) allocations for \(pass.outputTensors) outputs, at most \(bound) expected")
         }

@@ -48,7 +48,7 @@ import Testing
         let workload = try Workload.load(from: Self.root + "/config/fc.json")
         #expect(workload.network.input == [3072] && workload.run.batchSize == 4096)
         let widths = workload.network.layers.compactMap { layer -> Int? in
-            if case let .affine(units) = layer { units } else { nil }
+            (layer.kind as? AffineKind)?.units
         }
         #expect(widths == [1024, 1024, 512, 10])
         let kinds = Set(workload.network.layers.map(\.typeName))
@@ -136,15 +136,15 @@ import Testing
         Self.expectConfigurationError(#"{ "network": { "input": [4], "layers": [ { "type": "maxpool", "size": 2 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "needs images")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 8, 8], "layers": [ { "type": "conv", "filters": 2, "size": 9, "stride": 2 }, { "type": "affine", "units": 3 } ] } }"#,
-                                      key: "network.layers[0]", reasonContains: "larger than the extent 8")
+                                      key: "network.layers[0]", reasonContains: "from 1 to the padded input height 8")
         Self.expectConfigurationError(#"{ "network": { "input": [6, 4, 4], "layers": [ { "type": "groupnorm", "groups": 4 }, { "type": "affine", "units": 3 } ] } }"#,
-                                      key: "network.layers[0]", reasonContains: "must divide the 6 channels")
+                                      key: "network.layers[0]", reasonContains: "must divide the channel count C = 6")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ { "type": "batchnorm" }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "put an affine layer before it")
         // Found by the config fuzzer's seeds (Fuzz/regressions/config/conv_pad_overflow.json):
         // 2 × pad, and the input extent plus that, trapped instead of throwing.
         Self.expectConfigurationError(#"{ "network": { "input": [1, 1, 1], "layers": [ { "type": "conv", "filters": 1, "size": 1, "pad": 4611686018427387904 }, { "type": "affine", "units": 3 } ] } }"#,
-                                      key: "network.layers[0]", reasonContains: "the padded extent 1 + 2·pad overflows Int")
+                                      key: "network.layers[0]", reasonContains: "the padded height 1 + 2·pad overflows Int")
         Self.expectConfigurationError(#"{ "network": { "input": [1, 9000000000000000000, 1], "layers": [ { "type": "conv", "filters": 1, "size": 1, "pad": 2305843009213693952 }, { "type": "affine", "units": 3 } ] } }"#,
                                       key: "network.layers[0]", reasonContains: "overflows Int")
         Self.expectConfigurationError(#"{ "network": { "input": [3, 4, 4], "layers": [ { "type": "relu" } ] } }"#,

@@ -34,7 +34,7 @@ let benchmarks: @Sendable () -> Void = {
                 Benchmark("\(workload.name) \(passName), tiled, \(label)",
                           configuration: .init(tags: ["workers": "\(workers)", "shape": "\(workload.values(.standard))"])) { benchmark in
                     let pass = try standard.pass(index)
-                    for _ in benchmark.scaledIterations { try pass.run(scheduler) }
+                    for _ in benchmark.scaledIterations { try pass.run(.tiled(scheduler)) }
                 } setup: { try standard.prepare() } teardown: { standard.release() }
             }
             Benchmark("\(workload.name) \(passName), serial reference, small shape",

@@ -1,9 +1,8 @@
 extension LayerWorkload {
     /// Every workload, in the order a CS231n network meets its layers.
-    public static let all: [LayerWorkload] = [
-        .affine, .relu, .batchNorm, .layerNorm, .dropout, .convolution3x3, .convolution7x7, .maxPool,
-        .spatialBatchNorm, .groupNorm, .softmaxLoss, .svmLoss,
-    ]
+    /// Each layer kind names its own (`LayerKind.workloads`), so a new kind's workload joins
+    /// without a change here.
+    public static let all: [LayerWorkload] = LayerKinds.workloads
 
     /// The workload called `name`, or nil.
     public static func named(_ name: String) -> LayerWorkload? {

@@ -31,7 +31,7 @@ public enum PeerBenchmark {
             var samples = Array(repeating: [Double](), count: workload.passes.count)
             for _ in 0..<repeats {
                 for (index, pass) in workload.passes.enumerated() {
-                    samples[index].append(try Stopwatch.seconds { try pass.run(scheduler) })
+                    samples[index].append(try Stopwatch.seconds { try pass.run(.tiled(scheduler)) })
                 }
             }
             let medians = samples.map { Stopwatch.median($0) * 1e3 }

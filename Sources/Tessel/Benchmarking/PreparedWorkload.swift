@@ -29,6 +29,6 @@ public struct PreparedWorkload: Sendable {
 
     /// Runs every pass once, in order, with `scheduler` (one training step of this layer).
     public func runAll(scheduler: Scheduler) throws {
-        for pass in passes { try pass.run(scheduler) }
+        for pass in passes { try pass.run(.tiled(scheduler)) }
     }
 }

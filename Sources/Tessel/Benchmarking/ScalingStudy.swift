@@ -43,7 +43,7 @@ public enum ScalingStudy {
             for _ in 0..<options.repeats {
                 for (index, scheduler) in schedulers.enumerated() {
                     progress(.step(task: workload.name, workers: counts[index], completed: completed, total: total))
-                    samples[index].append(try workload.passes.map { pass in try Stopwatch.seconds { try pass.run(scheduler) } })
+                    samples[index].append(try workload.passes.map { pass in try Stopwatch.seconds { try pass.run(.tiled(scheduler)) } })
                     completed += 1
                 }
             }

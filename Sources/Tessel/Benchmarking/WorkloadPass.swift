@@ -8,19 +8,16 @@ public struct WorkloadPass: Sendable {
     /// How many tensors one call returns (the out tensor, the gradients, the tensors of a
     /// cache). A steady-state call allocates these and nothing else.
     public let outputTensors: Int
-    /// Calls the tiled kernel once with `scheduler`; the result is dropped.
-    public let run: @Sendable (Scheduler) throws -> Void
-    /// Calls the serial reference once; the result is dropped.
-    public let runReference: @Sendable () throws -> Void
+    /// Calls the layer once on a backend (the tiled kernel on a scheduler, or the serial
+    /// reference); the result is dropped.
+    public let run: @Sendable (Backend) throws -> Void
 
     /// A pass; see the properties.
     public init(name: String, cost: WorkloadCost, outputTensors: Int,
-                run: @escaping @Sendable (Scheduler) throws -> Void,
-                runReference: @escaping @Sendable () throws -> Void) {
+                run: @escaping @Sendable (Backend) throws -> Void) {
         self.name = name
         self.cost = cost
         self.outputTensors = outputTensors
         self.run = run
-        self.runReference = runReference
     }
 }

@@ -24,13 +24,13 @@ extension Network {
     @_specialize(where T == Double)
     public func check(images: Tensor<T>, labels: [Int], scheduler: Scheduler = .default) throws -> [LayerCheck] {
         try validate(images: images, labels: labels)
-        let tiled = Path.tiled(scheduler), seed = dropoutSeed()
+        let tiled = Backend.tiled(scheduler), seed = dropoutSeed()
         var tiledStatistics = runningStatistics, referenceStatistics = runningStatistics
-        var inputs: [Tensor<T>] = [], saved: [Saved] = [], referenceSaved: [Saved] = [], forwardErrors: [Double] = []
+        var inputs: [Tensor<T>] = [], saved: [LayerRecord<T>] = [], referenceSaved: [LayerRecord<T>] = [], forwardErrors: [Double] = []
         var x = images
         for index in definition.layers.indices {
-            let (out, record) = try forward(layer: index, x, mode: .train, path: tiled, statistics: &tiledStatistics[index], dropoutSeed: seed)
-            let (expected, referenceRecord) = try forward(layer: index, x, mode: .train, path: .reference,
+            let (out, record) = try forward(layer: index, x, mode: .train, backend: tiled, statistics: &tiledStatistics[index], dropoutSeed: seed)
+            let (expected, referenceRecord) = try forward(layer: index, x, mode: .train, backend: .reference,
                                                           statistics: &referenceStatistics[index], dropoutSeed: seed)
             inputs.append(x)
             saved.append(record)
@@ -38,16 +38,16 @@ extension Network {
             forwardErrors.append(Self.relativeError(out, expected))
             x = out
         }
-        let loss = try self.loss(scores: x, labels: labels, path: tiled)
-        let referenceLoss = try self.loss(scores: x, labels: labels, path: .reference)
+        let loss = try self.loss(scores: x, labels: labels, backend: tiled)
+        let referenceLoss = try self.loss(scores: x, labels: labels, backend: .reference)
         let lossValue = Double(loss.loss), referenceValue = Double(referenceLoss.loss)
         let lossCheck = LayerCheck(layer: "loss", forward: max(abs(lossValue - referenceValue) / max(1e-8, abs(lossValue) + abs(referenceValue)),
                                                               Self.relativeError(loss.dx, referenceLoss.dx)), backward: 0)
         var checks: [LayerCheck] = []
         var dout = loss.dx
         for index in definition.layers.indices.reversed() {
-            let (dx, gradients) = try backward(layer: index, dout, saved[index], path: tiled)
-            let (expectedDx, expectedGradients) = try backward(layer: index, dout, referenceSaved[index], path: .reference)
+            let (dx, gradients) = try backward(layer: index, dout, saved[index], backend: tiled)
+            let (expectedDx, expectedGradients) = try backward(layer: index, dout, referenceSaved[index], backend: .reference)
             var error = Self.relativeError(dx, expectedDx)
             for (gradient, expected) in zip(gradients, expectedGradients) { error = max(error, Self.relativeError(gradient, expected)) }
             checks.append(LayerCheck(layer: layerNames[index], forward: forwardErrors[index], backward: error))

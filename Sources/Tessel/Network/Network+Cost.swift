@@ -9,20 +9,7 @@ extension Network {
         let n = Double(batch)
         let input = index == 0 ? definition.input : shapes[index - 1], output = shapes[index]
         let inputElements = n * Double(input.reduce(1, *)), outputElements = n * Double(output.reduce(1, *))
-        switch definition.layers[index] {
-        case let .affine(units):
-            let product = inputElements * Double(units)
-            return (2 * product + outputElements, 4 * product + outputElements)
-        case let .convolution(_, size, _, _):
-            let product = outputElements * Double(input[0] * size * size)
-            return (2 * product + outputElements, 4 * product + outputElements)
-        case let .maxPool(size, _):
-            return (outputElements * Double(size * size), outputElements * Double(size * size))
-        case .relu, .dropout:
-            return (inputElements, inputElements)
-        case .batchNorm, .spatialBatchNorm, .layerNorm, .groupNorm:
-            return (8 * inputElements, 12 * inputElements)
-        }
+        return definition.layers[index].kind.flops(input: input, inputElements: inputElements, outputElements: outputElements)
     }
 
     /// The output shape of layer `index` for one example.

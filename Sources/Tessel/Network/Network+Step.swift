@@ -11,24 +11,6 @@ extension Network {
         public var trace: NetworkTrace<T>? = nil
     }
 
-    /// Which implementation of the layers to run: the tiled parallel kernels, or the serial references.
-    enum Path {
-        case tiled(Scheduler)
-        case reference
-    }
-
-    /// What a layer's backward pass needs from its forward pass.
-    enum Saved: Sendable {
-        /// Nothing, or nothing any more (backward releases each layer's record after use).
-        case released
-        case input(Tensor<T>)
-        case mask(Tensor<T>?)
-        case batchNorm(BatchNorm.Cache<T>)
-        case spatialBatchNorm(SpatialBatchNorm.Cache<T>)
-        case layerNorm(LayerNorm.Cache<T>)
-        case groupNorm(GroupNorm.Cache<T>)
-    }
-
     /// One training step over a batch: forward in train mode (batch statistics, which also
     /// update the running statistics; fresh dropout masks), the loss, and backward.
     /// Increments `stepCount`. When `profile` is given, each layer's forward and backward
@@ -66,7 +48,7 @@ extension Network {
         var statistics = runningStatistics
         var x = images
         for index in definition.layers.indices {
-            x = try forward(layer: index, x, mode: .test, path: .tiled(scheduler), statistics: &statistics[index], dropoutSeed: 0).0
+            x = try forward(layer: index, x, mode: .test, backend: .tiled(scheduler), statistics: &statistics[index], dropoutSeed: 0).0
         }
         return x
     }
@@ -131,150 +113,24 @@ extension Network {
         parameters[parameterOffsets[index]..<parameterOffsets[index + 1]]
     }
 
-    /// Layer `index` forward on `x` (N, shape of its input). On the tiled path, `x` may be the
+    /// Layer `index` forward on `x` (N, shape of its input). On the tiled backend, `x` may be the
     /// rows from `firstRow` on of a larger batch: dropout then draws that batch's mask for them.
-    func forward(layer index: Int, _ x: Tensor<T>, mode: Mode, path: Path, statistics: inout RunningStatistics<T>?,
-                 dropoutSeed: UInt64, firstRow: Int = 0) throws -> (Tensor<T>, Saved) {
-        let p = layerParameters(index).map(\.value)
-        switch definition.layers[index] {
-        case .affine:
-            let out = switch path {
-            case let .tiled(s): try Affine.forward(x: x, w: p[0], b: p[1], scheduler: s)
-            case .reference: try Affine.Reference.forward(x: x, w: p[0], b: p[1])
-            }
-            return (out, .input(x))
-        case .relu:
-            let out = switch path {
-            case let .tiled(s): try ReLU.forward(x, scheduler: s)
-            case .reference: try ReLU.Reference.forward(x)
-            }
-            return (out, .input(x))
-        case let .convolution(_, _, stride, pad):
-            let parameters = Convolution.Parameters(stride: stride, pad: pad)
-            let out = switch path {
-            case let .tiled(s): try Convolution.forward(x: x, w: p[0], b: p[1], parameters: parameters, scheduler: s)
-            case .reference: try Convolution.Reference.forward(x: x, w: p[0], b: p[1], parameters: parameters)
-            }
-            return (out, .input(x))
-        case let .maxPool(size, stride):
-            let parameters = MaxPool.Parameters(poolHeight: size, poolWidth: size, stride: stride)
-            let out = switch path {
-            case let .tiled(s): try MaxPool.forward(x: x, parameters: parameters, scheduler: s)
-            case .reference: try MaxPool.Reference.forward(x: x, parameters: parameters)
-            }
-            return (out, .input(x))
-        case let .batchNorm(epsilon, momentum):
-            let parameters = BatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum)
-            let (out, cache) = switch path {
-            case let .tiled(s): try BatchNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!, scheduler: s)
-            case .reference: try BatchNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!)
-            }
-            return (out, .batchNorm(cache))
-        case let .spatialBatchNorm(epsilon, momentum):
-            let parameters = BatchNorm.Parameters(mode: mode, eps: epsilon, momentum: momentum)
-            let (out, cache) = switch path {
-            case let .tiled(s): try SpatialBatchNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!, scheduler: s)
-            case .reference: try SpatialBatchNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, running: &statistics!)
-            }
-            return (out, .spatialBatchNorm(cache))
-        case let .layerNorm(epsilon):
-            let parameters = LayerNorm.Parameters(eps: epsilon)
-            let (out, cache) = switch path {
-            case let .tiled(s): try LayerNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, scheduler: s)
-            case .reference: try LayerNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
-            }
-            return (out, .layerNorm(cache))
-        case let .groupNorm(groups, epsilon):
-            let parameters = GroupNorm.Parameters(groups: groups, eps: epsilon)
-            let (out, cache) = switch path {
-            case let .tiled(s): try GroupNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, scheduler: s)
-            case .reference: try GroupNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
-            }
-            return (out, .groupNorm(cache))
-        case let .dropout(keep):
-            let parameters = Dropout.Parameters(p: keep, mode: mode, seed: RandomTensor.seed(dropoutSeed, stream: UInt64(index)))
-            let (out, mask) = switch path {
-            case let .tiled(s):
-                try Dropout.forward(x: x, parameters: parameters, firstIndex: firstRow * (x.count / max(1, x.shape[0])), scheduler: s)
-            case .reference: try Dropout.Reference.forward(x: x, parameters: parameters)
-            }
-            return (out, .mask(mask))
-        }
+    func forward(layer index: Int, _ x: Tensor<T>, mode: Mode, backend: Backend, statistics: inout RunningStatistics<T>?,
+                 dropoutSeed: UInt64, firstRow: Int = 0) throws -> (Tensor<T>, LayerRecord<T>) {
+        var context = LayerContext<T>(mode: mode, statistics: nil, seed: RandomTensor.seed(dropoutSeed, stream: UInt64(index)), firstRow: firstRow)
+        // The statistics move into the context and back, so that their update copies nothing.
+        swap(&context.statistics, &statistics)
+        defer { swap(&context.statistics, &statistics) }
+        return try definition.layers[index].kind.forward(x, parameters: layerParameters(index).map(\.value), context: &context, backend: backend)
     }
 
     /// Layer `index` backward: the gradient with respect to its input and to its parameters (in order).
-    func backward(layer index: Int, _ dout: Tensor<T>, _ saved: Saved, path: Path) throws -> (Tensor<T>, [Tensor<T>]) {
-        let p = layerParameters(index).map(\.value)
-        switch (definition.layers[index], saved) {
-        case let (.affine, .input(x)):
-            let g = switch path {
-            case let .tiled(s): try Affine.backward(dout: dout, x: x, w: p[0], b: p[1], scheduler: s)
-            case .reference: try Affine.Reference.backward(dout: dout, x: x, w: p[0], b: p[1])
-            }
-            return (g.dx, [g.dw, g.db])
-        case let (.relu, .input(x)):
-            let dx = switch path {
-            case let .tiled(s): try ReLU.backward(dout: dout, x: x, scheduler: s)
-            case .reference: try ReLU.Reference.backward(dout: dout, x: x)
-            }
-            return (dx, [])
-        case let (.convolution(_, _, stride, pad), .input(x)):
-            let parameters = Convolution.Parameters(stride: stride, pad: pad)
-            let g = switch path {
-            case let .tiled(s): try Convolution.backward(dout: dout, x: x, w: p[0], b: p[1], parameters: parameters, scheduler: s)
-            case .reference: try Convolution.Reference.backward(dout: dout, x: x, w: p[0], b: p[1], parameters: parameters)
-            }
-            return (g.dx, [g.dw, g.db])
-        case let (.maxPool(size, stride), .input(x)):
-            let parameters = MaxPool.Parameters(poolHeight: size, poolWidth: size, stride: stride)
-            let dx = switch path {
-            case let .tiled(s): try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: s)
-            case .reference: try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters)
-            }
-            return (dx, [])
-        case let (.batchNorm, .batchNorm(cache)):
-            let g = switch path {
-            case let .tiled(s): try BatchNorm.backward(dout: dout, cache: cache, scheduler: s)
-            case .reference: try BatchNorm.Reference.backward(dout: dout, cache: cache)
-            }
-            return (g.dx, [g.dgamma, g.dbeta])
-        case let (.spatialBatchNorm, .spatialBatchNorm(cache)):
-            let g = switch path {
-            case let .tiled(s): try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: s)
-            case .reference: try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache)
-            }
-            return (g.dx, [g.dgamma, g.dbeta])
-        case let (.layerNorm, .layerNorm(cache)):
-            let g = switch path {
-            case let .tiled(s): try LayerNorm.backward(dout: dout, cache: cache, scheduler: s)
-            case .reference: try LayerNorm.Reference.backward(dout: dout, cache: cache)
-            }
-            return (g.dx, [g.dgamma, g.dbeta])
-        case let (.groupNorm, .groupNorm(cache)):
-            let g = switch path {
-            case let .tiled(s): try GroupNorm.backward(dout: dout, cache: cache, scheduler: s)
-            case .reference: try GroupNorm.Reference.backward(dout: dout, cache: cache)
-            }
-            return (g.dx, [g.dgamma, g.dbeta])
-        case let (.dropout(keep), .mask(mask)):
-            let parameters = Dropout.Parameters(p: keep, mode: mask == nil ? .test : .train)
-            let dx = switch path {
-            case let .tiled(s): try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: s)
-            case .reference: try Dropout.Reference.backward(dout: dout, mask: mask, parameters: parameters)
-            }
-            return (dx, [])
-        default:
-            preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved), which its backward pass cannot use")
-        }
+    func backward(layer index: Int, _ dout: Tensor<T>, _ record: LayerRecord<T>, backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
+        try definition.layers[index].kind.backward(dout, record: record, parameters: layerParameters(index).map(\.value), backend: backend)
     }
 
     /// The loss of `scores` (N, classes) for `labels`, and its gradient.
-    func loss(scores: Tensor<T>, labels: [Int], path: Path) throws -> LossOutput<T> {
-        switch (definition.loss, path) {
-        case let (.softmax, .tiled(s)): try SoftmaxLoss.compute(x: scores, y: labels, scheduler: s)
-        case (.softmax, .reference): try SoftmaxLoss.Reference.compute(x: scores, y: labels)
-        case let (.svm, .tiled(s)): try SVMLoss.compute(x: scores, y: labels, scheduler: s)
-        case (.svm, .reference): try SVMLoss.Reference.compute(x: scores, y: labels)
-        }
+    func loss(scores: Tensor<T>, labels: [Int], backend: Backend) throws -> LossOutput<T> {
+        try definition.loss.compute(x: scores, y: labels, backend: backend)
     }
 }

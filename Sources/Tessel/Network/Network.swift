@@ -61,22 +61,17 @@ public struct Network<T: TesselScalar>: Sendable {
         for (index, layer) in definition.layers.enumerated() {
             offsets.append(parameters.count)
             let input = index == 0 ? definition.input : shapes[index - 1]
-            for (role, shape, initial) in Self.parameterShapes(of: layer, input: input, output: shapes[index]) {
-                let name = layerNames[index] + "." + role
-                let value: Tensor<T> = switch (initial, values) {
+            for parameter in layer.kind.parameters(input: input) {
+                let name = layerNames[index] + "." + parameter.role
+                let value: Tensor<T> = switch (parameter.initial, values) {
                 case let (_, values?): try values(parameters.count)
-                case (.normal, nil): try RandomTensor.normal(shape: shape, scale: definition.weightScale,
+                case (.normal, nil): try RandomTensor.normal(shape: parameter.shape, scale: definition.weightScale,
                                                              seed: RandomTensor.seed(seed, stream: UInt64(parameters.count)))
-                case let (.constant(c), nil): try Tensor(shape: shape, repeating: c)
+                case let (.constant(c), nil): try Tensor(shape: parameter.shape, repeating: T(c))
                 }
                 parameters.append(Parameter(name: name, value: value))
             }
-            switch layer {
-            case .batchNorm, .spatialBatchNorm:
-                statistics.append(try RunningStatistics<T>(features: input[0]))
-            default:
-                statistics.append(nil)
-            }
+            statistics.append(layer.kind.keepsRunningStatistics ? try RunningStatistics<T>(features: input[0]) : nil)
         }
         offsets.append(parameters.count)
         self.parameters = parameters
@@ -96,24 +91,5 @@ public struct Network<T: TesselScalar>: Sendable {
     /// The parameter named `name`, or nil.
     public func parameter(named name: String) -> Tensor<T>? {
         parameters.first { $0.name == name }?.value
-    }
-
-    enum Initial {
-        case normal
-        case constant(T)
-    }
-
-    /// The learnable tensors of `layer` for a per-example `input` shape: role, shape, initial value.
-    static func parameterShapes(of layer: LayerSpec, input: [Int], output: [Int]) -> [(String, [Int], Initial)] {
-        switch layer {
-        case let .affine(units):
-            [("w", [input.reduce(1, *), units], .normal), ("b", [units], .constant(0))]
-        case let .convolution(filters, size, _, _):
-            [("w", [filters, input[0], size, size], .normal), ("b", [filters], .constant(0))]
-        case .batchNorm, .spatialBatchNorm, .layerNorm, .groupNorm:
-            [("gamma", [input[0]], .constant(1)), ("beta", [input[0]], .constant(0))]
-        case .relu, .maxPool, .dropout:
-            []
-        }
     }
 }

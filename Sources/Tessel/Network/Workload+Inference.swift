@@ -15,7 +15,7 @@ extension Workload {
             var x = batch.images
             for index in network.layerNames.indices {
                 let start = ContinuousClock.now
-                x = try network.forward(layer: index, x, mode: .test, path: .tiled(scheduler), statistics: &statistics[index], dropoutSeed: 0).0
+                x = try network.forward(layer: index, x, mode: .test, backend: .tiled(scheduler), statistics: &statistics[index], dropoutSeed: 0).0
                 if timed { forward[index] += start.duration(to: .now) }
             }
         }

@@ -18,13 +18,11 @@ extension LayerWorkload {
             // out = x·w + b: a multiply-add per (row, input, output), a bias add per output.
             WorkloadPass(name: "forward", cost: WorkloadCost(flops: 2 * n * d * m + n * m, bytes: (n * d + d * m + m + n * m) * bytes),
                          outputTensors: 1,
-                         run: { _ = try Affine.forward(x: x, w: w, b: b, scheduler: $0) },
-                         runReference: { _ = try Affine.Reference.forward(x: x, w: w, b: b) }),
+                         run: { _ = try AffineKind.forward(x, w: w, b: b, backend: $0) }),
             // dx = dout·wᵀ and dw = xᵀ·dout (two products of the forward's size), db = column sums of dout.
             WorkloadPass(name: "backward", cost: WorkloadCost(flops: 4 * n * d * m + n * m, bytes: 2 * (n * d + d * m + n * m) * bytes + m * bytes),
                          outputTensors: 3,
-                         run: { _ = try Affine.backward(dout: dout, x: x, w: w, b: b, scheduler: $0) },
-                         runReference: { _ = try Affine.Reference.backward(dout: dout, x: x, w: w, b: b) }),
+                         run: { _ = try AffineKind.backward(dout, x: x, w: w, b: b, backend: $0) }),
         ]
     }
 }

@@ -35,13 +35,11 @@ extension LayerWorkload {
             return [
                 WorkloadPass(name: "forward", cost: WorkloadCost(flops: 2 * outputs * taps + outputs, bytes: (xCount + wCount + bCount + outputs) * bytes),
                              outputTensors: 1,
-                             run: { _ = try Convolution.forward(x: x, w: w, b: b, parameters: parameters, scheduler: $0) },
-                             runReference: { _ = try Convolution.Reference.forward(x: x, w: w, b: b, parameters: parameters) }),
+                             run: { _ = try ConvolutionKind.forward(x, w: w, b: b, parameters, backend: $0) }),
                 // dx and dw: each the forward's multiply-adds again; db: a sum over dout.
                 WorkloadPass(name: "backward", cost: WorkloadCost(flops: 4 * outputs * taps + outputs, bytes: (outputs + 2 * xCount + 2 * wCount + bCount) * bytes),
                              outputTensors: 3,
-                             run: { _ = try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: $0) },
-                             runReference: { _ = try Convolution.Reference.backward(dout: dout, x: x, w: w, b: b, parameters: parameters) }),
+                             run: { _ = try ConvolutionKind.backward(dout, x: x, w: w, b: b, parameters, backend: $0) }),
             ]
         }
     }

@@ -16,11 +16,9 @@ extension LayerWorkload {
         return [
             // Reads x; writes out and the mask. A comparison and a multiply per element.
             WorkloadPass(name: "forward", cost: WorkloadCost(flops: 2 * elements, bytes: 3 * elements * bytes), outputTensors: 2,
-                         run: { _ = try Dropout.forward(x: x, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try Dropout.Reference.forward(x: x, parameters: parameters) }),
+                         run: { _ = try DropoutKind.forward(x, parameters, backend: $0) }),
             WorkloadPass(name: "backward", cost: WorkloadCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
-                         run: { _ = try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try Dropout.Reference.backward(dout: dout, mask: mask, parameters: parameters) }),
+                         run: { _ = try DropoutKind.backward(dout, mask: mask, parameters, backend: $0) }),
         ]
     }
 }

@@ -1,21 +1,15 @@
 extension LayerWorkload {
     /// Softmax loss and its gradient (one call) on scores x (4096, 1000); rate in GB/s.
-    public static let softmaxLoss = loss(name: SoftmaxLoss.name, flopsPerScore: 5,
-                                         compute: { try SoftmaxLoss.compute(x: $0, y: $1, scheduler: $2) },
-                                         reference: { try SoftmaxLoss.Reference.compute(x: $0, y: $1) })
+    public static let softmaxLoss = loss(.softmax, flopsPerScore: 5)
 
     /// Multiclass SVM (hinge) loss and its gradient (one call) on scores x (4096, 1000); rate in GB/s.
-    public static let svmLoss = loss(name: SVMLoss.name, flopsPerScore: 3,
-                                     compute: { try SVMLoss.compute(x: $0, y: $1, scheduler: $2) },
-                                     reference: { try SVMLoss.Reference.compute(x: $0, y: $1) })
+    public static let svmLoss = loss(.svm, flopsPerScore: 3)
 
     /// A loss workload: `flopsPerScore` counts the textbook operations per score (softmax:
     /// max, subtract, exp, sum, divide; SVM: subtract, add the margin, compare).
-    private static func loss(name: String, flopsPerScore: Double,
-                             compute: @escaping @Sendable (Tensor<Float>, [Int], Scheduler) throws -> LossOutput<Float>,
-                             reference: @escaping @Sendable (Tensor<Float>, [Int]) throws -> LossOutput<Float>) -> LayerWorkload {
+    private static func loss(_ function: LossFunction, flopsPerScore: Double) -> LayerWorkload {
         LayerWorkload(
-            name: name, unit: .gigabytes,
+            name: function.layerName, unit: .gigabytes,
             parameters: [WorkloadParameter("x", .shape(rank: 2), standard: .shape([4096, 1000]), small: .shape([64, 10]))]
         ) { values in
             let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
@@ -25,8 +19,7 @@ extension LayerWorkload {
             let bytes = 2 * scores * Double(MemoryLayout<Float>.stride) + Double(y.count * MemoryLayout<Int>.stride)
             return [
                 WorkloadPass(name: "loss+gradient", cost: WorkloadCost(flops: flopsPerScore * scores, bytes: bytes), outputTensors: 1,
-                             run: { _ = try compute(x, y, $0) },
-                             runReference: { _ = try reference(x, y) }),
+                             run: { _ = try function.compute(x: x, y: y, backend: $0) }),
             ]
         }
     }

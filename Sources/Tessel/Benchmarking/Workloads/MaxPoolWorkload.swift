@@ -3,15 +3,9 @@ extension LayerWorkload {
     /// rate in GB/s.
     public static let maxPool = LayerWorkload(
         name: MaxPool.name, unit: .gigabytes,
-        parameters: [
-            WorkloadParameter("x", .shape(rank: 4), standard: .shape([64, 64, 32, 32]), small: .shape([2, 4, 8, 8])),
-            WorkloadParameter("poolHeight", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-            WorkloadParameter("poolWidth", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-            WorkloadParameter("stride", .integer(minimum: 1), standard: .integer(2), small: .integer(2)),
-        ]
+        parameters: poolingParameters
     ) { values in
-        let parameters = MaxPool.Parameters(poolHeight: values.integer("poolHeight"), poolWidth: values.integer("poolWidth"),
-                                            stride: values.integer("stride"))
+        let parameters = poolingWindow(values)
         let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
         let out = try MaxPool.forward(x: x, parameters: parameters)
         let dout = try WorkloadInputs.uniform(out.shape, seed: 2)
@@ -19,12 +13,10 @@ extension LayerWorkload {
         let comparisons = outputs * Double(parameters.poolHeight * parameters.poolWidth - 1)
         return [
             WorkloadPass(name: "forward", cost: WorkloadCost(flops: comparisons, bytes: (inputs + outputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPool.forward(x: x, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try MaxPool.Reference.forward(x: x, parameters: parameters) }),
+                         run: { _ = try MaxPoolKind.forward(x, parameters, backend: $0) }),
             // Reads dout and x (to find each window's maximum again); writes dx.
             WorkloadPass(name: "backward", cost: WorkloadCost(flops: comparisons, bytes: (outputs + 2 * inputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: $0) },
-                         runReference: { _ = try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters) }),
+                         run: { _ = try MaxPoolKind.backward(dout, x: x, parameters, backend: $0) }),
         ]
     }
 }

@@ -9,10 +9,8 @@ extension LayerWorkload {
         let parameters = BatchNorm.Parameters(mode: .train)
         let cache = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
         return NormalizationCalls(
-            forward: { scheduler in _ = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0, scheduler: scheduler) } },
-            referenceForward: { _ = try running.update { try BatchNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0) } },
-            backward: { dout, scheduler in _ = try BatchNorm.backward(dout: dout, cache: cache, scheduler: scheduler) },
-            referenceBackward: { dout in _ = try BatchNorm.Reference.backward(dout: dout, cache: cache) })
+            forward: { backend in _ = try running.update { try BatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend) } },
+            backward: { dout, backend in _ = try BatchNormKind.backward(dout, cache: cache, alternative: false, backend: backend) })
     }
 
     /// Spatial batch norm, train mode, forward and backward on x (64, 64, 32, 32); rate in GB/s.
@@ -23,10 +21,8 @@ extension LayerWorkload {
         let parameters = SpatialBatchNorm.Parameters(mode: .train)
         let cache = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
         return NormalizationCalls(
-            forward: { scheduler in _ = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0, scheduler: scheduler) } },
-            referenceForward: { _ = try running.update { try SpatialBatchNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0) } },
-            backward: { dout, scheduler in _ = try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: scheduler) },
-            referenceBackward: { dout in _ = try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache) })
+            forward: { backend in _ = try running.update { try SpatialBatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend) } },
+            backward: { dout, backend in _ = try SpatialBatchNormKind.backward(dout, cache: cache, backend: backend) })
     }
 
     /// Layer norm forward and backward on x (4096, 1024); rate in GB/s.
@@ -36,10 +32,8 @@ extension LayerWorkload {
         let parameters = LayerNorm.Parameters()
         let cache = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
         return NormalizationCalls(
-            forward: { _ = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: $0) },
-            referenceForward: { _ = try LayerNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters) },
-            backward: { _ = try LayerNorm.backward(dout: $0, cache: cache, scheduler: $1) },
-            referenceBackward: { _ = try LayerNorm.Reference.backward(dout: $0, cache: cache) })
+            forward: { _ = try LayerNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0) },
+            backward: { _ = try LayerNormKind.backward($0, cache: cache, backend: $1) })
     }
 
     /// Group norm with G = 8 groups, forward and backward on x (64, 64, 32, 32); rate in GB/s.
@@ -49,15 +43,13 @@ extension LayerWorkload {
         let parameters = GroupNorm.Parameters(groups: groups)
         let cache = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
         return NormalizationCalls(
-            forward: { _ = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: $0) },
-            referenceForward: { _ = try GroupNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters) },
-            backward: { _ = try GroupNorm.backward(dout: $0, cache: cache, scheduler: $1) },
-            referenceBackward: { _ = try GroupNorm.Reference.backward(dout: $0, cache: cache) })
+            forward: { _ = try GroupNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0) },
+            backward: { _ = try GroupNormKind.backward($0, cache: cache, backend: $1) })
     }
 
     /// A normalization workload: x of `rank` with per-feature γ and β of `features(x.shape)`
     /// elements (and a `groups` setting when `groups` gives its standard and small values).
-    /// `calls` builds the layer's four calls from the inputs; the backward's cache comes from
+    /// `calls` builds the layer's two calls from the inputs; the backward's cache comes from
     /// one tiled forward at preparation.
     ///
     /// Costs (per element of x): the forward reads x and writes out, computing the mean (1
@@ -84,20 +76,18 @@ extension LayerWorkload {
             let perFeature = Double(width) * bytes
             return [
                 WorkloadPass(name: "forward", cost: WorkloadCost(flops: 5 * elements, bytes: 2 * elements * bytes + 2 * perFeature),
-                             outputTensors: 3, run: layer.forward, runReference: layer.referenceForward),
+                             outputTensors: 3, run: layer.forward),
                 WorkloadPass(name: "backward", cost: WorkloadCost(flops: 8 * elements, bytes: 3 * elements * bytes + 3 * perFeature),
-                             outputTensors: 3, run: { try layer.backward(dout, $0) }, runReference: { try layer.referenceBackward(dout) }),
+                             outputTensors: 3, run: { try layer.backward(dout, $0) }),
             ]
         }
     }
 }
 
-/// The four calls of a normalization workload, with its inputs and cache captured.
+/// The two calls of a normalization workload, with its inputs and cache captured.
 private struct NormalizationCalls: Sendable {
-    let forward: @Sendable (Scheduler) throws -> Void
-    let referenceForward: @Sendable () throws -> Void
-    let backward: @Sendable (Tensor<Float>, Scheduler) throws -> Void
-    let referenceBackward: @Sendable (Tensor<Float>) throws -> Void
+    let forward: @Sendable (Backend) throws -> Void
+    let backward: @Sendable (Tensor<Float>, Backend) throws -> Void
 }
 
 /// Running statistics that a train-mode forward updates in place on every call. The box owns

@@ -9,11 +9,9 @@ extension LayerWorkload {
         let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
         return [
             WorkloadPass(name: "forward", cost: WorkloadCost(flops: elements, bytes: 2 * elements * bytes), outputTensors: 1,
-                         run: { _ = try ReLU.forward(x, scheduler: $0) },
-                         runReference: { _ = try ReLU.Reference.forward(x) }),
+                         run: { _ = try ReLUKind.forward(x, backend: $0) }),
             WorkloadPass(name: "backward", cost: WorkloadCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
-                         run: { _ = try ReLU.backward(dout: dout, x: x, scheduler: $0) },
-                         runReference: { _ = try ReLU.Reference.backward(dout: dout, x: x) }),
+                         run: { _ = try ReLUKind.backward(dout, x: x, backend: $0) }),
         ]
     }
 }

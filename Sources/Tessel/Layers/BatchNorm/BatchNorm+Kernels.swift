@@ -89,7 +89,7 @@ extension BatchNorm {
     /// Mean and centered sum of squares M2 (n times the uncorrected variance) of every column
     /// of the (rows, columns) matrix at `x`. A tile computes its chunk's moments in two sweeps
     /// (sum, then Σ(x − chunk mean)², the second from cache); the chunks are merged in order
-    /// with Chan's update. A sharded network step merges these per shard (`Network+Shards`).
+    /// with Chan's update (as the moments of several parts of a batch merge to the whole batch's).
     static func columnMoments<T: TesselScalar>(_ x: UnsafePointer<T>, rows n: Int, columns d: Int,
                                                mean: UnsafeMutablePointer<Double>,
                                                m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
@@ -166,7 +166,7 @@ extension BatchNorm {
 
     /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
     /// values): `Σdout`, then `Σdout·(x − μ)`, then `Σ(x − μ)` (0 unless the graph formula
-    /// follows a train forward). A sharded network step computes them per shard (`Network+Shards`).
+    /// follows a train forward); sums over several parts of a batch add up to the whole batch's.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
         let x = cache.x, n = x.shape[0], d = x.shape[1]

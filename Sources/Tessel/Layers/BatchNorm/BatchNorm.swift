@@ -117,11 +117,19 @@ public enum BatchNorm {
 
     // MARK: - Validation (shared with the reference)
 
-    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                   running: RunningStatistics<T>) throws {
+    /// The output shape for an input of shape `x` (`x` itself), once `eps`, `momentum` and the
+    /// rank of `x` are checked as `forward` checks them.
+    /// - Throws: as `forward`, for these checks.
+    public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
         try NormalizationChecks.eps(parameters.eps, layer: name)
         try NormalizationChecks.momentum(parameters.momentum, layer: name)
         try NormalizationChecks.rank(x, 2, layout: "(N, D)", layer: name, argument: "x")
+        return x
+    }
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                   running: RunningStatistics<T>) throws {
+        _ = try outputShape(x: x.shape, parameters: parameters)
         let features = [x.shape[1]], meaning = "(D,) for x of shape \(Shape.describe(x.shape))"
         try NormalizationChecks.shape(gamma, features, meaning: meaning, layer: name, argument: "gamma")
         try NormalizationChecks.shape(beta, features, meaning: meaning, layer: name, argument: "beta")

@@ -181,22 +181,31 @@ public enum GroupNorm {
 
     // MARK: - Validation (shared with the reference)
 
-    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters) throws {
+    /// The output shape for an input of shape `x` (`x` itself), once `eps`, `groups` and `x`
+    /// are checked as `forward` checks them.
+    /// - Throws: as `forward`, for these checks.
+    public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
         try NormalizationChecks.eps(parameters.eps, layer: name)
         let groups = parameters.groups
         guard groups >= 1 else {
             throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)", reason: "must be at least 1")
         }
         try NormalizationChecks.rank(x, 4, layout: "(N, C, H, W)", layer: name, argument: "x")
-        let channels = x.shape[1]
+        let channels = x[1]
         guard channels % groups == 0 else {
             throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)",
-                                               reason: "must divide the channel count C = \(channels) of x of shape \(Shape.describe(x.shape))")
+                                               reason: "must divide the channel count C = \(channels) of x of shape \(Shape.describe(x))")
         }
-        guard channels * x.shape[2] * x.shape[3] > 0 else {
+        guard channels * x[2] * x[3] > 0 else {
             throw TesselError.shapeMismatch(layer: name, argument: "x",
-                                            expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: x.shape)
+                                            expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: x)
         }
+        return x
+    }
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters) throws {
+        _ = try outputShape(x: x.shape, parameters: parameters)
+        let channels = x.shape[1]
         for (argument, tensor) in [("gamma", gamma), ("beta", beta)] where tensor.shape != [channels] && tensor.shape != [1, channels, 1, 1] {
             throw TesselError.shapeMismatch(layer: name, argument: argument,
                                             expected: "(C,) = (\(channels),) or (1, C, 1, 1) = (1, \(channels), 1, 1) for x of shape \(Shape.describe(x.shape))",

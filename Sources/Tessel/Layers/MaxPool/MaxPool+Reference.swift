@@ -5,7 +5,7 @@ extension MaxPool {
         /// `out[n, c, i, j]` = the window's maximum (NaN if the window holds a NaN).
         /// - Throws: as `MaxPool.forward`.
         public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters) throws -> Tensor<T> {
-            let g = try Geometry(x: x.shape, parameters: parameters)
+            let g = try Geometry(x: x.shape, window: parameters, layer: name)
             var out = try Tensor<T>(shape: [g.n, g.c, g.outHeight, g.outWidth])
             for n in 0..<g.n {
                 for c in 0..<g.c {

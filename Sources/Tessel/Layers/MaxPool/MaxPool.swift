@@ -30,22 +30,11 @@ public enum MaxPool {
     /// The layer's name in errors and on the command line.
     public static let name = "maxpool"
 
-    /// The seed's `pool_param`.
-    public struct Parameters: Sendable, Equatable {
-        /// Height of each pooling window (≥ 1, ≤ H).
-        public var poolHeight: Int
-        /// Width of each pooling window (≥ 1, ≤ W).
-        public var poolWidth: Int
-        /// Distance between adjacent windows, in both directions (≥ 1).
-        public var stride: Int
+    /// The seed's `pool_param`: the window and stride.
+    public typealias Parameters = PoolingWindow
 
-        /// Window `poolHeight × poolWidth` moved by `stride` (checked when a layer runs, not here).
-        public init(poolHeight: Int = 2, poolWidth: Int = 2, stride: Int = 2) {
-            self.poolHeight = poolHeight
-            self.poolWidth = poolWidth
-            self.stride = stride
-        }
-    }
+    /// The validated sizes of one call.
+    typealias Geometry = PoolingGeometry
 
     /// Tiled forward. `x`: (N, C, H, W). Returns `out`: (N, C, H', W').
     /// - Throws: `TesselError.shapeMismatch` when `x` is not rank 4; `TesselError.invalidParameter`
@@ -54,23 +43,8 @@ public enum MaxPool {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
-        let g = try Geometry(x: x.shape, parameters: parameters)
-        var out = try Tensor<T>.uninitialized(shape: [g.n, g.c, g.outHeight, g.outWidth], allocator: scheduler.allocator)
-        let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: false)
-        x.withUnsafeBufferPointer { xs in
-            out.withUnsafeMutableBufferPointer { outs in
-                let x = xs.baseAddress!, out = outs.baseAddress!
-                scheduler.forEachTile(tiling, workPerTile: g.inputElements(of: tiling)) { tile in
-                    for plane in tile.rows {
-                        let input = x + plane * g.height * g.width, output = out + plane * g.outHeight * g.outWidth
-                        for i in tile.columns {
-                            forwardRow(input + i * g.stride * g.width, output + i * g.outWidth, g)
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        let g = try Geometry(x: x.shape, window: parameters, layer: name)
+        return try g.forward(x, scheduler: scheduler) { forwardRow($0, $1, g) }
     }
 
     /// Tiled backward. `dout`: (N, C, H', W') for `x`: (N, C, H, W). Returns `dx` shaped like `x`.
@@ -123,54 +97,15 @@ public enum MaxPool {
         return dx
     }
 
-    static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters) throws -> Geometry {
-        let g = try Geometry(x: x.shape, parameters: parameters)
-        let expected = [g.n, g.c, g.outHeight, g.outWidth]
-        guard dout.shape == expected else {
-            throw TesselError.shapeMismatch(layer: name, argument: "dout", expected: "(N, C, H', W') = \(Shape.describe(expected))",
-                                            actual: dout.shape)
-        }
-        return g
+    /// The output shape (N, C, H', W') for an input of shape `x`, checked as `forward` checks it.
+    /// - Throws: as `forward`.
+    public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
+        try Geometry(x: x, window: parameters, layer: name).outputShape
     }
 
-    /// The validated sizes of one call.
-    struct Geometry {
-        let n, c, height, width, poolHeight, poolWidth, stride, outHeight, outWidth: Int
-
-        /// Checks `x` and the parameters (the one validation the tiled and the reference path share).
-        init(x shape: [Int], parameters: Parameters) throws {
-            guard shape.count == 4 else {
-                throw TesselError.shapeMismatch(layer: MaxPool.name, argument: "x", expected: "rank 4 (N, C, H, W)", actual: shape)
-            }
-            (n, c, height, width) = (shape[0], shape[1], shape[2], shape[3])
-            (poolHeight, poolWidth, stride) = (parameters.poolHeight, parameters.poolWidth, parameters.stride)
-            for (parameter, value) in [("poolHeight", poolHeight), ("poolWidth", poolWidth), ("stride", stride)] where value < 1 {
-                throw TesselError.invalidParameter(layer: MaxPool.name, parameter: parameter, value: "\(value)", reason: "must be at least 1")
-            }
-            let described = Shape.describe(shape)
-            for (parameter, pool, extent, letter) in [("poolHeight", poolHeight, height, "H"), ("poolWidth", poolWidth, width, "W")] {
-                guard pool <= extent else {
-                    throw TesselError.invalidParameter(layer: MaxPool.name, parameter: parameter, value: "\(pool)",
-                                                       reason: "the window is larger than the input: \(letter) = \(extent) in x of shape \(described)")
-                }
-            }
-            outHeight = 1 + (height - poolHeight) / stride
-            outWidth = 1 + (width - poolWidth) / stride
-        }
-
-        /// Tiles over (plane, output row): whole planes per tile when a plane is smaller than
-        /// `elementsPerTile` input elements, else blocks of output rows (unless `wholePlanes`).
-        func tiling(elementsPerTile: Int, wholePlanes: Bool) -> Tiling {
-            let planeElements = max(1, height * width), rowElements = max(1, stride * width)
-            if planeElements >= elementsPerTile && !wholePlanes {
-                return Tiling(rows: n * c, columns: outHeight, tileRows: 1, tileColumns: max(1, elementsPerTile / rowElements))
-            }
-            return Tiling(rows: n * c, columns: outHeight, tileRows: max(1, elementsPerTile / planeElements), tileColumns: outHeight)
-        }
-
-        /// About the number of input elements a full tile reads.
-        func inputElements(of tiling: Tiling) -> Int {
-            tiling.tileRows * tiling.tileColumns * stride * width
-        }
+    static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters) throws -> Geometry {
+        let g = try Geometry(x: x.shape, window: parameters, layer: name)
+        try g.checkUpstream(dout, layer: name)
+        return g
     }
 }

@@ -17,8 +17,13 @@ enum NormalizationChecks {
 
     /// `tensor` must have `rank` dimensions; `layout` names them, e.g. "(N, D)".
     static func rank<T>(_ tensor: Tensor<T>, _ rank: Int, layout: String, layer: String, argument: String) throws {
-        guard tensor.rank == rank else {
-            throw TesselError.shapeMismatch(layer: layer, argument: argument, expected: "rank \(rank) \(layout)", actual: tensor.shape)
+        try self.rank(tensor.shape, rank, layout: layout, layer: layer, argument: argument)
+    }
+
+    /// `shape` must have `rank` dimensions; `layout` names them, e.g. "(N, D)".
+    static func rank(_ shape: [Int], _ rank: Int, layout: String, layer: String, argument: String) throws {
+        guard shape.count == rank else {
+            throw TesselError.shapeMismatch(layer: layer, argument: argument, expected: "rank \(rank) \(layout)", actual: shape)
         }
     }
 

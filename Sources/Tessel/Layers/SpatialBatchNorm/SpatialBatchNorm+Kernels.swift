@@ -13,7 +13,7 @@ extension SpatialBatchNorm {
     /// Mean and centered sum of squares M2 (N·H·W times the uncorrected variance) of every
     /// channel. A tile computes, per channel, its chunk's moments in two sweeps over the
     /// chunk's planes (the second from cache); chunks are merged in order with Chan's update.
-    /// A sharded network step merges these per shard (`Network+Shards`).
+    /// The moments of several parts of a batch merge, with Chan's update, to the whole batch's.
     static func channelMoments<T: TesselScalar>(_ x: UnsafePointer<T>, shape: [Int], mean: UnsafeMutablePointer<Double>,
                                                 m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
         let channels = shape[1], plane = shape[2] * shape[3]

@@ -126,7 +126,7 @@ public enum SpatialBatchNorm {
     }
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
-    /// then `Σdout·(x − μ)`. A sharded network step computes them per shard (`Network+Shards`).
+    /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
                                               scheduler: Scheduler) {
         let x = cache.x, channels = x.shape[1]
@@ -196,11 +196,19 @@ public enum SpatialBatchNorm {
 
     // MARK: - Validation (shared with the reference)
 
-    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                   running: RunningStatistics<T>) throws {
+    /// The output shape for an input of shape `x` (`x` itself), once `eps`, `momentum` and the
+    /// rank of `x` are checked as `forward` checks them.
+    /// - Throws: as `forward`, for these checks.
+    public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
         try NormalizationChecks.eps(parameters.eps, layer: name)
         try NormalizationChecks.momentum(parameters.momentum, layer: name)
         try NormalizationChecks.rank(x, 4, layout: "(N, C, H, W)", layer: name, argument: "x")
+        return x
+    }
+
+    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                   running: RunningStatistics<T>) throws {
+        _ = try outputShape(x: x.shape, parameters: parameters)
         let channels = [x.shape[1]], meaning = "(C,) for x of shape \(Shape.describe(x.shape))"
         try NormalizationChecks.shape(gamma, channels, meaning: meaning, layer: name, argument: "gamma")
         try NormalizationChecks.shape(beta, channels, meaning: meaning, layer: name, argument: "beta")

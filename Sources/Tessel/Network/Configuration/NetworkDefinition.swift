@@ -23,12 +23,12 @@ public struct NetworkDefinition: Sendable, Equatable {
 
     /// The shape of one example after each layer (`layers.count` shapes, without the batch
     /// dimension); the last is (classes,).
-    /// - Throws: `TesselError.invalidParameter` with `layer` = `layers[i] (type)` when a
-    ///   parameter of layer `i` is out of its domain (a count, size or stride below 1, a
-    ///   negative pad, an `eps` that is not positive and finite, a momentum outside [0, 1], a
-    ///   keep probability outside (0, 1]; NaN is never in a domain) or the layer cannot take
-    ///   the shape it receives (a convolution or pooling window larger than its input,
-    ///   a flat-input norm after images, groups that do not divide the channels, …); with `layer` = `network` for an empty layer list, an input dimension
+    /// - Throws: `TesselError.invalidParameter` with `layer` = `layers[i] (type)` when layer
+    ///   `i` refuses its parameters or the shape it receives, as the layer itself checks them
+    ///   (`LayerKind.outputShape`: a count, size or stride below 1, a negative pad, an `eps`
+    ///   that is not positive and finite, a window larger than its input, groups that do not
+    ///   divide the channels, …) or gets an example of the wrong rank (a flat-input norm after
+    ///   images); with `layer` = `network` for an empty layer list, an input dimension
     ///   below 1, a `weightScale` that is not positive, or a last shape that is not (classes,).
     public func shapes() throws -> [[Int]] {
         do {
@@ -74,91 +74,27 @@ public struct NetworkDefinition: Sendable, Equatable {
         return shapes
     }
 
+    /// The shape of one example after `layer`: the example must have the rank the layer's
+    /// kind takes, and the layer's own validation decides the rest.
     private static func outputShape(of layer: LayerSpec, input shape: [Int], index: Int) throws(Misfit) -> [Int] {
-        func failure(_ parameter: String, _ value: String, _ reason: String) -> Misfit {
-            Misfit(index: index, parameter: parameter, value: value, reason: reason)
+        let kind = type(of: layer.kind)
+        switch kind.exampleRank {
+        case 3 where shape.count != 3:
+            throw Misfit(index: index, parameter: "input", value: Shape.describe(shape), reason: "needs images (C, H, W) per example")
+        case 1 where shape.count != 1:
+            throw Misfit(index: index, parameter: "input", value: Shape.describe(shape),
+                         reason: "needs vectors (D,) per example: put an affine layer before it")
+        default:
+            break
         }
-        func requireImages() throws(Misfit) -> (channels: Int, height: Int, width: Int) {
-            guard shape.count == 3 else {
-                throw failure("input", Shape.describe(shape), "needs images (C, H, W) per example")
-            }
-            return (shape[0], shape[1], shape[2])
-        }
-        func requireVectors() throws(Misfit) {
-            guard shape.count == 1 else {
-                throw failure("input", Shape.describe(shape), "needs vectors (D,) per example: put an affine layer before it")
-            }
-        }
-        /// Requires `value` to be at least `minimum` (a count, a size, a stride).
-        func require(_ parameter: String, _ value: Int, atLeast minimum: Int) throws(Misfit) {
-            guard value >= minimum else { throw failure(parameter, "\(value)", "must be at least \(minimum)") }
-        }
-        /// Requires `valid(value)` (`requirement` says what that means); NaN never passes.
-        func require(_ parameter: String, _ value: Double, _ requirement: String, _ valid: (Double) -> Bool) throws(Misfit) {
-            guard valid(value) else { throw failure(parameter, "\(value)", requirement) }
-        }
-        func requireEpsilon(_ epsilon: Double) throws(Misfit) {
-            try require("eps", epsilon, "must be positive and finite") { $0 > 0 && $0.isFinite }
-        }
-        /// `extent + 2·pad`, or a misfit when it overflows.
-        func padded(_ extent: Int, _ pad: Int) throws(Misfit) -> Int {
-            let (twice, overflow) = pad.multipliedReportingOverflow(by: 2)
-            let (sum, sumOverflow) = extent.addingReportingOverflow(twice)
-            guard !overflow, !sumOverflow else { throw failure("pad", "\(pad)", "the padded extent \(extent) + 2·pad overflows Int") }
-            return sum
-        }
-        /// Output extent of a window of `size` moved by `stride` over `extent` (after padding),
-        /// rounded down as PyTorch does: positions past the last whole window are left out.
-        func windows(_ extent: Int, size: Int, stride: Int) throws(Misfit) -> Int {
-            guard extent >= size else {
-                throw failure("size", "\(size)", "the window is larger than the extent \(extent) it slides over")
-            }
-            return 1 + (extent - size) / stride
-        }
-        switch layer {
-        case let .affine(units):
-            try require("units", units, atLeast: 1)
-            return [units]
-        case .relu:
-            return shape
-        case let .dropout(keep):
-            try require("keep", keep, "must lie in (0, 1]") { $0 > 0 && $0 <= 1 }
-            return shape
-        case let .convolution(filters, size, stride, pad):
-            try require("filters", filters, atLeast: 1)
-            try require("size", size, atLeast: 1)
-            try require("stride", stride, atLeast: 1)
-            try require("pad", pad, atLeast: 0)
-            let (_, height, width) = try requireImages()
-            return [filters, try windows(try padded(height, pad), size: size, stride: stride),
-                    try windows(try padded(width, pad), size: size, stride: stride)]
-        case let .maxPool(size, stride):
-            try require("size", size, atLeast: 1)
-            try require("stride", stride, atLeast: 1)
-            let (channels, height, width) = try requireImages()
-            return [channels, try windows(height, size: size, stride: stride), try windows(width, size: size, stride: stride)]
-        case let .batchNorm(epsilon, momentum):
-            try requireEpsilon(epsilon)
-            try require("momentum", momentum, "must lie in [0, 1]") { (0...1).contains($0) }
-            try requireVectors()
-            return shape
-        case let .layerNorm(epsilon):
-            try requireEpsilon(epsilon)
-            try requireVectors()
-            return shape
-        case let .spatialBatchNorm(epsilon, momentum):
-            try requireEpsilon(epsilon)
-            try require("momentum", momentum, "must lie in [0, 1]") { (0...1).contains($0) }
-            _ = try requireImages()
-            return shape
-        case let .groupNorm(groups, epsilon):
-            try require("groups", groups, atLeast: 1)
-            try requireEpsilon(epsilon)
-            let (channels, _, _) = try requireImages()
-            guard channels % groups == 0 else {
-                throw failure("groups", "\(groups)", "must divide the \(channels) channels")
-            }
-            return shape
+        do {
+            return try layer.kind.outputShape(input: shape)
+        } catch let TesselError.invalidParameter(_, parameter, value, reason) {
+            throw Misfit(index: index, parameter: parameter, value: value, reason: reason)
+        } catch let TesselError.shapeMismatch(_, argument, expected, actual) {
+            throw Misfit(index: index, parameter: argument, value: Shape.describe(actual), reason: "expected \(expected)")
+        } catch {
+            throw Misfit(index: index, parameter: "input", value: Shape.describe(shape), reason: "\(error)")
         }
     }
 }

@@ -30,24 +30,23 @@ extension Network {
             throw TesselError.invalidParameter(layer: "network", parameter: "exchange", value: "rank \(exchange.rank) of \(exchange.ranks)",
                                                reason: "the layout is rank \(layout.rank) of \(layout.ranks)")
         }
-        let path = Path.tiled(scheduler), seed = dropoutSeed()
+        let backend = Backend.tiled(scheduler), seed = dropoutSeed()
         let first = layout.localRows.lowerBound
         let rows = layout.localShards.map { layout.rows(of: $0) }
         var xs = rows.count == 1 ? [images] : try rows.map { try images.rows(($0.lowerBound - first)..<($0.upperBound - first)) }
         let ys = rows.map { Array(labels[($0.lowerBound - first)..<($0.upperBound - first)]) }
-        var saved: [[Saved]] = []
+        var saved: [[LayerRecord<T>]] = []
         saved.reserveCapacity(definition.layers.count)
         var trace: NetworkTrace<T>? = tracing ? NetworkTrace() : nil
         try trace?.record("input", [images])
         for index in definition.layers.indices {
             let start = ContinuousClock.now
-            var records: [Saved] = []
-            switch definition.layers[index] {
-            case .batchNorm, .spatialBatchNorm:
-                (xs, records) = try normalizationForward(layer: index, xs, layout: layout, exchange: exchange, scheduler: scheduler)
-            default:
+            var records: [LayerRecord<T>] = []
+            if let normalization = definition.layers[index].kind as? any ShardableNormalization {
+                (xs, records) = try normalizationForward(normalization, layer: index, xs, layout: layout, exchange: exchange, scheduler: scheduler)
+            } else {
                 for k in xs.indices {
-                    let (out, record) = try forward(layer: index, xs[k], mode: .train, path: path, statistics: &runningStatistics[index],
+                    let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
                                                     dropoutSeed: seed, firstRow: rows[k].lowerBound)
                     xs[k] = out
                     records.append(record)
@@ -71,16 +70,15 @@ extension Network {
         var partials: [(parameter: Int, shards: [Tensor<T>])] = []
         for index in definition.layers.indices.reversed() {
             let start = ContinuousClock.now
-            switch definition.layers[index] {
-            case .batchNorm, .spatialBatchNorm:
-                let (dxs, layerGradients) = try normalizationBackward(layer: index, douts, saved[index], layout: layout,
+            if let normalization = definition.layers[index].kind as? any ShardableNormalization {
+                let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index], layout: layout,
                                                                       exchange: exchange, scheduler: scheduler)
                 douts = dxs
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
-            default:
+            } else {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
-                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], path: path)
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
                 }
@@ -205,43 +203,23 @@ extension Network {
     /// the statistics of the global batch: per shard the mean and M2 of each feature, all
     /// shards' exchanged and merged in shard order with Chan's update; then the running
     /// statistics update and each shard's normalization.
-    private mutating func normalizationForward(layer index: Int, _ xs: [Tensor<T>], layout: ShardLayout, exchange: any ShardExchange,
-                                               scheduler: Scheduler) throws -> ([Tensor<T>], [Saved]) {
+    private mutating func normalizationForward(_ normalization: some ShardableNormalization, layer index: Int, _ xs: [Tensor<T>],
+                                               layout: ShardLayout, exchange: any ShardExchange,
+                                               scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
         let p = layerParameters(index).map(\.value)
         let (gamma, beta) = (p[0], p[1])
-        let parameters: BatchNorm.Parameters, spatial: Bool
-        switch definition.layers[index] {
-        case let .batchNorm(epsilon, momentum):
-            (parameters, spatial) = (BatchNorm.Parameters(mode: .train, eps: epsilon, momentum: momentum), false)
-        case let .spatialBatchNorm(epsilon, momentum):
-            (parameters, spatial) = (BatchNorm.Parameters(mode: .train, eps: epsilon, momentum: momentum), true)
-        default:
-            preconditionFailure("layer \(layerNames[index]) is not a batch norm")
-        }
         let features = gamma.count
         var local = [Double](repeating: 0, count: 2 * features * xs.count)
         for (k, x) in xs.enumerated() {
-            if spatial {
-                try SpatialBatchNorm.validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: runningStatistics[index]!)
-            } else {
-                try BatchNorm.validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: runningStatistics[index]!)
-            }
-            local.withUnsafeMutableBufferPointer { local in
+            try local.withUnsafeMutableBufferPointer { local in
                 let mean = local.baseAddress! + 2 * features * k, m2 = mean + features
-                x.withUnsafeBufferPointer { xs in
-                    if spatial {
-                        SpatialBatchNorm.channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: m2, scheduler: scheduler)
-                    } else {
-                        BatchNorm.columnMoments(xs.baseAddress!, rows: x.shape[0], columns: features, mean: mean, m2: m2, scheduler: scheduler)
-                    }
-                }
+                try normalization.partialMoments(x, gamma: gamma, beta: beta, running: runningStatistics[index]!, mean: mean, m2: m2,
+                                                 scheduler: scheduler)
             }
         }
         let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { 2 * features * layout.shards(of: $0).count })
-        let valuesPerExample = spatial ? xs[0].count / (xs[0].shape[0] * features) : 1
-        var mean = [Double](repeating: 0, count: features), inverseStd = mean
-        BatchNorm.featureStatistics(features: features, parameters: parameters, running: &runningStatistics[index]!,
-                                    mean: &mean, inverseStd: &inverseStd) { mean, variance in
+        let valuesPerExample = normalization.valuesPerFeature(of: xs[0])
+        let (mean, inverseStd) = normalization.globalStatistics(features: features, running: &runningStatistics[index]!) { mean, variance in
             all.withUnsafeBufferPointer { all in
                 ChunkPartials.mergeMoments(means: all.baseAddress!, m2s: all.baseAddress! + features, stride: 2 * features,
                                            chunks: layout.shards, valuesInChunk: { layout.rows(of: $0).count * valuesPerExample },
@@ -250,17 +228,11 @@ extension Network {
             let values = Double(layout.batch * valuesPerExample)
             for j in 0..<features { variance[j] /= values }
         }
-        let meanTensor = try Tensor<Double>(shape: [features], scalars: mean)
-        let inverseStdTensor = try Tensor<Double>(shape: [features], scalars: inverseStd)
-        var outs: [Tensor<T>] = [], records: [Saved] = []
+        var outs: [Tensor<T>] = [], records: [LayerRecord<T>] = []
         for x in xs {
-            if spatial {
-                outs.append(try SpatialBatchNorm.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler))
-                records.append(.spatialBatchNorm(SpatialBatchNorm.Cache(x: x, gamma: gamma, mean: meanTensor, inverseStd: inverseStdTensor, mode: .train)))
-            } else {
-                outs.append(try BatchNorm.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler))
-                records.append(.batchNorm(BatchNorm.Cache(x: x, gamma: gamma, mean: meanTensor, inverseStd: inverseStdTensor, mode: .train)))
-            }
+            let (out, record) = try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, scheduler: scheduler)
+            outs.append(out)
+            records.append(record)
         }
         return (outs, records)
     }
@@ -268,24 +240,14 @@ extension Network {
     /// The backward of a train-mode batch norm or spatial batch norm over the local shards:
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
     /// each shard's dx, and dgamma and dbeta of the global batch.
-    private func normalizationBackward(layer index: Int, _ douts: [Tensor<T>], _ saved: [Saved], layout: ShardLayout,
+    private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
+                                       _ saved: [LayerRecord<T>], layout: ShardLayout,
                                        exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
-        let features = layerParameters(index).first!.value.count
-        let width = definition.layers[index].isSpatialBatchNorm ? 2 * features : 3 * features
+        let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
         var local = [Double](repeating: 0, count: width * douts.count)
         for k in douts.indices {
             try local.withUnsafeMutableBufferPointer { local in
-                let sums = local.baseAddress! + width * k
-                switch saved[k] {
-                case let .batchNorm(cache):
-                    try BatchNorm.validateBackward(dout: douts[k], cache: cache)
-                    BatchNorm.gradientSums(dout: douts[k], cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
-                case let .spatialBatchNorm(cache):
-                    try SpatialBatchNorm.validateBackward(dout: douts[k], cache: cache)
-                    SpatialBatchNorm.gradientSums(dout: douts[k], cache: cache, sums: sums, scheduler: scheduler)
-                default:
-                    preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved[k]), not a batch-norm cache")
-                }
+                try normalization.gradientSums(douts[k], record: saved[k], sums: local.baseAddress! + width * k, scheduler: scheduler)
             }
         }
         let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { width * layout.shards(of: $0).count })
@@ -293,25 +255,11 @@ extension Network {
         ChunkPartials.sum(all, chunks: layout.shards, stride: width, columns: 0..<width, into: &sums)
         var dxs: [Tensor<T>] = [], dgamma: Tensor<T>? = nil, dbeta: Tensor<T>? = nil
         for k in douts.indices {
-            let g = switch saved[k] {
-            case let .batchNorm(cache):
-                try BatchNorm.gradients(dout: douts[k], cache: cache, formula: .graph, count: layout.batch, sums: sums, scheduler: scheduler)
-            case let .spatialBatchNorm(cache):
-                try SpatialBatchNorm.gradients(dout: douts[k], cache: cache, count: layout.batch, sums: sums, scheduler: scheduler)
-            default:
-                preconditionFailure("layer \(layerNames[index]): its forward pass saved \(saved[k]), not a batch-norm cache")
-            }
+            let g = try normalization.gradients(douts[k], record: saved[k], count: layout.batch, sums: sums, scheduler: scheduler)
             dxs.append(g.dx)
             dgamma = dgamma ?? g.dgamma
             dbeta = dbeta ?? g.dbeta
         }
         return (dxs, [dgamma!, dbeta!])
-    }
-}
-
-extension LayerSpec {
-    /// Whether this is a spatial batch norm.
-    var isSpatialBatchNorm: Bool {
-        if case .spatialBatchNorm = self { true } else { false }
     }
 }

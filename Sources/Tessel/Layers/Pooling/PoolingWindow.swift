@@ -1,0 +1,98 @@
+/// The window of a pooling layer (`MaxPool`, `AveragePool`; the seed's `pool_param`):
+/// `poolHeight × poolWidth` moved by `stride` in both directions, without padding.
+public struct PoolingWindow: Sendable, Equatable {
+    /// Height of each pooling window (≥ 1, ≤ H).
+    public var poolHeight: Int
+    /// Width of each pooling window (≥ 1, ≤ W).
+    public var poolWidth: Int
+    /// Distance between adjacent windows, in both directions (≥ 1).
+    public var stride: Int
+
+    /// Window `poolHeight × poolWidth` moved by `stride` (checked when a layer runs, not here).
+    public init(poolHeight: Int = 2, poolWidth: Int = 2, stride: Int = 2) {
+        self.poolHeight = poolHeight
+        self.poolWidth = poolWidth
+        self.stride = stride
+    }
+}
+
+/// The validated sizes of one pooling call: input (n, c, height, width), the window, and the
+/// output (n, c, outHeight, outWidth), `1 + (H − poolHeight) / stride` rounded down, likewise W.
+struct PoolingGeometry {
+    let n, c, height, width, poolHeight, poolWidth, stride, outHeight, outWidth: Int
+
+    /// Checks the input shape `x` and `window` for the layer called `layer` (the one
+    /// validation a pooling layer's tiled and reference paths share).
+    /// - Throws: `TesselError.shapeMismatch` when `x` is not rank 4; `TesselError.invalidParameter`
+    ///   for a pool size or stride below 1, or a window larger than the input.
+    init(x shape: [Int], window: PoolingWindow, layer: String) throws {
+        guard shape.count == 4 else {
+            throw TesselError.shapeMismatch(layer: layer, argument: "x", expected: "rank 4 (N, C, H, W)", actual: shape)
+        }
+        (n, c, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        (poolHeight, poolWidth, stride) = (window.poolHeight, window.poolWidth, window.stride)
+        for (parameter, value) in [("poolHeight", poolHeight), ("poolWidth", poolWidth), ("stride", stride)] where value < 1 {
+            throw TesselError.invalidParameter(layer: layer, parameter: parameter, value: "\(value)", reason: "must be at least 1")
+        }
+        let described = Shape.describe(shape)
+        for (parameter, pool, extent, letter) in [("poolHeight", poolHeight, height, "H"), ("poolWidth", poolWidth, width, "W")] {
+            guard pool <= extent else {
+                throw TesselError.invalidParameter(layer: layer, parameter: parameter, value: "\(pool)",
+                                                   reason: "the window is larger than the input: \(letter) = \(extent) in x of shape \(described)")
+            }
+        }
+        outHeight = 1 + (height - poolHeight) / stride
+        outWidth = 1 + (width - poolWidth) / stride
+    }
+
+    /// (N, C, H', W').
+    var outputShape: [Int] { [n, c, outHeight, outWidth] }
+
+    /// Checks that a backward's upstream gradient has the output's shape.
+    /// - Throws: `TesselError.shapeMismatch` (argument `dout`) naming `layer` otherwise.
+    func checkUpstream<T>(_ dout: Tensor<T>, layer: String) throws {
+        guard dout.shape == outputShape else {
+            throw TesselError.shapeMismatch(layer: layer, argument: "dout", expected: "(N, C, H', W') = \(Shape.describe(outputShape))",
+                                            actual: dout.shape)
+        }
+    }
+
+    /// A pooling forward's output for `x`: `row(top, out)` fills each output row `out` from
+    /// the input rows starting at `top`, the rows cut into tiles over (plane, output row).
+    /// Each output row depends on its window rows alone, so any tiling gives the same bits.
+    @inline(__always)
+    func forward<T: TesselScalar>(_ x: Tensor<T>, scheduler: Scheduler,
+                                  row: (UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) throws -> Tensor<T> {
+        var out = try Tensor<T>.uninitialized(shape: outputShape, allocator: scheduler.allocator)
+        let tiling = tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: false)
+        x.withUnsafeBufferPointer { xs in
+            out.withUnsafeMutableBufferPointer { outs in
+                let x = xs.baseAddress!, out = outs.baseAddress!
+                scheduler.forEachTile(tiling, workPerTile: inputElements(of: tiling)) { tile in
+                    for plane in tile.rows {
+                        let input = x + plane * height * width, output = out + plane * outHeight * outWidth
+                        for i in tile.columns {
+                            row(input + i * stride * width, output + i * outWidth)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Tiles over (plane, output row): whole planes per tile when a plane is smaller than
+    /// `elementsPerTile` input elements, else blocks of output rows (unless `wholePlanes`).
+    func tiling(elementsPerTile: Int, wholePlanes: Bool) -> Tiling {
+        let planeElements = max(1, height * width), rowElements = max(1, stride * width)
+        if planeElements >= elementsPerTile && !wholePlanes {
+            return Tiling(rows: n * c, columns: outHeight, tileRows: 1, tileColumns: max(1, elementsPerTile / rowElements))
+        }
+        return Tiling(rows: n * c, columns: outHeight, tileRows: max(1, elementsPerTile / planeElements), tileColumns: outHeight)
+    }
+
+    /// About the number of input elements a full tile reads.
+    func inputElements(of tiling: Tiling) -> Int {
+        tiling.tileRows * tiling.tileColumns * stride * width
+    }
+}
