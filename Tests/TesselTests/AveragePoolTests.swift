@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesselOps
 @testable import Tessel
+import TesselTestSupport
 
 @Suite struct AveragePoolTests {
     typealias Parameters = AveragePool.Parameters

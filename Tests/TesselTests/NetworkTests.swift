@@ -91,15 +91,15 @@ import TesselTestSupport
     func everyLayerMatchesItsReference(definition: NetworkDefinition) throws {
         let network = try Network<Double>(definition, seed: 3)
         let batch = try Self.batch(definition, count: 5, seed: 4, as: Double.self)
-        let tiled = Network<Double>.Path.tiled(try Scheduler(workers: 3, grainSize: 0)), seed = network.dropoutSeed()
+        let tiled = Backend.tiled(try Scheduler(workers: 3, grainSize: 0)), seed = network.dropoutSeed()
         var tiledStatistics = network.runningStatistics, referenceStatistics = network.runningStatistics
-        var saved: [(tiled: Network<Double>.Saved, reference: Network<Double>.Saved)] = []
+        var saved: [(tiled: LayerRecord<Double>, reference: LayerRecord<Double>)] = []
         var x = batch.images
         for index in definition.layers.indices {
             let name = network.layerNames[index]
-            let (out, record) = try network.forward(layer: index, x, mode: .train, path: tiled,
+            let (out, record) = try network.forward(layer: index, x, mode: .train, backend: tiled,
                                                     statistics: &tiledStatistics[index], dropoutSeed: seed)
-            let (expected, referenceRecord) = try network.forward(layer: index, x, mode: .train, path: .reference,
+            let (expected, referenceRecord) = try network.forward(layer: index, x, mode: .train, backend: .reference,
                                                                   statistics: &referenceStatistics[index], dropoutSeed: seed)
             #expect(normwiseRelativeError(out, expected) <= 1e-12, "\(name) forward")
             #expect((tiledStatistics[index] == nil) == (referenceStatistics[index] == nil), "\(name) running statistics")
@@ -110,15 +110,15 @@ import TesselTestSupport
             saved.append((record, referenceRecord))
             x = out
         }
-        let loss = try network.loss(scores: x, labels: batch.labels, path: tiled)
-        let referenceLoss = try network.loss(scores: x, labels: batch.labels, path: .reference)
+        let loss = try network.loss(scores: x, labels: batch.labels, backend: tiled)
+        let referenceLoss = try network.loss(scores: x, labels: batch.labels, backend: .reference)
         #expect(abs(loss.loss - referenceLoss.loss) <= 1e-12 * abs(referenceLoss.loss))
         #expect(normwiseRelativeError(loss.dx, referenceLoss.dx) <= 1e-12, "loss dx")
         var dout = loss.dx
         for index in definition.layers.indices.reversed() {
             let name = network.layerNames[index]
-            let (dx, gradients) = try network.backward(layer: index, dout, saved[index].tiled, path: tiled)
-            let (expectedDx, expectedGradients) = try network.backward(layer: index, dout, saved[index].reference, path: .reference)
+            let (dx, gradients) = try network.backward(layer: index, dout, saved[index].tiled, backend: tiled)
+            let (expectedDx, expectedGradients) = try network.backward(layer: index, dout, saved[index].reference, backend: .reference)
             #expect(normwiseRelativeError(dx, expectedDx) <= 1e-12, "\(name) dx")
             let parameters = network.layerParameters(index).map(\.name)
             #expect(gradients.count == parameters.count && expectedGradients.count == parameters.count, "\(name) gradients")
