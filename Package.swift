@@ -85,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
-        // The layers by the seed's names and argument names, as `tessel op` and the golden files run them.
+        // The layers by CS231n's names and argument names, as `tessel op` and the golden files run them.
         .target(name: "TesselOps", dependencies: ["Tessel"], swiftSettings: kernelSettings),
         // The golden digests of every layer's outputs (golden/, `tessel golden`).
         .target(name: "TesselGolden", dependencies: ["Tessel", "TesselOps", "TesselSystem"], swiftSettings: kernelSettings),

@@ -23,9 +23,9 @@ import tempfile
 
 import numpy as np
 
-# The NumPy float64 references: the seed's layers as the Python tests' oracle has them.
+# The NumPy float64 references: CS231n's layers as the Python tests' oracle has them.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "python", "tests"))
-import seed_numpy as ref  # noqa: E402
+import layers_numpy as ref  # noqa: E402
 
 # ---------------------------------------------------------------- cases
 

@@ -34,7 +34,7 @@ extern "C" {
 #define TESSEL_FLOAT32 0
 #define TESSEL_FLOAT64 1
 
-/// Layer modes (`mode` arguments): as the seed's "train" and "test".
+/// Layer modes (`mode` arguments): as CS231n's "train" and "test".
 #define TESSEL_TRAIN 0
 #define TESSEL_TEST 1
 
@@ -88,7 +88,7 @@ void tessel_tensor_release(tessel_tensor *tensor);
 /// Releases a cache.
 void tessel_cache_release(tessel_cache *cache);
 
-// MARK: Layers (the seed's functions; shapes as in its docstrings)
+// MARK: Layers (CS231n's functions; shapes as in its docstrings)
 
 /// x: (N, d1, ..., dk), w: (D, M), b: (M,); out: (N, M).
 tessel_status tessel_affine_forward(const tessel_array *x, const tessel_array *w, const tessel_array *b,
@@ -109,10 +109,10 @@ tessel_status tessel_batchnorm_forward(const tessel_array *x, const tessel_array
                                        const tessel_array *running_mean, const tessel_array *running_var,
                                        tessel_tensor **out, tessel_tensor **running_mean_out,
                                        tessel_tensor **running_var_out, tessel_cache **cache, char **error);
-/// Backward through the computation graph (the seed's batchnorm_backward).
+/// Backward through the computation graph (CS231n's batchnorm_backward).
 tessel_status tessel_batchnorm_backward(const tessel_array *dout, const tessel_cache *cache,
                                         tessel_tensor **dx, tessel_tensor **dgamma, tessel_tensor **dbeta, char **error);
-/// The simplified closed form (the seed's batchnorm_backward_alt).
+/// The simplified closed form (CS231n's batchnorm_backward_alt).
 tessel_status tessel_batchnorm_backward_alt(const tessel_array *dout, const tessel_cache *cache,
                                             tessel_tensor **dx, tessel_tensor **dgamma, tessel_tensor **dbeta, char **error);
 

@@ -12,12 +12,12 @@ extension Optional where Wrapped == UnsafePointer<tessel_array> {
     func tensor<T: ExportedScalar>(_ name: String, layer: String, as _: T.Type = T.self) throws -> Tensor<T> {
         guard let descriptor = self?.pointee else { throw missingArgument(name, layer: layer) }
         guard descriptor.dtype == T.code else {
-            throw TesselError.invalidParameter(layer: layer, parameter: name, value: dtypeName(descriptor.dtype),
+            throw TesselError.invalidParameter(component: layer, parameter: name, value: dtypeName(descriptor.dtype),
                                                reason: "expected \(T.dtype.rawValue), the dtype of the call's other arrays")
         }
         let rank = Int(descriptor.rank)
         guard (0...Int(TESSEL_MAX_RANK)).contains(rank) else {
-            throw TesselError.invalidParameter(layer: layer, parameter: name, value: "rank \(rank)",
+            throw TesselError.invalidParameter(component: layer, parameter: name, value: "rank \(rank)",
                                                reason: "the rank must be 0 ... \(TESSEL_MAX_RANK)")
         }
         let (shape, strides) = withUnsafeBytes(of: descriptor.shape) { shapes in
@@ -31,7 +31,7 @@ extension Optional where Wrapped == UnsafePointer<tessel_array> {
         }
         guard let data = descriptor.data else {
             if shape.contains(0) { return try Tensor(shape: shape) }
-            throw TesselError.invalidParameter(layer: layer, parameter: name, value: "NULL data", reason: "required")
+            throw TesselError.invalidParameter(component: layer, parameter: name, value: "NULL data", reason: "required")
         }
         var rowMajorStride = MemoryLayout<T>.stride, isContiguous = true
         for dimension in stride(from: rank - 1, through: 0, by: -1) {

@@ -23,14 +23,14 @@ func elementType(of array: UnsafePointer<tessel_array>?, name: String, layer: St
     case TESSEL_FLOAT32: return Float.self
     case TESSEL_FLOAT64: return Double.self
     case let code:
-        throw TesselError.invalidParameter(layer: layer, parameter: name, value: "dtype code \(code)",
+        throw TesselError.invalidParameter(component: layer, parameter: name, value: "dtype code \(code)",
                                            reason: "expected TESSEL_FLOAT32 (0) or TESSEL_FLOAT64 (1)")
     }
 }
 
 /// The error for a NULL pointer where an argument is required.
 func missingArgument(_ name: String, layer: String) -> TesselError {
-    .invalidParameter(layer: layer, parameter: name, value: "NULL", reason: "required")
+    .invalidParameter(component: layer, parameter: name, value: "NULL", reason: "required")
 }
 
 /// The name of a dtype code in messages.

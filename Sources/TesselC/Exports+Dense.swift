@@ -1,7 +1,7 @@
 import CTessel
 import Tessel
 
-// Affine, ReLU and dropout (the seed's `affine_*`, `relu_*`, `dropout_*`).
+// Affine, ReLU and dropout (CS231n's `affine_*`, `relu_*`, `dropout_*`).
 
 @_cdecl("tessel_affine_forward")
 public func tesselAffineForward(_ x: ArrayArgument, _ w: ArrayArgument, _ b: ArrayArgument,
@@ -97,7 +97,7 @@ func layerMode(_ code: Int32, layer: String) throws -> Mode {
     case TESSEL_TRAIN: return .train
     case TESSEL_TEST: return .test
     default:
-        throw TesselError.invalidParameter(layer: layer, parameter: "mode", value: "\(code)",
+        throw TesselError.invalidParameter(component: layer, parameter: "mode", value: "\(code)",
                                            reason: "expected TESSEL_TRAIN (0) or TESSEL_TEST (1)")
     }
 }

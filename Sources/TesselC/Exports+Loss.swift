@@ -1,7 +1,7 @@
 import CTessel
 import Tessel
 
-// The seed's `svm_loss` and `softmax_loss`.
+// CS231n's `svm_loss` and `softmax_loss`.
 
 @_cdecl("tessel_svm_loss")
 public func tesselSVMLoss(_ x: ArrayArgument, _ y: UnsafePointer<Int64>?, _ labelCount: Int64,
@@ -36,7 +36,7 @@ public func tesselSoftmaxLoss(_ x: ArrayArgument, _ y: UnsafePointer<Int64>?, _ 
 /// - Throws: `TesselError.invalidParameter` for a negative count or NULL labels.
 private func labels(_ y: UnsafePointer<Int64>?, count: Int64, layer: String) throws -> [Int] {
     guard count >= 0 else {
-        throw TesselError.invalidParameter(layer: layer, parameter: "y", value: "count \(count)", reason: "must not be negative")
+        throw TesselError.invalidParameter(component: layer, parameter: "y", value: "count \(count)", reason: "must not be negative")
     }
     if count == 0 { return [] }
     guard let y else { throw missingArgument("y", layer: layer) }

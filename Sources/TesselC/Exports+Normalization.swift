@@ -1,7 +1,7 @@
 import CTessel
 import Tessel
 
-// Batch norm, layer norm, spatial batch norm and spatial group norm (the seed's
+// Batch norm, layer norm, spatial batch norm and spatial group norm (CS231n's
 // `batchnorm_*`, `layernorm_*`, `spatial_batchnorm_*`, `spatial_groupnorm_*`).
 
 @_cdecl("tessel_batchnorm_forward")

@@ -21,7 +21,7 @@ enum ThreadSetting {
 public func tesselSetNumThreads(_ n: Int64, _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> tessel_status {
     exported(error) {
         guard n >= 1, n <= Int64(Int32.max) else {
-            throw TesselError.invalidParameter(layer: "tessel", parameter: "num_threads", value: "\(n)",
+            throw TesselError.invalidParameter(component: "tessel", parameter: "num_threads", value: "\(n)",
                                                reason: "must be at least 1 and at most \(Int32.max)")
         }
         ThreadSetting.workers.store(Int(n), ordering: .relaxed)

@@ -1,7 +1,7 @@
 import CTessel
 import Tessel
 
-// Convolution and max pooling (the seed's `conv_*_naive`, `max_pool_*_naive`).
+// Convolution and max pooling (CS231n's `conv_*_naive`, `max_pool_*_naive`).
 
 @_cdecl("tessel_conv_forward")
 public func tesselConvForward(_ x: ArrayArgument, _ w: ArrayArgument, _ b: ArrayArgument, _ stride: Int64, _ pad: Int64,

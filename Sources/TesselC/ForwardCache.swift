@@ -1,6 +1,6 @@
 import Tessel
 
-/// What a forward call keeps for its backward (the seed's `cache`): the copied inputs and
+/// What a forward call keeps for its backward (CS231n's `cache`): the copied inputs and
 /// parameters, or the layer's own `Cache` with the normalization statistics.
 enum ForwardCache<T: TesselScalar>: Sendable {
     case affine(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>)
@@ -30,7 +30,7 @@ enum ForwardCache<T: TesselScalar>: Sendable {
 
     /// The error for a cache passed to another layer's backward.
     func mismatch(expected layer: String) -> TesselError {
-        .invalidParameter(layer: layer, parameter: "cache", value: "a \(self.layer) cache",
+        .invalidParameter(component: layer, parameter: "cache", value: "a \(self.layer) cache",
                           reason: "expected the cache of a \(layer) forward call")
     }
 }

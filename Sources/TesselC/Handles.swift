@@ -70,7 +70,7 @@ enum Handle {
     static func cache<T: TesselScalar>(_ pointer: OpaquePointer?, layer: String, as _: T.Type) throws -> ForwardCache<T> {
         guard let pointer else { throw missingArgument("cache", layer: layer) }
         guard let box = object(pointer) as? CacheBox<T> else {
-            throw TesselError.invalidParameter(layer: layer, parameter: "dout", value: T.dtype.rawValue,
+            throw TesselError.invalidParameter(component: layer, parameter: "dout", value: T.dtype.rawValue,
                                                reason: "the cache comes from a forward call in the other dtype")
         }
         return box.cache

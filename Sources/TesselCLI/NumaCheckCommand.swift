@@ -37,7 +37,7 @@ struct NumaCheckCommand: ParsableCommand {
             // The allocator's own validation finds an unknown or repeated node.
             _ = try Allocator(policy: .interleave(nodes: chosenNodes), topology: topology)
         } catch let TesselError.invalidParameter(_, _, _, reason) {
-            throw TesselError.invalidParameter(layer: "numa-check", parameter: "--nodes", value: nodes ?? "", reason: reason)
+            throw TesselError.invalidParameter(component: "numa-check", parameter: "--nodes", value: nodes ?? "", reason: reason)
         }
         let checks = PlacementChecks(topology: topology, nodes: chosenNodes.sorted())
         let chosenCPUs = try cpus.map { try checkedCPUs($0, of: topology) } ?? checks.allowedCPUs
@@ -59,11 +59,11 @@ struct NumaCheckCommand: ParsableCommand {
         let allowed = CPUSet.currentThread()
         let list = try Self.numbers(text, option: "--cpus")
         if let outside = list.first(where: { !machine.contains($0) }) {
-            throw TesselError.invalidParameter(layer: "numa-check", parameter: "--cpus", value: text,
+            throw TesselError.invalidParameter(component: "numa-check", parameter: "--cpus", value: text,
                                                reason: "CPU \(outside) is not a CPU of this machine (CPUs: \(Topology.ranges(machine)))")
         }
         if let forbidden = list.first(where: { !allowed.contains($0) }) {
-            throw TesselError.invalidParameter(layer: "numa-check", parameter: "--cpus", value: text,
+            throw TesselError.invalidParameter(component: "numa-check", parameter: "--cpus", value: text,
                                                reason: "CPU \(forbidden) is outside this process's affinity (CPUs: \(Topology.ranges(allowed.cpus)))")
         }
         return list
@@ -76,7 +76,7 @@ struct NumaCheckCommand: ParsableCommand {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { Int($0) }
             guard let first = bounds.first ?? nil, let last = bounds.last ?? nil, first >= 0, first <= last else {
-                throw TesselError.invalidParameter(layer: "numa-check", parameter: option, value: text,
+                throw TesselError.invalidParameter(component: "numa-check", parameter: option, value: text,
                                                    reason: "'\(item)' is not a number or a range such as 0-3")
             }
             result += first...last

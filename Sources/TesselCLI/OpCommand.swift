@@ -21,7 +21,7 @@ struct OpCommand: ParsableCommand {
         abstract: "Evaluate one layer's forward or backward pass on .npy files.",
         discussion: """
         Layers: \(OpLayer.allCases.map(\.rawValue).joined(separator: ", ")).
-        Inputs use the seed's argument names (x, w, b, gamma, beta, y, dout, running_mean, running_var);
+        Inputs use CS231n's argument names (x, w, b, gamma, beta, y, dout, running_mean, running_var);
         parameters its dictionary keys (mode, eps, momentum, p, seed, stride, pad, pool_height, pool_width, G).
         forward writes out.npy (plus running_mean.npy/running_var.npy for batch norm in train mode and
         mask.npy for dropout in train mode); backward recomputes the forward pass and writes dx.npy and
@@ -60,11 +60,11 @@ struct OpCommand: ParsableCommand {
 
     func run() throws {
         guard let layer = OpLayer(rawValue: layer) else {
-            throw TesselError.invalidParameter(layer: "tessel op", parameter: "layer", value: "'\(self.layer)'",
+            throw TesselError.invalidParameter(component: "tessel op", parameter: "layer", value: "'\(self.layer)'",
                                                reason: "unknown layer (one of: \(OpLayer.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let direction = OpDirection(rawValue: direction) else {
-            throw TesselError.invalidParameter(layer: "tessel op", parameter: "direction", value: "'\(self.direction)'",
+            throw TesselError.invalidParameter(component: "tessel op", parameter: "direction", value: "'\(self.direction)'",
                                                reason: "must be 'forward' or 'backward'")
         }
         let parameters = try OpParameters(self.parameters, layer: layer)
@@ -100,7 +100,7 @@ struct OpCommand: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         if let threads {
             guard threads >= 1 else {
-                throw TesselError.invalidParameter(layer: "tessel op", parameter: "--threads", value: "\(threads)", reason: "must be at least 1")
+                throw TesselError.invalidParameter(component: "tessel op", parameter: "--threads", value: "\(threads)", reason: "must be at least 1")
             }
             runtime.workers = threads
             environment[RuntimeSettings.workersVariable] = nil
@@ -115,16 +115,16 @@ struct OpCommand: ParsableCommand {
         for assignment in inputs {
             let (name, path) = try splitAssignment(assignment, option: "--in")
             guard required.contains(name) || optional.contains(name) else {
-                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: path,
+                throw TesselError.invalidParameter(component: layer.rawValue, parameter: "--in \(name)", value: path,
                                                    reason: "unknown input for \(direction.rawValue) (takes: \((required + optional).joined(separator: ", ")))")
             }
             guard !paths.contains(where: { $0.0 == name }) else {
-                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: path, reason: "given twice")
+                throw TesselError.invalidParameter(component: layer.rawValue, parameter: "--in \(name)", value: path, reason: "given twice")
             }
             paths.append((name, path))
         }
         for name in required where !paths.contains(where: { $0.0 == name }) {
-            throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: "(missing)",
+            throw TesselError.invalidParameter(component: layer.rawValue, parameter: "--in \(name)", value: "(missing)",
                                                reason: "required input; pass --in \(name)=PATH.npy")
         }
         return paths
@@ -134,13 +134,13 @@ struct OpCommand: ParsableCommand {
     private func resolveDType(arrays: [String: NPYArray]) throws -> DType {
         if let dtype {
             guard let type = DType(rawValue: dtype), type == .float32 || type == .float64 else {
-                throw TesselError.invalidParameter(layer: "tessel op", parameter: "--dtype", value: "'\(dtype)'", reason: "must be float32 or float64")
+                throw TesselError.invalidParameter(component: "tessel op", parameter: "--dtype", value: "'\(dtype)'", reason: "must be float32 or float64")
             }
             return type
         }
         let type = arrays["x"]?.dtype ?? .float64
         guard type == .float32 || type == .float64 else {
-            throw TesselError.invalidParameter(layer: "tessel op", parameter: "--in x", value: type.rawValue, reason: "x must be float32 or float64")
+            throw TesselError.invalidParameter(component: "tessel op", parameter: "--in x", value: type.rawValue, reason: "x must be float32 or float64")
         }
         return type
     }

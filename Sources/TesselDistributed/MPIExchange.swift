@@ -42,7 +42,7 @@ public final class MPIExchange: ShardExchange {
     ///   `TesselError.invalidParameter` (layer `mpi`, parameter `timeout`) unless `timeout` > 0.
     public init(timeout: Duration) throws {
         guard timeout > .zero else {
-            throw TesselError.invalidParameter(layer: "mpi", parameter: "timeout", value: "\(timeout)", reason: "must be positive")
+            throw TesselError.invalidParameter(component: "mpi", parameter: "timeout", value: "\(timeout)", reason: "must be positive")
         }
         self.timeout = timeout
         if tessel_mpi_initialized() == 0 {

@@ -5,7 +5,7 @@ import TesselOps
 /// parameters and the shapes of its seeded inputs. `GoldenLayerCase.all` is the list the
 /// golden file `golden/layers.sha256` covers.
 public struct GoldenLayerCase: Sendable {
-    /// A seeded input: its name as the seed's argument (`x`, `w`, `gamma`, …) and shape.
+    /// A seeded input: its name as CS231n's argument (`x`, `w`, `gamma`, …) and shape.
     public struct Input: Sendable {
         public var name: String
         public var shape: [Int]

@@ -23,7 +23,7 @@ public enum GoldenLayers {
         return digests
     }
 
-    /// The seeded inputs of `goldenCase` by the seed's argument names, as float64 arrays (a
+    /// The seeded inputs of `goldenCase` by CS231n's argument names, as float64 arrays (a
     /// layer run in Float32 rounds them to nearest), labels `y` for the losses, and for the
     /// other layers the upstream gradient `dout`, shaped as the forward output.
     /// - Throws: a layer's `TesselError` from the forward pass that gives `dout`'s shape.

@@ -1,7 +1,7 @@
 import Tessel
 
 /// An operation `tessel op` can evaluate: a layer kind's forward and backward or a loss, by
-/// its name (the seed's function stem), with the inputs and parameters it takes. The
+/// its name (CS231n's function stem), with the inputs and parameters it takes. The
 /// operations are those of the registered layer kinds (`LayerKinds.operations`): a new kind's
 /// operations appear here without a change to this file.
 public struct OpLayer: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
@@ -31,7 +31,7 @@ public struct OpLayer: Sendable, Hashable, ExpressibleByStringLiteral, CustomStr
     /// Inputs the forward pass needs; `backward` needs these plus `dout` (losses excepted).
     public var forwardInputs: [String] { operation.forwardInputs }
 
-    /// Inputs that may be given and otherwise take the seed's defaults.
+    /// Inputs that may be given and otherwise take CS231n's defaults.
     public var optionalInputs: [String] { operation.optionalInputs }
 
     /// True for the two losses, whose forward already returns the gradient.

@@ -1,6 +1,6 @@
 import Tessel
 
-/// The `--param NAME=VALUE` values of one `tessel op` call, read with the seed's defaults.
+/// The `--param NAME=VALUE` values of one `tessel op` call, read with CS231n's defaults.
 /// Every accessor throws a `TesselError.invalidParameter` naming the layer and the key.
 public struct OpParameters: Sendable {
     public let layer: String
@@ -14,11 +14,11 @@ public struct OpParameters: Sendable {
             let (name, value) = try splitAssignment(pair, option: "--param")
             guard layer.parameters.contains(name) else {
                 let allowed = layer.parameters.isEmpty ? "none" : layer.parameters.joined(separator: ", ")
-                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: name, value: value,
+                throw TesselError.invalidParameter(component: layer.rawValue, parameter: name, value: value,
                                                    reason: "unknown parameter (this layer takes: \(allowed))")
             }
             guard values[name] == nil else {
-                throw TesselError.invalidParameter(layer: layer.rawValue, parameter: name, value: value, reason: "given twice")
+                throw TesselError.invalidParameter(component: layer.rawValue, parameter: name, value: value, reason: "given twice")
             }
             values[name] = value
         }
@@ -51,20 +51,20 @@ public struct OpParameters: Sendable {
 
     private func missing<V>(_ name: String, _ fallback: V?) throws -> V {
         guard let fallback else {
-            throw TesselError.invalidParameter(layer: layer, parameter: name, value: "(missing)", reason: "required; pass --param \(name)=VALUE")
+            throw TesselError.invalidParameter(component: layer, parameter: name, value: "(missing)", reason: "required; pass --param \(name)=VALUE")
         }
         return fallback
     }
 
     private func bad(_ name: String, _ text: String, _ reason: String) -> TesselError {
-        .invalidParameter(layer: layer, parameter: name, value: "'\(text)'", reason: reason)
+        .invalidParameter(component: layer, parameter: name, value: "'\(text)'", reason: reason)
     }
 }
 
 /// Splits `NAME=VALUE`; the name must be non-empty.
 public func splitAssignment(_ text: String, option: String) throws -> (String, String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-        throw TesselError.invalidParameter(layer: "tessel op", parameter: option, value: "'\(text)'", reason: "expected NAME=VALUE")
+        throw TesselError.invalidParameter(component: "tessel op", parameter: option, value: "'\(text)'", reason: "expected NAME=VALUE")
     }
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
 }

@@ -13,7 +13,7 @@ public struct OpRunner<T: TesselScalar> {
     /// Tiled kernels or serial references.
     public let backend: Backend
 
-    /// A runner of `layer` in `direction` over `inputs` (by the seed's argument names);
+    /// A runner of `layer` in `direction` over `inputs` (by CS231n's argument names);
     /// `paths` names each input's file in errors.
     public init(layer: OpLayer, direction: OpDirection, parameters: OpParameters, inputs: [String: NPYArray],
                 paths: [String: String] = [:], backend: Backend) {
@@ -44,7 +44,7 @@ private struct Arguments: OperationArguments {
 
     func tensor<U: TesselScalar>(_ name: String, as _: U.Type) throws -> Tensor<U> {
         guard let array = inputs[name] else {
-            throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: "(missing)", reason: "required input")
+            throw TesselError.invalidParameter(component: layer.rawValue, parameter: "--in \(name)", value: "(missing)", reason: "required input")
         }
         return try converted(array, name: name)
     }
@@ -66,7 +66,7 @@ private struct Arguments: OperationArguments {
 
     func labels(_ name: String) throws -> [Int] {
         guard let array = inputs[name] else {
-            throw TesselError.invalidParameter(layer: layer.rawValue, parameter: "--in \(name)", value: "(missing)", reason: "required input")
+            throw TesselError.invalidParameter(component: layer.rawValue, parameter: "--in \(name)", value: "(missing)", reason: "required input")
         }
         return try array.labels(source: paths[name] ?? name)
     }

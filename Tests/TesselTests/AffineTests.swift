@@ -89,19 +89,19 @@ import TesselTestSupport
     @Test func rejectsBadShapes() throws {
         let x = try Tensor<Float>(shape: [2, 3, 4]), w = try Tensor<Float>(shape: [12, 5]), b = try Tensor<Float>(shape: [5])
         let rank1 = try Tensor<Float>(shape: [12])
-        #expect(throws: TesselError.shapeMismatch(layer: "affine", argument: "x", expected: "(N, d_1, ..., d_k) with at least 2 dimensions", actual: [12])) {
+        #expect(throws: TesselError.shapeMismatch(component: "affine", argument: "x", expected: "(N, d_1, ..., d_k) with at least 2 dimensions", actual: [12])) {
             try Affine.forward(x: rank1, w: w, b: b)
         }
         let badW = try Tensor<Float>(shape: [11, 5])
-        let wError = TesselError.shapeMismatch(layer: "affine", argument: "w",
+        let wError = TesselError.shapeMismatch(component: "affine", argument: "w",
                                                expected: "(D, M) with D = 12, the size of one example of x (2, 3, 4)", actual: [11, 5])
         #expect(throws: wError) { try Affine.forward(x: x, w: badW, b: b) }
         #expect(throws: wError) { try Affine.Reference.forward(x: x, w: badW, b: b) }
         #expect(throws: TesselError.self) { try Affine.forward(x: x, w: Tensor<Float>(shape: [12, 5, 1]), b: b) }
-        let bError = TesselError.shapeMismatch(layer: "affine", argument: "b", expected: "(5,), the M of w (12, 5)", actual: [4])
+        let bError = TesselError.shapeMismatch(component: "affine", argument: "b", expected: "(5,), the M of w (12, 5)", actual: [4])
         #expect(throws: bError) { try Affine.forward(x: x, w: w, b: Tensor<Float>(shape: [4])) }
         let dout = try Tensor<Float>(shape: [2, 4])
-        let doutError = TesselError.shapeMismatch(layer: "affine", argument: "dout", expected: "(N, M) = (2, 5)", actual: [2, 4])
+        let doutError = TesselError.shapeMismatch(component: "affine", argument: "dout", expected: "(N, M) = (2, 5)", actual: [2, 4])
         #expect(throws: doutError) { try Affine.backward(dout: dout, x: x, w: w, b: b) }
         #expect(throws: doutError) { try Affine.Reference.backward(dout: dout, x: x, w: w, b: b) }
         #expect(throws: bError) { try Affine.backward(dout: Tensor<Float>(shape: [2, 5]), x: x, w: w, b: Tensor<Float>(shape: [4])) }

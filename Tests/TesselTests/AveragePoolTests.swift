@@ -97,12 +97,12 @@ import TesselTestSupport
 
     @Test func rejectsBadShapesAndParameters() throws {
         let cases: [([Int], Parameters, TesselError)] = [
-            ([3, 4, 5], Parameters(), .shapeMismatch(layer: "avgpool", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [3, 4, 5])),
+            ([3, 4, 5], Parameters(), .shapeMismatch(component: "avgpool", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [3, 4, 5])),
             ([2, 3, 4, 4], Parameters(poolHeight: 0),
-             .invalidParameter(layer: "avgpool", parameter: "poolHeight", value: "0", reason: "must be at least 1")),
-            ([2, 3, 4, 4], Parameters(stride: 0), .invalidParameter(layer: "avgpool", parameter: "stride", value: "0", reason: "must be at least 1")),
+             .invalidParameter(component: "avgpool", parameter: "poolHeight", value: "0", reason: "must be at least 1")),
+            ([2, 3, 4, 4], Parameters(stride: 0), .invalidParameter(component: "avgpool", parameter: "stride", value: "0", reason: "must be at least 1")),
             ([2, 3, 4, 4], Parameters(poolHeight: 2, poolWidth: 5, stride: 1),
-             .invalidParameter(layer: "avgpool", parameter: "poolWidth", value: "5",
+             .invalidParameter(component: "avgpool", parameter: "poolWidth", value: "5",
                                reason: "the window is larger than the input: W = 4 in x of shape (2, 3, 4, 4)")),
         ]
         for (shape, parameters, error) in cases {
@@ -111,7 +111,7 @@ import TesselTestSupport
             #expect(throws: error) { try AveragePool.Reference.forward(x: x, parameters: parameters) }
         }
         let dout = try Tensor<Float>(shape: [2, 3, 2, 3])
-        let expected = TesselError.shapeMismatch(layer: "avgpool", argument: "dout", expected: "(N, C, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3])
+        let expected = TesselError.shapeMismatch(component: "avgpool", argument: "dout", expected: "(N, C, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3])
         #expect(throws: expected) { try AveragePool.backward(dout: dout, inputShape: [2, 3, 4, 4], parameters: Parameters()) }
         #expect(throws: expected) { try AveragePool.Reference.backward(dout: dout, inputShape: [2, 3, 4, 4], parameters: Parameters()) }
     }
@@ -166,7 +166,7 @@ import TesselTestSupport
         #expect(checks[1].maximum == 0 && checks[3].maximum == 0)
 
         let tooLarge = NetworkDefinition(input: [2, 3, 3], layers: [.averagePool(size: 4, stride: 1), .affine(units: 2)])
-        #expect(throws: TesselError.invalidParameter(layer: "layers[0] (avgpool)", parameter: "size", value: "4",
+        #expect(throws: TesselError.invalidParameter(component: "layers[0] (avgpool)", parameter: "size", value: "4",
                                                      reason: "the window is larger than the input: H = 3 in x of shape (1, 2, 3, 3)")) {
             try tooLarge.shapes()
         }

@@ -244,39 +244,39 @@ import TesselTestSupport
             _ = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running)
         }
         let vector = "(D,) for x of shape (4, 3)"
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "x", expected: "rank 2 (N, D)", actual: [4, 3, 1])) {
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "x", expected: "rank 2 (N, D)", actual: [4, 3, 1])) {
             try forward(x: try Tensor(shape: [4, 3, 1]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "gamma", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "gamma", expected: "(3,): \(vector)", actual: [2])) {
             try forward(gamma: v2)
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "beta", expected: "(3,): \(vector)", actual: [1, 3])) {
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "beta", expected: "(3,): \(vector)", actual: [1, 3])) {
             try forward(beta: try Tensor(shape: [1, 3]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "running_mean", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "running_mean", expected: "(3,): \(vector)", actual: [2])) {
             try forward(running: RunningStatistics(mean: v2, variance: v3))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "running_var", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "running_var", expected: "(3,): \(vector)", actual: [2])) {
             try forward(running: RunningStatistics(mean: v3, variance: v2))
         }
         for eps in [0, -1e-5, .nan, .infinity] {
-            #expect(throws: TesselError.invalidParameter(layer: "batchnorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
+            #expect(throws: TesselError.invalidParameter(component: "batchnorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
                 try forward(parameters: BatchNorm.Parameters(mode: .train, eps: eps))
             }
         }
         for momentum in [-0.1, 1.5, .nan] {
-            #expect(throws: TesselError.invalidParameter(layer: "batchnorm", parameter: "momentum", value: "\(momentum)", reason: "must be in [0, 1]")) {
+            #expect(throws: TesselError.invalidParameter(component: "batchnorm", parameter: "momentum", value: "\(momentum)", reason: "must be in [0, 1]")) {
                 try forward(parameters: BatchNorm.Parameters(mode: .test, momentum: momentum))
             }
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "batchnorm", argument: "x",
+        #expect(throws: TesselError.shapeMismatch(component: "batchnorm", argument: "x",
                                                   expected: "N ≥ 1 rows in train mode (an empty batch has no mean or variance)", actual: [0, 3])) {
             try forward(x: try Tensor(shape: [0, 3]))
         }
         var running = try RunningStatistics<Float>(features: 3)
         let cache = try BatchNorm.forward(x: x, gamma: v3, beta: v3, parameters: train, running: &running).cache
         let wrong = try Tensor<Float>(shape: [3, 4])
-        let error = TesselError.shapeMismatch(layer: "batchnorm", argument: "dout", expected: "the shape of x (4, 3)", actual: [3, 4])
+        let error = TesselError.shapeMismatch(component: "batchnorm", argument: "dout", expected: "the shape of x (4, 3)", actual: [3, 4])
         #expect(throws: error) { try BatchNorm.backward(dout: wrong, cache: cache) }
         #expect(throws: error) { try BatchNorm.backwardAlt(dout: wrong, cache: cache) }
         #expect(throws: error) { try BatchNorm.Reference.backward(dout: wrong, cache: cache) }

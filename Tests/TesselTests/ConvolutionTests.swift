@@ -103,7 +103,7 @@ import TesselTestSupport
         let strided = try Convolution.outputSize(inputHeight: 5, inputWidth: 6, filterHeight: 3, filterWidth: 2,
                                                  parameters: .init(stride: 2, pad: 0))
         #expect(strided.height == 2 && strided.width == 3)
-        #expect(throws: TesselError.invalidParameter(layer: "conv", parameter: "stride", value: "0", reason: "must be at least 1")) {
+        #expect(throws: TesselError.invalidParameter(component: "conv", parameter: "stride", value: "0", reason: "must be at least 1")) {
             try Convolution.outputSize(inputHeight: 4, inputWidth: 4, filterHeight: 3, filterWidth: 3, parameters: .init(stride: 0))
         }
     }
@@ -123,29 +123,29 @@ import TesselTestSupport
     }
 
     @Test func rejectsBadArguments() throws {
-        try expectError(.shapeMismatch(layer: "conv", argument: "x", expected: "(N, C, H, W)", actual: [2, 3, 4]),
+        try expectError(.shapeMismatch(component: "conv", argument: "x", expected: "(N, C, H, W)", actual: [2, 3, 4]),
                         x: [2, 3, 4], w: [1, 3, 2, 2], b: [1])
-        try expectError(.shapeMismatch(layer: "conv", argument: "w", expected: "(F, C, HH, WW)", actual: [3, 2, 2]),
+        try expectError(.shapeMismatch(component: "conv", argument: "w", expected: "(F, C, HH, WW)", actual: [3, 2, 2]),
                         x: [1, 3, 4, 4], w: [3, 2, 2], b: [3])
-        try expectError(.shapeMismatch(layer: "conv", argument: "w", expected: "(F, 3, HH, WW): the C of x (1, 3, 4, 4)", actual: [2, 2, 3, 3]),
+        try expectError(.shapeMismatch(component: "conv", argument: "w", expected: "(F, 3, HH, WW): the C of x (1, 3, 4, 4)", actual: [2, 2, 3, 3]),
                         x: [1, 3, 4, 4], w: [2, 2, 3, 3], b: [2])
-        try expectError(.shapeMismatch(layer: "conv", argument: "b", expected: "(2,), the F of w (2, 3, 3, 3)", actual: [3]),
+        try expectError(.shapeMismatch(component: "conv", argument: "b", expected: "(2,), the F of w (2, 3, 3, 3)", actual: [3]),
                         x: [1, 3, 4, 4], w: [2, 3, 3, 3], b: [3])
         for stride in [0, -1] {
-            try expectError(.invalidParameter(layer: "conv", parameter: "stride", value: "\(stride)", reason: "must be at least 1"),
+            try expectError(.invalidParameter(component: "conv", parameter: "stride", value: "\(stride)", reason: "must be at least 1"),
                             x: [1, 1, 4, 4], w: [1, 1, 3, 3], b: [1], parameters: .init(stride: stride))
         }
-        try expectError(.invalidParameter(layer: "conv", parameter: "pad", value: "-1", reason: "must not be negative"),
+        try expectError(.invalidParameter(component: "conv", parameter: "pad", value: "-1", reason: "must not be negative"),
                         x: [1, 1, 4, 4], w: [1, 1, 3, 3], b: [1], parameters: .init(pad: -1))
-        try expectError(.shapeMismatch(layer: "conv", argument: "w",
+        try expectError(.shapeMismatch(component: "conv", argument: "w",
                                        expected: "a filter height from 1 to the padded input height 5 (x (1, 1, 3, 3), pad 1)", actual: [1, 1, 6, 2]),
                         x: [1, 1, 3, 3], w: [1, 1, 6, 2], b: [1], parameters: .init(pad: 1))
-        try expectError(.shapeMismatch(layer: "conv", argument: "w",
+        try expectError(.shapeMismatch(component: "conv", argument: "w",
                                        expected: "a filter width from 1 to the padded input width 4 (x (1, 1, 4, 4), pad 0)", actual: [1, 1, 3, 0]),
                         x: [1, 1, 4, 4], w: [1, 1, 3, 0], b: [1])
-        try expectError(.shapeMismatch(layer: "conv", argument: "dout", expected: "(N, F, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3]),
+        try expectError(.shapeMismatch(component: "conv", argument: "dout", expected: "(N, F, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3]),
                         x: [2, 1, 4, 4], w: [3, 1, 3, 3], b: [3], dout: [2, 3, 2, 3])
-        try expectError(.shapeMismatch(layer: "conv", argument: "b", expected: "(3,), the F of w (3, 1, 3, 3)", actual: [2]),
+        try expectError(.shapeMismatch(component: "conv", argument: "b", expected: "(3,), the F of w (3, 1, 3, 3)", actual: [2]),
                         x: [2, 1, 4, 4], w: [3, 1, 3, 3], b: [2], dout: [2, 3, 2, 2])
     }
 

@@ -102,7 +102,7 @@ import TesselTestSupport
     @Test(arguments: [0.0, -0.1, 1.5, Double.nan, Double.infinity])
     func rejectsKeepProbabilityOutsideUnitInterval(p: Double) throws {
         let x = try Tensor<Float>(shape: [3])
-        let expected = TesselError.invalidParameter(layer: "dropout", parameter: "p", value: "\(p)",
+        let expected = TesselError.invalidParameter(component: "dropout", parameter: "p", value: "\(p)",
                                                     reason: "the keep probability must be in (0, 1]")
         for mode in Mode.allCases {
             let parameters = Dropout.Parameters(p: p, mode: mode, seed: 1)
@@ -116,9 +116,9 @@ import TesselTestSupport
     @Test func backwardRejectsAMissingOrMismatchedMask() throws {
         let dout = try Tensor<Float>(shape: [2, 3]), wrong = try Tensor<Float>(shape: [3, 2])
         let parameters = Dropout.Parameters(p: 0.5, seed: 1)
-        let missing = TesselError.invalidParameter(layer: "dropout", parameter: "mask", value: "nil",
+        let missing = TesselError.invalidParameter(component: "dropout", parameter: "mask", value: "nil",
                                                    reason: "train-mode backward needs the mask that forward returned")
-        let mismatch = TesselError.shapeMismatch(layer: "dropout", argument: "mask", expected: "the shape of dout (2, 3)", actual: [3, 2])
+        let mismatch = TesselError.shapeMismatch(component: "dropout", argument: "mask", expected: "the shape of dout (2, 3)", actual: [3, 2])
         #expect(throws: missing) { try Dropout.backward(dout: dout, mask: nil, parameters: parameters) }
         #expect(throws: missing) { try Dropout.Reference.backward(dout: dout, mask: nil, parameters: parameters) }
         #expect(throws: mismatch) { try Dropout.backward(dout: dout, mask: wrong, parameters: parameters) }

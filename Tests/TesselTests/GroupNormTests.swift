@@ -155,46 +155,46 @@ import TesselTestSupport
             #expect(throws: (any Error).self) { _ = try GroupNorm.Reference.forward(x: x, gamma: gamma, beta: beta, parameters: parameters) }
             _ = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "groupnorm", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [2, 6, 6])) {
+        #expect(throws: TesselError.shapeMismatch(component: "groupnorm", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [2, 6, 6])) {
             try forward(x: try Tensor(shape: [2, 6, 6]))
         }
         for groups in [0, -2] {
-            #expect(throws: TesselError.invalidParameter(layer: "groupnorm", parameter: "groups", value: "\(groups)", reason: "must be at least 1")) {
+            #expect(throws: TesselError.invalidParameter(component: "groupnorm", parameter: "groups", value: "\(groups)", reason: "must be at least 1")) {
                 try forward(parameters: GroupNorm.Parameters(groups: groups))
             }
         }
         for groups in [4, 5, 7, 12] {
-            #expect(throws: TesselError.invalidParameter(layer: "groupnorm", parameter: "groups", value: "\(groups)",
+            #expect(throws: TesselError.invalidParameter(component: "groupnorm", parameter: "groups", value: "\(groups)",
                                                          reason: "must divide the channel count C = 6 of x of shape (2, 6, 2, 3)")) {
                 try forward(parameters: GroupNorm.Parameters(groups: groups))
             }
         }
         for empty in [[2, 6, 0, 3], [2, 6, 2, 0]] {
-            #expect(throws: TesselError.shapeMismatch(layer: "groupnorm", argument: "x",
+            #expect(throws: TesselError.shapeMismatch(component: "groupnorm", argument: "x",
                                                       expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: empty)) {
                 try forward(x: try Tensor(shape: empty))
             }
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "groupnorm", argument: "x",
+        #expect(throws: TesselError.shapeMismatch(component: "groupnorm", argument: "x",
                                                   expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: [2, 0, 2, 3])) {
             try forward(x: try Tensor(shape: [2, 0, 2, 3]), gamma: try Tensor(shape: [0]), beta: try Tensor(shape: [0]))
         }
         let expected = "(C,) = (6,) or (1, C, 1, 1) = (1, 6, 1, 1) for x of shape (2, 6, 2, 3)"
         for bad in [[3], [6, 1], [1, 6, 1], [1, 1, 1, 6]] {
-            #expect(throws: TesselError.shapeMismatch(layer: "groupnorm", argument: "gamma", expected: expected, actual: bad)) {
+            #expect(throws: TesselError.shapeMismatch(component: "groupnorm", argument: "gamma", expected: expected, actual: bad)) {
                 try forward(gamma: try Tensor(shape: bad))
             }
-            #expect(throws: TesselError.shapeMismatch(layer: "groupnorm", argument: "beta", expected: expected, actual: bad)) {
+            #expect(throws: TesselError.shapeMismatch(component: "groupnorm", argument: "beta", expected: expected, actual: bad)) {
                 try forward(beta: try Tensor(shape: bad))
             }
         }
         for eps: Double in [0, -1e-5, .nan, .infinity] {
-            #expect(throws: TesselError.invalidParameter(layer: "groupnorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
+            #expect(throws: TesselError.invalidParameter(component: "groupnorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
                 try forward(parameters: GroupNorm.Parameters(groups: 2, eps: eps))
             }
         }
         let cache = try GroupNorm.forward(x: x, gamma: v6, beta: v6, parameters: GroupNorm.Parameters(groups: 3)).cache
-        let error = TesselError.shapeMismatch(layer: "groupnorm", argument: "dout", expected: "the shape of x (2, 6, 2, 3)", actual: [2, 6, 3, 2])
+        let error = TesselError.shapeMismatch(component: "groupnorm", argument: "dout", expected: "the shape of x (2, 6, 2, 3)", actual: [2, 6, 3, 2])
         #expect(throws: error) { try GroupNorm.backward(dout: try Tensor(shape: [2, 6, 3, 2]), cache: cache) }
         #expect(throws: error) { try GroupNorm.Reference.backward(dout: try Tensor(shape: [2, 6, 3, 2]), cache: cache) }
     }

@@ -131,26 +131,26 @@ import TesselTestSupport
             _ = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         }
         let vector = "(D,) for x of shape (4, 3)"
-        #expect(throws: TesselError.shapeMismatch(layer: "layernorm", argument: "x", expected: "rank 2 (N, D)", actual: [12])) {
+        #expect(throws: TesselError.shapeMismatch(component: "layernorm", argument: "x", expected: "rank 2 (N, D)", actual: [12])) {
             try forward(x: try Tensor(shape: [12]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "layernorm", argument: "x",
+        #expect(throws: TesselError.shapeMismatch(component: "layernorm", argument: "x",
                                                   expected: "D ≥ 1 features (a row of no values has no mean or variance)", actual: [4, 0])) {
             try forward(x: try Tensor(shape: [4, 0]), gamma: try Tensor(shape: [0]), beta: try Tensor(shape: [0]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "layernorm", argument: "gamma", expected: "(3,): \(vector)", actual: [4])) {
+        #expect(throws: TesselError.shapeMismatch(component: "layernorm", argument: "gamma", expected: "(3,): \(vector)", actual: [4])) {
             try forward(gamma: try Tensor(shape: [4]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "layernorm", argument: "beta", expected: "(3,): \(vector)", actual: [3, 1])) {
+        #expect(throws: TesselError.shapeMismatch(component: "layernorm", argument: "beta", expected: "(3,): \(vector)", actual: [3, 1])) {
             try forward(beta: try Tensor(shape: [3, 1]))
         }
         for eps: Double in [0, -1, .nan, -.infinity] {
-            #expect(throws: TesselError.invalidParameter(layer: "layernorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
+            #expect(throws: TesselError.invalidParameter(component: "layernorm", parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
                 try forward(parameters: LayerNorm.Parameters(eps: eps))
             }
         }
         let cache = try LayerNorm.forward(x: x, gamma: v3, beta: v3, parameters: LayerNorm.Parameters()).cache
-        let error = TesselError.shapeMismatch(layer: "layernorm", argument: "dout", expected: "the shape of x (4, 3)", actual: [4, 3, 1])
+        let error = TesselError.shapeMismatch(component: "layernorm", argument: "dout", expected: "the shape of x (4, 3)", actual: [4, 3, 1])
         #expect(throws: error) { try LayerNorm.backward(dout: try Tensor(shape: [4, 3, 1]), cache: cache) }
         #expect(throws: error) { try LayerNorm.Reference.backward(dout: try Tensor(shape: [4, 3, 1]), cache: cache) }
     }

@@ -56,7 +56,7 @@ import Testing
     @Test func prepareRejectsAValueOfTheWrongKind() {
         var values = LayerWorkload.relu.values(.small)
         values["x"] = .shape([4, 0])
-        #expect(throws: TesselError.invalidParameter(layer: "relu", parameter: "x", value: "(4, 0)",
+        #expect(throws: TesselError.invalidParameter(component: "relu", parameter: "x", value: "(4, 0)",
                                                      reason: "expected a shape of rank 2 (an array of 2 integers, each at least 1), got (4, 0)")) {
             try LayerWorkload.relu.prepare(values)
         }

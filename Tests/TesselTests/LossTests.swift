@@ -122,14 +122,14 @@ struct LossFunction: Sendable, CustomStringConvertible {
     func rejectsBadInput(loss: LossFunction) throws {
         let layer = loss.name
         let cases: [([Int], [Int], TesselError)] = [
-            ([6], [0], .shapeMismatch(layer: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [6])),
-            ([2, 3, 4], [0, 0], .shapeMismatch(layer: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [2, 3, 4])),
-            ([0, 3], [], .shapeMismatch(layer: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [0, 3])),
-            ([2, 3], [0], .shapeMismatch(layer: layer, argument: "y", expected: "(N,) = (2,), one label per row of x", actual: [1])),
-            ([2, 3], [0, 1, 2], .shapeMismatch(layer: layer, argument: "y", expected: "(N,) = (2,), one label per row of x", actual: [3])),
-            ([2, 3], [0, 3], .invalidParameter(layer: layer, parameter: "y[1]", value: "3",
+            ([6], [0], .shapeMismatch(component: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [6])),
+            ([2, 3, 4], [0, 0], .shapeMismatch(component: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [2, 3, 4])),
+            ([0, 3], [], .shapeMismatch(component: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: [0, 3])),
+            ([2, 3], [0], .shapeMismatch(component: layer, argument: "y", expected: "(N,) = (2,), one label per row of x", actual: [1])),
+            ([2, 3], [0, 1, 2], .shapeMismatch(component: layer, argument: "y", expected: "(N,) = (2,), one label per row of x", actual: [3])),
+            ([2, 3], [0, 3], .invalidParameter(component: layer, parameter: "y[1]", value: "3",
                                                reason: "a label must be in 0..<3 for x of shape (2, 3)")),
-            ([2, 3], [-1, 0], .invalidParameter(layer: layer, parameter: "y[0]", value: "-1",
+            ([2, 3], [-1, 0], .invalidParameter(component: layer, parameter: "y[0]", value: "-1",
                                                 reason: "a label must be in 0..<3 for x of shape (2, 3)")),
         ]
         for (shape, y, error) in cases {

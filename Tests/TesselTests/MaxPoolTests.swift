@@ -136,18 +136,18 @@ import TesselTestSupport
     @Test func rejectsBadShapesAndParameters() throws {
         let x = try Tensor<Float>(shape: [2, 3, 4, 5])
         let cases: [([Int], Parameters, TesselError)] = [
-            ([3, 4, 5], Parameters(), .shapeMismatch(layer: "maxpool", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [3, 4, 5])),
+            ([3, 4, 5], Parameters(), .shapeMismatch(component: "maxpool", argument: "x", expected: "rank 4 (N, C, H, W)", actual: [3, 4, 5])),
             ([2, 3, 4, 4], Parameters(poolHeight: 0),
-             .invalidParameter(layer: "maxpool", parameter: "poolHeight", value: "0", reason: "must be at least 1")),
+             .invalidParameter(component: "maxpool", parameter: "poolHeight", value: "0", reason: "must be at least 1")),
             ([2, 3, 4, 4], Parameters(poolWidth: -1),
-             .invalidParameter(layer: "maxpool", parameter: "poolWidth", value: "-1", reason: "must be at least 1")),
+             .invalidParameter(component: "maxpool", parameter: "poolWidth", value: "-1", reason: "must be at least 1")),
             ([2, 3, 4, 4], Parameters(stride: 0),
-             .invalidParameter(layer: "maxpool", parameter: "stride", value: "0", reason: "must be at least 1")),
+             .invalidParameter(component: "maxpool", parameter: "stride", value: "0", reason: "must be at least 1")),
             ([2, 3, 4, 4], Parameters(poolHeight: 5, poolWidth: 2, stride: 1),
-             .invalidParameter(layer: "maxpool", parameter: "poolHeight", value: "5",
+             .invalidParameter(component: "maxpool", parameter: "poolHeight", value: "5",
                                reason: "the window is larger than the input: H = 4 in x of shape (2, 3, 4, 4)")),
             ([2, 3, 4, 4], Parameters(poolHeight: 2, poolWidth: 6, stride: 1),
-             .invalidParameter(layer: "maxpool", parameter: "poolWidth", value: "6",
+             .invalidParameter(component: "maxpool", parameter: "poolWidth", value: "6",
                                reason: "the window is larger than the input: W = 4 in x of shape (2, 3, 4, 4)")),
         ]
         for (shape, parameters, error) in cases {
@@ -159,7 +159,7 @@ import TesselTestSupport
             #expect(throws: error) { try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters) }
         }
         let wrong = try Tensor<Float>(shape: [2, 3, 2, 3])
-        let mismatch = TesselError.shapeMismatch(layer: "maxpool", argument: "dout", expected: "(N, C, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3])
+        let mismatch = TesselError.shapeMismatch(component: "maxpool", argument: "dout", expected: "(N, C, H', W') = (2, 3, 2, 2)", actual: [2, 3, 2, 3])
         #expect(throws: mismatch) { try MaxPool.backward(dout: wrong, x: x, parameters: Parameters(poolHeight: 2, poolWidth: 3, stride: 2)) }
         #expect(throws: mismatch) {
             try MaxPool.Reference.backward(dout: wrong, x: x, parameters: Parameters(poolHeight: 2, poolWidth: 3, stride: 2))

@@ -185,21 +185,21 @@ import TesselTestSupport
 
     @Test func rejectsBatchesThatDoNotFit() throws {
         var network = try Network<Float>(Self.convNet)
-        #expect(throws: TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(N, 2, 6, 6) with N ≥ 1", actual: [3, 2, 6, 5])) {
+        #expect(throws: TesselError.shapeMismatch(component: "network", argument: "images", expected: "(N, 2, 6, 6) with N ≥ 1", actual: [3, 2, 6, 5])) {
             _ = try network.step(images: try Tensor(shape: [3, 2, 6, 5]), labels: [0, 1, 2])
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "network", argument: "labels", expected: "(3,), one per image", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: "network", argument: "labels", expected: "(3,), one per image", actual: [2])) {
             _ = try network.step(images: try Tensor(shape: [3, 2, 6, 6]), labels: [0, 1])
         }
         let statistics = network.runningStatistics[1]!
-        #expect(throws: TesselError.invalidParameter(layer: "network", parameter: "labels", value: "4", reason: "a label must lie in 0..<4")) {
+        #expect(throws: TesselError.invalidParameter(component: "network", parameter: "labels", value: "4", reason: "a label must lie in 0..<4")) {
             _ = try network.step(images: try TestData.normal([3, 2, 6, 6], seed: 1), labels: [0, 1, 4])
         }
         #expect(network.stepCount == 0 && network.runningStatistics[1]!.mean == statistics.mean)
-        #expect(throws: TesselError.invalidParameter(layer: "dataset", parameter: "indices", value: "3", reason: "an index must lie in 0..<3")) {
+        #expect(throws: TesselError.invalidParameter(component: "dataset", parameter: "indices", value: "3", reason: "an index must lie in 0..<3")) {
             _ = try Dataset(images: try Tensor<Float>(shape: [3, 2]), labels: [0, 1, 2]).subset([0, 3])
         }
-        #expect(throws: TesselError.invalidParameter(layer: "layers[0] (maxpool)", parameter: "size", value: "7",
+        #expect(throws: TesselError.invalidParameter(component: "layers[0] (maxpool)", parameter: "size", value: "7",
                                                      reason: "the window is larger than the input: H = 6 in x of shape (1, 1, 6, 6)")) {
             _ = try Network<Float>(NetworkDefinition(input: [1, 6, 6], layers: [.maxPool(size: 7, stride: 7), .affine(units: 2)]))
         }

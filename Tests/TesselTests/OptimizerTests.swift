@@ -156,14 +156,14 @@ import TesselTestSupport
     @Test func rejectsMismatchedGradientAndState() throws {
         var optimizer = Optimizer<Double>(settings: try OptimizerSettings(rule: .sgd))
         var w = Self.w
-        #expect(throws: TesselError.shapeMismatch(layer: "optimizer", argument: "dW1", expected: "the shape of W1 (4, 5)", actual: [5, 4])) {
+        #expect(throws: TesselError.shapeMismatch(component: "optimizer", argument: "dW1", expected: "the shape of W1 (4, 5)", actual: [5, 4])) {
             try optimizer.update(&w, gradient: try Tensor(shape: [5, 4]), name: "W1")
         }
         let settings = try OptimizerSettings(rule: .adam)
         var restored = try Optimizer<Double>(settings: settings, learningRate: 1e-3, states: [
             "W1": ParameterState(step: 1, slots: ["m": try Tensor(shape: [4, 5]), "v": try Tensor(shape: [20])]),
         ])
-        #expect(throws: TesselError.shapeMismatch(layer: "optimizer", argument: "W1.v", expected: "the shape of W1 (4, 5)", actual: [20])) {
+        #expect(throws: TesselError.shapeMismatch(component: "optimizer", argument: "W1.v", expected: "the shape of W1 (4, 5)", actual: [20])) {
             try restored.update(&w, gradient: Self.dw, name: "W1")
         }
         #expect(w.isBitwiseEqual(to: Self.w))

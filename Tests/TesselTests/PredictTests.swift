@@ -58,10 +58,10 @@ import TesselSystem
 
     @Test func scoresRejectBadBatches() throws {
         let network = try Network<Float>(NetworkDefinition(input: [3], layers: [.affine(units: 2)]))
-        #expect(throws: TesselError.invalidParameter(layer: "network", parameter: "batchSize", value: "0", reason: "must be at least 1")) {
+        #expect(throws: TesselError.invalidParameter(component: "network", parameter: "batchSize", value: "0", reason: "must be at least 1")) {
             _ = try network.scores(images: Tensor(shape: [4, 3]), batchSize: 0)
         }
-        #expect(throws: TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(3, …): rows 0..<3", actual: [2, 3])) {
+        #expect(throws: TesselError.shapeMismatch(component: "network", argument: "images", expected: "(3, …): rows 0..<3", actual: [2, 3])) {
             _ = try network.scores(count: 3, batchSize: 5) { _ in try Tensor(shape: [2, 3]) }
         }
         #expect(try network.scores(count: 0, batchSize: 5) { _ in try Tensor(shape: [0, 3]) }.shape == [0, 2])

@@ -34,7 +34,7 @@ import TesselTestSupport
 
     @Test func backwardRejectsMismatchedShapes() throws {
         let x = try Tensor<Float>(shape: [2, 3]), dout = try Tensor<Float>(shape: [3, 2])
-        #expect(throws: TesselError.shapeMismatch(layer: "relu", argument: "dout", expected: "the shape of x (2, 3)", actual: [3, 2])) {
+        #expect(throws: TesselError.shapeMismatch(component: "relu", argument: "dout", expected: "the shape of x (2, 3)", actual: [3, 2])) {
             try ReLU.backward(dout: dout, x: x)
         }
     }

@@ -59,7 +59,7 @@ import Testing
 
     @Test func optionsRejectBadValues() {
         func invalid(_ parameter: String, _ value: String, _ reason: String) -> TesselError {
-            .invalidParameter(layer: "scale", parameter: parameter, value: value, reason: reason)
+            .invalidParameter(component: "scale", parameter: parameter, value: value, reason: reason)
         }
         #expect(throws: invalid("workers", "0", "a worker count must be at least 1")) { try ScalingOptions(workerCounts: [2, 0]) }
         #expect(throws: invalid("workers", "[]", "needs at least one worker count")) { try ScalingOptions(workerCounts: []) }

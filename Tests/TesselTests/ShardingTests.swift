@@ -163,12 +163,12 @@ import TesselTestSupport
         var network = try Network<Float>(Self.network, seed: 3)
         let batch = try NetworkTests.batch(Self.network, count: 6, seed: 5, as: Float.self)
         var profile: NetworkProfile? = nil
-        #expect(throws: TesselError.shapeMismatch(layer: "network", argument: "images", expected: "3 rows, rank 0's part of a batch of 6",
+        #expect(throws: TesselError.shapeMismatch(component: "network", argument: "images", expected: "3 rows, rank 0's part of a batch of 6",
                                                   actual: [6, 2, 6, 6])) {
             _ = try network.step(images: batch.images, labels: batch.labels, layout: try ShardLayout(batch: 6, shards: 2, rank: 0, ranks: 2),
                              exchange: LocalExchange(), scheduler: .serial, profile: &profile)
         }
-        #expect(throws: TesselError.invalidParameter(layer: "network", parameter: "exchange", value: "rank 0 of 1",
+        #expect(throws: TesselError.invalidParameter(component: "network", parameter: "exchange", value: "rank 0 of 1",
                                                      reason: "the layout is rank 1 of 2")) {
             let half = try batch.subset(3..<6)
             _ = try network.step(images: half.images, labels: half.labels, layout: try ShardLayout(batch: 6, shards: 2, rank: 1, ranks: 2),

@@ -186,33 +186,33 @@ import TesselTestSupport
             _ = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running)
         }
         let layer = "spatial_batchnorm", vector = "(C,) for x of shape (2, 3, 2, 2)"
-        #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "x", expected: "rank 4 (N, C, H, W)", actual: [2, 3, 4])) {
+        #expect(throws: TesselError.shapeMismatch(component: layer, argument: "x", expected: "rank 4 (N, C, H, W)", actual: [2, 3, 4])) {
             try forward(x: try Tensor(shape: [2, 3, 4]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "gamma", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: layer, argument: "gamma", expected: "(3,): \(vector)", actual: [2])) {
             try forward(gamma: v2)
         }
-        #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "beta", expected: "(3,): \(vector)", actual: [1, 3, 1, 1])) {
+        #expect(throws: TesselError.shapeMismatch(component: layer, argument: "beta", expected: "(3,): \(vector)", actual: [1, 3, 1, 1])) {
             try forward(beta: try Tensor(shape: [1, 3, 1, 1]))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "running_mean", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: layer, argument: "running_mean", expected: "(3,): \(vector)", actual: [2])) {
             try forward(running: RunningStatistics(mean: v2, variance: v3))
         }
-        #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "running_var", expected: "(3,): \(vector)", actual: [2])) {
+        #expect(throws: TesselError.shapeMismatch(component: layer, argument: "running_var", expected: "(3,): \(vector)", actual: [2])) {
             try forward(running: RunningStatistics(mean: v3, variance: v2))
         }
         for eps: Double in [0, -1e-5, .nan, .infinity] {
-            #expect(throws: TesselError.invalidParameter(layer: layer, parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
+            #expect(throws: TesselError.invalidParameter(component: layer, parameter: "eps", value: "\(eps)", reason: "must be positive and finite")) {
                 try forward(parameters: SpatialBatchNorm.Parameters(mode: .train, eps: eps))
             }
         }
         for momentum in [-1e-9, 1.0000001] {
-            #expect(throws: TesselError.invalidParameter(layer: layer, parameter: "momentum", value: "\(momentum)", reason: "must be in [0, 1]")) {
+            #expect(throws: TesselError.invalidParameter(component: layer, parameter: "momentum", value: "\(momentum)", reason: "must be in [0, 1]")) {
                 try forward(parameters: SpatialBatchNorm.Parameters(mode: .train, momentum: momentum))
             }
         }
         for empty in [[0, 3, 2, 2], [2, 3, 0, 2], [2, 3, 2, 0]] {
-            #expect(throws: TesselError.shapeMismatch(layer: layer, argument: "x",
+            #expect(throws: TesselError.shapeMismatch(component: layer, argument: "x",
                                                       expected: "N·H·W ≥ 1 in train mode (a channel of no values has no mean or variance)",
                                                       actual: empty)) {
                 try forward(x: try Tensor(shape: empty))
@@ -221,7 +221,7 @@ import TesselTestSupport
         var running = try RunningStatistics<Float>(features: 3)
         let cache = try SpatialBatchNorm.forward(x: x, gamma: v3, beta: v3, parameters: SpatialBatchNorm.Parameters(mode: .train),
                                                  running: &running).cache
-        let error = TesselError.shapeMismatch(layer: layer, argument: "dout", expected: "the shape of x (2, 3, 2, 2)", actual: [2, 3, 2, 3])
+        let error = TesselError.shapeMismatch(component: layer, argument: "dout", expected: "the shape of x (2, 3, 2, 2)", actual: [2, 3, 2, 3])
         #expect(throws: error) { try SpatialBatchNorm.backward(dout: try Tensor(shape: [2, 3, 2, 3]), cache: cache) }
         #expect(throws: error) { try SpatialBatchNorm.Reference.backward(dout: try Tensor(shape: [2, 3, 2, 3]), cache: cache) }
     }

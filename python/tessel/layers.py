@@ -1,12 +1,12 @@
 """The functions of CS231n's `layers.py`, same names and signatures, run by Tessel.
 
 `from tessel.layers import *` in place of the assignment's layers: every function takes and
-returns NumPy arrays as the seed's docstrings say, in float32 or float64 (all float arrays of
-one call in one dtype; a mix raises TypeError rather than casting). Differences from the seed:
+returns NumPy arrays as CS231n's docstrings say, in float32 or float64 (all float arrays of
+one call in one dtype; a mix raises TypeError rather than casting). Differences from CS231n's layers.py:
 
 - `cache` is an opaque `Cache` object holding what backward needs (it cannot be unpacked as
   a tuple); it may be passed to backward any number of times.
-- A C-contiguous input is read in place, not copied (like the seed, whose cache holds the
+- A C-contiguous input is read in place, not copied (like layers.py, whose cache holds the
   input arrays themselves: changing x between forward and backward changes the backward);
   any other layout is copied once into Tessel's storage, whatever its strides (nothing is
   made contiguous first). Each output is a new array over the memory Tessel wrote it into.
@@ -35,7 +35,7 @@ __all__ = [
 class Cache:
     """What a forward call keeps for its backward: a handle to Tessel's view of the inputs (or
     the normalization statistics), the layer that made it and its dtype, and the input arrays
-    themselves, since Tessel reads contiguous ones in place (as the seed's cache holds them).
+    themselves, since Tessel reads contiguous ones in place (as CS231n's cache holds them).
     Opaque."""
     __slots__ = ("_handle", "layer", "dtype", "_inputs")
 
@@ -104,7 +104,7 @@ def _integer(layer, key, value):
 
 
 def _mode(layer, mode):
-    """TRAIN or TEST for the seed's 'train' / 'test'."""
+    """TRAIN or TEST for CS231n's 'train' / 'test'."""
     if mode == "train":
         return TRAIN
     if mode == "test":
@@ -154,7 +154,7 @@ def relu_backward(dout, cache):
 # ---------------------------------------------------------------- normalizations
 
 def _running(bn_param, key, features, dtype):
-    """bn_param[key], or zeros of `features` in `dtype` as the seed's default."""
+    """bn_param[key], or zeros of `features` in `dtype` as CS231n's default."""
     value = bn_param.get(key)
     return np.zeros(features, dtype=dtype) if value is None else value
 

@@ -70,7 +70,7 @@ def test_in_place_and_copied_inputs_give_the_same_bits(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_a_contiguous_input_is_read_in_place_as_the_seed_reads_its_cache(dtype):
-    # The seed's relu cache is x itself: changing x after the forward changes the backward.
+    # CS231n's relu cache is x itself: changing x after the forward changes the backward.
     rng = np.random.default_rng(7)
     x = rng.standard_normal((4, 9)).astype(dtype)
     dout = np.ones_like(x)

@@ -1,9 +1,9 @@
-"""Every function of tessel.layers against the NumPy float64 implementation of the seed
-(seed_numpy.py), in float32 and float64, on odd shapes, N = 1, stride 2, pad 0, G = 1 and G = C."""
+"""Every function of tessel.layers against the NumPy float64 implementation of CS231n's layers.py
+(layers_numpy.py), in float32 and float64, on odd shapes, N = 1, stride 2, pad 0, G = 1 and G = C."""
 import numpy as np
 import pytest
 
-import seed_numpy as ref
+import layers_numpy as ref
 import tessel.layers as L
 from conftest import DTYPES, as64, assert_close, randn
 

@@ -62,7 +62,7 @@ public struct LayerWorkload: Sendable {
     public func prepare(_ values: WorkloadValues) throws -> PreparedWorkload {
         for parameter in parameters {
             if let problem = parameter.kind.accepts(values[parameter.name]) {
-                throw TesselError.invalidParameter(layer: name, parameter: parameter.name,
+                throw TesselError.invalidParameter(component: name, parameter: parameter.name,
                                                    value: "\(values[parameter.name])", reason: problem)
             }
         }

@@ -16,10 +16,10 @@ public enum PeerBenchmark {
     public static func run(_ workloads: [PreparedWorkload], workers: Int, repeats: Int, warmup: Int,
                            measurePeak: Bool, progress: (String) -> Void = { _ in }) throws -> PeerReport {
         guard repeats >= 1 else {
-            throw TesselError.invalidParameter(layer: "bench", parameter: "repeats", value: "\(repeats)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: "bench", parameter: "repeats", value: "\(repeats)", reason: "must be at least 1")
         }
         guard warmup >= 0 else {
-            throw TesselError.invalidParameter(layer: "bench", parameter: "warmup", value: "\(warmup)", reason: "must not be negative")
+            throw TesselError.invalidParameter(component: "bench", parameter: "warmup", value: "\(warmup)", reason: "must not be negative")
         }
         let scheduler = try Scheduler(workers: workers)
         let date = Date().ISO8601Format()

@@ -26,7 +26,7 @@ public struct ScalingOptions: Sendable {
                 warmup: Int = ScalingOptions.defaultWarmup, template: Scheduler = .default) throws {
         let counts = workerCounts ?? Array(1...Scheduler.onlineCPUCount)
         func invalid(_ parameter: String, _ value: String, _ reason: String) -> TesselError {
-            .invalidParameter(layer: "scale", parameter: parameter, value: value, reason: reason)
+            .invalidParameter(component: "scale", parameter: parameter, value: value, reason: reason)
         }
         guard !counts.isEmpty else { throw invalid("workers", "[]", "needs at least one worker count") }
         if let bad = counts.first(where: { $0 < 1 }) { throw invalid("workers", "\(bad)", "a worker count must be at least 1") }

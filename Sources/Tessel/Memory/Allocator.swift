@@ -76,16 +76,15 @@ public struct Allocator: Sendable, CustomStringConvertible {
         if let policy {
             let nodes = policy.nodes
             if policy != .local && nodes.isEmpty {
-                throw TesselError.invalidParameter(layer: "Allocator", parameter: "policy", value: policy.description,
+                throw TesselError.invalidParameter(component: "Allocator", parameter: "policy", value: policy.description,
                                                    reason: "names no node")
             }
             if Set(nodes).count != nodes.count {
-                throw TesselError.invalidParameter(layer: "Allocator", parameter: "policy", value: policy.description,
+                throw TesselError.invalidParameter(component: "Allocator", parameter: "policy", value: policy.description,
                                                    reason: "names a node twice")
             }
             if let unknown = nodes.first(where: { !topology.nodeIDs.contains($0) }) {
-                throw TesselError.invalidParameter(
-                    layer: "Allocator", parameter: "policy", value: policy.description,
+                throw TesselError.invalidParameter(component: "Allocator", parameter: "policy", value: policy.description,
                     reason: "node \(unknown) is not a node of this machine (nodes: \(topology.nodeIDs.map(String.init).joined(separator: ", ")))")
             }
         }
@@ -133,7 +132,7 @@ public struct Allocator: Sendable, CustomStringConvertible {
     /// without being refused by its limit (a tensor's copy-on-write, which cannot throw).
     func allocate(byteCount: Int, rows: Int, overdrawing: Bool) throws -> MemoryBlock {
         guard byteCount >= 0 else {
-            throw TesselError.invalidParameter(layer: "Allocator", parameter: "byteCount", value: "\(byteCount)", reason: "must not be negative")
+            throw TesselError.invalidParameter(component: "Allocator", parameter: "byteCount", value: "\(byteCount)", reason: "must not be negative")
         }
         guard byteCount <= Allocator.physicalMemoryByteCount else {
             throw outOfMemory(byteCount, "larger than the machine's physical memory of \(Allocator.physicalMemoryByteCount) bytes")

@@ -47,14 +47,14 @@ public struct Topology: Sendable, Equatable, Codable {
     ///   ascending, or `distances` is not a `nodes.count × nodes.count` matrix.
     public init(isAvailable: Bool, nodes: [Node], distances: [[Int]], numaBalancing: Int? = nil) throws {
         guard !nodes.isEmpty else {
-            throw TesselError.invalidParameter(layer: "Topology", parameter: "nodes", value: "[]", reason: "needs at least one node")
+            throw TesselError.invalidParameter(component: "Topology", parameter: "nodes", value: "[]", reason: "needs at least one node")
         }
         guard zip(nodes, nodes.dropFirst()).allSatisfy({ $0.id < $1.id }), nodes[0].id >= 0 else {
-            throw TesselError.invalidParameter(layer: "Topology", parameter: "nodes", value: "\(nodes.map(\.id))",
+            throw TesselError.invalidParameter(component: "Topology", parameter: "nodes", value: "\(nodes.map(\.id))",
                                                reason: "node ids must be non-negative and ascending")
         }
         guard distances.count == nodes.count, distances.allSatisfy({ $0.count == nodes.count }) else {
-            throw TesselError.invalidParameter(layer: "Topology", parameter: "distances", value: "\(distances)",
+            throw TesselError.invalidParameter(component: "Topology", parameter: "distances", value: "\(distances)",
                                                reason: "must be a \(nodes.count)×\(nodes.count) matrix")
         }
         self.isAvailable = isAvailable

@@ -10,11 +10,11 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
     ///   (labels.count, classes ≥ 1); `TesselError.invalidParameter` for a label outside `0 ..< classes`.
     public init<T: TesselScalar>(scores: Tensor<T>, labels: [Int]) throws {
         guard scores.rank == 2, scores.shape[0] == labels.count, scores.shape[1] >= 1 else {
-            throw TesselError.shapeMismatch(layer: "confusion", argument: "scores", expected: "(\(labels.count), classes ≥ 1)", actual: scores.shape)
+            throw TesselError.shapeMismatch(component: "confusion", argument: "scores", expected: "(\(labels.count), classes ≥ 1)", actual: scores.shape)
         }
         let classes = scores.shape[1]
         if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
-            throw TesselError.invalidParameter(layer: "confusion", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
+            throw TesselError.invalidParameter(component: "confusion", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
         }
         var counts = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         for (row, predicted) in Self.predictions(scores).enumerated() { counts[labels[row]][predicted] += 1 }

@@ -10,7 +10,7 @@ public struct Dataset<T: TesselScalar>: Sendable {
     ///   its first dimension is not `labels.count`.
     public init(images: Tensor<T>, labels: [Int]) throws {
         guard images.rank >= 2, images.shape[0] == labels.count else {
-            throw TesselError.shapeMismatch(layer: "dataset", argument: "images", expected: "(\(labels.count), …) for \(labels.count) labels", actual: images.shape)
+            throw TesselError.shapeMismatch(component: "dataset", argument: "images", expected: "(\(labels.count), …) for \(labels.count) labels", actual: images.shape)
         }
         self.images = images
         self.labels = labels
@@ -59,7 +59,7 @@ public struct Dataset<T: TesselScalar>: Sendable {
     ///   `0 ..< count`; `TesselError.outOfMemory` when the batch cannot be allocated.
     public func subset(_ indices: some Collection<Int>) throws -> Dataset {
         if let bad = indices.first(where: { !(0..<count).contains($0) }) {
-            throw TesselError.invalidParameter(layer: "dataset", parameter: "indices", value: "\(bad)", reason: "an index must lie in 0..<\(count)")
+            throw TesselError.invalidParameter(component: "dataset", parameter: "indices", value: "\(bad)", reason: "an index must lie in 0..<\(count)")
         }
         let exampleSize = images.count / max(count, 1)
         var batch = try Tensor<T>(shape: [indices.count] + exampleShape)
@@ -81,7 +81,7 @@ public struct Dataset<T: TesselScalar>: Sendable {
     @_specialize(where T == Double)
     public func split(validation: Int, seed: UInt64) throws -> (train: Dataset, validation: Dataset) {
         guard validation >= 0, validation < count else {
-            throw TesselError.invalidParameter(layer: "dataset", parameter: "validation", value: "\(validation)",
+            throw TesselError.invalidParameter(component: "dataset", parameter: "validation", value: "\(validation)",
                                                reason: "must lie in 0 ..< \(count), the number of examples")
         }
         let order = RandomTensor.permutation(count: count, seed: RandomTensor.seed(seed, stream: 1 << 34))

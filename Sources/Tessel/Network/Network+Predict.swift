@@ -12,10 +12,10 @@ extension Network {
     public func scores(count: Int, batchSize: Int, scheduler: Scheduler = .default,
                        batch: (Range<Int>) throws -> Tensor<T>) throws -> Tensor<T> {
         guard batchSize >= 1 else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "batchSize", value: "\(batchSize)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: "network", parameter: "batchSize", value: "\(batchSize)", reason: "must be at least 1")
         }
         guard count >= 0 else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "count", value: "\(count)", reason: "must not be negative")
+            throw TesselError.invalidParameter(component: "network", parameter: "count", value: "\(count)", reason: "must not be negative")
         }
         let classes = self.classes
         var result = try Tensor<T>.uninitialized(shape: [count, classes])
@@ -23,7 +23,7 @@ extension Network {
             let rows = start..<min(count, start + batchSize)
             let images = try batch(rows)
             guard images.rank >= 1, images.shape[0] == rows.count else {
-                throw TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(\(rows.count), …): rows \(rows)", actual: images.shape)
+                throw TesselError.shapeMismatch(component: "network", argument: "images", expected: "(\(rows.count), …): rows \(rows)", actual: images.shape)
             }
             let scores = try self.scores(images: images, scheduler: scheduler)
             scores.withUnsafeBufferPointer { source in

@@ -92,14 +92,14 @@ extension Network {
 
     func validate(images: Tensor<T>, labels: [Int]?) throws {
         guard images.rank == definition.input.count + 1, Array(images.shape.dropFirst()) == definition.input, images.shape[0] >= 1 else {
-            throw TesselError.shapeMismatch(layer: "network", argument: "images", expected: "(N, \(definition.input.map(String.init).joined(separator: ", "))) with N ≥ 1", actual: images.shape)
+            throw TesselError.shapeMismatch(component: "network", argument: "images", expected: "(N, \(definition.input.map(String.init).joined(separator: ", "))) with N ≥ 1", actual: images.shape)
         }
         guard let labels else { return }
         guard labels.count == images.shape[0] else {
-            throw TesselError.shapeMismatch(layer: "network", argument: "labels", expected: "(\(images.shape[0]),), one per image", actual: [labels.count])
+            throw TesselError.shapeMismatch(component: "network", argument: "labels", expected: "(\(images.shape[0]),), one per image", actual: [labels.count])
         }
         if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
-            throw TesselError.invalidParameter(layer: "network", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
+            throw TesselError.invalidParameter(component: "network", parameter: "labels", value: "\(bad)", reason: "a label must lie in 0..<\(classes)")
         }
     }
 

@@ -44,15 +44,14 @@ public struct Optimizer<T: TesselScalar>: Sendable {
     ///   or holds another.
     public init(settings: OptimizerSettings, learningRate: Double, states: [String: ParameterState<T>]) throws {
         guard learningRate > 0, learningRate.isFinite else {
-            throw TesselError.invalidParameter(layer: "optimizer", parameter: "learningRate", value: "\(learningRate)", reason: "must be positive and finite")
+            throw TesselError.invalidParameter(component: "optimizer", parameter: "learningRate", value: "\(learningRate)", reason: "must be positive and finite")
         }
         for (name, state) in states {
             guard state.step >= 0 else {
-                throw TesselError.invalidParameter(layer: "optimizer", parameter: "\(name).t", value: "\(state.step)", reason: "must not be negative")
+                throw TesselError.invalidParameter(component: "optimizer", parameter: "\(name).t", value: "\(state.step)", reason: "must not be negative")
             }
             guard Set(state.slots.keys) == Set(settings.rule.slotNames) else {
-                throw TesselError.invalidParameter(
-                    layer: "optimizer", parameter: "\(name) state", value: state.slots.keys.sorted().joined(separator: ", "),
+                throw TesselError.invalidParameter(component: "optimizer", parameter: "\(name) state", value: state.slots.keys.sorted().joined(separator: ", "),
                     reason: "\(settings.rule.rawValue) keeps [\(settings.rule.slotNames.joined(separator: ", "))]")
             }
         }
@@ -69,7 +68,7 @@ public struct Optimizer<T: TesselScalar>: Sendable {
     public mutating func update(_ w: inout Tensor<T>, gradient dw: Tensor<T>, name: String,
                                 scheduler: Scheduler = .default) throws {
         guard dw.shape == w.shape else {
-            throw TesselError.shapeMismatch(layer: "optimizer", argument: "d\(name)", expected: "the shape of \(name) \(Shape.describe(w.shape))", actual: dw.shape)
+            throw TesselError.shapeMismatch(component: "optimizer", argument: "d\(name)", expected: "the shape of \(name) \(Shape.describe(w.shape))", actual: dw.shape)
         }
         var state = states.removeValue(forKey: name) ?? ParameterState()
         defer { states[name] = state }
@@ -78,7 +77,7 @@ public struct Optimizer<T: TesselScalar>: Sendable {
             let tensor = try state.slots.removeValue(forKey: slot) ?? Tensor<T>(shape: w.shape)
             guard tensor.shape == w.shape else {
                 state.slots[slot] = tensor
-                throw TesselError.shapeMismatch(layer: "optimizer", argument: "\(name).\(slot)", expected: "the shape of \(name) \(Shape.describe(w.shape))", actual: tensor.shape)
+                throw TesselError.shapeMismatch(component: "optimizer", argument: "\(name).\(slot)", expected: "the shape of \(name) \(Shape.describe(w.shape))", actual: tensor.shape)
             }
             slots.append(tensor)
         }

@@ -67,7 +67,7 @@ public struct OptimizerSettings: Sendable, Equatable {
     private func validate() throws {
         func check(_ name: String, _ value: Double, _ valid: Bool, _ reason: String) throws {
             guard valid else {
-                throw TesselError.invalidParameter(layer: "optimizer", parameter: name, value: "\(value)", reason: reason)
+                throw TesselError.invalidParameter(component: "optimizer", parameter: name, value: "\(value)", reason: reason)
             }
         }
         let unit = "must lie in [0, 1)"

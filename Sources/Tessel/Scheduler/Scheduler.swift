@@ -43,10 +43,10 @@ public struct Scheduler: Sendable {
                 allocator: Allocator = .standard, tileCounter: TileCounter? = nil) throws {
         let workers = workers ?? Scheduler.defaultWorkerCount
         guard workers >= 1 else {
-            throw TesselError.invalidParameter(layer: "Scheduler", parameter: "workers", value: "\(workers)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: "Scheduler", parameter: "workers", value: "\(workers)", reason: "must be at least 1")
         }
         guard grainSize >= 0 else {
-            throw TesselError.invalidParameter(layer: "Scheduler", parameter: "grainSize", value: "\(grainSize)", reason: "must not be negative")
+            throw TesselError.invalidParameter(component: "Scheduler", parameter: "grainSize", value: "\(grainSize)", reason: "must not be negative")
         }
         self.workers = workers
         self.grainSize = grainSize

@@ -1,10 +1,12 @@
-/// Every error Tessel throws. Each message names the layer or file, the argument and the
+/// Every error Tessel throws. Each message names the component (a layer, the network, the
+/// optimizer, the allocator, the scheduler, a command, …) or the file, the argument and the
 /// offending shapes or values, so that a user can fix the call from the message alone.
 public enum TesselError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// An argument has the wrong shape or rank. `expected` describes what the layer needs.
-    case shapeMismatch(layer: String, argument: String, expected: String, actual: [Int])
-    /// A parameter value is out of its domain (stride ≤ 0, p outside (0, 1], G not dividing C, …).
-    case invalidParameter(layer: String, parameter: String, value: String, reason: String)
+    /// An argument of `component` has the wrong shape or rank. `expected` describes what it needs.
+    case shapeMismatch(component: String, argument: String, expected: String, actual: [Int])
+    /// A parameter value of `component` is out of its domain (stride ≤ 0, p outside (0, 1], G not
+    /// dividing C, an unknown NUMA node, …).
+    case invalidParameter(component: String, parameter: String, value: String, reason: String)
     /// A tensor shape is itself invalid: a negative dimension, or an element count that overflows `Int`.
     case invalidShape(shape: [Int], reason: String)
     /// A `.npy` file could not be read or written.
@@ -18,10 +20,10 @@ public enum TesselError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .shapeMismatch(layer, argument, expected, actual):
-            return "\(layer): argument '\(argument)' has shape \(Shape.describe(actual)), expected \(expected)"
-        case let .invalidParameter(layer, parameter, value, reason):
-            return "\(layer): parameter '\(parameter)' = \(value) is invalid: \(reason)"
+        case let .shapeMismatch(component, argument, expected, actual):
+            return "\(component): argument '\(argument)' has shape \(Shape.describe(actual)), expected \(expected)"
+        case let .invalidParameter(component, parameter, value, reason):
+            return "\(component): parameter '\(parameter)' = \(value) is invalid: \(reason)"
         case let .invalidShape(shape, reason):
             return "invalid shape \(Shape.describe(shape)): \(reason)"
         case let .npy(path, reason):

@@ -47,10 +47,10 @@ public struct DiffReport: Sendable, Codable, Equatable {
             comparesFolders = true
             entries = try Self.compareFolders(a, b)
         case (.folder, .file):
-            throw TesselError.invalidParameter(layer: "diff", parameter: "B", value: "'\(b)'",
+            throw TesselError.invalidParameter(component: "diff", parameter: "B", value: "'\(b)'",
                                                reason: "it is a file and A ('\(a)') is a folder: give two .npy files or two folders")
         case (.file, .folder):
-            throw TesselError.invalidParameter(layer: "diff", parameter: "B", value: "'\(b)'",
+            throw TesselError.invalidParameter(component: "diff", parameter: "B", value: "'\(b)'",
                                                reason: "it is a folder and A ('\(a)') is a file: give two .npy files or two folders")
         }
     }

@@ -1,5 +1,5 @@
 extension Affine {
-    /// The serial reference: plain loops that read like the seed, over row-major element
+    /// The serial reference: plain loops that read like CS231n's layers.py, over row-major element
     /// arrays (`x` read as `(N, D)`). The oracle for the tiled kernels.
     public enum Reference {
         /// `out[n, m] = Σ_d x[n, d] · w[d, m] + b[m]`.

@@ -89,17 +89,16 @@ public enum Affine {
     /// Checks the forward arguments; returns `(N, D, M)`. Shared by the tiled and reference paths.
     static func validate<T>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> (n: Int, d: Int, m: Int) {
         guard x.rank >= 2 else {
-            throw TesselError.shapeMismatch(layer: name, argument: "x", expected: "(N, d_1, ..., d_k) with at least 2 dimensions", actual: x.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "x", expected: "(N, d_1, ..., d_k) with at least 2 dimensions", actual: x.shape)
         }
         let n = x.shape[0], d = x.shape.dropFirst().reduce(1, *)
         guard w.rank == 2, w.shape[0] == d else {
-            throw TesselError.shapeMismatch(
-                layer: name, argument: "w",
+            throw TesselError.shapeMismatch(component: name, argument: "w",
                 expected: "(D, M) with D = \(d), the size of one example of x \(Shape.describe(x.shape))", actual: w.shape)
         }
         let m = w.shape[1]
         guard b.shape == [m] else {
-            throw TesselError.shapeMismatch(layer: name, argument: "b", expected: "(\(m),), the M of w \(Shape.describe(w.shape))", actual: b.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "b", expected: "(\(m),), the M of w \(Shape.describe(w.shape))", actual: b.shape)
         }
         return (n, d, m)
     }
@@ -108,7 +107,7 @@ public enum Affine {
     static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> (n: Int, d: Int, m: Int) {
         let (n, d, m) = try validate(x: x, w: w, b: b)
         guard dout.shape == [n, m] else {
-            throw TesselError.shapeMismatch(layer: name, argument: "dout", expected: "(N, M) = \(Shape.describe([n, m]))", actual: dout.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "dout", expected: "(N, M) = \(Shape.describe([n, m]))", actual: dout.shape)
         }
         return (n, d, m)
     }

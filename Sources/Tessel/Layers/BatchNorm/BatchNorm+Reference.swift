@@ -1,5 +1,5 @@
 extension BatchNorm {
-    /// The serial reference: plain loops in `Double` that read like the seed, one feature at a
+    /// The serial reference: plain loops in `Double` that read like CS231n's layers.py, one feature at a
     /// time. The oracle for the tiled kernels; it produces and accepts the same `Cache`.
     public enum Reference {
         /// Same contract, parameters and errors as `BatchNorm.forward`.
@@ -37,7 +37,7 @@ extension BatchNorm {
             return (out, Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd, mode: parameters.mode))
         }
 
-        /// Backward through the computation graph of the forward, node by node (the seed's
+        /// Backward through the computation graph of the forward, node by node (CS231n's
         /// `batchnorm_backward`). Same contract and errors as `BatchNorm.backward`.
         public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>) throws -> NormalizationGradients<T> {
             try validateBackward(dout: dout, cache: cache)
@@ -74,7 +74,7 @@ extension BatchNorm {
             return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
 
-        /// Backward by the simplified closed form (the seed's `batchnorm_backward_alt`):
+        /// Backward by the simplified closed form (CS231n's `batchnorm_backward_alt`):
         /// `dx = γ·ivar/N · (N·dout − Σdout − x̂·Σ(dout·x̂))`. Same contract as `backward`.
         public static func backwardAlt<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>) throws -> NormalizationGradients<T> {
             try validateBackward(dout: dout, cache: cache)

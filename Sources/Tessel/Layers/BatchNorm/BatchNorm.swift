@@ -8,7 +8,7 @@
 /// - backward: the gradients of the map the forward applied. After a train forward the batch
 ///   statistics depend on x (the full batch-norm gradient); after a test forward they are
 ///   constants, so `dx = dout·γ/√(running variance + eps)`. `backward` evaluates the
-///   computation graph of the seed (through μ, σ², √, 1/√); `backwardAlt` the simplified
+///   computation graph of CS231n's layers.py (through μ, σ², √, 1/√); `backwardAlt` the simplified
 ///   closed form `dx = γ/(N·σ̂)·(N·dout − Σdout − x̂·Σ(dout·x̂))`, σ̂ = √(σ² + eps), x̂ the
 ///   normalized input. Both give the same values up to rounding.
 ///
@@ -33,7 +33,7 @@ public enum BatchNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "batchnorm"
 
-    /// The seed's `bn_param`.
+    /// CS231n's `bn_param`.
     public struct Parameters: Sendable, Equatable {
         /// Train (batch statistics, running-statistic update) or test (running statistics).
         public var mode: Mode
@@ -43,7 +43,7 @@ public enum BatchNorm {
         /// (0 keeps only the newest batch, 1 never changes them).
         public var momentum: Double
 
-        /// The seed's defaults: `eps = 1e-5`, `momentum = 0.9`.
+        /// CS231n's defaults: `eps = 1e-5`, `momentum = 0.9`.
         public init(mode: Mode, eps: Double = 1e-5, momentum: Double = 0.9) {
             self.mode = mode
             self.eps = eps
@@ -106,7 +106,7 @@ public enum BatchNorm {
         try gradients(dout: dout, cache: cache, formula: .graph, scheduler: scheduler)
     }
 
-    /// Tiled backward with the simplified closed form (the seed's `batchnorm_backward_alt`):
+    /// Tiled backward with the simplified closed form (CS231n's `batchnorm_backward_alt`):
     /// same inputs, outputs and errors as `backward`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -136,7 +136,7 @@ public enum BatchNorm {
         try NormalizationChecks.shape(running.mean, features, meaning: meaning, layer: name, argument: "running_mean")
         try NormalizationChecks.shape(running.variance, features, meaning: meaning, layer: name, argument: "running_var")
         if parameters.mode == .train && x.shape[0] == 0 {
-            throw TesselError.shapeMismatch(layer: name, argument: "x",
+            throw TesselError.shapeMismatch(component: name, argument: "x",
                                             expected: "N ≥ 1 rows in train mode (an empty batch has no mean or variance)",
                                             actual: x.shape)
         }

@@ -40,10 +40,10 @@ extension Convolution {
 
     static func check(_ parameters: Parameters) throws {
         guard parameters.stride >= 1 else {
-            throw TesselError.invalidParameter(layer: name, parameter: "stride", value: "\(parameters.stride)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: name, parameter: "stride", value: "\(parameters.stride)", reason: "must be at least 1")
         }
         guard parameters.pad >= 0 else {
-            throw TesselError.invalidParameter(layer: name, parameter: "pad", value: "\(parameters.pad)", reason: "must not be negative")
+            throw TesselError.invalidParameter(component: name, parameter: "pad", value: "\(parameters.pad)", reason: "must not be negative")
         }
     }
 
@@ -52,12 +52,11 @@ extension Convolution {
         let (twicePad, padOverflow) = parameters.pad.multipliedReportingOverflow(by: 2)
         let (padded, overflow) = input.addingReportingOverflow(twicePad)
         guard !padOverflow, !overflow else {
-            throw TesselError.invalidParameter(layer: name, parameter: "pad", value: "\(parameters.pad)",
+            throw TesselError.invalidParameter(component: name, parameter: "pad", value: "\(parameters.pad)",
                                                reason: "the padded \(axis) \(input) + 2·pad overflows Int (\(context))")
         }
         guard window >= 1, window <= padded else {
-            throw TesselError.shapeMismatch(
-                layer: name, argument: "w",
+            throw TesselError.shapeMismatch(component: name, argument: "w",
                 expected: "a filter \(axis) from 1 to the padded input \(axis) \(padded) (\(context), pad \(parameters.pad))",
                 actual: filterShape)
         }
@@ -67,19 +66,18 @@ extension Convolution {
     /// Checks the forward arguments. Shared by the tiled and reference paths.
     static func validate<T>(x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters) throws -> Geometry {
         guard x.rank == 4 else {
-            throw TesselError.shapeMismatch(layer: name, argument: "x", expected: "(N, C, H, W)", actual: x.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "x", expected: "(N, C, H, W)", actual: x.shape)
         }
         guard w.rank == 4 else {
-            throw TesselError.shapeMismatch(layer: name, argument: "w", expected: "(F, C, HH, WW)", actual: w.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "w", expected: "(F, C, HH, WW)", actual: w.shape)
         }
         let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (f, hh, ww) = (w.shape[0], w.shape[2], w.shape[3])
         guard w.shape[1] == c else {
-            throw TesselError.shapeMismatch(
-                layer: name, argument: "w", expected: "(F, \(c), HH, WW): the C of x \(Shape.describe(x.shape))", actual: w.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "w", expected: "(F, \(c), HH, WW): the C of x \(Shape.describe(x.shape))", actual: w.shape)
         }
         guard b.shape == [f] else {
-            throw TesselError.shapeMismatch(layer: name, argument: "b", expected: "(\(f),), the F of w \(Shape.describe(w.shape))", actual: b.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "b", expected: "(\(f),), the F of w \(Shape.describe(w.shape))", actual: b.shape)
         }
         try check(parameters)
         let context = "x \(Shape.describe(x.shape))"
@@ -89,7 +87,7 @@ extension Convolution {
         // output and the filter-by-pixel product must each have an element count that fits.
         let padded = [c, h + 2 * parameters.pad, width + 2 * parameters.pad]
         for sizes in [padded, [n, f, outH, outW], [outH, outW, c, hh, ww]] where (try? Shape.elementCount(sizes)) == nil {
-            throw TesselError.invalidParameter(layer: name, parameter: "pad", value: "\(parameters.pad)",
+            throw TesselError.invalidParameter(component: name, parameter: "pad", value: "\(parameters.pad)",
                                                reason: "the sizes \(Shape.describe(sizes)) it gives for \(context) and w \(Shape.describe(w.shape)) overflow Int")
         }
         return Geometry(n: n, c: c, h: h, w: width, f: f, hh: hh, ww: ww,
@@ -102,7 +100,7 @@ extension Convolution {
         let g = try validate(x: x, w: w, b: b, parameters: parameters)
         let expected = [g.n, g.f, g.outH, g.outW]
         guard dout.shape == expected else {
-            throw TesselError.shapeMismatch(layer: name, argument: "dout", expected: "(N, F, H', W') = \(Shape.describe(expected))", actual: dout.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "dout", expected: "(N, F, H', W') = \(Shape.describe(expected))", actual: dout.shape)
         }
         return g
     }

@@ -22,7 +22,7 @@ public enum Convolution {
     /// The layer's name in errors and on the command line.
     public static let name = "conv"
 
-    /// The convolution's hyperparameters (the seed's `conv_param`).
+    /// The convolution's hyperparameters (CS231n's `conv_param`).
     public struct Parameters: Sendable, Equatable {
         /// Pixels between adjacent filter positions, along both axes (≥ 1).
         public var stride: Int

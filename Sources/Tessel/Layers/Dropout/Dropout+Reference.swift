@@ -1,5 +1,5 @@
 extension Dropout {
-    /// The serial reference: plain loops that read like the seed, drawing `u[i]` from the same
+    /// The serial reference: plain loops that read like CS231n's layers.py, drawing `u[i]` from the same
     /// Philox stream as the tiled kernel, so the masks are identical. The oracle for the tiled kernel.
     public enum Reference {
         /// Train: `mask[i] = (u[i] < p) / p`, `out = x * mask`; test: `out = x`, mask nil.

@@ -16,7 +16,7 @@ public enum Dropout {
     /// The layer's name in errors and on the command line.
     public static let name = "dropout"
 
-    /// The seed's `dropout_param`.
+    /// CS231n's `dropout_param`.
     public struct Parameters: Sendable, Equatable {
         /// Probability of KEEPING an element, in (0, 1].
         public var p: Double
@@ -98,7 +98,7 @@ public enum Dropout {
     static func validate(_ parameters: Parameters) throws {
         let p = parameters.p
         guard p > 0 && p <= 1 else {
-            throw TesselError.invalidParameter(layer: name, parameter: "p", value: "\(p)",
+            throw TesselError.invalidParameter(component: name, parameter: "p", value: "\(p)",
                                                reason: "the keep probability must be in (0, 1]")
         }
     }
@@ -108,11 +108,11 @@ public enum Dropout {
         try validate(parameters)
         guard parameters.mode == .train else { return nil }
         guard let mask else {
-            throw TesselError.invalidParameter(layer: name, parameter: "mask", value: "nil",
+            throw TesselError.invalidParameter(component: name, parameter: "mask", value: "nil",
                                                reason: "train-mode backward needs the mask that forward returned")
         }
         guard mask.shape == dout.shape else {
-            throw TesselError.shapeMismatch(layer: name, argument: "mask", expected: "the shape of dout \(Shape.describe(dout.shape))",
+            throw TesselError.shapeMismatch(component: name, argument: "mask", expected: "the shape of dout \(Shape.describe(dout.shape))",
                                             actual: mask.shape)
         }
         return mask

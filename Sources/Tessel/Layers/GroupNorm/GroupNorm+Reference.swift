@@ -1,5 +1,5 @@
 extension GroupNorm {
-    /// The serial reference: plain loops in `Double` that read like the seed, one group
+    /// The serial reference: plain loops in `Double` that read like CS231n's layers.py, one group
     /// (n, g) at a time. The oracle for the tiled kernels; it produces and accepts the same `Cache`.
     public enum Reference {
         /// Same contract, parameters and errors as `GroupNorm.forward`.

@@ -30,14 +30,14 @@ public enum GroupNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "groupnorm"
 
-    /// The seed's `G` and `gn_param`.
+    /// CS231n's `G` and `gn_param`.
     public struct Parameters: Sendable, Equatable {
         /// The number of groups G: at least 1, and a divisor of the channel count C.
         public var groups: Int
         /// Added to the variance before the square root; must be positive and finite.
         public var eps: Double
 
-        /// `groups` groups; the seed's default `eps = 1e-5`.
+        /// `groups` groups; CS231n's default `eps = 1e-5`.
         public init(groups: Int, eps: Double = 1e-5) {
             self.groups = groups
             self.eps = eps
@@ -188,16 +188,16 @@ public enum GroupNorm {
         try NormalizationChecks.eps(parameters.eps, layer: name)
         let groups = parameters.groups
         guard groups >= 1 else {
-            throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: name, parameter: "groups", value: "\(groups)", reason: "must be at least 1")
         }
         try NormalizationChecks.rank(x, 4, layout: "(N, C, H, W)", layer: name, argument: "x")
         let channels = x[1]
         guard channels % groups == 0 else {
-            throw TesselError.invalidParameter(layer: name, parameter: "groups", value: "\(groups)",
+            throw TesselError.invalidParameter(component: name, parameter: "groups", value: "\(groups)",
                                                reason: "must divide the channel count C = \(channels) of x of shape \(Shape.describe(x))")
         }
         guard channels * x[2] * x[3] > 0 else {
-            throw TesselError.shapeMismatch(layer: name, argument: "x",
+            throw TesselError.shapeMismatch(component: name, argument: "x",
                                             expected: "C ≥ 1 and H·W ≥ 1 (a group of no values has no mean or variance)", actual: x)
         }
         return x
@@ -207,7 +207,7 @@ public enum GroupNorm {
         _ = try outputShape(x: x.shape, parameters: parameters)
         let channels = x.shape[1]
         for (argument, tensor) in [("gamma", gamma), ("beta", beta)] where tensor.shape != [channels] && tensor.shape != [1, channels, 1, 1] {
-            throw TesselError.shapeMismatch(layer: name, argument: argument,
+            throw TesselError.shapeMismatch(component: name, argument: argument,
                                             expected: "(C,) = (\(channels),) or (1, C, 1, 1) = (1, \(channels), 1, 1) for x of shape \(Shape.describe(x.shape))",
                                             actual: tensor.shape)
         }

@@ -1,5 +1,5 @@
 extension LayerNorm {
-    /// The serial reference: plain loops in `Double` that read like the seed, one row at a
+    /// The serial reference: plain loops in `Double` that read like CS231n's layers.py, one row at a
     /// time. The oracle for the tiled kernels; it produces and accepts the same `Cache`.
     public enum Reference {
         /// Same contract, parameters and errors as `LayerNorm.forward`.

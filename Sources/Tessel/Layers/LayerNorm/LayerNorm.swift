@@ -25,12 +25,12 @@ public enum LayerNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "layernorm"
 
-    /// The seed's `ln_param`.
+    /// CS231n's `ln_param`.
     public struct Parameters: Sendable, Equatable {
         /// Added to the variance before the square root; must be positive and finite.
         public var eps: Double
 
-        /// The seed's default `eps = 1e-5`.
+        /// CS231n's default `eps = 1e-5`.
         public init(eps: Double = 1e-5) {
             self.eps = eps
         }
@@ -151,7 +151,7 @@ public enum LayerNorm {
         try NormalizationChecks.eps(parameters.eps, layer: name)
         try NormalizationChecks.rank(x, 2, layout: "(N, D)", layer: name, argument: "x")
         guard x[1] > 0 else {
-            throw TesselError.shapeMismatch(layer: name, argument: "x",
+            throw TesselError.shapeMismatch(component: name, argument: "x",
                                             expected: "D ≥ 1 features (a row of no values has no mean or variance)", actual: x)
         }
         return x

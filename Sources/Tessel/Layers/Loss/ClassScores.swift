@@ -6,15 +6,15 @@ enum ClassScores {
     ///   hold N labels; `TesselError.invalidParameter` naming the first label outside 0 ..< C.
     static func validate<T>(layer: String, x: Tensor<T>, y: [Int]) throws -> (rows: Int, classes: Int) {
         guard x.rank == 2, x.shape[0] >= 1 else {
-            throw TesselError.shapeMismatch(layer: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: x.shape)
+            throw TesselError.shapeMismatch(component: layer, argument: "x", expected: "(N, C) with N ≥ 1", actual: x.shape)
         }
         let (rows, classes) = (x.shape[0], x.shape[1])
         guard y.count == rows else {
-            throw TesselError.shapeMismatch(layer: layer, argument: "y", expected: "(N,) = (\(rows),), one label per row of x",
+            throw TesselError.shapeMismatch(component: layer, argument: "y", expected: "(N,) = (\(rows),), one label per row of x",
                                             actual: [y.count])
         }
         for (i, label) in y.enumerated() where label < 0 || label >= classes {
-            throw TesselError.invalidParameter(layer: layer, parameter: "y[\(i)]", value: "\(label)",
+            throw TesselError.invalidParameter(component: layer, parameter: "y[\(i)]", value: "\(label)",
                                                reason: "a label must be in 0..<\(classes) for x of shape \(Shape.describe(x.shape))")
         }
         return (rows, classes)

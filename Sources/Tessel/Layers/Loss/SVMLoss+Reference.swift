@@ -1,5 +1,5 @@
 extension SVMLoss {
-    /// The serial reference: the seed's NumPy lines as plain loops. The oracle for the tiled kernel.
+    /// The serial reference: CS231n's NumPy lines as plain loops. The oracle for the tiled kernel.
     public enum Reference {
         /// Loss and gradient as `SVMLoss.compute`, serially.
         /// - Throws: as `SVMLoss.compute`.

@@ -1,5 +1,5 @@
 extension SoftmaxLoss {
-    /// The serial reference: the seed's NumPy lines as plain loops (libm `exp`/`log` in `T`).
+    /// The serial reference: CS231n's NumPy lines as plain loops (libm `exp`/`log` in `T`).
     /// The oracle for the tiled kernel.
     public enum Reference {
         /// Loss and gradient as `SoftmaxLoss.compute`, serially.

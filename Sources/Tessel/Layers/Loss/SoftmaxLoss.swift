@@ -13,7 +13,7 @@
 /// stores `exp(shifted)` into dx while summing Z (a vectorized exp), and one that scales dx by
 /// `1 / (Z·N)` — so x is read from memory once and dx written once. `probs` is thus formed as
 /// `exp(shifted) / Z` rather than `exp(shifted − log Z)`: equal up to rounding.
-/// `SoftmaxLoss.Reference` is the serial oracle, line by line as the seed.
+/// `SoftmaxLoss.Reference` is the serial oracle, line by line as CS231n's layers.py.
 public enum SoftmaxLoss {
     /// The layer's name in errors and on the command line.
     public static let name = "softmax_loss"

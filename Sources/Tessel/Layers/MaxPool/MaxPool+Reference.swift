@@ -1,5 +1,5 @@
 extension MaxPool {
-    /// The serial reference: plain loops over (n, c, i, j) and the window, as the seed reads.
+    /// The serial reference: plain loops over (n, c, i, j) and the window, as CS231n's layers.py reads.
     /// The oracle for the tiled kernels.
     public enum Reference {
         /// `out[n, c, i, j]` = the window's maximum (NaN if the window holds a NaN).

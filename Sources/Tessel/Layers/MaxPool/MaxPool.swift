@@ -30,7 +30,7 @@ public enum MaxPool {
     /// The layer's name in errors and on the command line.
     public static let name = "maxpool"
 
-    /// The seed's `pool_param`: the window and stride.
+    /// CS231n's `pool_param`: the window and stride.
     public typealias Parameters = PoolingWindow
 
     /// The validated sizes of one call.

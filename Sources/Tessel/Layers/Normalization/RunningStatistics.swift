@@ -10,7 +10,7 @@ public struct RunningStatistics<T: TesselScalar>: Sendable {
     /// Running (uncorrected) variance per feature, shape (features,).
     public var variance: Tensor<T>
 
-    /// Zeros for both, as the seed's defaults (`np.zeros(D)`).
+    /// Zeros for both, as CS231n's defaults (`np.zeros(D)`).
     /// - Throws: `TesselError.invalidShape` when `features` is negative;
     ///   `TesselError.outOfMemory` when the storage cannot be allocated.
     public init(features: Int) throws {

@@ -1,4 +1,4 @@
-/// The window of a pooling layer (`MaxPool`, `AveragePool`; the seed's `pool_param`):
+/// The window of a pooling layer (`MaxPool`, `AveragePool`; CS231n's `pool_param`):
 /// `poolHeight × poolWidth` moved by `stride` in both directions, without padding.
 public struct PoolingWindow: Sendable, Equatable {
     /// Height of each pooling window (≥ 1, ≤ H).
@@ -27,17 +27,17 @@ struct PoolingGeometry {
     ///   for a pool size or stride below 1, or a window larger than the input.
     init(x shape: [Int], window: PoolingWindow, layer: String) throws {
         guard shape.count == 4 else {
-            throw TesselError.shapeMismatch(layer: layer, argument: "x", expected: "rank 4 (N, C, H, W)", actual: shape)
+            throw TesselError.shapeMismatch(component: layer, argument: "x", expected: "rank 4 (N, C, H, W)", actual: shape)
         }
         (n, c, height, width) = (shape[0], shape[1], shape[2], shape[3])
         (poolHeight, poolWidth, stride) = (window.poolHeight, window.poolWidth, window.stride)
         for (parameter, value) in [("poolHeight", poolHeight), ("poolWidth", poolWidth), ("stride", stride)] where value < 1 {
-            throw TesselError.invalidParameter(layer: layer, parameter: parameter, value: "\(value)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: layer, parameter: parameter, value: "\(value)", reason: "must be at least 1")
         }
         let described = Shape.describe(shape)
         for (parameter, pool, extent, letter) in [("poolHeight", poolHeight, height, "H"), ("poolWidth", poolWidth, width, "W")] {
             guard pool <= extent else {
-                throw TesselError.invalidParameter(layer: layer, parameter: parameter, value: "\(pool)",
+                throw TesselError.invalidParameter(component: layer, parameter: parameter, value: "\(pool)",
                                                    reason: "the window is larger than the input: \(letter) = \(extent) in x of shape \(described)")
             }
         }
@@ -52,7 +52,7 @@ struct PoolingGeometry {
     /// - Throws: `TesselError.shapeMismatch` (argument `dout`) naming `layer` otherwise.
     func checkUpstream<T>(_ dout: Tensor<T>, layer: String) throws {
         guard dout.shape == outputShape else {
-            throw TesselError.shapeMismatch(layer: layer, argument: "dout", expected: "(N, C, H', W') = \(Shape.describe(outputShape))",
+            throw TesselError.shapeMismatch(component: layer, argument: "dout", expected: "(N, C, H', W') = \(Shape.describe(outputShape))",
                                             actual: dout.shape)
         }
     }

@@ -1,5 +1,5 @@
 extension ReLU {
-    /// The serial reference: plain loops that read like the seed. The oracle for the tiled kernel.
+    /// The serial reference: plain loops that read like CS231n's layers.py. The oracle for the tiled kernel.
     public enum Reference {
         /// `out[i] = max(0, x[i])`, NaN propagating: only `x[i] ≤ 0` becomes 0.
         public static func forward<T: TesselScalar>(_ x: Tensor<T>) throws -> Tensor<T> {

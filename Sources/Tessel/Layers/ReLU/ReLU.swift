@@ -53,7 +53,7 @@ public enum ReLU {
 
     static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>) throws {
         guard dout.shape == x.shape else {
-            throw TesselError.shapeMismatch(layer: name, argument: "dout", expected: "the shape of x \(Shape.describe(x.shape))", actual: dout.shape)
+            throw TesselError.shapeMismatch(component: name, argument: "dout", expected: "the shape of x \(Shape.describe(x.shape))", actual: dout.shape)
         }
     }
 }

@@ -1,5 +1,5 @@
 extension SpatialBatchNorm {
-    /// The serial reference, as the seed hints: the (N, C, H, W) input is rearranged into an
+    /// The serial reference, as CS231n's layers.py hints: the (N, C, H, W) input is rearranged into an
     /// (N·H·W, C) matrix, one row per pixel, and handed to `BatchNorm.Reference`; the result
     /// is rearranged back. The oracle for the tiled kernels; it produces and accepts the same `Cache`.
     public enum Reference {

@@ -26,7 +26,7 @@ public enum SpatialBatchNorm {
     /// The layer's name in errors and on the command line.
     public static let name = "spatial_batchnorm"
 
-    /// The seed's `bn_param`: mode, eps and momentum, with batch norm's rules and defaults.
+    /// CS231n's `bn_param`: mode, eps and momentum, with batch norm's rules and defaults.
     public typealias Parameters = BatchNorm.Parameters
 
     /// What the backward needs: the input, γ, and per channel the mean that centered x and
@@ -215,7 +215,7 @@ public enum SpatialBatchNorm {
         try NormalizationChecks.shape(running.mean, channels, meaning: meaning, layer: name, argument: "running_mean")
         try NormalizationChecks.shape(running.variance, channels, meaning: meaning, layer: name, argument: "running_var")
         if parameters.mode == .train && x.shape[0] * x.shape[2] * x.shape[3] == 0 {
-            throw TesselError.shapeMismatch(layer: name, argument: "x",
+            throw TesselError.shapeMismatch(component: name, argument: "x",
                                             expected: "N·H·W ≥ 1 in train mode (a channel of no values has no mean or variance)",
                                             actual: x.shape)
         }

@@ -35,7 +35,7 @@ public struct NetworkDefinition: Sendable, Equatable {
             return try inferShapes()
         } catch {
             let layer = error.index.map { "layers[\($0)] (\(layers[$0].typeName))" } ?? "network"
-            throw TesselError.invalidParameter(layer: layer, parameter: error.parameter, value: error.value, reason: error.reason)
+            throw TesselError.invalidParameter(component: layer, parameter: error.parameter, value: error.value, reason: error.reason)
         }
     }
 

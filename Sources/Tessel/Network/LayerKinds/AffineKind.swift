@@ -22,7 +22,7 @@ package struct AffineKind: LayerKind {
 
     package func outputShape(input: [Int]) throws -> [Int] {
         guard units >= 1 else {
-            throw TesselError.invalidParameter(layer: Affine.name, parameter: "units", value: "\(units)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: Affine.name, parameter: "units", value: "\(units)", reason: "must be at least 1")
         }
         return [units]
     }

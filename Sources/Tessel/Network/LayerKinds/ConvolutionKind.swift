@@ -32,7 +32,7 @@ package struct ConvolutionKind: LayerKind {
     /// (filters, H', W') as `Convolution.outputSize` gives them.
     package func outputShape(input: [Int]) throws -> [Int] {
         guard filters >= 1 else {
-            throw TesselError.invalidParameter(layer: Convolution.name, parameter: "filters", value: "\(filters)", reason: "must be at least 1")
+            throw TesselError.invalidParameter(component: Convolution.name, parameter: "filters", value: "\(filters)", reason: "must be at least 1")
         }
         do {
             let (height, width) = try Convolution.outputSize(inputHeight: input[1], inputWidth: input[2], filterHeight: size, filterWidth: size,
@@ -40,7 +40,7 @@ package struct ConvolutionKind: LayerKind {
             return [filters, height, width]
         } catch let TesselError.shapeMismatch(layer, _, expected, _) {
             // The filter is this kind's `size`.
-            throw TesselError.invalidParameter(layer: layer, parameter: "size", value: "\(size)", reason: "must be \(expected)")
+            throw TesselError.invalidParameter(component: layer, parameter: "size", value: "\(size)", reason: "must be \(expected)")
         }
     }
 

@@ -24,7 +24,7 @@ package struct DropoutKind: LayerKind {
             try Dropout.validate(Dropout.Parameters(p: keep))
         } catch let TesselError.invalidParameter(layer, "p", value, reason) {
             // The keep probability is this kind's `keep`.
-            throw TesselError.invalidParameter(layer: layer, parameter: "keep", value: value, reason: reason)
+            throw TesselError.invalidParameter(component: layer, parameter: "keep", value: value, reason: reason)
         }
         return input
     }

@@ -1,12 +1,12 @@
 /// One operation `tessel op` evaluates: a layer's forward and backward, or a loss, on named
-/// inputs (the seed's argument names) with named parameters (the keys of its parameter
+/// inputs (CS231n's argument names) with named parameters (the keys of its parameter
 /// dictionaries). A layer kind lists its operations (`LayerKind.operations`).
 package struct LayerOperation: Sendable {
-    /// The name on the command line: the seed's function stem (`conv`, `batchnorm_alt`).
+    /// The name on the command line: CS231n's function stem (`conv`, `batchnorm_alt`).
     package let name: String
     /// Inputs the forward pass needs; `backward` needs these plus `dout` (losses excepted).
     package let forwardInputs: [String]
-    /// Inputs that may be given and otherwise take the seed's defaults.
+    /// Inputs that may be given and otherwise take CS231n's defaults.
     package let optionalInputs: [String]
     /// The parameter keys the operation accepts (values are checked by the layer).
     package let parameters: [String]

@@ -17,7 +17,7 @@ package protocol PoolingKind: LayerKind {
 extension PoolingKind {
     package static var configKeys: [LayerConfigKey] { ["size", "stride"].map { LayerConfigKey($0) } }
     package static var exampleRank: Int? { 3 }
-    /// The parameters of the kind's `tessel op` operation, the seed's `pool_param` keys.
+    /// The parameters of the kind's `tessel op` operation, CS231n's `pool_param` keys.
     static var operationParameters: [String] { ["pool_height", "pool_width", "stride"] }
 
     /// `size`, and `stride` (default: `size`).
@@ -38,7 +38,7 @@ extension PoolingKind {
             return Array(try Self.layerOutputShape(x: [1] + input, window: window).dropFirst())
         } catch let TesselError.invalidParameter(layer, "poolHeight", value, reason), let TesselError.invalidParameter(layer, "poolWidth", value, reason) {
             // The window's height and width are this kind's `size`.
-            throw TesselError.invalidParameter(layer: layer, parameter: "size", value: value, reason: reason)
+            throw TesselError.invalidParameter(component: layer, parameter: "size", value: value, reason: reason)
         }
     }
 

@@ -22,12 +22,12 @@ extension Network {
                               scheduler: Scheduler = .default, profile: inout NetworkProfile?, tracing: Bool = false) throws -> StepResult {
         try validate(images: images, labels: labels)
         guard images.shape[0] == layout.localRows.count else {
-            throw TesselError.shapeMismatch(layer: "network", argument: "images",
+            throw TesselError.shapeMismatch(component: "network", argument: "images",
                                             expected: "\(layout.localRows.count) rows, rank \(layout.rank)'s part of a batch of \(layout.batch)",
                                             actual: images.shape)
         }
         guard exchange.rank == layout.rank, exchange.ranks == layout.ranks else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "exchange", value: "rank \(exchange.rank) of \(exchange.ranks)",
+            throw TesselError.invalidParameter(component: "network", parameter: "exchange", value: "rank \(exchange.rank) of \(exchange.ranks)",
                                                reason: "the layout is rank \(layout.rank) of \(layout.ranks)")
         }
         let backend = Backend.tiled(scheduler), seed = dropoutSeed()

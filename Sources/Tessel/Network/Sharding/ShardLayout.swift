@@ -24,15 +24,15 @@ public struct ShardLayout: Sendable, Equatable {
     ///   (parameter `rank`) unless 0 ≤ rank < ranks.
     public init(batch: Int, shards: Int = 1, rank: Int = 0, ranks: Int = 1) throws {
         guard ranks >= 1, rank >= 0, rank < ranks else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "rank", value: "\(rank)",
+            throw TesselError.invalidParameter(component: "network", parameter: "rank", value: "\(rank)",
                                                reason: "must lie in 0..<\(ranks), the number of ranks")
         }
         guard shards >= 1, shards <= batch else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "shards", value: "\(shards)",
+            throw TesselError.invalidParameter(component: "network", parameter: "shards", value: "\(shards)",
                                                reason: "a batch of \(batch) examples needs 1 ... \(batch) shards (every shard needs an example)")
         }
         guard ranks <= shards else {
-            throw TesselError.invalidParameter(layer: "network", parameter: "shards", value: "\(shards)",
+            throw TesselError.invalidParameter(component: "network", parameter: "shards", value: "\(shards)",
                                                reason: "\(ranks) ranks need at least \(ranks) shards (every rank needs a shard)")
         }
         self.batch = batch

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""tessel.layers against the seed's layers in NumPy, at Tessel's standard shapes.
+"""tessel.layers against CS231n's layers in NumPy, at Tessel's standard shapes.
 
 For each layer, the time of one forward plus one backward (train mode) of:
-- "student loops": the seed's functions as a student writes them, with the explicit loops the
+- "student loops": CS231n's functions as a student writes them, with the explicit loops the
   docstrings call "naive" (convolution, max pooling); layers whose usual solution is already
   vectorized (affine, ReLU, the norms, dropout, the losses) have no loop version ("-").
   Loops are timed once, on the first --loop-batch images, and scaled to the full batch
@@ -13,10 +13,10 @@ The fastest of --repeats runs after one warm-up (the least disturbed
 by other work on the machine). Then the per-call time of tiny inputs: the
 fixed cost of a Tessel call from Python (argument checks, ctypes, handles, copies).
 
-    python3 python/benchmarks/compare_seed.py [--repeats 5] [--loop-batch 8] [--threads N] [--dtype float32]
+    python3 python/benchmarks/compare_layers.py [--repeats 5] [--loop-batch 8] [--threads N] [--dtype float32]
 
 Needs NumPy, an installed tessel (pip install ./python) and the checkout it sits in (the
-losses are python/tests/seed_numpy.py's). Prints a Markdown table.
+losses are python/tests/layers_numpy.py's). Prints a Markdown table.
 """
 import argparse
 import os
@@ -29,11 +29,11 @@ import numpy as np
 import tessel
 import tessel.layers as L
 
-# The losses are the tests' NumPy references (python/tests/seed_numpy.py), already vectorized.
+# The losses are the tests' NumPy references (python/tests/layers_numpy.py), already vectorized.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests"))
-from seed_numpy import softmax_loss as softmax_loss_numpy, svm_loss as svm_loss_numpy  # noqa: E402
+from layers_numpy import softmax_loss as softmax_loss_numpy, svm_loss as svm_loss_numpy  # noqa: E402
 
-# ---------------------------------------------------------------- the seed as a student writes it
+# ---------------------------------------------------------------- layers.py as a student writes it
 
 
 def conv_forward_loops(x, w, b, conv_param):

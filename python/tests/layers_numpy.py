@@ -1,7 +1,7 @@
-"""A NumPy float64 implementation of the seed's layers (CS231n `layers.py`), written for
+"""A NumPy float64 implementation of CS231n's layers (CS231n `layers.py`), written for
 clarity: the oracle the tests hold tessel.layers against. Each function returns what the
 seed's returns, without the cache. Also used by scripts/op_vs_numpy.py and
-python/benchmarks/compare_seed.py, which add this folder to sys.path."""
+python/benchmarks/compare_layers.py, which add this folder to sys.path."""
 import numpy as np
 
 
