@@ -25,21 +25,14 @@ struct GoldenCommand: ParsableCommand {
     @Flag(help: "Write the golden file from this run instead of checking it.")
     var write = false
 
-    @Option(help: "Worker threads (default: the settings' workers, TESSEL_THREADS, or all online CPUs).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(help: "A runtime settings file (JSON; see config/runtime.json) for tiles, grain and NUMA mode.")
     var settings: String?
 
     func run() throws {
-        var runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
-        var environment = ProcessInfo.processInfo.environment
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-            runtime.workers = threads
-            environment[RuntimeSettings.workersVariable] = nil
-        }
-        let scheduler = try runtime.makeScheduler(environment: environment)
+        let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
+        let scheduler = try threads.scheduler(for: runtime)
         let numa = try NumaMode.fromEnvironment() ?? runtime.numa
         let digests = try GoldenLayers.digests(scheduler: scheduler)
         if write {

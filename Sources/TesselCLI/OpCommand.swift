@@ -32,10 +32,10 @@ struct OpCommand: ParsableCommand {
     )
 
     @Argument(help: "The layer.")
-    var layer: String
+    var layer: OpLayer
 
     @Argument(help: "forward or backward.")
-    var direction: String
+    var direction: OpDirection
 
     @Option(name: .customLong("in"), help: "An input, NAME=PATH.npy (repeatable).")
     var inputs: [String] = []
@@ -47,10 +47,9 @@ struct OpCommand: ParsableCommand {
     var out: String
 
     @Option(help: "float32 or float64 (default: the dtype of x).")
-    var dtype: String?
+    var dtype: OpScalarType?
 
-    @Option(help: "Worker threads for the tiled kernels (default: the settings' workers, TESSEL_THREADS, or all online CPUs).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(help: "A runtime settings file (JSON; see config/runtime.json). Default: built-in defaults.")
     var settings: String?
@@ -59,14 +58,6 @@ struct OpCommand: ParsableCommand {
     var reference = false
 
     func run() throws {
-        guard let layer = OpLayer(rawValue: layer) else {
-            throw TesselError.invalidParameter(component: "tessel op", parameter: "layer", value: "'\(self.layer)'",
-                                               reason: "unknown layer (one of: \(OpLayer.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        guard let direction = OpDirection(rawValue: direction) else {
-            throw TesselError.invalidParameter(component: "tessel op", parameter: "direction", value: "'\(self.direction)'",
-                                               reason: "must be 'forward' or 'backward'")
-        }
         let parameters = try OpParameters(self.parameters, layer: layer)
         let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
         try runtime.applyMemoryLimit(source: settings ?? "the built-in runtime settings")
@@ -75,7 +66,7 @@ struct OpCommand: ParsableCommand {
         var arrays: [String: NPYArray] = [:]
         for (name, path) in paths { arrays[name] = try NPY.read(from: path) }
         let sources = Dictionary(uniqueKeysWithValues: paths)
-        let backend: Backend = reference ? .reference : .tiled(try makeScheduler(runtime))
+        let backend: Backend = reference ? .reference : .tiled(try threads.scheduler(for: runtime))
 
         let scalarType = try resolveDType(arrays: arrays)
         let outputs: [(String, [UInt8])]
@@ -92,20 +83,6 @@ struct OpCommand: ParsableCommand {
         try OutputFolder.create(out)
         let files = outputs.map { (path: out + "/" + $0.0 + ".npy", bytes: $0.1) }
         try TesselError.translatingSystemErrors { try AtomicFile.write(files) }
-    }
-
-    /// The scheduler of `runtime` (from `--settings`, or the defaults), with `--threads` overriding the workers.
-    private func makeScheduler(_ runtime: RuntimeSettings) throws -> Scheduler {
-        var runtime = runtime
-        var environment = ProcessInfo.processInfo.environment
-        if let threads {
-            guard threads >= 1 else {
-                throw TesselError.invalidParameter(component: "tessel op", parameter: "--threads", value: "\(threads)", reason: "must be at least 1")
-            }
-            runtime.workers = threads
-            environment[RuntimeSettings.workersVariable] = nil
-        }
-        return try runtime.makeScheduler(environment: environment)
     }
 
     /// Checks the `--in` list against what the layer takes: no unknown, duplicate or missing names.
@@ -132,12 +109,7 @@ struct OpCommand: ParsableCommand {
 
     /// `--dtype` when given, else the dtype of `x`.
     private func resolveDType(arrays: [String: NPYArray]) throws -> DType {
-        if let dtype {
-            guard let type = DType(rawValue: dtype), type == .float32 || type == .float64 else {
-                throw TesselError.invalidParameter(component: "tessel op", parameter: "--dtype", value: "'\(dtype)'", reason: "must be float32 or float64")
-            }
-            return type
-        }
+        if let dtype { return dtype.dtype }
         let type = arrays["x"]?.dtype ?? .float64
         guard type == .float32 || type == .float64 else {
             throw TesselError.invalidParameter(component: "tessel op", parameter: "--in x", value: type.rawValue, reason: "x must be float32 or float64")

@@ -46,8 +46,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per forward pass (default 1000).")
     var batchSize = 1000
 
-    @Option(name: .long, help: "Workers per kernel call (default: TESSEL_THREADS, else all CPUs).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -63,7 +62,6 @@ struct PredictCommand: ParsableCommand {
         }
         if split != nil, labels != nil { throw ValidationError("--labels does not go with --split, which has its labels") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
@@ -79,10 +77,7 @@ struct PredictCommand: ParsableCommand {
         var settings = RuntimeSettings()
         try settings.applyMemoryLimit(source: "tessel predict")
         if let out { try OutputFolder.checkWritable(file: out) }
-        if let threads { settings.workers = threads }
-        var environment = ProcessInfo.processInfo.environment
-        if threads != nil { environment[RuntimeSettings.workersVariable] = nil }
-        let scheduler = try settings.makeScheduler(environment: environment)
+        let scheduler = try threads.scheduler(for: settings)
         let workload = try trainingConfig(manifest, folder: folder)
         let (network, _) = try Checkpoint.network(from: folder, as: T.self, definition: workload?.network)
         let input = try inputs(network: network, workload: workload)

@@ -30,11 +30,22 @@ struct TesselCommand: ParsableCommand {
             }
             if let exit = error as? ExitCode { Glibc.exit(exit.rawValue) }
             let message = (error as? TesselError).map { "error: \($0)" } ?? fullMessage(for: error)
-            let line = message.split(separator: "\n").first.map(String.init) ?? message
+            let line = oneLine(message)
             // ArgumentParser writes "Error: "; every line of ours starts "error: ".
             FileHandleOutput.standardError(line.hasPrefix("Error: ") ? "error: " + line.dropFirst(7) : line)
             Glibc.exit(2)
         }
+    }
+
+    /// The first line of an error message, with the list that ArgumentParser writes on the lines
+    /// below a line ending in a colon ("Please provide one of the following:", "- conv", …)
+    /// joined onto it.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let first = lines.first else { return message }
+        guard first.hasSuffix(":") else { return first }
+        let items = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { $0.dropFirst(2) }
+        return items.isEmpty ? first : first + " " + items.joined(separator: ", ")
     }
 }
 

@@ -8,8 +8,7 @@ struct WorkloadOptions: ParsableArguments {
     @Argument(help: "A config file, or the name of one in ./config (default: default).")
     var config: String?
 
-    @Option(name: .long, help: "Workers per kernel call (overrides the config's runtime.workers and TESSEL_THREADS).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(name: .customLong("settings"), help: "A runtime settings file (JSON; see config/runtime.json) used instead of the config's runtime section.")
     var runtimeSettings: String?
@@ -38,13 +37,6 @@ struct WorkloadOptions: ParsableArguments {
     /// The scheduler of `workload`'s runtime settings (or those of `--settings`); `--threads`
     /// overrides their workers and `TESSEL_THREADS`.
     func scheduler(for workload: Workload) throws -> Scheduler {
-        var settings = try runtimeSettings.map { try RuntimeSettings.load(from: $0) } ?? workload.runtime
-        var environment = ProcessInfo.processInfo.environment
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-            settings.workers = threads
-            environment[RuntimeSettings.workersVariable] = nil
-        }
-        return try settings.makeScheduler(environment: environment)
+        try threads.scheduler(for: try runtimeSettings.map { try RuntimeSettings.load(from: $0) } ?? workload.runtime)
     }
 }

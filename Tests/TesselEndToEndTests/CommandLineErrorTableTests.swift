@@ -195,8 +195,8 @@ import TesselTestSupport
     private static let batchNormInputs = ["--in", "x=x.npy", "--in", "gamma=gamma.npy", "--in", "beta=beta.npy"]
 
     static let opRows: [Row] = [
-        op("unknown layer", ["softplus", "forward"], ["'softplus'", "unknown layer"]),
-        op("unknown direction", ["relu", "sideways", "--in", "x=x.npy"], ["'sideways'", "forward"]),
+        op("unknown layer", ["softplus", "forward"], ["'softplus'", "<layer>"]),
+        op("unknown direction", ["relu", "sideways", "--in", "x=x.npy"], ["'sideways'", "<direction>"]),
         op("missing required input", ["affine", "forward", "--in", "x=x.npy"], ["--in w", "required"]),
         op("unknown input", ["relu", "forward", "--in", "x=x.npy", "--in", "q=x.npy"], ["--in q", "unknown input"]),
         op("input given twice", ["relu", "forward", "--in", "x=x.npy", "--in", "x=x.npy"], ["--in x", "twice"]),
