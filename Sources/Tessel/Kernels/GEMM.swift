@@ -170,9 +170,8 @@ enum GEMM {
     /// Prefetching: before each full micro-kernel, the C rows of the next micro-tile are
     /// prefetched for writing; with `panelsAreContiguous` (the block's B panels lie one after
     /// the other, as `multiply` packs them) the next B micro-panel is also prefetched, a slice
-    /// per micro-tile, while the current one is in use. On this Zen 3 machine that made the
-    /// affine forward and dx products 5–10% faster (dw within 2%); prefetches never change
-    /// results.
+    /// per micro-tile, while the current one is in use (docs/PERFORMANCE.md has what it
+    /// gained). Prefetches never change results.
     @inline(__always)
     static func computeTile<T: TesselScalar>(rows: Int, columns: Int, blocks: [DepthBlock],
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,

@@ -72,8 +72,7 @@ public struct Philox: Sendable, Equatable {
     }
 
     /// `words(group:)` for `group` and `group + 1`, their rounds interleaved: one group's
-    /// rounds are a chain of dependent multiplies, and two chains keep the vector units busy
-    /// (measured: 1.25× the word rate of one group at a time).
+    /// rounds are a chain of dependent multiplies, and two chains keep the vector units busy.
     @inlinable @inline(__always)
     func words(groupPair group: UInt64) -> (SIMD16<UInt32>, SIMD16<UInt32>) {
         var first = Philox.counters(group: group), second = Philox.counters(group: group &+ 1), k = roundKey

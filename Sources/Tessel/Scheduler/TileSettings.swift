@@ -12,7 +12,7 @@ public struct TileSettings: Sendable, Equatable, Codable {
     /// a multiple of the micro-kernel width). Also the output pixels per forward convolution tile.
     public var gemmColumnBlock: Int
 
-    /// Defaults measured on a 2-core AVX-512 machine (see the README's performance section).
+    /// The defaults; `tessel scale --settings FILE` times others side by side (docs/BENCHMARKS.md).
     public init(elementsPerTile: Int = 1 << 15, gemmRowBlock: Int = 96, gemmColumnBlock: Int = 512) {
         self.elementsPerTile = elementsPerTile
         self.gemmRowBlock = gemmRowBlock

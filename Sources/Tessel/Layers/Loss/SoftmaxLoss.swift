@@ -103,8 +103,7 @@ public enum SoftmaxLoss {
 
     /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double.
     /// The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out of
-    /// line: inlined into the tile closure, its vector code was split into 128-bit halves and
-    /// the loss ran 1.4× slower (measured).
+    /// line: inlined into the tile closure, its vector code was split into 128-bit halves.
     @inline(never)
     static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
         var sums = SIMD16<Double>()

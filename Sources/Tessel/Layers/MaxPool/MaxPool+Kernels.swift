@@ -71,8 +71,8 @@ extension MaxPool {
     }
 
     /// One step of the vector scan: candidate `v` with window index `k`. `@_transparent`
-    /// because the optimizer leaves this generic `inout` helper out of line (measured: 9% of
-    /// the pooling time in calls) even when marked `@inline(__always)`.
+    /// because the optimizer leaves this generic `inout` helper out of line even when marked
+    /// `@inline(__always)`.
     @_transparent
     static func visit<T: TesselScalar>(_ v: SIMD16<T>, _ k: Int, _ m: inout SIMD16<T>, _ index: inout SIMD16<T>) {
         let keep = Maximum.keeps(m, over: v)

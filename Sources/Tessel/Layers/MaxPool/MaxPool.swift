@@ -20,9 +20,8 @@
 /// The tiled kernels cut the N·C planes (and, when a plane is large, its output rows) into
 /// tiles. Inner loops run over 16 output columns at a time (contiguous loads for stride 1,
 /// even/odd splits of 32 columns for stride 2, gathers for larger strides and row tails); the
-/// common 2×2 stride-2 backward writes whole interleaved rows of `dx` without a scatter.
-/// Measured on (64, 64, 32, 32), 2×2 stride 2, one worker: 1.8 ms forward against 22 ms for
-/// a scalar window loop (whose data-dependent branches mispredict).
+/// common 2×2 stride-2 backward writes whole interleaved rows of `dx` without a scatter. (A
+/// scalar window loop's data-dependent branches mispredict.)
 ///
 /// Inputs are not scanned; the NaN and −∞ rule above is tested for the tiled kernels and the
 /// reference in Float and Double.
