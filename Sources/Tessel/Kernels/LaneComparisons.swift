@@ -2,9 +2,9 @@
 ///
 /// In code generic over the scalar, `a .> b` resolves to the `SIMD` protocol's default — a
 /// 16-iteration loop with a branch per lane, which the optimizer does not vectorize even after
-/// specialization. The
-/// concrete `SIMD16<Float>` / `SIMD16<Double>` operators are single instructions, so these
-/// helpers reinterpret the vector as its concrete type (a no-op once specialized) and use them.
+/// specialization. The concrete `SIMD16<Float>` / `SIMD16<Double>` operators are single
+/// instructions, so these helpers reinterpret the vector as its concrete type (a no-op once
+/// specialized) and use them.
 extension SIMD16 where Scalar: TesselScalar {
     /// `self .> other`.
     @inline(__always)
