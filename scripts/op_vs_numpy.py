@@ -65,6 +65,8 @@ def cases(rng):
         ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
         yield "maxpool", {"x": r(n, c, h, w)}, p, lambda i, p: ref.max_pool_forward(i["x"], p["pool_height"], p["pool_width"], p["stride"]), (n, c, ho, wo), \
             lambda i, p: {"dx": ref.max_pool_backward(i["dout"], i["x"], p["pool_height"], p["pool_width"], p["stride"])}
+        yield "avgpool", {"x": r(n, c, h, w)}, p, lambda i, p: ref.avg_pool_forward(i["x"], p["pool_height"], p["pool_width"], p["stride"]), (n, c, ho, wo), \
+            lambda i, p: {"dx": ref.avg_pool_backward(i["dout"], i["x"], p["pool_height"], p["pool_width"], p["stride"])}
     for n, c, h, w in [(2, 3, 4, 5), (5, 2, 3, 1)]:
         gamma, beta, rm, rv = r(c), r(c), r(c), np.abs(r(c)) + 0.5
         for mode in ["train", "test"]:

@@ -20,6 +20,7 @@ It prints one line and exits 0 when they agree, 1 when they do not, 2 on bad inp
 Layer mapping (Tessel config type -> PyTorch):
   conv              Conv2d(C, filters, size, stride, padding=pad); weight w (F, C, k, k), bias b
   maxpool           MaxPool2d(size, stride) -- both round output sizes down
+  avgpool           AvgPool2d(size, stride) -- likewise
   affine            Flatten, Linear(D, units); weight = w.T (Tessel's w is (D, units)), bias b
   relu              ReLU
   batchnorm         BatchNorm1d(D, eps, momentum = 1 - Tessel momentum)
@@ -74,8 +75,9 @@ def build(manifest, folder, torch):
             size = lambda extent: 1 + (extent + 2 * layer["pad"] - layer["size"]) // layer["stride"]
             shape = [layer["filters"], size(shape[1]), size(shape[2])]
             modules.append(module)
-        elif kind == "maxpool":
-            modules.append(nn.MaxPool2d(layer["size"], stride=layer["stride"]))
+        elif kind in ("maxpool", "avgpool"):
+            pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
+            modules.append(pool(layer["size"], stride=layer["stride"]))
             size = lambda extent: 1 + (extent - layer["size"]) // layer["stride"]
             shape = [shape[0], size(shape[1]), size(shape[2])]
         elif kind == "affine":

@@ -104,6 +104,25 @@ def max_pool_backward(dout, x, ph, pw, stride):
     return dx
 
 
+def avg_pool_forward(x, ph, pw, stride):
+    """Average pooling (not in CS231n's layers.py; Tessel's avgpool): each window's mean."""
+    n, c, h, w = x.shape
+    ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
+    out = np.zeros((n, c, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].mean(axis=(2, 3))
+    return out
+
+
+def avg_pool_backward(dout, x, ph, pw, stride):
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += dout[:, :, i:i + 1, j:j + 1] / (ph * pw)
+    return dx
+
+
 def _rows(x):
     """(N, C, H, W) as (N·H·W, C): spatial batch norm is batch norm over these rows."""
     return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
