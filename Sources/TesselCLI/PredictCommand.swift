@@ -74,7 +74,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func predict<T: TesselScalar>(folder: String, manifest: Checkpoint.Manifest, as _: T.Type) throws {
-        var settings = RuntimeSettings()
+        let settings = RuntimeSettings()
         try settings.applyMemoryLimit(source: "tessel predict")
         if let out { try OutputFolder.checkWritable(file: out) }
         let scheduler = try threads.scheduler(for: settings)
