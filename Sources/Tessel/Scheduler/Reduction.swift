@@ -28,13 +28,13 @@ extension Scheduler {
                        _ body: (Tile, UnsafeMutableBufferPointer<Double>) -> Void) {
         precondition(result.count >= width, "result buffer too small")
         let chunkCount = chunks.count
-        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, chunkCount * width))
-        defer { partials.deallocate() }
-        partials.initialize(repeating: 0)
-        let base = partials.baseAddress!
-        forEachTile(chunks, workPerTile: workPerChunk) { tile in
-            body(tile, UnsafeMutableBufferPointer(start: base + tile.index * width, count: width))
+        withScratch(Double.self, count: chunkCount * width) { partials in
+            partials.initialize(repeating: 0)
+            let base = partials.baseAddress!
+            forEachTile(chunks, workPerTile: workPerChunk) { tile in
+                body(tile, UnsafeMutableBufferPointer(start: base + tile.index * width, count: width))
+            }
+            ChunkPartials.sum(base, chunks: chunkCount, stride: width, columns: 0..<width, into: result.baseAddress!)
         }
-        ChunkPartials.sum(base, chunks: chunkCount, stride: width, columns: 0..<width, into: result.baseAddress!)
     }
 }

@@ -76,14 +76,14 @@ public enum Affine {
     /// of rows fixed by the shape, combined in chunk order.
     static func columnSums<T: TesselScalar>(_ a: UnsafePointer<T>, rows: Int, columns: Int,
                                             into sums: UnsafeMutablePointer<T>, scheduler: Scheduler) {
-        let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, columns))
-        defer { totals.deallocate() }
-        let chunks = Tiling.split(rows, targetItemsPerTile: Reduction.defaultChunkLength)
-        scheduler.reduce(chunks, width: columns, workPerChunk: chunks.tileRows * columns, into: totals) { chunk, partial in
-            ColumnSums.accumulate(a + chunk.rows.lowerBound * columns, rows: chunk.rows.count, rowStride: columns,
-                                  into: partial.baseAddress!, count: columns)
+        scheduler.withScratch(Double.self, count: columns) { totals in
+            let chunks = Tiling.split(rows, targetItemsPerTile: Reduction.defaultChunkLength)
+            scheduler.reduce(chunks, width: columns, workPerChunk: chunks.tileRows * columns, into: totals) { chunk, partial in
+                ColumnSums.accumulate(a + chunk.rows.lowerBound * columns, rows: chunk.rows.count, rowStride: columns,
+                                      into: partial.baseAddress!, count: columns)
+            }
+            for j in 0..<columns { sums[j] = T(totals[j]) }
         }
-        for j in 0..<columns { sums[j] = T(totals[j]) }
     }
 
     /// Checks the forward arguments; returns `(N, D, M)`. Shared by the tiled and reference paths.

@@ -95,29 +95,30 @@ extension BatchNorm {
                                                m2: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
-        defer { partials.deallocate() }
-        let partialMeans = partials, partialM2s = partials + stride
-        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
-            let tile = tiling.mirrored(mirroredTile)
-            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-            let first = tile.columns.lowerBound, width = tile.columns.count
-            let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
-            chunkMean.update(repeating: 0, count: width)
-            chunkM2.update(repeating: 0, count: width)
-            for (start, rows) in rowBlocks(tile.rows) {
-                ColumnSums.accumulate(x + start * d + first, rows: rows, rowStride: d, into: chunkMean, count: width)
+        scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
+            let partials = scratch.baseAddress!
+            let partialMeans = partials, partialM2s = partials + stride
+            let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+                let tile = tiling.mirrored(mirroredTile)
+                let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                let first = tile.columns.lowerBound, width = tile.columns.count
+                let chunkMean = partialMeans + chunk * d + first, chunkM2 = partialM2s + chunk * d + first
+                chunkMean.update(repeating: 0, count: width)
+                chunkM2.update(repeating: 0, count: width)
+                for (start, rows) in rowBlocks(tile.rows) {
+                    ColumnSums.accumulate(x + start * d + first, rows: rows, rowStride: d, into: chunkMean, count: width)
+                }
+                let count = Double(tile.rows.count)
+                for j in 0..<width { chunkMean[j] /= count }
+                for (start, rows) in rowBlocks(tile.rows) {
+                    ColumnSums.accumulateCenteredSquares(x + start * d + first, rows: rows, rowStride: d, mean: chunkMean,
+                                                         into: chunkM2, count: width)
+                }
             }
-            let count = Double(tile.rows.count)
-            for j in 0..<width { chunkMean[j] /= count }
-            for (start, rows) in rowBlocks(tile.rows) {
-                ColumnSums.accumulateCenteredSquares(x + start * d + first, rows: rows, rowStride: d, mean: chunkMean,
-                                                     into: chunkM2, count: width)
-            }
+            ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
+                                       mean: mean, m2: m2, scheduler: scheduler)
         }
-        ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: 1, width: d,
-                                   mean: mean, m2: m2, scheduler: scheduler)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
@@ -125,31 +126,32 @@ extension BatchNorm {
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * d))
-        defer { coefficients.deallocate() }
-        let center = coefficients, scale = coefficients + d
-        gamma.withUnsafeBufferPointer { gamma in
-            for j in 0..<d {
-                center[j] = T(mean[j])
-                scale[j] = T(Double(gamma[j]) * inverseStd[j])
+        return scheduler.withScratch(T.self, count: 2 * d) { scratch in
+            let coefficients = scratch.baseAddress!
+            let center = coefficients, scale = coefficients + d
+            gamma.withUnsafeBufferPointer { gamma in
+                for j in 0..<d {
+                    center[j] = T(mean[j])
+                    scale[j] = T(Double(gamma[j]) * inverseStd[j])
+                }
             }
-        }
-        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        x.withUnsafeBufferPointer { xs in
-            beta.withUnsafeBufferPointer { betas in
-                out.withUnsafeMutableBufferPointer { outs in
-                    let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                        let first = tile.columns.lowerBound, width = tile.columns.count
-                        for i in tile.rows {
-                            CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
-                                                   shift: beta + first, out: out + i * d + first, count: width)
+            let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+            x.withUnsafeBufferPointer { xs in
+                beta.withUnsafeBufferPointer { betas in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                            let first = tile.columns.lowerBound, width = tile.columns.count
+                            for i in tile.rows {
+                                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
+                                                       shift: beta + first, out: out + i * d + first, count: width)
+                            }
                         }
                     }
                 }
             }
+            return out
         }
-        return out
     }
 
     /// Both backwards: one reduction pass for the per-feature sums, then one pass writing
@@ -158,10 +160,11 @@ extension BatchNorm {
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         let d = cache.x.shape[1]
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * d))
-        defer { sums.deallocate() }
-        gradientSums(dout: dout, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
-        return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+        return try scheduler.withScratch(Double.self, count: 3 * d) { scratch in
+            let sums = scratch.baseAddress!
+            gradientSums(dout: dout, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
+            return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+        }
     }
 
     /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
@@ -192,34 +195,35 @@ extension BatchNorm {
         let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
-        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * d))
-        defer { coefficients.deallocate() }
-        let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
-        let count = Double(rows)
-        cache.gamma.withUnsafeBufferPointer { gamma in
-            cache.mean.withUnsafeBufferPointer { mean in
-                cache.inverseStd.withUnsafeBufferPointer { inverseStd in
-                    dgamma.withUnsafeMutableBufferPointer { dgamma in
-                        dbeta.withUnsafeMutableBufferPointer { dbeta in
-                            for j in 0..<d {
-                                let ivar = inverseStd[j]
-                                dbeta[j] = T(sumDout[j])
-                                dgamma[j] = T(sumDoutCentered[j] * ivar)
-                                center[j] = T(mean[j])
-                                let coefficients = gradientCoefficients(
-                                    mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
-                                    sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
-                                a[j] = T(coefficients.a)
-                                b[j] = T(coefficients.b)
-                                c[j] = T(coefficients.c)
+        return try scheduler.withScratch(T.self, count: 4 * d) { scratch in
+            let coefficients = scratch.baseAddress!
+            let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
+            let count = Double(rows)
+            cache.gamma.withUnsafeBufferPointer { gamma in
+                cache.mean.withUnsafeBufferPointer { mean in
+                    cache.inverseStd.withUnsafeBufferPointer { inverseStd in
+                        dgamma.withUnsafeMutableBufferPointer { dgamma in
+                            dbeta.withUnsafeMutableBufferPointer { dbeta in
+                                for j in 0..<d {
+                                    let ivar = inverseStd[j]
+                                    dbeta[j] = T(sumDout[j])
+                                    dgamma[j] = T(sumDoutCentered[j] * ivar)
+                                    center[j] = T(mean[j])
+                                    let coefficients = gradientCoefficients(
+                                        mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
+                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
+                                    a[j] = T(coefficients.a)
+                                    b[j] = T(coefficients.b)
+                                    c[j] = T(coefficients.c)
+                                }
                             }
                         }
                     }
                 }
             }
+            let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
-        let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
-        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
     }
 
     /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
@@ -231,30 +235,31 @@ extension BatchNorm {
     ) {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 3 * stride))
-        defer { partials.deallocate() }
-        let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
-            let tile = tiling.mirrored(mirroredTile)
-            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-            let first = tile.columns.lowerBound, width = tile.columns.count
-            let offset = chunk * d + first
-            let chunkDout = partials + offset, chunkDoutCentered = partials + stride + offset
-            let chunkCentered = sumCentered == nil ? nil : partials + 2 * stride + offset
-            chunkDout.update(repeating: 0, count: width)
-            chunkDoutCentered.update(repeating: 0, count: width)
-            chunkCentered?.update(repeating: 0, count: width)
-            for (start, rows) in rowBlocks(tile.rows) {
-                let offset = start * d + first
-                ColumnSums.accumulateGradientSums(dout: dout + offset, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
-                                                  sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
-                                                  sumCentered: chunkCentered, count: width)
+        scheduler.withScratch(Double.self, count: 3 * stride) { scratch in
+            let partials = scratch.baseAddress!
+            let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
+            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+                let tile = tiling.mirrored(mirroredTile)
+                let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                let first = tile.columns.lowerBound, width = tile.columns.count
+                let offset = chunk * d + first
+                let chunkDout = partials + offset, chunkDoutCentered = partials + stride + offset
+                let chunkCentered = sumCentered == nil ? nil : partials + 2 * stride + offset
+                chunkDout.update(repeating: 0, count: width)
+                chunkDoutCentered.update(repeating: 0, count: width)
+                chunkCentered?.update(repeating: 0, count: width)
+                for (start, rows) in rowBlocks(tile.rows) {
+                    let offset = start * d + first
+                    ColumnSums.accumulateGradientSums(dout: dout + offset, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
+                                                      sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
+                                                      sumCentered: chunkCentered, count: width)
+                }
             }
-        }
-        ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
-        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentered, scheduler: scheduler)
-        if let sumCentered {
-            ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentered, scheduler: scheduler)
+            ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
+            ChunkPartials.sum(partials + stride, chunks: chunks.count, width: d, into: sumDoutCentered, scheduler: scheduler)
+            if let sumCentered {
+                ChunkPartials.sum(partials + 2 * stride, chunks: chunks.count, width: d, into: sumCentered, scheduler: scheduler)
+            }
         }
     }
 

@@ -79,21 +79,22 @@ public enum BatchNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
         let n = x.shape[0], d = x.shape[1]
-        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * d))
-        defer { statistics.deallocate() }
-        let mean = statistics, inverseStd = statistics + d
-        featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
-            x.withUnsafeBufferPointer { xs in
-                columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, m2: variance, scheduler: scheduler)
+        return try scheduler.withScratch(Double.self, count: 2 * d) { scratch in
+            let statistics = scratch.baseAddress!
+            let mean = statistics, inverseStd = statistics + d
+            featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
+                x.withUnsafeBufferPointer { xs in
+                    columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, m2: variance, scheduler: scheduler)
+                }
+                for j in 0..<d { variance[j] /= Double(n) }
             }
-            for j in 0..<d { variance[j] /= Double(n) }
+            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+            let cache = Cache(x: x, gamma: gamma,
+                              mean: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: mean, count: d)),
+                              inverseStd: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: inverseStd, count: d)),
+                              mode: parameters.mode)
+            return (out, cache)
         }
-        let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
-        let cache = Cache(x: x, gamma: gamma,
-                          mean: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: mean, count: d)),
-                          inverseStd: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: inverseStd, count: d)),
-                          mode: parameters.mode)
-        return (out, cache)
     }
 
     /// Tiled backward through the computation graph. `dout`: (N, D) like the cached x.

@@ -113,14 +113,14 @@ extension Convolution {
     /// plane `f` by `SpanSums.sum` (an order fixed by the plane's size), added in image order.
     static func biasGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ g: Geometry,
                                               into db: UnsafeMutablePointer<T>, scheduler: Scheduler) {
-        let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, g.f))
-        defer { totals.deallocate() }
-        let pixels = g.pixels
-        scheduler.reduce(Tiling.split(g.n, targetItemsPerTile: 1), width: g.f, workPerChunk: g.f * pixels,
-                         into: totals) { chunk, partial in
-            let image = dout + chunk.rows.lowerBound * g.f * pixels
-            for f in 0..<g.f { partial[f] = SpanSums.sum(image + f * pixels, count: pixels) }
+        scheduler.withScratch(Double.self, count: g.f) { totals in
+            let pixels = g.pixels
+            scheduler.reduce(Tiling.split(g.n, targetItemsPerTile: 1), width: g.f, workPerChunk: g.f * pixels,
+                             into: totals) { chunk, partial in
+                let image = dout + chunk.rows.lowerBound * g.f * pixels
+                for f in 0..<g.f { partial[f] = SpanSums.sum(image + f * pixels, count: pixels) }
+            }
+            for f in 0..<g.f { db[f] = T(totals[f]) }
         }
-        for f in 0..<g.f { db[f] = T(totals[f]) }
     }
 }

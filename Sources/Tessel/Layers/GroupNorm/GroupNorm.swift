@@ -118,65 +118,66 @@ public enum GroupNorm {
         let x = cache.x, layout = GroupLayout(shape: x.shape, groups: cache.groups)
         let samples = x.shape[0], channels = x.shape[1], stride = samples * channels
         // Partials per (sample, channel) of dgamma and dbeta, then their sums over samples.
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride + 2 * channels))
-        defer { scratch.deallocate() }
-        let partialDgamma = scratch, partialDbeta = scratch + stride
-        let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + channels
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let tiling = layout.tiling(scheduler: scheduler)
-        let count = Double(layout.groupSize)
-        withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
-            dx.withUnsafeMutableBufferPointer { dxs in
-                let dx = dxs.baseAddress!
-                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
-                    // Stores channel c's plane sums of `group` in its (sample, channel)
-                    // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
-                    func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
-                                into groupSums: inout (Double, Double)) {
-                        let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
-                        let doutXhat = sums.doutCentered * inverseStds[group]
-                        partialDbeta[slot] = sums.dout
-                        partialDgamma[slot] = doutXhat
-                        let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
-                        groupSums.0 += g * sums.dout
-                        groupSums.1 += g * doutXhat
-                    }
-                    // The sweep that writes group q's dx also sums group q + 1, so that
-                    // reading the next group from memory overlaps writing this one.
-                    var groupSums = (0.0, 0.0)
-                    let first = tile.rows.lowerBound
-                    for c in 0..<layout.channelsPerGroup {
-                        let offset = first * layout.groupSize + c * layout.plane
-                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
-                                                         mean: means[first])
-                        record(sums, group: first, channel: c, into: &groupSums)
-                    }
-                    for group in tile.rows {
-                        let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                        let firstChannel = layout.firstChannel(ofGroup: group)
-                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                        let b = T(-inverseStd * inverseStd * groupSums.1 / count)
-                        let c0 = T(-inverseStd * groupSums.0 / count)
-                        let hasNext = group + 1 < tile.rows.upperBound
-                        groupSums = (0, 0)
+        return try scheduler.withScratch(Double.self, count: 2 * stride + 2 * channels) { buffer in
+            let scratch = buffer.baseAddress!
+            let partialDgamma = scratch, partialDbeta = scratch + stride
+            let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + channels
+            var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+            let tiling = layout.tiling(scheduler: scheduler)
+            let count = Double(layout.groupSize)
+            withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
+                dx.withUnsafeMutableBufferPointer { dxs in
+                    let dx = dxs.baseAddress!
+                    scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                        // Stores channel c's plane sums of `group` in its (sample, channel)
+                        // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                        func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                    into groupSums: inout (Double, Double)) {
+                            let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                            let doutXhat = sums.doutCentered * inverseStds[group]
+                            partialDbeta[slot] = sums.dout
+                            partialDgamma[slot] = doutXhat
+                            let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                            groupSums.0 += g * sums.dout
+                            groupSums.1 += g * doutXhat
+                        }
+                        // The sweep that writes group q's dx also sums group q + 1, so that
+                        // reading the next group from memory overlaps writing this one.
+                        var groupSums = (0.0, 0.0)
+                        let first = tile.rows.lowerBound
                         for c in 0..<layout.channelsPerGroup {
-                            let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
-                            let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                            let sums = CenteredAffine.backward(
-                                dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
-                                count: layout.plane,
-                                summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
-                            if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
+                            let offset = first * layout.groupSize + c * layout.plane
+                            let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
+                                                             mean: means[first])
+                            record(sums, group: first, channel: c, into: &groupSums)
+                        }
+                        for group in tile.rows {
+                            let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
+                            let firstChannel = layout.firstChannel(ofGroup: group)
+                            // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                            let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                            let c0 = T(-inverseStd * groupSums.0 / count)
+                            let hasNext = group + 1 < tile.rows.upperBound
+                            groupSums = (0, 0)
+                            for c in 0..<layout.channelsPerGroup {
+                                let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
+                                let a = T(Double(gammas[firstChannel + c]) * inverseStd)
+                                let sums = CenteredAffine.backward(
+                                    dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
+                                    count: layout.plane,
+                                    summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                                if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
+                            }
                         }
                     }
                 }
             }
+            ChunkPartials.sum(partialDgamma, chunks: samples, width: channels, into: sumDgamma, scheduler: scheduler)
+            ChunkPartials.sum(partialDbeta, chunks: samples, width: channels, into: sumDbeta, scheduler: scheduler)
+            let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<channels).lazy.map { T(sumDgamma[$0]) })
+            let dbeta = try Tensor<T>(shape: cache.betaShape, scalars: (0..<channels).lazy.map { T(sumDbeta[$0]) })
+            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
-        ChunkPartials.sum(partialDgamma, chunks: samples, width: channels, into: sumDgamma, scheduler: scheduler)
-        ChunkPartials.sum(partialDbeta, chunks: samples, width: channels, into: sumDbeta, scheduler: scheduler)
-        let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<channels).lazy.map { T(sumDgamma[$0]) })
-        let dbeta = try Tensor<T>(shape: cache.betaShape, scalars: (0..<channels).lazy.map { T(sumDbeta[$0]) })
-        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
     }
 
     // MARK: - Validation (shared with the reference)

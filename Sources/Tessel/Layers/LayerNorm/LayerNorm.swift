@@ -96,50 +96,51 @@ public enum LayerNorm {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
         // Per-chunk partials of dgamma and dbeta, then the combined sums, then γ in Double.
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride + 3 * d))
-        defer { scratch.deallocate() }
-        let partialDgamma = scratch, partialDbeta = scratch + stride
-        let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
-        withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
-            dx.withUnsafeMutableBufferPointer { dxs in
-                let dx = dxs.baseAddress!
-                for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
-                scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
-                    let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-                    let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
-                    dgamma.update(repeating: 0, count: d)
-                    dbeta.update(repeating: 0, count: d)
-                    // The sweep that writes row i's dx also sums row i + 1, so that reading
-                    // the next row from memory overlaps writing this one.
-                    let first = tile.rows.lowerBound
-                    var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
-                                               inverseStd: inverseStds[first], gamma: gammaWide,
-                                               dgamma: dgamma, dbeta: dbeta, count: d)
-                    for i in tile.rows {
-                        let offset = i * d, inverseStd = inverseStds[i]
-                        // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                        let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
-                        let c = T(-inverseStd * sums.0 / Double(d))
-                        if i + 1 < tile.rows.upperBound {
-                            sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                               inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                               summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
-                                               dgamma: dgamma, dbeta: dbeta)
-                        } else {
-                            rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
+        return try scheduler.withScratch(Double.self, count: 2 * stride + 3 * d) { buffer in
+            let scratch = buffer.baseAddress!
+            let partialDgamma = scratch, partialDbeta = scratch + stride
+            let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
+            var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+            let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
+            withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
+                dx.withUnsafeMutableBufferPointer { dxs in
+                    let dx = dxs.baseAddress!
+                    for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
+                    scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                        let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                        let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
+                        dgamma.update(repeating: 0, count: d)
+                        dbeta.update(repeating: 0, count: d)
+                        // The sweep that writes row i's dx also sums row i + 1, so that reading
+                        // the next row from memory overlaps writing this one.
+                        let first = tile.rows.lowerBound
+                        var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
+                                                   inverseStd: inverseStds[first], gamma: gammaWide,
+                                                   dgamma: dgamma, dbeta: dbeta, count: d)
+                        for i in tile.rows {
+                            let offset = i * d, inverseStd = inverseStds[i]
+                            // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                            let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
+                            let c = T(-inverseStd * sums.0 / Double(d))
+                            if i + 1 < tile.rows.upperBound {
+                                sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                                   inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
+                                                   summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
+                                                   dgamma: dgamma, dbeta: dbeta)
+                            } else {
+                                rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                            inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
+                            }
                         }
                     }
                 }
             }
+            ChunkPartials.sum(partialDgamma, chunks: chunks.count, width: d, into: sumDgamma, scheduler: scheduler)
+            ChunkPartials.sum(partialDbeta, chunks: chunks.count, width: d, into: sumDbeta, scheduler: scheduler)
+            let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDgamma[$0]) })
+            let dbeta = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDbeta[$0]) })
+            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
-        ChunkPartials.sum(partialDgamma, chunks: chunks.count, width: d, into: sumDgamma, scheduler: scheduler)
-        ChunkPartials.sum(partialDbeta, chunks: chunks.count, width: d, into: sumDbeta, scheduler: scheduler)
-        let dgamma = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDgamma[$0]) })
-        let dbeta = try Tensor<T>(shape: cache.gamma.shape, scalars: (0..<d).lazy.map { T(sumDbeta[$0]) })
-        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
     }
 
     // MARK: - Validation (shared with the reference)

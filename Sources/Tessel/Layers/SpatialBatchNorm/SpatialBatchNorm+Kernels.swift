@@ -19,27 +19,28 @@ extension SpatialBatchNorm {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
         let stride = chunks.count * channels
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
-        defer { partials.deallocate() }
-        let partialMeans = partials, partialM2s = partials + stride
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
-            let tile = tiling.mirrored(mirroredTile)
-            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-            let count = Double(tile.rows.count * plane)
-            for c in tile.columns {
-                var sum = 0.0
-                for sample in tile.rows { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
-                let chunkMean = sum / count
-                var m2 = 0.0
-                for sample in tile.rows {
-                    m2 += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: chunkMean)
+        scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
+            let partials = scratch.baseAddress!
+            let partialMeans = partials, partialM2s = partials + stride
+            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+                let tile = tiling.mirrored(mirroredTile)
+                let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                let count = Double(tile.rows.count * plane)
+                for c in tile.columns {
+                    var sum = 0.0
+                    for sample in tile.rows { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
+                    let chunkMean = sum / count
+                    var m2 = 0.0
+                    for sample in tile.rows {
+                        m2 += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: chunkMean)
+                    }
+                    partialMeans[chunk * channels + c] = chunkMean
+                    partialM2s[chunk * channels + c] = m2
                 }
-                partialMeans[chunk * channels + c] = chunkMean
-                partialM2s[chunk * channels + c] = m2
             }
+            ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: plane, width: channels,
+                                       mean: mean, m2: m2, scheduler: scheduler)
         }
-        ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: plane, width: channels,
-                                   mean: mean, m2: m2, scheduler: scheduler)
     }
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
@@ -51,24 +52,25 @@ extension SpatialBatchNorm {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
         let stride = chunks.count * channels
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * stride))
-        defer { partials.deallocate() }
-        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
-            let tile = tiling.mirrored(mirroredTile)
-            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-            for c in tile.columns {
-                var chunkDout = 0.0, chunkDoutCentered = 0.0
-                for sample in tile.rows {
-                    let offset = (sample * channels + c) * plane
-                    let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: plane, mean: mean[c])
-                    chunkDout += sums.dout
-                    chunkDoutCentered += sums.doutCentered
+        scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
+            let partials = scratch.baseAddress!
+            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+                let tile = tiling.mirrored(mirroredTile)
+                let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                for c in tile.columns {
+                    var chunkDout = 0.0, chunkDoutCentered = 0.0
+                    for sample in tile.rows {
+                        let offset = (sample * channels + c) * plane
+                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: plane, mean: mean[c])
+                        chunkDout += sums.dout
+                        chunkDoutCentered += sums.doutCentered
+                    }
+                    partials[chunk * channels + c] = chunkDout
+                    partials[stride + chunk * channels + c] = chunkDoutCentered
                 }
-                partials[chunk * channels + c] = chunkDout
-                partials[stride + chunk * channels + c] = chunkDoutCentered
             }
+            ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)
+            ChunkPartials.sum(partials + stride, chunks: chunks.count, width: channels, into: sumDoutCentered, scheduler: scheduler)
         }
-        ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)
-        ChunkPartials.sum(partials + stride, chunks: chunks.count, width: channels, into: sumDoutCentered, scheduler: scheduler)
     }
 }

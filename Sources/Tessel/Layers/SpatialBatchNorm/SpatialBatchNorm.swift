@@ -58,23 +58,24 @@ public enum SpatialBatchNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
         let channels = x.shape[1]
-        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * channels))
-        defer { statistics.deallocate() }
-        let mean = statistics, inverseStd = statistics + channels
-        BatchNorm.featureStatistics(features: channels, parameters: parameters, running: &running,
-                                    mean: mean, inverseStd: inverseStd) { mean, variance in
-            x.withUnsafeBufferPointer { xs in
-                channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: variance, scheduler: scheduler)
+        return try scheduler.withScratch(Double.self, count: 2 * channels) { scratch in
+            let statistics = scratch.baseAddress!
+            let mean = statistics, inverseStd = statistics + channels
+            BatchNorm.featureStatistics(features: channels, parameters: parameters, running: &running,
+                                        mean: mean, inverseStd: inverseStd) { mean, variance in
+                x.withUnsafeBufferPointer { xs in
+                    channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: variance, scheduler: scheduler)
+                }
+                let count = Double(x.shape[0] * x.shape[2] * x.shape[3])
+                for c in 0..<channels { variance[c] /= count }
             }
-            let count = Double(x.shape[0] * x.shape[2] * x.shape[3])
-            for c in 0..<channels { variance[c] /= count }
+            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+            let cache = Cache(x: x, gamma: gamma,
+                              mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
+                              inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
+                              mode: parameters.mode)
+            return (out, cache)
         }
-        let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
-        let cache = Cache(x: x, gamma: gamma,
-                          mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
-                          inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
-                          mode: parameters.mode)
-        return (out, cache)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
@@ -82,33 +83,34 @@ public enum SpatialBatchNorm {
                                            gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1]
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 2 * channels))
-        defer { coefficients.deallocate() }
-        let center = coefficients, scale = coefficients + channels
-        gamma.withUnsafeBufferPointer { gamma in
-            for c in 0..<channels {
-                center[c] = T(mean[c])
-                scale[c] = T(Double(gamma[c]) * inverseStd[c])
+        return scheduler.withScratch(T.self, count: 2 * channels) { scratch in
+            let coefficients = scratch.baseAddress!
+            let center = coefficients, scale = coefficients + channels
+            gamma.withUnsafeBufferPointer { gamma in
+                for c in 0..<channels {
+                    center[c] = T(mean[c])
+                    scale[c] = T(Double(gamma[c]) * inverseStd[c])
+                }
             }
-        }
-        let plane = x.shape[2] * x.shape[3]
-        let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-        x.withUnsafeBufferPointer { xs in
-            beta.withUnsafeBufferPointer { betas in
-                out.withUnsafeMutableBufferPointer { outs in
-                    let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                        let first = tile.columns.lowerBound, width = tile.columns.count
-                        for planeIndex in tile.rows {
-                            let c = planeIndex % channels, offset = planeIndex * plane + first
-                            CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
-                                                   out: out + offset, count: width)
+            let plane = x.shape[2] * x.shape[3]
+            let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+            x.withUnsafeBufferPointer { xs in
+                beta.withUnsafeBufferPointer { betas in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                            let first = tile.columns.lowerBound, width = tile.columns.count
+                            for planeIndex in tile.rows {
+                                let c = planeIndex % channels, offset = planeIndex * plane + first
+                                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
+                                                       out: out + offset, count: width)
+                            }
                         }
                     }
                 }
             }
+            return out
         }
-        return out
     }
 
     /// Tiled backward. `dout`: (N, C, H, W) like the cached x. Returns dx (N, C, H, W), dgamma
@@ -119,10 +121,11 @@ public enum SpatialBatchNorm {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
                                                  scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * cache.x.shape[1]))
-        defer { sums.deallocate() }
-        gradientSums(dout: dout, cache: cache, sums: sums, scheduler: scheduler)
-        return try gradients(dout: dout, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+        return try scheduler.withScratch(Double.self, count: 2 * cache.x.shape[1]) { scratch in
+            let sums = scratch.baseAddress!
+            gradientSums(dout: dout, cache: cache, sums: sums, scheduler: scheduler)
+            return try gradients(dout: dout, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+        }
     }
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
@@ -148,50 +151,51 @@ public enum SpatialBatchNorm {
         let sumDout = sums, sumDoutCentered = sums + channels
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
-        let coefficients = UnsafeMutablePointer<T>.allocate(capacity: max(1, 4 * channels))
-        defer { coefficients.deallocate() }
-        let center = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
-        cache.gamma.withUnsafeBufferPointer { gamma in
-            cache.mean.withUnsafeBufferPointer { mean in
-                cache.inverseStd.withUnsafeBufferPointer { inverseStd in
-                    dgamma.withUnsafeMutableBufferPointer { dgamma in
-                        dbeta.withUnsafeMutableBufferPointer { dbeta in
-                            for k in 0..<channels {
-                                let ivar = inverseStd[k]
-                                dbeta[k] = T(sumDout[k])
-                                dgamma[k] = T(sumDoutCentered[k] * ivar)
-                                center[k] = T(mean[k])
-                                let coefficients = BatchNorm.gradientCoefficients(
-                                    mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
-                                    count: Double(samples * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
-                                a[k] = T(coefficients.a)
-                                b[k] = T(coefficients.b)
-                                c[k] = T(coefficients.c)
+        return try scheduler.withScratch(T.self, count: 4 * channels) { scratch in
+            let coefficients = scratch.baseAddress!
+            let center = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
+            cache.gamma.withUnsafeBufferPointer { gamma in
+                cache.mean.withUnsafeBufferPointer { mean in
+                    cache.inverseStd.withUnsafeBufferPointer { inverseStd in
+                        dgamma.withUnsafeMutableBufferPointer { dgamma in
+                            dbeta.withUnsafeMutableBufferPointer { dbeta in
+                                for k in 0..<channels {
+                                    let ivar = inverseStd[k]
+                                    dbeta[k] = T(sumDout[k])
+                                    dgamma[k] = T(sumDoutCentered[k] * ivar)
+                                    center[k] = T(mean[k])
+                                    let coefficients = BatchNorm.gradientCoefficients(
+                                        mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
+                                        count: Double(samples * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
+                                    a[k] = T(coefficients.a)
+                                    b[k] = T(coefficients.b)
+                                    c[k] = T(coefficients.c)
+                                }
                             }
                         }
                     }
                 }
             }
-        }
 
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                dx.withUnsafeMutableBufferPointer { dxs in
-                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                        let first = tile.columns.lowerBound, width = tile.columns.count
-                        for planeIndex in tile.rows {
-                            let k = planeIndex % channels, offset = planeIndex * plane + first
-                            CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
-                                                    dx: dx + offset, count: width)
+            var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+            let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+            x.withUnsafeBufferPointer { xs in
+                dout.withUnsafeBufferPointer { douts in
+                    dx.withUnsafeMutableBufferPointer { dxs in
+                        let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
+                        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
+                            let first = tile.columns.lowerBound, width = tile.columns.count
+                            for planeIndex in tile.rows {
+                                let k = planeIndex % channels, offset = planeIndex * plane + first
+                                CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                                                        dx: dx + offset, count: width)
+                            }
                         }
                     }
                 }
             }
+            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
-        return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
     }
 
     // MARK: - Validation (shared with the reference)
