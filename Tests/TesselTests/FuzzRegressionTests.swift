@@ -77,6 +77,6 @@ private func valueOrTesselError<Value>(_ input: String, _ body: () throws -> Val
         if let workload = valueOrTesselError(input, { try Workload.decode(file, source: input, name: "input") }) {
             _ = valueOrTesselError(input) { try workload.network.shapes() }
         }
-        _ = valueOrTesselError(input) { try WorkloadShapes.decode(file, source: input) }
+        _ = valueOrTesselError(input) { try BenchmarkShapes.decode(file, source: input) }
     }
 }

@@ -53,9 +53,9 @@ struct SteadyStateAllocationTests {
 
     /// Twice as many tiles must not change the count: no kernel allocates inside a tile. Holds in
     /// debug builds too, where unspecialized generic code adds allocations per call.
-    @Test(arguments: LayerWorkload.all.map(\.name))
+    @Test(arguments: LayerBenchmark.all.map(\.name))
     func allocationsDoNotGrowWithTheTileCount(workload name: String) throws {
-        let workload = try LayerWorkload.named(name)!.prepare(.small)
+        let workload = try LayerBenchmark.named(name)!.prepare(.small)
         let small = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
         let smaller = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallerTiles)
         for pass in workload.passes {
@@ -69,9 +69,9 @@ struct SteadyStateAllocationTests {
     /// Release builds only: a debug build allocates in unspecialized generic code (coroutine
     /// frames of array accesses), dozens per call. Run `swift test -c release --filter SteadyState`.
     @Test(.disabled(if: isDebugBuild, "debug builds allocate in unspecialized generic code; run with -c release"),
-          arguments: LayerWorkload.all.map(\.name))
+          arguments: LayerBenchmark.all.map(\.name))
     func steadyStateCallAllocatesOnlyItsOutputs(workload name: String) throws {
-        let workload = try LayerWorkload.named(name)!.prepare(.small)
+        let workload = try LayerBenchmark.named(name)!.prepare(.small)
         let scheduler = try Scheduler(workers: 1, grainSize: 0, tiles: Self.smallTiles)
         for pass in workload.passes {
             let count = try Self.allocations { try pass.run(.tiled(scheduler)) }

@@ -13,7 +13,7 @@ public enum PeerBenchmark {
     /// its larger pass.
     /// - Throws: `TesselError.invalidParameter` when `workers` or `repeats` is below 1 or
     ///   `warmup` below 0; a layer's own error otherwise.
-    public static func run(_ workloads: [PreparedWorkload], workers: Int, repeats: Int, warmup: Int,
+    public static func run(_ workloads: [PreparedBenchmark], workers: Int, repeats: Int, warmup: Int,
                            measurePeak: Bool, progress: (String) -> Void = { _ in }) throws -> PeerReport {
         guard repeats >= 1 else {
             throw TesselError.invalidParameter(component: "bench", parameter: "repeats", value: "\(repeats)", reason: "must be at least 1")

@@ -19,7 +19,7 @@ import Foundation
 /// Times are medians in milliseconds. A loss computes its value and gradient in one call in
 /// Tessel: its whole time is `forward_ms` and `backward_ms` is 0 (PyTorch reports its autograd
 /// backward separately; compare the sums). `flops` and `bytes` are the work of forward plus
-/// backward (`WorkloadCost`). Values Tessel did not measure (`copy_gbps` of a GFLOP/s layer,
+/// backward (`BenchmarkCost`). Values Tessel did not measure (`copy_gbps` of a GFLOP/s layer,
 /// `peak` without `--peak`) are left out of its JSON; PyTorch's report writes them as null.
 public struct PeerReport: Codable, Sendable {
     /// `tessel` or `pytorch`.

@@ -33,7 +33,7 @@ public struct ScalingReport: Sendable, Codable, Equatable {
         /// The passes of one step, in order (`forward`, `backward`).
         public let passes: [String]
         /// The work of one step.
-        public let cost: WorkloadCost
+        public let cost: BenchmarkCost
         /// The unit of `Point.throughput`.
         public let unit: ThroughputUnit
         /// One point per worker count, ascending; the first has 1 worker.

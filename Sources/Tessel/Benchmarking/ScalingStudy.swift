@@ -17,11 +17,11 @@ public enum ScalingStudy {
     /// The input of the tiny call of the overhead measurement: 16 tiles of 1024 elements.
     public static let tinyShape = [16, 1024]
 
-    /// Measures `workloads` (prepared by the caller, e.g. with `WorkloadShapes.prepare`) and the
+    /// Measures `workloads` (prepared by the caller, e.g. with `BenchmarkShapes.prepare`) and the
     /// scheduler overhead; calls `progress` on the calling thread before every step.
     /// - Throws: whatever a layer throws (not expected for prepared workloads), or
     ///   `TesselError.outOfMemory`.
-    public static func run(_ workloads: [PreparedWorkload], options: ScalingOptions,
+    public static func run(_ workloads: [PreparedBenchmark], options: ScalingOptions,
                            progress: (Event) -> Void = { _ in }) throws -> ScalingReport {
         let loadBefore = SystemLoad.averages()
         let counts = options.workerCounts
@@ -63,7 +63,7 @@ public enum ScalingStudy {
     }
 
     /// Medians, speedups and the Amdahl fit of one layer's samples.
-    static func summarize(_ workload: PreparedWorkload, counts: [Int], samples: [[[Double]]]) -> ScalingReport.Layer {
+    static func summarize(_ workload: PreparedBenchmark, counts: [Int], samples: [[[Double]]]) -> ScalingReport.Layer {
         let cost = workload.cost
         let steps = samples.map { runs in runs.map { $0.reduce(0, +) } }
         let baseline = Stopwatch.median(steps[0])
@@ -90,7 +90,7 @@ public enum ScalingStudy {
         let tinyTiles = TileSettings(elementsPerTile: tinyShape[1])
         let scheduler = try Scheduler(workers: workers, grainSize: 0, tiles: tinyTiles)
         let empty = Tiling(rows: workers, tileRows: 1)
-        let x = try WorkloadInputs.uniform(tinyShape, seed: 3)
+        let x = try BenchmarkInputs.uniform(tinyShape, seed: 3)
         let emptyCalls = 200, tinyCalls = 50
         func perCall(_ calls: Int, _ body: () throws -> Void) throws -> Double {
             for _ in 0..<calls { try body() }

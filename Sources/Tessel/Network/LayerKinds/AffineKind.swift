@@ -8,7 +8,7 @@ package struct AffineKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Affine.name, forwardInputs: ["x", "w", "b"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.affine] }
+    package static var workloads: [LayerBenchmark] { [.affine] }
 
     package init(units: Int) { self.units = units }
 

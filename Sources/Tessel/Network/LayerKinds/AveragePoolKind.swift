@@ -8,7 +8,7 @@ package struct AveragePoolKind: PoolingKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: AveragePool.name, forwardInputs: ["x"], parameters: operationParameters, evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.averagePool] }
+    package static var workloads: [LayerBenchmark] { [.averagePool] }
 
     package init(size: Int, stride: Int) {
         (self.size, self.stride) = (size, stride)

@@ -11,7 +11,7 @@ package struct BatchNormKind: BatchNormalizationKind {
                            parameters: ["mode", "eps", "momentum"], evaluator: Operation(alternative: $0 != BatchNorm.name))
         }
     }
-    package static var workloads: [LayerWorkload] { [.batchNorm] }
+    package static var workloads: [LayerBenchmark] { [.batchNorm] }
 
     package init(epsilon: Double, momentum: Double) {
         (self.epsilon, self.momentum) = (epsilon, momentum)

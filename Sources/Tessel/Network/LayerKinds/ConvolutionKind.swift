@@ -11,7 +11,7 @@ package struct ConvolutionKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Convolution.name, forwardInputs: ["x", "w", "b"], parameters: ["stride", "pad"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.convolution3x3, .convolution7x7] }
+    package static var workloads: [LayerBenchmark] { [.convolution3x3, .convolution7x7] }
 
     package init(filters: Int, size: Int, stride: Int, pad: Int) {
         (self.filters, self.size, self.stride, self.pad) = (filters, size, stride, pad)

@@ -7,7 +7,7 @@ package struct DropoutKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Dropout.name, forwardInputs: ["x"], parameters: ["p", "mode", "seed"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.dropout] }
+    package static var workloads: [LayerBenchmark] { [.dropout] }
 
     package init(keep: Double) { self.keep = keep }
 

@@ -9,7 +9,7 @@ package struct GroupNormKind: NormalizationKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: GroupNorm.name, forwardInputs: ["x", "gamma", "beta"], parameters: ["G", "eps"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.groupNorm] }
+    package static var workloads: [LayerBenchmark] { [.groupNorm] }
 
     package init(groups: Int, epsilon: Double) {
         (self.groups, self.epsilon) = (groups, epsilon)

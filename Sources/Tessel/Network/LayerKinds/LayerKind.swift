@@ -16,7 +16,7 @@ package protocol LayerKind: Sendable, Equatable {
     /// The `tessel op` operations of this kind (most kinds have one, named as the kind).
     static var operations: [LayerOperation] { get }
     /// The benchmark workloads of this kind (`tessel scale`, `tessel bench`, Benchmarks/).
-    static var workloads: [LayerWorkload] { get }
+    static var workloads: [LayerBenchmark] { get }
 
     /// Reads the kind's keys from a config layer object.
     /// - Throws: `DecodingError` at the offending key (missing, or out of the range the
@@ -49,7 +49,7 @@ package protocol LayerKind: Sendable, Equatable {
 extension LayerKind {
     package static var exampleRank: Int? { nil }
     package static var operations: [LayerOperation] { [] }
-    package static var workloads: [LayerWorkload] { [] }
+    package static var workloads: [LayerBenchmark] { [] }
     package var keepsRunningStatistics: Bool { false }
     package func parameters(input: [Int]) -> [ParameterSpec] { [] }
 

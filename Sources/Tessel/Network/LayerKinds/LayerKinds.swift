@@ -18,7 +18,7 @@ package enum LayerKinds {
     package static let operations: [LayerOperation] = all.flatMap { $0.operations } + LossFunction.operations
 
     /// Every benchmark workload: the layer kinds', then the losses'.
-    package static let workloads: [LayerWorkload] = all.flatMap { $0.workloads } + LossFunction.workloads
+    package static let workloads: [LayerBenchmark] = all.flatMap { $0.workloads } + LossFunction.workloads
 }
 
 /// A key of a config file's layer object: `type`, or one of the keys of the kinds.

@@ -8,7 +8,7 @@ package struct LayerNormKind: NormalizationKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: LayerNorm.name, forwardInputs: ["x", "gamma", "beta"], parameters: ["eps"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.layerNorm] }
+    package static var workloads: [LayerBenchmark] { [.layerNorm] }
 
     package init(epsilon: Double) { self.epsilon = epsilon }
 

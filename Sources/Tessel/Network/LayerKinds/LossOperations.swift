@@ -28,7 +28,7 @@ extension LossFunction {
     }
 
     /// The softmax and SVM workloads.
-    static var workloads: [LayerWorkload] { [.softmaxLoss, .svmLoss] }
+    static var workloads: [LayerBenchmark] { [.softmaxLoss, .svmLoss] }
 
     struct Operation: OperationEvaluator {
         let loss: LossFunction

@@ -7,7 +7,7 @@ package struct MaxPoolKind: PoolingKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: MaxPool.name, forwardInputs: ["x"], parameters: operationParameters, evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.maxPool] }
+    package static var workloads: [LayerBenchmark] { [.maxPool] }
 
     package init(size: Int, stride: Int) {
         (self.size, self.stride) = (size, stride)

@@ -5,7 +5,7 @@ package struct ReLUKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: ReLU.name, forwardInputs: ["x"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.relu] }
+    package static var workloads: [LayerBenchmark] { [.relu] }
 
     package init() {}
 

@@ -9,7 +9,7 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         [LayerOperation(name: SpatialBatchNorm.name, forwardInputs: ["x", "gamma", "beta"], optionalInputs: ["running_mean", "running_var"],
                         parameters: ["mode", "eps", "momentum"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.spatialBatchNorm] }
+    package static var workloads: [LayerBenchmark] { [.spatialBatchNorm] }
 
     package init(epsilon: Double, momentum: Double) {
         (self.epsilon, self.momentum) = (epsilon, momentum)

@@ -1,5 +1,5 @@
 /// The value of one workload setting: an input shape or a layer parameter.
-public enum WorkloadValue: Sendable, Equatable, CustomStringConvertible {
+public enum BenchmarkValue: Sendable, Equatable, CustomStringConvertible {
     /// A tensor shape, outermost dimension first.
     case shape([Int])
     /// An integer parameter (a stride, a padding, a group count, a pooling window).

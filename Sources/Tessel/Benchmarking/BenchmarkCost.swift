@@ -3,7 +3,7 @@
 /// `flops` counts floating-point operations of the textbook algorithm (a multiply-add is 2);
 /// `bytes` is the least memory traffic any implementation needs: every input read once and
 /// every output written once, in bytes of the element type.
-public struct WorkloadCost: Sendable, Equatable, Codable {
+public struct BenchmarkCost: Sendable, Equatable, Codable {
     /// Floating-point operations of one pass.
     public var flops: Double
     /// Bytes read and written by one pass, at the least.
@@ -16,8 +16,8 @@ public struct WorkloadCost: Sendable, Equatable, Codable {
     }
 
     /// The cost of two passes run one after the other.
-    public static func + (lhs: WorkloadCost, rhs: WorkloadCost) -> WorkloadCost {
-        WorkloadCost(flops: lhs.flops + rhs.flops, bytes: lhs.bytes + rhs.bytes)
+    public static func + (lhs: BenchmarkCost, rhs: BenchmarkCost) -> BenchmarkCost {
+        BenchmarkCost(flops: lhs.flops + rhs.flops, bytes: lhs.bytes + rhs.bytes)
     }
 }
 
@@ -30,7 +30,7 @@ public enum ThroughputUnit: String, Sendable, Codable {
     case gigabytes = "GB/s"
 
     /// The rate at which `cost` is done in `seconds`.
-    public func rate(of cost: WorkloadCost, seconds: Double) -> Double {
+    public func rate(of cost: BenchmarkCost, seconds: Double) -> Double {
         switch self {
         case .gflops: cost.flops / seconds / 1e9
         case .gigabytes: cost.bytes / seconds / 1e9

@@ -3,9 +3,9 @@ import Testing
 import TesselTestSupport
 import TesselSystem
 
-@Suite struct WorkloadShapesTests {
-    private func decode(_ json: String) throws -> WorkloadShapes {
-        try WorkloadShapes.decode(Array(json.utf8), source: "shapes.json")
+@Suite struct BenchmarkShapesTests {
+    private func decode(_ json: String) throws -> BenchmarkShapes {
+        try BenchmarkShapes.decode(Array(json.utf8), source: "shapes.json")
     }
 
     private func expectError(_ json: String, key: String, reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -19,13 +19,13 @@ import TesselSystem
         #expect(shapes.overrides == ["relu": ["x": .shape([8, 16])]])
         #expect(shapes.values(for: .relu).shape("x") == [8, 16])
         #expect(try shapes.prepare(.relu).values.description == "x (8, 16)")
-        #expect(try decode("{}").values(for: .relu) == LayerWorkload.relu.values(.standard))
-        #expect(try decode(#"{ "relu": {} }"#).values(for: .relu) == LayerWorkload.relu.values(.standard))
-        #expect(WorkloadShapes.standard.values(for: .relu) == LayerWorkload.relu.values(.standard))
+        #expect(try decode("{}").values(for: .relu) == LayerBenchmark.relu.values(.standard))
+        #expect(try decode(#"{ "relu": {} }"#).values(for: .relu) == LayerBenchmark.relu.values(.standard))
+        #expect(BenchmarkShapes.standard.values(for: .relu) == LayerBenchmark.relu.values(.standard))
     }
 
     @Test func unknownWorkloadOrKeyNamesIt() {
-        let workloads = LayerWorkload.all.map { "'\($0.name)'" }.joined(separator: ", ")
+        let workloads = LayerBenchmark.all.map { "'\($0.name)'" }.joined(separator: ", ")
         expectError(#"{ "rleu": { "x": [8, 16] } }"#, key: "rleu", reason: "unknown workload (expected one of \(workloads))")
         expectError(#"{ "relu": { "x": [8, 16], "y": [2] } }"#, key: "relu.y", reason: "unknown key (expected one of 'x')")
     }
@@ -63,20 +63,20 @@ import TesselSystem
             #expect(reason.hasPrefix("affine: argument 'w'"))
         }
         // A workload the file does not name keeps the layer's own error type.
-        var values = LayerWorkload.affine.values(.small)
+        var values = LayerBenchmark.affine.values(.small)
         values["w"] = .shape([5, 3])
-        #expect(throws: TesselError.self) { try LayerWorkload.affine.prepare(values) }
+        #expect(throws: TesselError.self) { try LayerBenchmark.affine.prepare(values) }
     }
 
     @Test func loadNamesAnUnreadableFile() {
-        #expect(throws: TesselError.self) { try WorkloadShapes.load(from: "/nonexistent/shapes.json") }
+        #expect(throws: TesselError.self) { try BenchmarkShapes.load(from: "/nonexistent/shapes.json") }
     }
 
     @Test func loadReadsAFile() throws {
         let folder = try TemporaryFolder()
         let path = folder.path + "/shapes.json"
         try AtomicFile.write(Array(#"{ "relu": { "x": [3, 5] } }"#.utf8), to: path)
-        let shapes = try WorkloadShapes.load(from: path)
+        let shapes = try BenchmarkShapes.load(from: path)
         #expect(shapes.source == path)
         #expect(shapes.values(for: .relu).shape("x") == [3, 5])
     }

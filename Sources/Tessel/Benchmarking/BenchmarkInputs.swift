@@ -1,6 +1,6 @@
 /// Seeded inputs for the benchmark workloads: the same seed gives the same values on every
 /// machine and every run, so timings of different builds see the same data.
-public enum WorkloadInputs {
+public enum BenchmarkInputs {
     /// A tensor of `shape` with values uniform in [-1, 1), from a SplitMix64 stream keyed by `seed`.
     /// - Throws: `TesselError.invalidShape` or `.outOfMemory` as `Tensor.init` does.
     public static func uniform(_ shape: [Int], seed: UInt64) throws -> Tensor<Float> {

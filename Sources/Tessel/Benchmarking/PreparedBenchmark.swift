@@ -3,18 +3,18 @@
 ///
 /// Passes that need the result of an earlier pass (a backward that needs a forward's cache)
 /// hold that result, computed once at preparation, so each call times one pass alone.
-public struct PreparedWorkload: Sendable {
+public struct PreparedBenchmark: Sendable {
     /// The workload's name (`affine`, `conv_3x3`, …).
     public let name: String
     /// The settings it was prepared with.
-    public let values: WorkloadValues
+    public let values: BenchmarkValues
     /// The rate that tells how well this layer runs.
     public let unit: ThroughputUnit
     /// The passes, in the order a training step runs them (forward first).
-    public let passes: [WorkloadPass]
+    public let passes: [BenchmarkPass]
 
     /// A prepared workload; `passes` must not be empty.
-    public init(name: String, values: WorkloadValues, unit: ThroughputUnit, passes: [WorkloadPass]) {
+    public init(name: String, values: BenchmarkValues, unit: ThroughputUnit, passes: [BenchmarkPass]) {
         precondition(!passes.isEmpty, "a workload needs at least one pass")
         self.name = name
         self.values = values
@@ -23,7 +23,7 @@ public struct PreparedWorkload: Sendable {
     }
 
     /// The work of one call of every pass.
-    public var cost: WorkloadCost {
+    public var cost: BenchmarkCost {
         passes.dropFirst().reduce(passes[0].cost) { $0 + $1.cost }
     }
 

@@ -1,6 +1,6 @@
 import Synchronization
 
-extension LayerWorkload {
+extension LayerBenchmark {
     /// Batch norm, train mode, forward and backward on x (4096, 1024); rate in GB/s.
     public static let batchNorm = normalization(
         name: BatchNorm.name, rank: 2, standard: [4096, 1024], small: [64, 32], features: { $0[1] }, groups: nil
@@ -60,24 +60,24 @@ extension LayerWorkload {
         name: String, rank: Int, standard: [Int], small: [Int], features: @escaping @Sendable ([Int]) -> Int,
         groups: (standard: Int, small: Int)?,
         calls: @escaping @Sendable (Tensor<Float>, Tensor<Float>, Tensor<Float>, Int) throws -> NormalizationCalls
-    ) -> LayerWorkload {
-        var parameters = [WorkloadParameter("x", .shape(rank: rank), standard: .shape(standard), small: .shape(small))]
+    ) -> LayerBenchmark {
+        var parameters = [BenchmarkParameter("x", .shape(rank: rank), standard: .shape(standard), small: .shape(small))]
         if let groups {
-            parameters.append(WorkloadParameter("groups", .integer(minimum: 1), standard: .integer(groups.standard), small: .integer(groups.small)))
+            parameters.append(BenchmarkParameter("groups", .integer(minimum: 1), standard: .integer(groups.standard), small: .integer(groups.small)))
         }
-        return LayerWorkload(name: name, unit: .gigabytes, parameters: parameters) { values in
-            let x = try WorkloadInputs.uniform(values.shape("x"), seed: 1)
+        return LayerBenchmark(name: name, unit: .gigabytes, parameters: parameters) { values in
+            let x = try BenchmarkInputs.uniform(values.shape("x"), seed: 1)
             let width = features(x.shape)
-            let gamma = try WorkloadInputs.uniform([width], seed: 2)
-            let beta = try WorkloadInputs.uniform([width], seed: 3)
-            let dout = try WorkloadInputs.uniform(x.shape, seed: 4)
+            let gamma = try BenchmarkInputs.uniform([width], seed: 2)
+            let beta = try BenchmarkInputs.uniform([width], seed: 3)
+            let dout = try BenchmarkInputs.uniform(x.shape, seed: 4)
             let layer = try calls(x, gamma, beta, groups == nil ? 0 : values.integer("groups"))
             let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
             let perFeature = Double(width) * bytes
             return [
-                WorkloadPass(name: "forward", cost: WorkloadCost(flops: 5 * elements, bytes: 2 * elements * bytes + 2 * perFeature),
+                BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: 5 * elements, bytes: 2 * elements * bytes + 2 * perFeature),
                              outputTensors: 3, run: layer.forward),
-                WorkloadPass(name: "backward", cost: WorkloadCost(flops: 8 * elements, bytes: 3 * elements * bytes + 3 * perFeature),
+                BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: 8 * elements, bytes: 3 * elements * bytes + 3 * perFeature),
                              outputTensors: 3, run: { try layer.backward(dout, $0) }),
             ]
         }

@@ -1,17 +1,17 @@
 /// The settings a workload is prepared with: one value for each of its parameters.
-public struct WorkloadValues: Sendable, Equatable, CustomStringConvertible {
+public struct BenchmarkValues: Sendable, Equatable, CustomStringConvertible {
     /// The values by parameter name.
-    public private(set) var values: [String: WorkloadValue]
+    public private(set) var values: [String: BenchmarkValue]
     /// Parameter names in the workload's order, for descriptions.
     public let order: [String]
 
-    init(values: [String: WorkloadValue], order: [String]) {
+    init(values: [String: BenchmarkValue], order: [String]) {
         self.values = values
         self.order = order
     }
 
     /// The value of `name`. Traps when the workload has no such parameter (a programming error).
-    public subscript(name: String) -> WorkloadValue {
+    public subscript(name: String) -> BenchmarkValue {
         get {
             guard let value = values[name] else { preconditionFailure("workload has no parameter '\(name)'") }
             return value

@@ -12,28 +12,28 @@ import Foundation
 ///   "dropout": { "p": 0.8 } }
 /// ```
 ///
-/// Top-level keys are workload names, inner keys their parameters (`LayerWorkload.parameters`);
+/// Top-level keys are workload names, inner keys their parameters (`LayerBenchmark.parameters`);
 /// every key is optional and a missing one keeps the standard value. An unknown key, a value of
 /// the wrong kind or out of range is an error naming the file and the dotted key
 /// (`shapes.json: key 'affine.x': expected a shape of rank 2 …`), as for `RuntimeSettings`.
-public struct WorkloadShapes: Sendable, Equatable {
+public struct BenchmarkShapes: Sendable, Equatable {
     /// The file (or other source) the settings came from, for error messages.
     public let source: String
     /// The values given, by workload name and parameter name.
-    public let overrides: [String: [String: WorkloadValue]]
+    public let overrides: [String: [String: BenchmarkValue]]
 
     /// Settings that override nothing: every workload at its standard shape.
-    public static let standard = WorkloadShapes(source: "standard shapes", overrides: [:])
+    public static let standard = BenchmarkShapes(source: "standard shapes", overrides: [:])
 
     /// Settings from `source` with the given overrides (not checked; `decode` checks).
-    public init(source: String, overrides: [String: [String: WorkloadValue]]) {
+    public init(source: String, overrides: [String: [String: BenchmarkValue]]) {
         self.source = source
         self.overrides = overrides
     }
 
     /// Reads the JSON shapes file at `path`.
     /// - Throws: `TesselError.system` when the file cannot be read; otherwise as `decode`.
-    public static func load(from path: String) throws -> WorkloadShapes {
+    public static func load(from path: String) throws -> BenchmarkShapes {
         try decode(FileBytes.read(from: path), source: path)
     }
 
@@ -42,17 +42,17 @@ public struct WorkloadShapes: Sendable, Equatable {
     ///   dotted path of the offending key (`affine.x`), for an unknown workload or parameter or
     ///   a value of the wrong kind or out of range; `(document)` when the file is not valid
     ///   JSON or not a JSON object.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> WorkloadShapes {
+    public static func decode(_ bytes: [UInt8], source: String) throws -> BenchmarkShapes {
         do {
             let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
-            return WorkloadShapes(source: source, overrides: document.overrides)
+            return BenchmarkShapes(source: source, overrides: document.overrides)
         } catch let error as DecodingError {
             throw TesselError.configuration(source: source, key: error.dottedKey, reason: error.reason(in: bytes))
         }
     }
 
     /// The standard values of `workload` with this file's overrides applied.
-    public func values(for workload: LayerWorkload) -> WorkloadValues {
+    public func values(for workload: LayerBenchmark) -> BenchmarkValues {
         var values = workload.values(.standard)
         for (name, value) in overrides[workload.name] ?? [:] { values[name] = value }
         return values
@@ -61,8 +61,8 @@ public struct WorkloadShapes: Sendable, Equatable {
     /// Prepares `workload` at `values(for:)`.
     /// - Throws: when the values the file gives do not fit together, the layer's error as
     ///   `TesselError.configuration(source:, key: workload.name, reason:)`; otherwise as
-    ///   `LayerWorkload.prepare`.
-    public func prepare(_ workload: LayerWorkload) throws -> PreparedWorkload {
+    ///   `LayerBenchmark.prepare`.
+    public func prepare(_ workload: LayerBenchmark) throws -> PreparedBenchmark {
         do {
             return try workload.prepare(values(for: workload))
         } catch let error as TesselError where overrides[workload.name] != nil {
@@ -73,19 +73,19 @@ public struct WorkloadShapes: Sendable, Equatable {
 
     /// The JSON document: an object of workload objects.
     private struct Document: Decodable {
-        let overrides: [String: [String: WorkloadValue]]
+        let overrides: [String: [String: BenchmarkValue]]
 
         init(from decoder: any Decoder) throws {
             let layers = try decoder.objectContainer()
-            var overrides: [String: [String: WorkloadValue]] = [:]
+            var overrides: [String: [String: BenchmarkValue]] = [:]
             for key in layers.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-                guard let workload = LayerWorkload.named(key.stringValue) else {
-                    let expected = LayerWorkload.all.map { "'\($0.name)'" }.joined(separator: ", ")
+                guard let workload = LayerBenchmark.named(key.stringValue) else {
+                    let expected = LayerBenchmark.all.map { "'\($0.name)'" }.joined(separator: ", ")
                     throw DecodingError.dataCorruptedError(forKey: key, in: layers,
                                                            debugDescription: "unknown workload (expected one of \(expected))")
                 }
                 let settings = try layers.superDecoder(forKey: key).objectContainer()
-                var values: [String: WorkloadValue] = [:]
+                var values: [String: BenchmarkValue] = [:]
                 for name in settings.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
                     guard let parameter = workload.parameter(named: name.stringValue) else {
                         let expected = workload.parameters.map { "'\($0.name)'" }.joined(separator: ", ")
@@ -116,8 +116,8 @@ extension Decoder {
 
 extension KeyedDecodingContainer<AnyCodingKey> {
     /// The value at `key` as a value of `kind`, range-checked.
-    fileprivate func workloadValue(_ key: AnyCodingKey, kind: WorkloadParameter.Kind) throws -> WorkloadValue {
-        let value: WorkloadValue?
+    fileprivate func workloadValue(_ key: AnyCodingKey, kind: BenchmarkParameter.Kind) throws -> BenchmarkValue {
+        let value: BenchmarkValue?
         switch kind {
         case .shape:
             let numbers = try? decode([Double].self, forKey: key)

@@ -1,7 +1,7 @@
-/// One setting of a `LayerWorkload` that a shapes file may override: an input shape or a
+/// One setting of a `LayerBenchmark` that a shapes file may override: an input shape or a
 /// layer parameter, with its standard value (the standard shapes) and a small value
 /// (for serial references and quick runs).
-public struct WorkloadParameter: Sendable {
+public struct BenchmarkParameter: Sendable {
     /// What values the setting accepts.
     public enum Kind: Sendable, Equatable {
         /// A shape of exactly `rank` dimensions, each at least 1.
@@ -17,12 +17,12 @@ public struct WorkloadParameter: Sendable {
     /// What values the setting accepts.
     public let kind: Kind
     /// The value at the standard shape.
-    public let standard: WorkloadValue
+    public let standard: BenchmarkValue
     /// The value at the small shape.
-    public let small: WorkloadValue
+    public let small: BenchmarkValue
 
     /// A setting; `standard` and `small` must be values of `kind` (checked when built).
-    public init(_ name: String, _ kind: Kind, standard: WorkloadValue, small: WorkloadValue) {
+    public init(_ name: String, _ kind: Kind, standard: BenchmarkValue, small: BenchmarkValue) {
         self.name = name
         self.kind = kind
         self.standard = standard
@@ -32,7 +32,7 @@ public struct WorkloadParameter: Sendable {
     }
 }
 
-extension WorkloadParameter.Kind {
+extension BenchmarkParameter.Kind {
     /// What a value of this kind looks like, in words, for error messages.
     public var expectation: String {
         switch self {
@@ -43,7 +43,7 @@ extension WorkloadParameter.Kind {
     }
 
     /// Nil when `value` is a valid value of this kind, else what is wrong with it.
-    public func accepts(_ value: WorkloadValue) -> String? {
+    public func accepts(_ value: BenchmarkValue) -> String? {
         switch (self, value) {
         case let (.shape(rank), .shape(dimensions)):
             guard dimensions.count == rank, dimensions.allSatisfy({ $0 >= 1 }), (try? Shape.elementCount(dimensions)) != nil else {
