@@ -12,6 +12,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Tessel
+import TesselBenchmarking
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {

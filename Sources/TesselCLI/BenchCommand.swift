@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselBenchmarking
 import TesselSystem
 
 /// `tessel bench`: each layer's forward and backward times, as JSON for the comparison with

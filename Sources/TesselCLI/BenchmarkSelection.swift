@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselBenchmarking
 
 /// The workloads a `--layers` option names.
 enum BenchmarkSelection {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselBenchmarking
 
 /// `tessel scale`: how each layer's forward+backward speeds up from 1 worker to many.
 struct ScaleCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 
 /// Every kind of bad input, entry point by entry point of the Swift API and the config
 /// loaders: each row must throw a `TesselError` of the expected case whose one-line message

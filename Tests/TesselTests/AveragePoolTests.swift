@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesselOps
 @testable import Tessel
+import TesselBenchmarking
 import TesselTestSupport
 
 @Suite struct AveragePoolTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 import TesselTestSupport
 import TesselSystem
 

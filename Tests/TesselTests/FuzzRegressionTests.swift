@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tessel
+import TesselBenchmarking
 
 /// The inputs of the libFuzzer targets in `Fuzz/` (see `scripts/fuzz.sh`): the seed corpus
 /// `Fuzz/corpus/TARGET/` and `Fuzz/regressions/TARGET/`, which keeps every input that once

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 
 @Suite struct LayerBenchmarkTests {
     @Test func namesAreUniqueAndFound() {

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Testing
 @testable import Tessel
+@testable import TesselBenchmarking
 
 @Suite struct ScalingStudyTests {
     @Test func measuresEveryWorkerCountAndReportsProgress() throws {

@@ -1,6 +1,7 @@
 import MallocCounter
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 
 /// A steady-state forward or backward call allocates its outputs and a few per-call buffers,
 /// never anything per tile.

@@ -5,6 +5,7 @@
 import Benchmark
 import Synchronization
 import Tessel
+import TesselBenchmarking
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(

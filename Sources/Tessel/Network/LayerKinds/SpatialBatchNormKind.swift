@@ -9,7 +9,6 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         [LayerOperation(name: SpatialBatchNorm.name, forwardInputs: ["x", "gamma", "beta"], optionalInputs: ["running_mean", "running_var"],
                         parameters: ["mode", "eps", "momentum"], evaluator: Operation())]
     }
-    package static var workloads: [LayerBenchmark] { [.spatialBatchNorm] }
 
     package init(epsilon: Double, momentum: Double) {
         (self.epsilon, self.momentum) = (epsilon, momentum)
@@ -31,7 +30,7 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: SpatialBatchNorm.Parameters,
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: SpatialBatchNorm.Parameters,
                                          running: inout RunningStatistics<T>, backend: Backend) throws -> (Tensor<T>, SpatialBatchNorm.Cache<T>) {
         switch backend {
         case let .tiled(s): try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: s)
@@ -39,7 +38,7 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: SpatialBatchNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: SpatialBatchNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: s)
         case .reference: try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache)
