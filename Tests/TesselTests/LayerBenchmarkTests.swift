@@ -10,6 +10,13 @@ import TesselBenchmarking
         #expect(LayerBenchmark.named("no-such-layer") == nil)
     }
 
+    @Test func everyLayerKindHasBenchmarks() {
+        for kind in LayerKinds.all {
+            let benchmarks = (kind as? any BenchmarkedKind.Type)?.benchmarks ?? []
+            #expect(!benchmarks.isEmpty, "layer kind \(kind.typeName) has no benchmark (conform it to BenchmarkedKind)")
+        }
+    }
+
     @Test(arguments: LayerBenchmark.all.map(\.name))
     func everyPassRunsTiledAndReferenceAtTheSmallPreset(name: String) throws {
         let workload = try LayerBenchmark.named(name)!.prepare(.small)
