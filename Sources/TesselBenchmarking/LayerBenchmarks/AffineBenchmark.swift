@@ -20,11 +20,11 @@ extension LayerBenchmark {
             // out = x·w + b: a multiply-add per (row, input, output), a bias add per output.
             BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: 2 * n * d * m + n * m, bytes: (n * d + d * m + m + n * m) * bytes),
                          outputTensors: 1,
-                         run: { _ = try AffineKind.forward(x, w: w, b: b, backend: $0) }),
+                         outputs: { [try AffineKind.forward(x, w: w, b: b, backend: $0)] }),
             // dx = dout·wᵀ and dw = xᵀ·dout (two products of the forward's size), db = column sums of dout.
             BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: 4 * n * d * m + n * m, bytes: 2 * (n * d + d * m + n * m) * bytes + m * bytes),
                          outputTensors: 3,
-                         run: { _ = try AffineKind.backward(dout, x: x, w: w, b: b, backend: $0) }),
+                         outputs: { try AffineKind.backward(dout, x: x, w: w, b: b, backend: $0).tensors }),
         ]
     }
 }

@@ -15,10 +15,10 @@ extension LayerBenchmark {
         let additions = outputs * Double(parameters.poolHeight * parameters.poolWidth)
         return [
             BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: additions, bytes: (inputs + outputs) * bytes), outputTensors: 1,
-                         run: { _ = try AveragePoolKind.forward(x, parameters, backend: $0) }),
+                         outputs: { [try AveragePoolKind.forward(x, parameters, backend: $0)] }),
             // Reads dout; writes dx (x is not read).
             BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: additions, bytes: (outputs + inputs) * bytes), outputTensors: 1,
-                         run: { _ = try AveragePoolKind.backward(dout, inputShape: x.shape, parameters, backend: $0) }),
+                         outputs: { [try AveragePoolKind.backward(dout, inputShape: x.shape, parameters, backend: $0)] }),
         ]
     }
 }

@@ -37,11 +37,11 @@ extension LayerBenchmark {
             return [
                 BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: 2 * outputs * taps + outputs, bytes: (xCount + wCount + bCount + outputs) * bytes),
                              outputTensors: 1,
-                             run: { _ = try ConvolutionKind.forward(x, w: w, b: b, parameters, backend: $0) }),
+                             outputs: { [try ConvolutionKind.forward(x, w: w, b: b, parameters, backend: $0)] }),
                 // dx and dw: each the forward's multiply-adds again; db: a sum over dout.
                 BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: 4 * outputs * taps + outputs, bytes: (outputs + 2 * xCount + 2 * wCount + bCount) * bytes),
                              outputTensors: 3,
-                             run: { _ = try ConvolutionKind.backward(dout, x: x, w: w, b: b, parameters, backend: $0) }),
+                             outputs: { try ConvolutionKind.backward(dout, x: x, w: w, b: b, parameters, backend: $0).tensors }),
             ]
         }
     }

@@ -18,9 +18,12 @@ extension LayerBenchmark {
         return [
             // Reads x; writes out and the mask. A comparison and a multiply per element.
             BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: 2 * elements, bytes: 3 * elements * bytes), outputTensors: 2,
-                         run: { _ = try DropoutKind.forward(x, parameters, backend: $0) }),
+                         outputs: {
+                             let (out, mask) = try DropoutKind.forward(x, parameters, backend: $0)
+                             return [out] + (mask.map { [$0] } ?? [])
+                         }),
             BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
-                         run: { _ = try DropoutKind.backward(dout, mask: mask, parameters, backend: $0) }),
+                         outputs: { [try DropoutKind.backward(dout, mask: mask, parameters, backend: $0)] }),
         ]
     }
 }

@@ -20,8 +20,11 @@ extension LayerBenchmark {
             // Reads the scores and the labels; writes dx.
             let bytes = 2 * scores * Double(MemoryLayout<Float>.stride) + Double(y.count * MemoryLayout<Int>.stride)
             return [
-                BenchmarkPass(name: "loss+gradient", cost: BenchmarkCost(flops: flopsPerScore * scores, bytes: bytes), outputTensors: 1,
-                             run: { _ = try function.compute(x: x, y: y, backend: $0) }),
+                BenchmarkPass(name: "loss+gradient", cost: BenchmarkCost(flops: flopsPerScore * scores, bytes: bytes), outputTensors: 2,
+                             outputs: {
+                                 let result = try function.compute(x: x, y: y, backend: $0)
+                                 return [try Tensor(shape: [], scalars: [result.loss]), result.dx]
+                             }),
             ]
         }
     }

@@ -15,10 +15,10 @@ extension LayerBenchmark {
         let comparisons = outputs * Double(parameters.poolHeight * parameters.poolWidth - 1)
         return [
             BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: comparisons, bytes: (inputs + outputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPoolKind.forward(x, parameters, backend: $0) }),
+                         outputs: { [try MaxPoolKind.forward(x, parameters, backend: $0)] }),
             // Reads dout and x (to find each window's maximum again); writes dx.
             BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: comparisons, bytes: (outputs + 2 * inputs) * bytes), outputTensors: 1,
-                         run: { _ = try MaxPoolKind.backward(dout, x: x, parameters, backend: $0) }),
+                         outputs: { [try MaxPoolKind.backward(dout, x: x, parameters, backend: $0)] }),
         ]
     }
 }

@@ -10,8 +10,8 @@ extension LayerBenchmark {
         let parameters = BatchNorm.Parameters(mode: .train)
         let cache = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
         return NormalizationCalls(
-            forward: { backend in _ = try running.update { try BatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend) } },
-            backward: { dout, backend in _ = try BatchNormKind.backward(dout, cache: cache, alternative: false, backend: backend) })
+            forward: { backend in [try running.update { try BatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
+            backward: { dout, backend in try BatchNormKind.backward(dout, cache: cache, alternative: false, backend: backend).tensors })
     }
 
     /// Spatial batch norm, train mode, forward and backward on x (64, 64, 32, 32); rate in GB/s.
@@ -22,8 +22,8 @@ extension LayerBenchmark {
         let parameters = SpatialBatchNorm.Parameters(mode: .train)
         let cache = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
         return NormalizationCalls(
-            forward: { backend in _ = try running.update { try SpatialBatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend) } },
-            backward: { dout, backend in _ = try SpatialBatchNormKind.backward(dout, cache: cache, backend: backend) })
+            forward: { backend in [try running.update { try SpatialBatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
+            backward: { dout, backend in try SpatialBatchNormKind.backward(dout, cache: cache, backend: backend).tensors })
     }
 
     /// Layer norm forward and backward on x (4096, 1024); rate in GB/s.
@@ -33,8 +33,8 @@ extension LayerBenchmark {
         let parameters = LayerNorm.Parameters()
         let cache = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
         return NormalizationCalls(
-            forward: { _ = try LayerNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0) },
-            backward: { _ = try LayerNormKind.backward($0, cache: cache, backend: $1) })
+            forward: { [try LayerNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0).0] },
+            backward: { try LayerNormKind.backward($0, cache: cache, backend: $1).tensors })
     }
 
     /// Group norm with G = 8 groups, forward and backward on x (64, 64, 32, 32); rate in GB/s.
@@ -44,8 +44,8 @@ extension LayerBenchmark {
         let parameters = GroupNorm.Parameters(groups: groups)
         let cache = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters).cache
         return NormalizationCalls(
-            forward: { _ = try GroupNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0) },
-            backward: { _ = try GroupNormKind.backward($0, cache: cache, backend: $1) })
+            forward: { [try GroupNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0).0] },
+            backward: { try GroupNormKind.backward($0, cache: cache, backend: $1).tensors })
     }
 
     /// A normalization workload: x of `rank` with per-feature γ and β of `features(x.shape)`
@@ -77,9 +77,9 @@ extension LayerBenchmark {
             let perFeature = Double(width) * bytes
             return [
                 BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: 5 * elements, bytes: 2 * elements * bytes + 2 * perFeature),
-                             outputTensors: 3, run: layer.forward),
+                             outputTensors: 3, outputs: layer.forward),
                 BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: 8 * elements, bytes: 3 * elements * bytes + 3 * perFeature),
-                             outputTensors: 3, run: { try layer.backward(dout, $0) }),
+                             outputTensors: 3, outputs: { try layer.backward(dout, $0) }),
             ]
         }
     }
@@ -87,8 +87,8 @@ extension LayerBenchmark {
 
 /// The two calls of a normalization workload, with its inputs and cache captured.
 private struct NormalizationCalls: Sendable {
-    let forward: @Sendable (Backend) throws -> Void
-    let backward: @Sendable (Tensor<Float>, Backend) throws -> Void
+    let forward: @Sendable (Backend) throws -> [Tensor<Float>]
+    let backward: @Sendable (Tensor<Float>, Backend) throws -> [Tensor<Float>]
 }
 
 /// Running statistics that a train-mode forward updates in place on every call. The box owns

@@ -11,9 +11,9 @@ extension LayerBenchmark {
         let elements = Double(x.count), bytes = Double(MemoryLayout<Float>.stride)
         return [
             BenchmarkPass(name: "forward", cost: BenchmarkCost(flops: elements, bytes: 2 * elements * bytes), outputTensors: 1,
-                         run: { _ = try ReLUKind.forward(x, backend: $0) }),
+                         outputs: { [try ReLUKind.forward(x, backend: $0)] }),
             BenchmarkPass(name: "backward", cost: BenchmarkCost(flops: elements, bytes: 3 * elements * bytes), outputTensors: 1,
-                         run: { _ = try ReLUKind.backward(dout, x: x, backend: $0) }),
+                         outputs: { [try ReLUKind.backward(dout, x: x, backend: $0)] }),
         ]
     }
 }
