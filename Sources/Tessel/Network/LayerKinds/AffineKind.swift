@@ -47,6 +47,7 @@ package struct AffineKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try Affine.forward(x: x, w: w, b: b, scheduler: s)
@@ -54,6 +55,7 @@ package struct AffineKind: LayerKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                           backend: Backend) throws -> WeightGradients<T> {
         switch backend {

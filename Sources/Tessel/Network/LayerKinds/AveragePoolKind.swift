@@ -28,6 +28,7 @@ package struct AveragePoolKind: PoolingKind {
         (try Self.backward(dout, inputShape: record.state(as: [Int].self), window, backend: backend), [])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: AveragePool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try AveragePool.forward(x: x, parameters: parameters, scheduler: s)
@@ -35,6 +36,7 @@ package struct AveragePoolKind: PoolingKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, inputShape: [Int], _ parameters: AveragePool.Parameters,
                                           backend: Backend) throws -> Tensor<T> {
         switch backend {

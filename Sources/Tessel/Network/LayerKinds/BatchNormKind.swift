@@ -32,6 +32,7 @@ package struct BatchNormKind: BatchNormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: BatchNorm.Parameters,
                                          running: inout RunningStatistics<T>, backend: Backend) throws -> (Tensor<T>, BatchNorm.Cache<T>) {
         switch backend {
@@ -41,6 +42,7 @@ package struct BatchNormKind: BatchNormalizationKind {
     }
 
     /// The graph backward, or with `alternative` the simplified one (`backwardAlt`).
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: BatchNorm.Cache<T>, alternative: Bool,
                                           backend: Backend) throws -> NormalizationGradients<T> {
         switch (backend, alternative) {

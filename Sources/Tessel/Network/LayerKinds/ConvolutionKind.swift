@@ -64,6 +64,7 @@ package struct ConvolutionKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
                                          backend: Backend) throws -> Tensor<T> {
         switch backend {
@@ -72,6 +73,7 @@ package struct ConvolutionKind: LayerKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
                                           backend: Backend) throws -> WeightGradients<T> {
         switch backend {

@@ -58,6 +58,7 @@ package struct DropoutKind: LayerKind {
     }
 
     /// The whole tensor's forward (a `tessel op` call, a benchmark pass): out and the mask.
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: Dropout.Parameters, backend: Backend) throws -> (Tensor<T>, Tensor<T>?) {
         switch backend {
         case let .tiled(s): try Dropout.forward(x: x, parameters: parameters, scheduler: s)
@@ -65,6 +66,7 @@ package struct DropoutKind: LayerKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, mask: Tensor<T>?, _ parameters: Dropout.Parameters,
                                           backend: Backend) throws -> Tensor<T> {
         switch backend {

@@ -41,6 +41,7 @@ package struct GroupNormKind: NormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: GroupNorm.Parameters,
                                          backend: Backend) throws -> (Tensor<T>, GroupNorm.Cache<T>) {
         switch backend {
@@ -49,6 +50,7 @@ package struct GroupNormKind: NormalizationKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: GroupNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try GroupNorm.backward(dout: dout, cache: cache, scheduler: s)

@@ -35,6 +35,7 @@ package struct LayerNormKind: NormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: LayerNorm.Parameters,
                                          backend: Backend) throws -> (Tensor<T>, LayerNorm.Cache<T>) {
         switch backend {
@@ -43,6 +44,7 @@ package struct LayerNormKind: NormalizationKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: LayerNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try LayerNorm.backward(dout: dout, cache: cache, scheduler: s)

@@ -26,6 +26,7 @@ package struct MaxPoolKind: PoolingKind {
         (try Self.backward(dout, x: record.input(), window, backend: backend), [])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try MaxPool.forward(x: x, parameters: parameters, scheduler: s)
@@ -33,6 +34,7 @@ package struct MaxPoolKind: PoolingKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: s)

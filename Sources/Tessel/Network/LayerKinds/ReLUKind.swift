@@ -29,6 +29,7 @@ package struct ReLUKind: LayerKind {
         (try Self.backward(dout, x: record.input(), backend: backend), [])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try ReLU.forward(x, scheduler: s)
@@ -36,6 +37,7 @@ package struct ReLUKind: LayerKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try ReLU.backward(dout: dout, x: x, scheduler: s)

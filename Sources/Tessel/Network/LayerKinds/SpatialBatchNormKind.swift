@@ -30,6 +30,7 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: SpatialBatchNorm.Parameters,
                                          running: inout RunningStatistics<T>, backend: Backend) throws -> (Tensor<T>, SpatialBatchNorm.Cache<T>) {
         switch backend {
@@ -38,6 +39,7 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
     package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: SpatialBatchNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: s)
