@@ -58,6 +58,8 @@ let package = Package(
     name: "Tessel",
     products: [
         .library(name: "Tessel", targets: ["Tessel"]),
+        // The benchmark registry and the scaling study, for the benchmark package in Benchmarks/.
+        .library(name: "TesselBenchmarking", targets: ["TesselBenchmarking"]),
         .executable(name: "tessel", targets: ["TesselCLI"]),
         // The C interface (Sources/CTessel/tessel.h) as libTesselC.so, for the Python package in python/.
         .library(name: "TesselC", type: .dynamic, targets: ["TesselC"]),
@@ -88,6 +90,14 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
+        // The benchmarks of every layer kind (each kind's shapes, inputs, passes and their cost)
+        // and what measures them: the scaling study and its reports, the peer comparison, the
+        // machine's peak. Used by `tessel scale`, `tessel bench` and Benchmarks/.
+        .target(
+            name: "TesselBenchmarking",
+            dependencies: ["Tessel", "TesselSystem", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: kernelSettings
+        ),
         // The layers by CS231n's names and argument names, as `tessel op` and the golden files run them.
         .target(name: "TesselOps", dependencies: ["Tessel"], swiftSettings: kernelSettings),
         // The golden digests of every layer's outputs (golden/, `tessel golden`).
@@ -96,6 +106,7 @@ let package = Package(
             name: "TesselCLI",
             dependencies: [
                 "Tessel",
+                "TesselBenchmarking",
                 "TesselOps",
                 "TesselGolden",
                 "TesselSystem",
@@ -113,14 +124,15 @@ let package = Package(
         // Unit tests of the library, in process: layers, kernels, scheduler, network, files.
         .testTarget(
             name: "TesselTests",
-            dependencies: ["Tessel", "TesselOps", "TesselGolden", "TesselSystem", "MallocCounter", "TesselTestSupport"],
+            dependencies: ["Tessel", "TesselBenchmarking", "TesselOps", "TesselGolden", "TesselSystem", "MallocCounter",
+                           "TesselTestSupport"],
             swiftSettings: kernelSettings
         ),
         // End-to-end tests: the built `tessel` run as a child process (exit statuses and
         // messages, signals, memory limits, full disks, the commands' files).
         .testTarget(
             name: "TesselEndToEndTests",
-            dependencies: ["Tessel", "TesselOps", "TesselGolden", "TesselSystem", "TesselTestSupport"]
+            dependencies: ["Tessel", "TesselBenchmarking", "TesselOps", "TesselGolden", "TesselSystem", "TesselTestSupport"]
         ),
     ] + mpiTargets,
     swiftLanguageModes: [.v6]

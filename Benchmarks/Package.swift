@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Tessel", package: tesselPackage),
+                .product(name: "TesselBenchmarking", package: tesselPackage),
             ],
             path: "Benchmarks/LayerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

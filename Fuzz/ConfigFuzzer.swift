@@ -2,7 +2,7 @@
 //
 // Each input is the text of a config file, given to every loader: `RuntimeSettings.decode`
 // (`config/runtime.json`), `Workload.decode` (`config/default.json` and the other network
-// configs, with their `runtime` section) and `WorkloadShapes.decode` (`tessel scale --shapes`).
+// configs, with their `runtime` section) and `BenchmarkShapes.decode` (`tessel scale --shapes`).
 // The contract under test: each returns a value or throws a `TesselError`, never traps, hangs
 // or touches memory it does not own (AddressSanitizer). Settings that decode must also
 // survive `JSONEncoder` and a second decode unchanged.
@@ -12,6 +12,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Tessel
+import TesselBenchmarking
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
@@ -22,7 +23,7 @@ public func fuzzConfig(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     if let workload = valueOrTesselError("Workload.decode", { try Workload.decode(bytes, source: "input", name: "input") }) {
         _ = valueOrTesselError("NetworkDefinition.shapes", { try workload.network.shapes() })
     }
-    _ = valueOrTesselError("WorkloadShapes.decode", { try WorkloadShapes.decode(bytes, source: "input") })
+    _ = valueOrTesselError("BenchmarkShapes.decode", { try BenchmarkShapes.decode(bytes, source: "input") })
     return 0
 }
 

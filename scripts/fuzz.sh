@@ -3,9 +3,9 @@
 #
 #   scripts/fuzz.sh npy|config|all SECONDS [libFuzzer options…]
 #
-# How it builds: SwiftPM compiles the Tessel library (and swift-numerics) in debug with
-# coverage instrumentation and AddressSanitizer (`-sanitize=fuzzer,address`, build folder
-# .build-fuzz), then `swiftc` compiles the target file and links it with those
+# How it builds: SwiftPM compiles the Tessel and TesselBenchmarking libraries (and
+# swift-numerics) in debug with coverage instrumentation and AddressSanitizer
+# (`-sanitize=fuzzer,address`, build folder .build-fuzz), then `swiftc` compiles the target file and links it with those
 # objects and libFuzzer. The target cannot be a SwiftPM executable: on Linux SwiftPM links
 # executables with `--defsym main=<Module>_main`, which libFuzzer's own `main` rules out; and
 # it must not be a target of Package.swift, where `swift build` would try to link it without
@@ -39,7 +39,7 @@ echo "== building Tessel with -sanitize=fuzzer,address ($build)"
 mkdir -p "$build"
 # One -sanitize= list, not SwiftPM's `--sanitize=fuzzer --sanitize=address`: given twice, swiftc
 # keeps only the last, and the library would have no coverage counters.
-if ! swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target Tessel > "$build/build.log" 2>&1; then
+if ! swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target TesselBenchmarking > "$build/build.log" 2>&1; then
     tail -n 40 "$build/build.log"
     echo "$0: the instrumented build of Tessel failed (full log: $build/build.log)" >&2
     exit 1
@@ -49,7 +49,7 @@ binaries=$(swift build --build-path "$build" --show-bin-path)
 # The objects of the current sources only (the output file maps list them), not stale ones
 # that an incremental build leaves behind.
 objects=()
-for module in Tessel TesselSystem RealModule; do
+for module in Tessel TesselBenchmarking TesselSystem RealModule; do
     while IFS= read -r object; do objects+=("$object"); done \
         < <(grep -o '"object": "[^"]*"' "$binaries/$module.build/output-file-map.json" | cut -d'"' -f4)
 done

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselBenchmarking
 import TesselSystem
 
 /// `tessel bench`: each layer's forward and backward times, as JSON for the comparison with
@@ -45,8 +46,8 @@ struct BenchCommand: ParsableCommand {
         buffers.apply()
         try RuntimeSettings().applyMemoryLimit(source: "the built-in runtime settings")
         if let out { try OutputFolder.checkWritable(file: out) }
-        let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
-        let prepared = try WorkloadSelection.workloads(layers).map { try shapeSettings.prepare($0) }
+        let shapeSettings = try shapes.map { try BenchmarkShapes.load(from: $0) } ?? .standard
+        let prepared = try BenchmarkSelection.workloads(layers).map { try shapeSettings.prepare($0) }
         let report = try PeerBenchmark.run(prepared, workers: workers, repeats: repeats, warmup: warmup, measurePeak: peak)
         let json = try report.json()
         if let out {

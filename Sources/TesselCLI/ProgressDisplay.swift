@@ -1,4 +1,5 @@
 import Tessel
+import TesselBenchmarking
 #if canImport(Glibc)
 import Glibc
 #endif

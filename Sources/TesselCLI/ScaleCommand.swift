@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tessel
+import TesselBenchmarking
 
 /// `tessel scale`: how each layer's forward+backward speeds up from 1 worker to many.
 struct ScaleCommand: ParsableCommand {
@@ -43,17 +44,17 @@ struct ScaleCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for workload in LayerWorkload.all {
+            for workload in LayerBenchmark.all {
                 print(workload.name + String(repeating: " ", count: max(1, 18 - workload.name.count)) + "\(workload.values(.standard))")
             }
             return
         }
-        let chosen = try WorkloadSelection.workloads(layers)
+        let chosen = try BenchmarkSelection.workloads(layers)
         let runtime = try settings.map { try RuntimeSettings.load(from: $0) } ?? RuntimeSettings()
         try runtime.applyMemoryLimit(source: settings ?? "the built-in runtime settings")
         let options = try ScalingOptions(workerCounts: try workerCounts(), repeats: repeats, warmup: warmup,
                                          template: try runtime.makeScheduler())
-        let shapeSettings = try shapes.map { try WorkloadShapes.load(from: $0) } ?? .standard
+        let shapeSettings = try shapes.map { try BenchmarkShapes.load(from: $0) } ?? .standard
         // Prepare everything first, so that a bad shapes file fails before minutes of measuring.
         let prepared = try chosen.map { try shapeSettings.prepare($0) }
         try OutputFolder.checkWritable(out)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 #if canImport(Glibc)
 import Glibc
 import TesselTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 
 /// Every kind of bad input, entry point by entry point of the Swift API and the config
 /// loaders: each row must throw a `TesselError` of the expected case whose one-line message
@@ -59,7 +60,7 @@ import Testing
         let entries = Set(Self.rows.map(\.entry))
         for entry in ["Tensor", "Allocator", "ReLU", "Affine", "Convolution", "MaxPool", "BatchNorm", "SpatialBatchNorm",
                       "LayerNorm", "GroupNorm", "Dropout", "SoftmaxLoss", "SVMLoss", "NPY", "Dataset", "Network",
-                      "NetworkDefinition", "OptimizerSettings", "RuntimeSettings", "Workload", "WorkloadShapes", "ScalingOptions"] {
+                      "NetworkDefinition", "OptimizerSettings", "RuntimeSettings", "Workload", "BenchmarkShapes", "ScalingOptions"] {
             #expect(entries.contains(entry), "no row for \(entry)")
         }
     }
@@ -467,18 +468,18 @@ import Testing
             try workload(#"{"network": \#(affine), "data": {"validation": 3}}"#)
         },
         row("Workload", "missing file", .system, ["/nonexistent/w.json"]) { _ = try Workload.load(from: "/nonexistent/w.json") },
-        row("WorkloadShapes", "unknown workload", .configuration, ["s.json", "softplus"]) {
-            _ = try WorkloadShapes.decode(Array(#"{"softplus": {}}"#.utf8), source: "s.json")
+        row("BenchmarkShapes", "unknown workload", .configuration, ["s.json", "softplus"]) {
+            _ = try BenchmarkShapes.decode(Array(#"{"softplus": {}}"#.utf8), source: "s.json")
         },
-        row("WorkloadShapes", "negative dimension", .configuration, ["s.json", "relu.x"]) {
-            _ = try WorkloadShapes.decode(Array(#"{"relu": {"x": [4, -4]}}"#.utf8), source: "s.json")
+        row("BenchmarkShapes", "negative dimension", .configuration, ["s.json", "relu.x"]) {
+            _ = try BenchmarkShapes.decode(Array(#"{"relu": {"x": [4, -4]}}"#.utf8), source: "s.json")
         },
-        row("WorkloadShapes", "dropout p as a string", .configuration, ["s.json", "dropout.p"]) {
-            _ = try WorkloadShapes.decode(Array(#"{"dropout": {"p": "nan"}}"#.utf8), source: "s.json")
+        row("BenchmarkShapes", "dropout p as a string", .configuration, ["s.json", "dropout.p"]) {
+            _ = try BenchmarkShapes.decode(Array(#"{"dropout": {"p": "nan"}}"#.utf8), source: "s.json")
         },
-        row("WorkloadShapes", "shape larger than the machine", .outOfMemory, ["out of memory"]) {
-            let shapes = try WorkloadShapes.decode(Array(#"{"relu": {"x": [1000000000, 1000000000]}}"#.utf8), source: "s.json")
-            _ = try shapes.prepare(LayerWorkload.named("relu")!)
+        row("BenchmarkShapes", "shape larger than the machine", .outOfMemory, ["out of memory"]) {
+            let shapes = try BenchmarkShapes.decode(Array(#"{"relu": {"x": [1000000000, 1000000000]}}"#.utf8), source: "s.json")
+            _ = try shapes.prepare(LayerBenchmark.named("relu")!)
         },
         row("ScalingOptions", "worker count 0", .invalidParameter, ["scale", "workers"]) { _ = try ScalingOptions(workerCounts: [1, 0]) },
         row("ScalingOptions", "repeats 0", .invalidParameter, ["scale", "repeats"]) { _ = try ScalingOptions(repeats: 0) },

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+import TesselBenchmarking
 
 @Suite struct AmdahlFitTests {
     @Test(arguments: [0.0, 0.03, 0.25, 0.8, 1.0])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesselOps
 @testable import Tessel
+import TesselBenchmarking
 import TesselTestSupport
 
 @Suite struct AveragePoolTests {
@@ -138,7 +139,7 @@ import TesselTestSupport
 
     /// The benchmark workload is found from the layer kind; its passes agree with each other's backend.
     @Test func workloadIsRegistered() throws {
-        let workload = try #require(LayerWorkload.named("avgpool")).prepare(.small)
+        let workload = try #require(LayerBenchmark.named("avgpool")).prepare(.small)
         #expect(workload.passes.map(\.name) == ["forward", "backward"])
         for pass in workload.passes {
             try pass.run(.tiled(try Scheduler(workers: 2, grainSize: 0)))

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tessel
+@testable import TesselBenchmarking
 
 @Suite struct DecimalTextTests {
     @Test(arguments: [

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tessel
+import TesselBenchmarking
 
 /// The inputs of the libFuzzer targets in `Fuzz/` (see `scripts/fuzz.sh`): the seed corpus
 /// `Fuzz/corpus/TARGET/` and `Fuzz/regressions/TARGET/`, which keeps every input that once
@@ -77,6 +78,6 @@ private func valueOrTesselError<Value>(_ input: String, _ body: () throws -> Val
         if let workload = valueOrTesselError(input, { try Workload.decode(file, source: input, name: "input") }) {
             _ = valueOrTesselError(input) { try workload.network.shapes() }
         }
-        _ = valueOrTesselError(input) { try WorkloadShapes.decode(file, source: input) }
+        _ = valueOrTesselError(input) { try BenchmarkShapes.decode(file, source: input) }
     }
 }

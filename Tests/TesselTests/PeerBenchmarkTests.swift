@@ -5,10 +5,11 @@ import Foundation
 #endif
 import Testing
 @testable import Tessel
+@testable import TesselBenchmarking
 
 @Suite struct PeerBenchmarkTests {
     @Test func reportsEveryPassInTheSharedSchema() throws {
-        let workloads = try [LayerWorkload.relu, .softmaxLoss].map { try $0.prepare(.small) }
+        let workloads = try [LayerBenchmark.relu, .softmaxLoss].map { try $0.prepare(.small) }
         let report = try PeerBenchmark.run(workloads, workers: 2, repeats: 3, warmup: 1, measurePeak: false)
         #expect(report.runtime == "tessel" && report.workers == 2 && report.cores == Scheduler.onlineCPUCount)
         #expect(report.layers.map(\.name) == ["relu", "softmax_loss"])
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func rejectsBadCounts() throws {
-        let workloads = [try LayerWorkload.relu.prepare(.small)]
+        let workloads = [try LayerBenchmark.relu.prepare(.small)]
         #expect(throws: TesselError.self) { try PeerBenchmark.run(workloads, workers: 2, repeats: 0, warmup: 0, measurePeak: false) }
         #expect(throws: TesselError.self) { try PeerBenchmark.run(workloads, workers: 2, repeats: 1, warmup: -1, measurePeak: false) }
         #expect(throws: TesselError.self) { try PeerBenchmark.run(workloads, workers: 0, repeats: 1, warmup: 0, measurePeak: false) }

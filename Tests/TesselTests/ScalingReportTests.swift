@@ -5,13 +5,14 @@ import Foundation
 #endif
 import Testing
 @testable import Tessel
+@testable import TesselBenchmarking
 import TesselTestSupport
 
 @Suite struct ScalingReportTests {
     /// A report with known numbers: affine halves its time on 2 workers, relu speeds up 1.6×.
     static let report: ScalingReport = {
         func layer(_ name: String, unit: ThroughputUnit, times: [Double]) -> ScalingReport.Layer {
-            let cost = WorkloadCost(flops: 2e9, bytes: 1e8)
+            let cost = BenchmarkCost(flops: 2e9, bytes: 1e8)
             let points = zip([1, 2], times).map { workers, time in
                 ScalingReport.Point(workers: workers, medianSeconds: time, minimumSeconds: time * 0.9, maximumSeconds: time * 1.1,
                                     passMedianSeconds: [time / 3, 2 * time / 3], speedup: times[0] / time,

@@ -5,10 +5,11 @@ import Foundation
 #endif
 import Testing
 @testable import Tessel
+@testable import TesselBenchmarking
 
 @Suite struct ScalingStudyTests {
     @Test func measuresEveryWorkerCountAndReportsProgress() throws {
-        let workload = try LayerWorkload.relu.prepare(.small)
+        let workload = try LayerBenchmark.relu.prepare(.small)
         let options = try ScalingOptions(workerCounts: [2, 3], repeats: 3, warmup: 1, template: try Scheduler(grainSize: 0))
         #expect(options.workerCounts == [1, 2, 3])
         var steps: [(task: String, workers: Int, completed: Int, total: Int)] = []
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func oneWorkerOnlyHasNoFit() throws {
-        let report = try ScalingStudy.run([try LayerWorkload.relu.prepare(.small)],
+        let report = try ScalingStudy.run([try LayerBenchmark.relu.prepare(.small)],
                                           options: try ScalingOptions(workerCounts: [1], repeats: 1, warmup: 0))
         #expect(report.layers[0].amdahl == nil && report.layers[0].predicted16 == nil)
         #expect(!report.table().contains("Summary"))

@@ -5,6 +5,7 @@
 import Benchmark
 import Synchronization
 import Tessel
+import TesselBenchmarking
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -25,7 +26,7 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     let allWorkers = Scheduler.onlineCPUCount
-    for workload in LayerWorkload.all {
+    for workload in LayerBenchmark.all {
         let standard = PreparedSlot(workload, preset: .standard)
         let small = PreparedSlot(workload, preset: .small)
         for (index, passName) in standard.passNames.enumerated() {
@@ -49,11 +50,11 @@ let benchmarks: @Sendable () -> Void = {
 /// A workload's inputs, built in a benchmark's setup and dropped in its teardown, so that each
 /// benchmark's peak memory holds only its own inputs.
 final class PreparedSlot: Sendable {
-    let workload: LayerWorkload
-    let preset: LayerWorkload.Preset
-    private let prepared = Mutex<PreparedWorkload?>(nil)
+    let workload: LayerBenchmark
+    let preset: LayerBenchmark.Preset
+    private let prepared = Mutex<PreparedBenchmark?>(nil)
 
-    init(_ workload: LayerWorkload, preset: LayerWorkload.Preset) {
+    init(_ workload: LayerBenchmark, preset: LayerBenchmark.Preset) {
         self.workload = workload
         self.preset = preset
     }
@@ -68,7 +69,7 @@ final class PreparedSlot: Sendable {
 
     func release() { prepared.withLock { $0 = nil } }
 
-    func pass(_ index: Int) throws -> WorkloadPass {
+    func pass(_ index: Int) throws -> BenchmarkPass {
         guard let pass = prepared.withLock({ $0?.passes[index] }) else {
             throw TesselError.invalidParameter(layer: workload.name, parameter: "setup", value: "none",
                                                reason: "the benchmark ran before its setup")

@@ -24,7 +24,7 @@ extension Decoder {
     /// The value this decoder reads, in words (`null`, `true`, `the number 2.5`,
     /// `the string "4"`, `an object`, `an array`, or a number out of Double's range), for
     /// error messages.
-    func valueDescription() -> String {
+    package func valueDescription() -> String {
         guard let single = try? singleValueContainer() else { return "a value of unknown kind" }
         if single.decodeNil() { return "null" }
         if let value = try? single.decode(Bool.self) { return "\(value)" }
@@ -66,7 +66,7 @@ extension KeyedDecodingContainer {
 extension DecodingError {
     /// The dotted path of the offending key, e.g. `tiles.gemmRowBlock`, with array positions
     /// in brackets (`network.layers[2].filters`), or `(document)` for an error about the whole file.
-    var dottedKey: String {
+    package var dottedKey: String {
         let path: [any CodingKey]
         switch self {
         case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
@@ -85,7 +85,7 @@ extension DecodingError {
     /// What is wrong with the JSON document `bytes`, in words. The decoder reports a number
     /// beyond Double's range (`1e999`) only as invalid JSON, without a key: that case names
     /// the number and where it is.
-    func reason(in bytes: [UInt8]) -> String {
+    package func reason(in bytes: [UInt8]) -> String {
         guard dottedKey == "(document)", let number = JSONNumbers.firstOutOfRange(in: bytes) else { return reason }
         return "the number \(number.literal) at line \(number.line), column \(number.column) is outside the range of a Double"
     }
@@ -104,14 +104,14 @@ extension DecodingError {
 }
 
 /// Any key of a JSON object, for listing the keys that are present.
-struct AnyCodingKey: CodingKey {
-    let stringValue: String
-    let intValue: Int?
-    init(stringValue: String) {
+package struct AnyCodingKey: CodingKey {
+    package let stringValue: String
+    package let intValue: Int?
+    package init(stringValue: String) {
         self.stringValue = stringValue
         intValue = nil
     }
-    init(intValue: Int) {
+    package init(intValue: Int) {
         stringValue = String(intValue)
         self.intValue = intValue
     }

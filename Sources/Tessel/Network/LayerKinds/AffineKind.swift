@@ -8,7 +8,6 @@ package struct AffineKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Affine.name, forwardInputs: ["x", "w", "b"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.affine] }
 
     package init(units: Int) { self.units = units }
 
@@ -48,14 +47,16 @@ package struct AffineKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try Affine.forward(x: x, w: w, b: b, scheduler: s)
         case .reference: try Affine.Reference.forward(x: x, w: w, b: b)
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                           backend: Backend) throws -> WeightGradients<T> {
         switch backend {
         case let .tiled(s): try Affine.backward(dout: dout, x: x, w: w, b: b, scheduler: s)

@@ -8,7 +8,6 @@ package struct AveragePoolKind: PoolingKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: AveragePool.name, forwardInputs: ["x"], parameters: operationParameters, evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.averagePool] }
 
     package init(size: Int, stride: Int) {
         (self.size, self.stride) = (size, stride)
@@ -29,14 +28,16 @@ package struct AveragePoolKind: PoolingKind {
         (try Self.backward(dout, inputShape: record.state(as: [Int].self), window, backend: backend), [])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: AveragePool.Parameters, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: AveragePool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try AveragePool.forward(x: x, parameters: parameters, scheduler: s)
         case .reference: try AveragePool.Reference.forward(x: x, parameters: parameters)
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, inputShape: [Int], _ parameters: AveragePool.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, inputShape: [Int], _ parameters: AveragePool.Parameters,
                                           backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try AveragePool.backward(dout: dout, inputShape: inputShape, parameters: parameters, scheduler: s)

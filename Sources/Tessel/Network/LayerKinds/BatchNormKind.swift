@@ -11,7 +11,6 @@ package struct BatchNormKind: BatchNormalizationKind {
                            parameters: ["mode", "eps", "momentum"], evaluator: Operation(alternative: $0 != BatchNorm.name))
         }
     }
-    package static var workloads: [LayerWorkload] { [.batchNorm] }
 
     package init(epsilon: Double, momentum: Double) {
         (self.epsilon, self.momentum) = (epsilon, momentum)
@@ -33,7 +32,8 @@ package struct BatchNormKind: BatchNormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: BatchNorm.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: BatchNorm.Parameters,
                                          running: inout RunningStatistics<T>, backend: Backend) throws -> (Tensor<T>, BatchNorm.Cache<T>) {
         switch backend {
         case let .tiled(s): try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: s)
@@ -42,7 +42,8 @@ package struct BatchNormKind: BatchNormalizationKind {
     }
 
     /// The graph backward, or with `alternative` the simplified one (`backwardAlt`).
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: BatchNorm.Cache<T>, alternative: Bool,
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: BatchNorm.Cache<T>, alternative: Bool,
                                           backend: Backend) throws -> NormalizationGradients<T> {
         switch (backend, alternative) {
         case let (.tiled(s), false): try BatchNorm.backward(dout: dout, cache: cache, scheduler: s)

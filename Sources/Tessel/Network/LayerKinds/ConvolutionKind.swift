@@ -11,7 +11,6 @@ package struct ConvolutionKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Convolution.name, forwardInputs: ["x", "w", "b"], parameters: ["stride", "pad"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.convolution3x3, .convolution7x7] }
 
     package init(filters: Int, size: Int, stride: Int, pad: Int) {
         (self.filters, self.size, self.stride, self.pad) = (filters, size, stride, pad)
@@ -65,7 +64,8 @@ package struct ConvolutionKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
                                          backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try Convolution.forward(x: x, w: w, b: b, parameters: parameters, scheduler: s)
@@ -73,7 +73,8 @@ package struct ConvolutionKind: LayerKind {
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
                                           backend: Backend) throws -> WeightGradients<T> {
         switch backend {
         case let .tiled(s): try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: s)

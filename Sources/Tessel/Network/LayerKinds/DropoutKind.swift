@@ -7,7 +7,6 @@ package struct DropoutKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: Dropout.name, forwardInputs: ["x"], parameters: ["p", "mode", "seed"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.dropout] }
 
     package init(keep: Double) { self.keep = keep }
 
@@ -59,14 +58,16 @@ package struct DropoutKind: LayerKind {
     }
 
     /// The whole tensor's forward (a `tessel op` call, a benchmark pass): out and the mask.
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: Dropout.Parameters, backend: Backend) throws -> (Tensor<T>, Tensor<T>?) {
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: Dropout.Parameters, backend: Backend) throws -> (Tensor<T>, Tensor<T>?) {
         switch backend {
         case let .tiled(s): try Dropout.forward(x: x, parameters: parameters, scheduler: s)
         case .reference: try Dropout.Reference.forward(x: x, parameters: parameters)
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, mask: Tensor<T>?, _ parameters: Dropout.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, mask: Tensor<T>?, _ parameters: Dropout.Parameters,
                                           backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try Dropout.backward(dout: dout, mask: mask, parameters: parameters, scheduler: s)

@@ -9,7 +9,6 @@ package struct GroupNormKind: NormalizationKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: GroupNorm.name, forwardInputs: ["x", "gamma", "beta"], parameters: ["G", "eps"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.groupNorm] }
 
     package init(groups: Int, epsilon: Double) {
         (self.groups, self.epsilon) = (groups, epsilon)
@@ -42,7 +41,8 @@ package struct GroupNormKind: NormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: GroupNorm.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: GroupNorm.Parameters,
                                          backend: Backend) throws -> (Tensor<T>, GroupNorm.Cache<T>) {
         switch backend {
         case let .tiled(s): try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: s)
@@ -50,7 +50,8 @@ package struct GroupNormKind: NormalizationKind {
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: GroupNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: GroupNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try GroupNorm.backward(dout: dout, cache: cache, scheduler: s)
         case .reference: try GroupNorm.Reference.backward(dout: dout, cache: cache)

@@ -1,9 +1,10 @@
-/// One kind of network layer (`conv`, `relu`, …): everything the network, a config file,
-/// `tessel op` and the benchmarks need to know about it, in one place. A value of the kind is
-/// one configured layer (its hyperparameters); the weights belong to `Network`.
+/// One kind of network layer (`conv`, `relu`, …): everything the network, a config file and
+/// `tessel op` need to know about it, in one place. A value of the kind is one configured layer
+/// (its hyperparameters); the weights belong to `Network`.
 ///
 /// Each kind lives in a file of its own under `Network/LayerKinds/` and is listed once in
-/// `LayerKinds.all`; nothing else names it. The kind calls the layer's own validation, tiled
+/// `LayerKinds.all`; besides that list, only its benchmark file in TesselBenchmarking names it
+/// (`BenchmarkedKind`). The kind calls the layer's own validation, tiled
 /// kernel and reference: the layer, not the kind, decides what is valid.
 package protocol LayerKind: Sendable, Equatable {
     /// The `type` of the layer in a config file, and the stem of its layers' names (`conv0`).
@@ -15,8 +16,6 @@ package protocol LayerKind: Sendable, Equatable {
     static var exampleRank: Int? { get }
     /// The `tessel op` operations of this kind (most kinds have one, named as the kind).
     static var operations: [LayerOperation] { get }
-    /// The benchmark workloads of this kind (`tessel scale`, `tessel bench`, Benchmarks/).
-    static var workloads: [LayerWorkload] { get }
 
     /// Reads the kind's keys from a config layer object.
     /// - Throws: `DecodingError` at the offending key (missing, or out of the range the
@@ -49,7 +48,6 @@ package protocol LayerKind: Sendable, Equatable {
 extension LayerKind {
     package static var exampleRank: Int? { nil }
     package static var operations: [LayerOperation] { [] }
-    package static var workloads: [LayerWorkload] { [] }
     package var keepsRunningStatistics: Bool { false }
     package func parameters(input: [Int]) -> [ParameterSpec] { [] }
 

@@ -1,6 +1,6 @@
 /// The registry of layer kinds: the one list a new kind is added to. Config decoding finds a
-/// layer's kind here by its `type`, `tessel op` its operations and the benchmarks their
-/// workloads (in this order, the order a CS231n network meets its layers).
+/// layer's kind here by its `type`, `tessel op` its operations and TesselBenchmarking's
+/// `LayerBenchmark.all` their benchmarks (in this order, the order a CS231n network meets its layers).
 package enum LayerKinds {
     /// Every layer kind.
     package static let all: [any LayerKind.Type] = [
@@ -16,9 +16,6 @@ package enum LayerKinds {
 
     /// Every `tessel op` operation: the layer kinds', then the losses'.
     package static let operations: [LayerOperation] = all.flatMap { $0.operations } + LossFunction.operations
-
-    /// Every benchmark workload: the layer kinds', then the losses'.
-    package static let workloads: [LayerWorkload] = all.flatMap { $0.workloads } + LossFunction.workloads
 }
 
 /// A key of a config file's layer object: `type`, or one of the keys of the kinds.

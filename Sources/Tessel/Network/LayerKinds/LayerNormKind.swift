@@ -8,7 +8,6 @@ package struct LayerNormKind: NormalizationKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: LayerNorm.name, forwardInputs: ["x", "gamma", "beta"], parameters: ["eps"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.layerNorm] }
 
     package init(epsilon: Double) { self.epsilon = epsilon }
 
@@ -36,7 +35,8 @@ package struct LayerNormKind: NormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: LayerNorm.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: LayerNorm.Parameters,
                                          backend: Backend) throws -> (Tensor<T>, LayerNorm.Cache<T>) {
         switch backend {
         case let .tiled(s): try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: s)
@@ -44,7 +44,8 @@ package struct LayerNormKind: NormalizationKind {
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: LayerNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: LayerNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try LayerNorm.backward(dout: dout, cache: cache, scheduler: s)
         case .reference: try LayerNorm.Reference.backward(dout: dout, cache: cache)

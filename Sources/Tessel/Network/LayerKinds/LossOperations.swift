@@ -1,8 +1,8 @@
-/// The losses' part of the registry: each loss's call on a backend, its `tessel op` operation
-/// and its benchmark workload.
+/// The losses' part of the registry: each loss's call on a backend and its `tessel op` operation
+/// (its benchmarks are in TesselBenchmarking's `LossBenchmarks.swift`).
 extension LossFunction {
     /// The layer that computes this loss, by its name on the command line.
-    var layerName: String {
+    package var layerName: String {
         switch self {
         case .softmax: SoftmaxLoss.name
         case .svm: SVMLoss.name
@@ -11,7 +11,7 @@ extension LossFunction {
 
     /// The mean loss of `x` (N, C) for labels `y` and its gradient.
     /// - Throws: the loss layer's `TesselError`s.
-    func compute<T: TesselScalar>(x: Tensor<T>, y: [Int], backend: Backend) throws -> LossOutput<T> {
+    package func compute<T: TesselScalar>(x: Tensor<T>, y: [Int], backend: Backend) throws -> LossOutput<T> {
         switch (self, backend) {
         case let (.softmax, .tiled(s)): try SoftmaxLoss.compute(x: x, y: y, scheduler: s)
         case (.softmax, .reference): try SoftmaxLoss.Reference.compute(x: x, y: y)
@@ -26,9 +26,6 @@ extension LossFunction {
             LayerOperation(name: $0.layerName, forwardInputs: ["x", "y"], isLoss: true, evaluator: Operation(loss: $0))
         }
     }
-
-    /// The softmax and SVM workloads.
-    static var workloads: [LayerWorkload] { [.softmaxLoss, .svmLoss] }
 
     struct Operation: OperationEvaluator {
         let loss: LossFunction

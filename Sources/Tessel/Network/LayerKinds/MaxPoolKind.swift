@@ -7,7 +7,6 @@ package struct MaxPoolKind: PoolingKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: MaxPool.name, forwardInputs: ["x"], parameters: operationParameters, evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.maxPool] }
 
     package init(size: Int, stride: Int) {
         (self.size, self.stride) = (size, stride)
@@ -27,14 +26,16 @@ package struct MaxPoolKind: PoolingKind {
         (try Self.backward(dout, x: record.input(), window, backend: backend), [])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try MaxPool.forward(x: x, parameters: parameters, scheduler: s)
         case .reference: try MaxPool.Reference.forward(x: x, parameters: parameters)
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, _ parameters: MaxPool.Parameters, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try MaxPool.backward(dout: dout, x: x, parameters: parameters, scheduler: s)
         case .reference: try MaxPool.Reference.backward(dout: dout, x: x, parameters: parameters)

@@ -5,7 +5,6 @@ package struct ReLUKind: LayerKind {
     package static var operations: [LayerOperation] {
         [LayerOperation(name: ReLU.name, forwardInputs: ["x"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.relu] }
 
     package init() {}
 
@@ -30,14 +29,16 @@ package struct ReLUKind: LayerKind {
         (try Self.backward(dout, x: record.input(), backend: backend), [])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try ReLU.forward(x, scheduler: s)
         case .reference: try ReLU.Reference.forward(x)
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
         case let .tiled(s): try ReLU.backward(dout: dout, x: x, scheduler: s)
         case .reference: try ReLU.Reference.backward(dout: dout, x: x)

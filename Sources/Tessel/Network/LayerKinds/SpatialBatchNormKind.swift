@@ -9,7 +9,6 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         [LayerOperation(name: SpatialBatchNorm.name, forwardInputs: ["x", "gamma", "beta"], optionalInputs: ["running_mean", "running_var"],
                         parameters: ["mode", "eps", "momentum"], evaluator: Operation())]
     }
-    package static var workloads: [LayerWorkload] { [.spatialBatchNorm] }
 
     package init(epsilon: Double, momentum: Double) {
         (self.epsilon, self.momentum) = (epsilon, momentum)
@@ -31,7 +30,8 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: SpatialBatchNorm.Parameters,
+    @_specialize(exported: true, where T == Float)
+    package static func forward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, _ parameters: SpatialBatchNorm.Parameters,
                                          running: inout RunningStatistics<T>, backend: Backend) throws -> (Tensor<T>, SpatialBatchNorm.Cache<T>) {
         switch backend {
         case let .tiled(s): try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: s)
@@ -39,7 +39,8 @@ package struct SpatialBatchNormKind: BatchNormalizationKind {
         }
     }
 
-    static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: SpatialBatchNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
+    @_specialize(exported: true, where T == Float)
+    package static func backward<T: TesselScalar>(_ dout: Tensor<T>, cache: SpatialBatchNorm.Cache<T>, backend: Backend) throws -> NormalizationGradients<T> {
         switch backend {
         case let .tiled(s): try SpatialBatchNorm.backward(dout: dout, cache: cache, scheduler: s)
         case .reference: try SpatialBatchNorm.Reference.backward(dout: dout, cache: cache)
