@@ -81,14 +81,19 @@ def conv_backward(dout, x, w, stride, pad):
     return dxp[:, :, pad:pad + h, pad:pad + wd], dw, dout.sum(axis=(0, 2, 3))
 
 
-def max_pool_forward(x, ph, pw, stride):
+def pool_forward(x, ph, pw, stride, reduce):
+    """Applies `reduce(window, axis=(2, 3))` to each ph×pw window of x moved by `stride`."""
     n, c, h, w = x.shape
     ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
     out = np.zeros((n, c, ho, wo))
     for i in range(ho):
         for j in range(wo):
-            out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].max(axis=(2, 3))
+            out[:, :, i, j] = reduce(x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw], axis=(2, 3))
     return out
+
+
+def max_pool_forward(x, ph, pw, stride):
+    return pool_forward(x, ph, pw, stride, np.max)
 
 
 def max_pool_backward(dout, x, ph, pw, stride):
@@ -106,13 +111,7 @@ def max_pool_backward(dout, x, ph, pw, stride):
 
 def avg_pool_forward(x, ph, pw, stride):
     """Average pooling (not in CS231n's layers.py; Tessel's avgpool): each window's mean."""
-    n, c, h, w = x.shape
-    ho, wo = 1 + (h - ph) // stride, 1 + (w - pw) // stride
-    out = np.zeros((n, c, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].mean(axis=(2, 3))
-    return out
+    return pool_forward(x, ph, pw, stride, np.mean)
 
 
 def avg_pool_backward(dout, x, ph, pw, stride):
