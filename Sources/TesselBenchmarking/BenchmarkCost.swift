@@ -13,8 +13,7 @@ public struct BenchmarkCost: Sendable, Equatable, Codable {
 
     /// A cost of `flops` operations and `bytes` bytes.
     public init(flops: Double, bytes: Double) {
-        self.flops = flops
-        self.bytes = bytes
+        (self.flops, self.bytes) = (flops, bytes)
     }
 
     /// The cost of two passes run one after the other.

@@ -12,8 +12,7 @@ package struct SystemCallError: Error, Equatable, CustomStringConvertible {
     package let reason: String
 
     package init(operation: String, reason: String) {
-        self.operation = operation
-        self.reason = reason
+        (self.operation, self.reason) = (operation, reason)
     }
 
     /// The error for `operation` carrying the text of the current `errno`. `errno` is read
