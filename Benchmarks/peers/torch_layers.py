@@ -13,15 +13,10 @@ left null: compare.py takes them from Tessel's report (the workload registry).
 
 Needs `pip install torch numpy`; not needed to build, test or run Tessel.
 """
-import argparse
-import datetime
-import json
-import os
-import statistics
-import time
-
 import torch
 import torch.nn.functional as F
+
+import peer_report
 
 
 def uniform(*shape, requires_grad=True):
@@ -97,10 +92,6 @@ LAYERS = {
 }
 
 
-def median_ms(samples):
-    return statistics.median(samples) * 1e3
-
-
 def time_layer(name, repeats, warmup):
     shape, forward, inputs = LAYERS[name]()
     out = forward()
@@ -111,52 +102,14 @@ def time_layer(name, repeats, warmup):
             t.grad = None
         torch.autograd.backward(out, dout, retain_graph=True)
 
-    for _ in range(warmup):
-        backward(forward())
-    fwd, bwd = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = forward()
-        fwd.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        backward(out)
-        bwd.append(time.perf_counter() - start)
-    return {"name": name, "shape": shape, "forward_ms": median_ms(fwd), "backward_ms": median_ms(bwd),
-            "flops": None, "bytes": None, "unit": None, "copy_gbps": None}
-
-
-def cpu_model():
-    """The first `model name` in /proc/cpuinfo."""
-    with open("/proc/cpuinfo") as f:
-        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
+    return peer_report.layer_entry(name, shape, *peer_report.time_passes(forward, backward, repeats, warmup))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--layers", help="comma-separated layer names (default: all)")
-    parser.add_argument("--workers", type=int, default=2, help="torch.set_num_threads (default 2)")
-    parser.add_argument("--repeats", type=int, default=11, help="timed runs per pass; the median is reported")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs before the timed ones")
-    parser.add_argument("--out", help="write the JSON here instead of standard output")
-    args = parser.parse_args()
-    names = args.layers.split(",") if args.layers else list(LAYERS)
-    unknown = [n for n in names if n not in LAYERS]
-    if unknown:
-        parser.error(f"unknown layer(s) {', '.join(unknown)} (known: {', '.join(LAYERS)})")
+    args = peer_report.arguments(__doc__.split("\n")[0], LAYERS)
     torch.set_num_threads(args.workers)
     torch.manual_seed(0)
-    report = {
-        "runtime": "pytorch", "version": torch.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "cpu": cpu_model(), "cores": os.cpu_count(), "workers": args.workers, "uptime": list(os.getloadavg()),
-        "layers": [time_layer(n, args.repeats, args.warmup) for n in names], "peak": None,
-    }
-    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    else:
-        print(text, end="")
+    peer_report.write_report(args, "pytorch", torch.__version__, [time_layer(n, args.repeats, args.warmup) for n in args.layers])
 
 
 if __name__ == "__main__":
