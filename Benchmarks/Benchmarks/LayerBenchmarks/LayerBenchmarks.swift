@@ -1,16 +1,19 @@
 // Every layer of Tessel's workload registry, each pass (forward, backward, a loss's combined
 // call) at its standard shape with the tiled kernel on 1 worker and on all online CPUs, and
 // the serial reference at the small shape. Metrics: wall clock, throughput (calls per second),
-// peak resident memory and mallocs per call.
+// peak resident memory and mallocs per call. Released tensors' pages are reused through the
+// block cache, as in `tessel bench`, `run` and `train`: without it each call would fault in
+// its fresh outputs, and a memory-bound layer would time the kernel's page faults.
 import Benchmark
 import Synchronization
 import Tessel
 import TesselBenchmarking
 
 let benchmarks: @Sendable () -> Void = {
+    BlockCache.shared.enable()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal],
-        timeUnits: .milliseconds,
+        timeUnits: .microseconds,
         warmupIterations: 2,
         maxDuration: .seconds(1),
         maxIterations: 30,
@@ -41,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
             Benchmark("\(workload.name) \(passName), serial reference, small shape",
                       configuration: .init(tags: ["shape": "\(workload.values(.small))"])) { benchmark in
                 let pass = try small.pass(index)
-                for _ in benchmark.scaledIterations { try pass.runReference() }
+                for _ in benchmark.scaledIterations { try pass.run(.reference) }
             } setup: { try small.prepare() } teardown: { small.release() }
         }
     }
@@ -71,7 +74,7 @@ final class PreparedSlot: Sendable {
 
     func pass(_ index: Int) throws -> BenchmarkPass {
         guard let pass = prepared.withLock({ $0?.passes[index] }) else {
-            throw TesselError.invalidParameter(layer: workload.name, parameter: "setup", value: "none",
+            throw TesselError.invalidParameter(component: workload.name, parameter: "setup", value: "none",
                                                reason: "the benchmark ran before its setup")
         }
         return pass
