@@ -47,12 +47,8 @@ import TesselTestSupport
         ([2, 2, 4, 3], Parameters(poolHeight: 4, poolWidth: 3, stride: 1)),
     ])
     func gradientCheck(shape: [Int], parameters: Parameters) throws {
-        let x = try TestData.normal(shape, seed: 11, as: Double.self)
-        let out = try AveragePool.Reference.forward(x: x, parameters: parameters)
-        let dout = try TestData.normal(out.shape, seed: 12, as: Double.self)
-        let numeric = try numericalGradient({ try AveragePool.Reference.forward(x: $0, parameters: parameters) }, at: x, dout: dout)
-        #expect(normwiseRelativeError(try AveragePool.Reference.backward(dout: dout, inputShape: shape, parameters: parameters), numeric) < 1e-9)
-        #expect(normwiseRelativeError(try AveragePool.backward(dout: dout, inputShape: shape, parameters: parameters), numeric) < 1e-9)
+        try checkPoolingGradient(AveragePoolKind.self, at: try TestData.normal(shape, seed: 11, as: Double.self), parameters,
+                                 error: normwiseRelativeError, below: 1e-9)
     }
 
     /// Odd shapes: N = 1, prime sizes, overlapping windows, strides with gaps, rows and
@@ -69,31 +65,16 @@ import TesselTestSupport
 
     @Test(arguments: oddCases)
     func tiledMatchesReferenceBitwiseAtEveryWorkerCount(shape: [Int], parameters: Parameters) throws {
-        _ = try Self.checkTiledMatchesReference(try TestData.normal(shape, seed: 21, as: Float.self), parameters)
-        _ = try Self.checkTiledMatchesReference(try TestData.normal(shape, seed: 22, as: Double.self), parameters)
+        try checkPoolingTiledMatchesReference(AveragePoolKind.self, try TestData.normal(shape, seed: 21, as: Float.self), parameters)
+        try checkPoolingTiledMatchesReference(AveragePoolKind.self, try TestData.normal(shape, seed: 22, as: Double.self), parameters)
     }
 
     /// A shape large enough that every worker count of `determinismSchedulers` runs several
     /// tiles per worker, forward and backward.
     @Test(arguments: [Parameters(), Parameters(poolHeight: 3, poolWidth: 3, stride: 1)])
     func parallelRunsGiveTheSameBits(parameters: Parameters) throws {
-        let schedulers = try Self.checkTiledMatchesReference(try TestData.normal([4, 8, 18, 20], seed: 5, as: Float.self), parameters)
-        for scheduler in schedulers { expectRanInParallel(scheduler) }
-    }
-
-    /// Compares the tiled kernels on every `determinismSchedulers` scheduler with the reference, bit for bit.
-    static func checkTiledMatchesReference<T: TesselScalar>(_ x: Tensor<T>, _ parameters: Parameters) throws -> [Scheduler] {
-        let out = try AveragePool.Reference.forward(x: x, parameters: parameters)
-        let dout = try TestData.normal(out.shape, seed: 23, as: T.self)
-        let dx = try AveragePool.Reference.backward(dout: dout, inputShape: x.shape, parameters: parameters)
-        let schedulers = determinismSchedulers
-        for scheduler in schedulers {
-            #expect(try AveragePool.forward(x: x, parameters: parameters, scheduler: scheduler).isBitwiseEqual(to: out),
-                    "\(scheduler.workers) workers, \(scheduler.tiles)")
-            #expect(try AveragePool.backward(dout: dout, inputShape: x.shape, parameters: parameters, scheduler: scheduler).isBitwiseEqual(to: dx),
-                    "\(scheduler.workers) workers, \(scheduler.tiles)")
-        }
-        return schedulers
+        let x = try TestData.normal([4, 8, 18, 20], seed: 5, as: Float.self)
+        for scheduler in try checkPoolingTiledMatchesReference(AveragePoolKind.self, x, parameters) { expectRanInParallel(scheduler) }
     }
 
     @Test func rejectsBadShapesAndParameters() throws {
