@@ -2,6 +2,26 @@ import Testing
 @testable import Tessel
 import TesselTestSupport
 
+/// Gradient-check cases of every pooling layer: input shape and window (2×2 stride 2,
+/// overlapping 3×3, 3×3 stride 2 with a row and column left out, 1×2).
+let poolingGradientCases: [([Int], PoolingWindow)] = [
+    ([2, 3, 4, 6], PoolingWindow()),
+    ([1, 2, 5, 5], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 1)),
+    ([2, 1, 5, 7], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 2)),
+    ([1, 2, 5, 6], PoolingWindow(poolHeight: 1, poolWidth: 2, stride: 2)),
+]
+
+/// Odd shapes every pooling layer's tiled kernels are checked on: N = 1, prime sizes,
+/// overlapping windows, strides with gaps, rows and columns past the last window.
+let poolingOddCases: [([Int], PoolingWindow)] = [
+    ([1, 3, 6, 34], PoolingWindow()),
+    ([7, 5, 5, 9], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 2)),
+    ([1, 2, 4, 20], PoolingWindow(poolHeight: 2, poolWidth: 3, stride: 1)),
+    ([3, 2, 5, 34], PoolingWindow(poolHeight: 1, poolWidth: 2, stride: 2)),
+    ([1, 1, 7, 35], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 4)),
+    ([1, 7, 3, 3], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 1)),
+]
+
 /// Checks the backward of `Kind`'s layer, reference and tiled (default scheduler), against the
 /// numerical gradient of its reference forward at `x`, for an upstream gradient drawn from a
 /// normal distribution (seed 12): `error(analytic, numeric) < tolerance` for both.
@@ -35,4 +55,12 @@ func checkPoolingTiledMatchesReference<Kind: PoolingKind, T: TesselScalar>(_: Ki
                 "\(scheduler.workers) workers, \(scheduler.tiles)", sourceLocation: sourceLocation)
     }
     return schedulers
+}
+
+/// `checkPoolingTiledMatchesReference` for inputs of `shape` drawn from a normal distribution,
+/// in Float (seed 21) and in Double (seed 22).
+func checkPoolingTiledMatchesReference<Kind: PoolingKind>(_ kind: Kind.Type, shape: [Int], _ window: PoolingWindow,
+                                                          sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try checkPoolingTiledMatchesReference(kind, try TestData.normal(shape, seed: 21, as: Float.self), window, sourceLocation: sourceLocation)
+    try checkPoolingTiledMatchesReference(kind, try TestData.normal(shape, seed: 22, as: Double.self), window, sourceLocation: sourceLocation)
 }

@@ -6,15 +6,13 @@ extension AveragePool {
         /// - Throws: as `AveragePool.forward`.
         public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters) throws -> Tensor<T> {
             let g = try Geometry(x: x.shape, window: parameters, layer: name)
-            var out = try Tensor<T>(shape: g.outputShape)
-            g.forEachOutput { n, c, i, j in
+            return try g.referenceOutput { n, c, i, j in
                 var sum = 0.0
                 for row in g.windowRows(i) {
                     for column in g.windowColumns(j) { sum += Double(x[n, c, row, column]) }
                 }
-                out[n, c, i, j] = T(sum / area(g))
+                return T(sum / area(g))
             }
-            return out
         }
 
         /// `dx` = zeros, then for every window in row-major order `dx[window] += dout / area`.

@@ -6,12 +6,10 @@ extension MaxPool {
         /// - Throws: as `MaxPool.forward`.
         public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters) throws -> Tensor<T> {
             let g = try Geometry(x: x.shape, window: parameters, layer: name)
-            var out = try Tensor<T>(shape: g.outputShape)
-            g.forEachOutput { n, c, i, j in
+            return try g.referenceOutput { n, c, i, j in
                 let (row, column) = firstMaximum(x, n, c, i, j, g)
-                out[n, c, i, j] = x[n, c, row, column]
+                return x[n, c, row, column]
             }
-            return out
         }
 
         /// `dx` = zeros, then for every window in row-major order `dx[first maximum] += dout`.

@@ -66,6 +66,14 @@ struct PoolingGeometry {
     /// The input columns of the windows in output column `j`.
     func windowColumns(_ j: Int) -> Range<Int> { j * stride..<j * stride + poolWidth }
 
+    /// The output (N, C, H', W') whose element (n, c, i, j) is `element(n, c, i, j)`, computed in
+    /// row-major order: the serial references' forward.
+    func referenceOutput<T: TesselScalar>(_ element: (_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> T) throws -> Tensor<T> {
+        var out = try Tensor<T>(shape: outputShape)
+        forEachOutput { n, c, i, j in out[n, c, i, j] = element(n, c, i, j) }
+        return out
+    }
+
     /// Calls `body(n, c, i, j)` for every output element, in row-major order: the loops of the
     /// serial references.
     func forEachOutput(_ body: (_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Void) {
