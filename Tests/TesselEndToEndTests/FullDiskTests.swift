@@ -75,22 +75,25 @@ struct FullDiskTests {
     }
 
     @Test func scaleReports() throws {
-        let folder = try TemporaryFolder()
-        try Array(#"{"relu": {"x": [64, 64]}}"#.utf8).write(to: folder.path + "/shapes.json")
-        let files = try Self.expectFullDiskKeepsEarlierFiles({ out in
-            ["scale", "--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--repeats", "1", "--warmup", "0", "--out", out]
-        }, output: "scale", in: folder.path)
+        let files = try Self.expectFullDiskKeepsEarlierReport("scale", output: "scale")
         #expect(Set(files.keys) == ["scale/scaling.csv", "scale/scaling.json", "scale/scaling.svg"])
         #expect(try JSONSerialization.jsonObject(with: Data(files["scale/scaling.json"]!)) is [String: Any])
     }
 
     @Test func benchReport() throws {
+        let files = try Self.expectFullDiskKeepsEarlierReport("bench", output: "bench.json")
+        #expect(try JSONSerialization.jsonObject(with: Data(files["bench.json"]!)) is [String: Any])
+    }
+
+    /// `expectFullDiskKeepsEarlierFiles` for `tessel scale` or `tessel bench` (`command`) of
+    /// ReLU on x (64, 64): one worker, one repeat, no warm-up.
+    static func expectFullDiskKeepsEarlierReport(_ command: String, output: String,
+                                                 sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: [UInt8]] {
         let folder = try TemporaryFolder()
         try Array(#"{"relu": {"x": [64, 64]}}"#.utf8).write(to: folder.path + "/shapes.json")
-        let files = try Self.expectFullDiskKeepsEarlierFiles({ out in
-            ["bench", "--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--repeats", "1", "--warmup", "0", "--out", out]
-        }, output: "bench.json", in: folder.path)
-        #expect(try JSONSerialization.jsonObject(with: Data(files["bench.json"]!)) is [String: Any])
+        return try expectFullDiskKeepsEarlierFiles({ out in
+            [command, "--layers", "relu", "--shapes", "shapes.json", "--workers", "1", "--repeats", "1", "--warmup", "0", "--out", out]
+        }, output: output, in: folder.path, sourceLocation: sourceLocation)
     }
 
     @Test func runDump() throws {

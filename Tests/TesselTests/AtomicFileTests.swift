@@ -63,16 +63,21 @@ import TesselSystem
         }
     }
 
-    /// The library's writers throw a failed write as `TesselError.system`, with the same texts.
+    /// The library's writers throw a failed write (a Float or a Double array into a missing
+    /// folder) as `TesselError.system`, with the same texts.
     @Test func theLibraryThrowsSystemCallErrorsAsTesselErrors() throws {
         let folder = try TemporaryFolder()
         let path = folder.path + "/missing/x.npy"
-        do {
-            try NPY.write(try Tensor<Float>(shape: [2]), to: path)
-            Issue.record("expected an error")
-        } catch let TesselError.system(operation, reason) {
-            #expect(operation.hasPrefix("write '\(path)' (creating '\(folder.path)/missing/.x.npy.tmp-"))
-            #expect(reason == "No such file or directory")
+        let writes: [() throws -> Void] = [{ try NPY.write(try Tensor<Float>(shape: [2]), to: path) },
+                                           { try NPY.write(try Tensor<Double>(shape: [2]), to: path) }]
+        for write in writes {
+            do {
+                try write()
+                Issue.record("expected an error")
+            } catch let TesselError.system(operation, reason) {
+                #expect(operation.hasPrefix("write '\(path)' (creating '\(folder.path)/missing/.x.npy.tmp-"))
+                #expect(reason == "No such file or directory")
+            }
         }
         let error = SystemCallError(operation: "write 'a'", reason: "No space left on device")
         #expect("\(TesselError(error))" == "\(error)")

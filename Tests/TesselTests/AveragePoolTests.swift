@@ -39,61 +39,25 @@ import TesselTestSupport
         #expect(dx[2, 3, 4, 6] == dout[2, 3, 0, 0] / 35 && dx[0, 1, 2, 3] == dout[0, 1, 0, 0] / 35)
     }
 
-    @Test(arguments: [
-        ([2, 3, 4, 6], Parameters()),
-        ([1, 2, 5, 5], Parameters(poolHeight: 3, poolWidth: 3, stride: 1)),
-        ([2, 1, 5, 7], Parameters(poolHeight: 3, poolWidth: 3, stride: 2)),
-        ([1, 2, 5, 6], Parameters(poolHeight: 1, poolWidth: 2, stride: 2)),
-        ([2, 2, 4, 3], Parameters(poolHeight: 4, poolWidth: 3, stride: 1)),
-    ])
+    /// The shared cases and a global window.
+    @Test(arguments: poolingGradientCases + [([2, 2, 4, 3], Parameters(poolHeight: 4, poolWidth: 3, stride: 1))])
     func gradientCheck(shape: [Int], parameters: Parameters) throws {
-        let x = try TestData.normal(shape, seed: 11, as: Double.self)
-        let out = try AveragePool.Reference.forward(x: x, parameters: parameters)
-        let dout = try TestData.normal(out.shape, seed: 12, as: Double.self)
-        let numeric = try numericalGradient({ try AveragePool.Reference.forward(x: $0, parameters: parameters) }, at: x, dout: dout)
-        #expect(normwiseRelativeError(try AveragePool.Reference.backward(dout: dout, inputShape: shape, parameters: parameters), numeric) < 1e-9)
-        #expect(normwiseRelativeError(try AveragePool.backward(dout: dout, inputShape: shape, parameters: parameters), numeric) < 1e-9)
+        try checkPoolingGradient(AveragePoolKind.self, at: try TestData.normal(shape, seed: 11, as: Double.self), parameters,
+                                 error: normwiseRelativeError, below: 1e-9)
     }
 
-    /// Odd shapes: N = 1, prime sizes, overlapping windows, strides with gaps, rows and
-    /// columns past the last window, a global window.
-    static let oddCases: [([Int], Parameters)] = [
-        ([1, 3, 6, 34], Parameters()),
-        ([7, 5, 5, 9], Parameters(poolHeight: 3, poolWidth: 3, stride: 2)),
-        ([1, 2, 4, 20], Parameters(poolHeight: 2, poolWidth: 3, stride: 1)),
-        ([3, 2, 5, 34], Parameters(poolHeight: 1, poolWidth: 2, stride: 2)),
-        ([1, 1, 7, 35], Parameters(poolHeight: 3, poolWidth: 3, stride: 4)),
-        ([1, 7, 3, 3], Parameters(poolHeight: 3, poolWidth: 3, stride: 1)),
-        ([5, 3, 11, 13], Parameters(poolHeight: 11, poolWidth: 13, stride: 1)),
-    ]
-
-    @Test(arguments: oddCases)
+    /// The shared odd shapes and a global window.
+    @Test(arguments: poolingOddCases + [([5, 3, 11, 13], Parameters(poolHeight: 11, poolWidth: 13, stride: 1))])
     func tiledMatchesReferenceBitwiseAtEveryWorkerCount(shape: [Int], parameters: Parameters) throws {
-        _ = try Self.checkTiledMatchesReference(try TestData.normal(shape, seed: 21, as: Float.self), parameters)
-        _ = try Self.checkTiledMatchesReference(try TestData.normal(shape, seed: 22, as: Double.self), parameters)
+        try checkPoolingTiledMatchesReference(AveragePoolKind.self, shape: shape, parameters)
     }
 
     /// A shape large enough that every worker count of `determinismSchedulers` runs several
     /// tiles per worker, forward and backward.
     @Test(arguments: [Parameters(), Parameters(poolHeight: 3, poolWidth: 3, stride: 1)])
     func parallelRunsGiveTheSameBits(parameters: Parameters) throws {
-        let schedulers = try Self.checkTiledMatchesReference(try TestData.normal([4, 8, 18, 20], seed: 5, as: Float.self), parameters)
-        for scheduler in schedulers { expectRanInParallel(scheduler) }
-    }
-
-    /// Compares the tiled kernels on every `determinismSchedulers` scheduler with the reference, bit for bit.
-    static func checkTiledMatchesReference<T: TesselScalar>(_ x: Tensor<T>, _ parameters: Parameters) throws -> [Scheduler] {
-        let out = try AveragePool.Reference.forward(x: x, parameters: parameters)
-        let dout = try TestData.normal(out.shape, seed: 23, as: T.self)
-        let dx = try AveragePool.Reference.backward(dout: dout, inputShape: x.shape, parameters: parameters)
-        let schedulers = determinismSchedulers
-        for scheduler in schedulers {
-            #expect(try AveragePool.forward(x: x, parameters: parameters, scheduler: scheduler).isBitwiseEqual(to: out),
-                    "\(scheduler.workers) workers, \(scheduler.tiles)")
-            #expect(try AveragePool.backward(dout: dout, inputShape: x.shape, parameters: parameters, scheduler: scheduler).isBitwiseEqual(to: dx),
-                    "\(scheduler.workers) workers, \(scheduler.tiles)")
-        }
-        return schedulers
+        let x = try TestData.normal([4, 8, 18, 20], seed: 5, as: Float.self)
+        for scheduler in try checkPoolingTiledMatchesReference(AveragePoolKind.self, x, parameters) { expectRanInParallel(scheduler) }
     }
 
     @Test func rejectsBadShapesAndParameters() throws {

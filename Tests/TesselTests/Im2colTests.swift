@@ -32,6 +32,16 @@ import Testing
         return padded(image, g, c, p / g.outW * g.stride + i, p % g.outW * g.stride + j)
     }
 
+    /// An image of `g` with values drawn from `seed`, and its copy padded by `Im2col.pad` into a
+    /// buffer first filled with `fill` (the caller frees it).
+    static func paddedImage<T: TesselScalar>(_ g: Convolution.Geometry, seed: UInt64, fill: T) -> (image: [T], padded: Buffer<T>) {
+        let image = ReductionKernelTests.values(g.imageSize, seed: seed, as: T.self)
+        let source = Buffer(image), padded = Buffer([T](repeating: fill, count: g.c * g.paddedPlane))
+        defer { source.free() }
+        Im2col.pad(source.start, g, channels: g.c, into: padded.start)
+        return (image, padded)
+    }
+
     @Test(arguments: geometries.indices)
     func padAndUnpadAreExact(index: Int) {
         Self.checkPad(Self.geometry(Self.geometries[index]), as: Float.self)
@@ -39,11 +49,9 @@ import Testing
     }
 
     static func checkPad<T: TesselScalar>(_ g: Convolution.Geometry, as _: T.Type) {
-        let image = ReductionKernelTests.values(g.imageSize, seed: 1, as: T.self)
-        let source = Buffer(image), padded = Buffer([T](repeating: .nan, count: g.c * g.paddedPlane))
+        let (image, padded) = Self.paddedImage(g, seed: 1, fill: T.nan)
         let back = Buffer([T](repeating: .nan, count: g.imageSize))
-        defer { source.free(); padded.free(); back.free() }
-        Im2col.pad(source.start, g, channels: g.c, into: padded.start)
+        defer { padded.free(); back.free() }
         let expected = (0..<g.c).flatMap { c in
             (0..<g.paddedHeight).flatMap { y in (0..<g.paddedWidth).map { x in Self.padded(image, g, c, y, x) } }
         }
@@ -59,10 +67,8 @@ import Testing
     }
 
     static func checkPanels<T: TesselScalar>(_ g: Convolution.Geometry, as _: T.Type) {
-        let image = ReductionKernelTests.values(g.imageSize, seed: 2, as: T.self)
-        let source = Buffer(image), padded = Buffer([T](repeating: 0, count: g.c * g.paddedPlane))
-        defer { source.free(); padded.free() }
-        Im2col.pad(source.start, g, channels: g.c, into: padded.start)
+        let (image, padded) = Self.paddedImage(g, seed: 2, fill: T.zero)
+        defer { padded.free() }
         let depth = g.filterSize, pixels = g.pixels
         // Whole ranges, ranges that start inside an output row, and panels wider than what is left.
         let depthRanges = [0..<depth, (depth / 3)..<depth, 1..<max(1, depth - 1)].filter { !$0.isEmpty }

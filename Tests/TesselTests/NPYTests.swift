@@ -299,16 +299,4 @@ private func expectNPYError(path: String, containing fragment: String, _ body: (
         #expect(try NPY.readTensor(from: path, as: Float.self).isBitwiseEqual(to: tensor))
         #expect(try folder.contents() == ["x.npy"])
     }
-
-    @Test func writingIntoAMissingFolderThrows() throws {
-        let folder = try TemporaryFolder()
-        let path = folder.path + "/missing/x.npy"
-        do {
-            try NPY.write(try Tensor<Double>(shape: [2]), to: path)
-            Issue.record("expected an error")
-        } catch let TesselError.system(operation, reason) {
-            #expect(operation.hasPrefix("write '\(path)'"))
-            #expect(reason == "No such file or directory")
-        }
-    }
 }

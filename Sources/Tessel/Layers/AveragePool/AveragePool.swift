@@ -45,7 +45,7 @@ public enum AveragePool {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, inputShape: [Int], parameters: Parameters,
                                                  scheduler: Scheduler = .default) throws -> Tensor<T> {
-        let g = try validateBackward(dout: dout, inputShape: inputShape, parameters: parameters)
+        let g = try Geometry(x: inputShape, dout: dout, window: parameters, layer: name)
         var dx = try Tensor<T>.uninitialized(shape: inputShape, allocator: scheduler.allocator)
         // Windows that overlap across output rows share rows of dx, so a tile then owns whole planes.
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: g.stride < g.poolHeight)
@@ -75,12 +75,6 @@ public enum AveragePool {
     /// - Throws: as `forward`.
     public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
         try Geometry(x: x, window: parameters, layer: name).outputShape
-    }
-
-    static func validateBackward<T>(dout: Tensor<T>, inputShape: [Int], parameters: Parameters) throws -> Geometry {
-        let g = try Geometry(x: inputShape, window: parameters, layer: name)
-        try g.checkUpstream(dout, layer: name)
-        return g
     }
 
     /// The number of elements of a window, the divisor of its mean.

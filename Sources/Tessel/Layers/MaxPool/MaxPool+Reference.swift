@@ -6,34 +6,20 @@ extension MaxPool {
         /// - Throws: as `MaxPool.forward`.
         public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters) throws -> Tensor<T> {
             let g = try Geometry(x: x.shape, window: parameters, layer: name)
-            var out = try Tensor<T>(shape: [g.n, g.c, g.outHeight, g.outWidth])
-            for n in 0..<g.n {
-                for c in 0..<g.c {
-                    for i in 0..<g.outHeight {
-                        for j in 0..<g.outWidth {
-                            let (row, column) = firstMaximum(x, n, c, i, j, g)
-                            out[n, c, i, j] = x[n, c, row, column]
-                        }
-                    }
-                }
+            return try g.referenceOutput { n, c, i, j in
+                let (row, column) = firstMaximum(x, n, c, i, j, g)
+                return x[n, c, row, column]
             }
-            return out
         }
 
         /// `dx` = zeros, then for every window in row-major order `dx[first maximum] += dout`.
         /// - Throws: as `MaxPool.backward`.
         public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters) throws -> Tensor<T> {
-            let g = try validateBackward(dout: dout, x: x, parameters: parameters)
+            let g = try Geometry(x: x.shape, dout: dout, window: parameters, layer: name)
             var dx = try Tensor<T>(shape: x.shape)
-            for n in 0..<g.n {
-                for c in 0..<g.c {
-                    for i in 0..<g.outHeight {
-                        for j in 0..<g.outWidth {
-                            let (row, column) = firstMaximum(x, n, c, i, j, g)
-                            dx[n, c, row, column] += dout[n, c, i, j]
-                        }
-                    }
-                }
+            g.forEachOutput { n, c, i, j in
+                let (row, column) = firstMaximum(x, n, c, i, j, g)
+                dx[n, c, row, column] += dout[n, c, i, j]
             }
             return dx
         }
@@ -43,8 +29,8 @@ extension MaxPool {
         static func firstMaximum<T: TesselScalar>(_ x: Tensor<T>, _ n: Int, _ c: Int, _ i: Int, _ j: Int,
                                                   _ g: Geometry) -> (Int, Int) {
             var best = (i * g.stride, j * g.stride)
-            for row in i * g.stride..<i * g.stride + g.poolHeight {
-                for column in j * g.stride..<j * g.stride + g.poolWidth {
+            for row in g.windowRows(i) {
+                for column in g.windowColumns(j) {
                     let value = x[n, c, row, column], current = x[n, c, best.0, best.1]
                     if value > current || (value.isNaN && !current.isNaN) {
                         best = (row, column)

@@ -52,7 +52,7 @@ public enum MaxPool {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters,
                                                  scheduler: Scheduler = .default) throws -> Tensor<T> {
-        let g = try validateBackward(dout: dout, x: x, parameters: parameters)
+        let g = try Geometry(x: x.shape, dout: dout, window: parameters, layer: name)
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         // Overlapping windows share rows of dx, so a tile must then own whole planes.
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: g.stride < g.poolHeight)
@@ -100,11 +100,5 @@ public enum MaxPool {
     /// - Throws: as `forward`.
     public static func outputShape(x: [Int], parameters: Parameters) throws -> [Int] {
         try Geometry(x: x, window: parameters, layer: name).outputShape
-    }
-
-    static func validateBackward<T>(dout: Tensor<T>, x: Tensor<T>, parameters: Parameters) throws -> Geometry {
-        let g = try Geometry(x: x.shape, window: parameters, layer: name)
-        try g.checkUpstream(dout, layer: name)
-        return g
     }
 }

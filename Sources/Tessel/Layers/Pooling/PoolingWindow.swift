@@ -45,15 +45,44 @@ struct PoolingGeometry {
         outWidth = 1 + (width - poolWidth) / stride
     }
 
-    /// (N, C, H', W').
-    var outputShape: [Int] { [n, c, outHeight, outWidth] }
-
-    /// Checks that a backward's upstream gradient has the output's shape.
-    /// - Throws: `TesselError.shapeMismatch` (argument `dout`) naming `layer` otherwise.
-    func checkUpstream<T>(_ dout: Tensor<T>, layer: String) throws {
+    /// Checks a backward's input shape `x` and `window` as `init(x:window:layer:)` does, then
+    /// that its upstream gradient `dout` has the output's shape.
+    /// - Throws: as `init(x:window:layer:)`, and `TesselError.shapeMismatch` (argument `dout`)
+    ///   naming `layer` when `dout` is not (N, C, H', W').
+    init<T>(x shape: [Int], dout: Tensor<T>, window: PoolingWindow, layer: String) throws {
+        try self.init(x: shape, window: window, layer: layer)
         guard dout.shape == outputShape else {
             throw TesselError.shapeMismatch(component: layer, argument: "dout", expected: "(N, C, H', W') = \(Shape.describe(outputShape))",
                                             actual: dout.shape)
+        }
+    }
+
+    /// (N, C, H', W').
+    var outputShape: [Int] { [n, c, outHeight, outWidth] }
+
+    /// The input rows of the windows in output row `i`.
+    func windowRows(_ i: Int) -> Range<Int> { i * stride..<i * stride + poolHeight }
+
+    /// The input columns of the windows in output column `j`.
+    func windowColumns(_ j: Int) -> Range<Int> { j * stride..<j * stride + poolWidth }
+
+    /// The output (N, C, H', W') whose element (n, c, i, j) is `element(n, c, i, j)`, computed in
+    /// row-major order: the serial references' forward.
+    func referenceOutput<T: TesselScalar>(_ element: (_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> T) throws -> Tensor<T> {
+        var out = try Tensor<T>(shape: outputShape)
+        forEachOutput { n, c, i, j in out[n, c, i, j] = element(n, c, i, j) }
+        return out
+    }
+
+    /// Calls `body(n, c, i, j)` for every output element, in row-major order: the loops of the
+    /// serial references.
+    func forEachOutput(_ body: (_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Void) {
+        for n in 0..<self.n {
+            for c in 0..<self.c {
+                for i in 0..<outHeight {
+                    for j in 0..<outWidth { body(n, c, i, j) }
+                }
+            }
         }
     }
 
