@@ -40,7 +40,7 @@ def run_json(command, path, env=None):
         return json.load(f)
 
 
-def merge(reports, names, rounds):
+def merge(reports, names, round_count):
     """One report from per-layer, per-round reports: per layer the median of each time."""
     merged = dict(reports[0])
     merged["layers"] = []
@@ -56,7 +56,7 @@ def merge(reports, names, rounds):
             layer["copy_gbps"] = statistics.median(r["copy_gbps"] for r in rounds)
         merged["layers"].append(layer)
     merged["uptime_after"] = reports[-1]["uptime"]
-    merged["rounds"] = rounds
+    merged["rounds"] = round_count
     peaks = [r["peak"] for r in reports if r.get("peak")]
     if peaks:
         merged["peak"] = {key: statistics.median(p[key] for p in peaks) for key in peaks[0]}
