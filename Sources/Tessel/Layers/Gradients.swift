@@ -14,6 +14,19 @@ public struct WeightGradients<Scalar: TesselScalar>: Sendable {
     }
 }
 
+/// The parameter gradients of a layer with weights and a bias, without the input gradient:
+/// what a network's first layer needs, whose input (the batch) needs no gradient.
+public struct ParameterGradients<Scalar: TesselScalar>: Sendable {
+    /// Gradient with respect to the weights, shaped like the weights.
+    public var dw: Tensor<Scalar>
+    /// Gradient with respect to the bias, shaped like the bias.
+    public var db: Tensor<Scalar>
+
+    public init(dw: Tensor<Scalar>, db: Tensor<Scalar>) {
+        (self.dw, self.db) = (dw, db)
+    }
+}
+
 /// The gradients of a normalization layer (batch, layer, spatial batch and group norm).
 public struct NormalizationGradients<Scalar: TesselScalar>: Sendable {
     /// Gradient with respect to the input, shaped like the input.

@@ -4,12 +4,17 @@ extension Network {
     /// 4·N·D·M + N·M; convolution forward 2·N·F·C·k²·H'·W' (+ the bias), backward twice
     /// that. Element-wise and normalization layers are counted per element touched: ReLU 1
     /// each way, dropout 1 each way, max pooling k² comparisons per output each way, the norms
-    /// 8 forward (moments, normalize, scale and shift) and 12 backward.
+    /// 8 forward (moments, normalize, scale and shift) and 12 backward. The first layer's
+    /// backward in a step computes no input gradient, so its count leaves that part out
+    /// (affine's 2·N·D·M, convolution's half).
     public func flops(layer index: Int, batch: Int) -> (forward: Double, backward: Double) {
         let n = Double(batch)
         let input = index == 0 ? definition.input : shapes[index - 1], output = shapes[index]
         let inputElements = n * Double(input.reduce(1, *)), outputElements = n * Double(output.reduce(1, *))
-        return definition.layers[index].kind.flops(input: input, inputElements: inputElements, outputElements: outputElements)
+        let kind = definition.layers[index].kind
+        let flops = kind.flops(input: input, inputElements: inputElements, outputElements: outputElements)
+        guard index == 0 else { return flops }
+        return (flops.forward, flops.backward - kind.inputGradientFlops(input: input, inputElements: inputElements, outputElements: outputElements))
     }
 
     /// The output shape of layer `index` for one example.

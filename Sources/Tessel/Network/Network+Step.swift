@@ -129,6 +129,12 @@ extension Network {
         try definition.layers[index].kind.backward(dout, record: record, parameters: layerParameters(index).map(\.value), backend: backend)
     }
 
+    /// Layer `index`'s parameter gradients (in order) without the gradient with respect to its
+    /// input: for the first layer, whose input (the batch) needs none. The same bits as `backward`'s.
+    func parameterGradients(layer index: Int, _ dout: Tensor<T>, _ record: LayerRecord<T>, backend: Backend) throws -> [Tensor<T>] {
+        try definition.layers[index].kind.parameterGradients(dout, record: record, parameters: layerParameters(index).map(\.value), backend: backend)
+    }
+
     /// The loss of `scores` (N, classes) for `labels`, and its gradient.
     func loss(scores: Tensor<T>, labels: [Int], backend: Backend) throws -> LossOutput<T> {
         try definition.loss.compute(x: scores, y: labels, backend: backend)

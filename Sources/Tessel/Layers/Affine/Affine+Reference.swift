@@ -21,18 +21,36 @@ extension Affine {
         /// `dx = dout · wᵀ` (shaped like `x`), `dw = xᵀ · dout`, `db = Σₙ dout[n, :]` (summed in Double).
         /// - Throws: as `Affine.backward`.
         public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> WeightGradients<T> {
+            let g = try gradients(dout: dout, x: x, w: w, b: b, withInputGradient: true)
+            return WeightGradients(dx: g.dx!, dw: g.dw, db: g.db)
+        }
+
+        /// `dw` and `db` as `backward` computes them, without `dx`.
+        /// - Throws: as `Affine.backward`.
+        public static func parameterGradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>) throws -> ParameterGradients<T> {
+            let g = try gradients(dout: dout, x: x, w: w, b: b, withInputGradient: false)
+            return ParameterGradients(dw: g.dw, db: g.db)
+        }
+
+        /// `dw`, `db`, and `dx` when `withInputGradient` (else nil).
+        static func gradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                               withInputGradient: Bool) throws -> (dx: Tensor<T>?, dw: Tensor<T>, db: Tensor<T>) {
             let (n, d, m) = try validateBackward(dout: dout, x: x, w: w, b: b)
             let xs = x.scalars, ws = w.scalars, gs = dout.scalars
-            var dx = [T](repeating: 0, count: n * d)
+            var dx: Tensor<T>? = nil
+            if withInputGradient {
+                var scalars = [T](repeating: 0, count: n * d)
+                for i in 0..<n {
+                    for k in 0..<d {
+                        var sum: T = 0
+                        for j in 0..<m { sum += gs[i * m + j] * ws[k * m + j] }
+                        scalars[i * d + k] = sum
+                    }
+                }
+                dx = try Tensor(shape: x.shape, scalars: scalars)
+            }
             var dw = [T](repeating: 0, count: d * m)
             var db = [T](repeating: 0, count: m)
-            for i in 0..<n {
-                for k in 0..<d {
-                    var sum: T = 0
-                    for j in 0..<m { sum += gs[i * m + j] * ws[k * m + j] }
-                    dx[i * d + k] = sum
-                }
-            }
             for k in 0..<d {
                 for j in 0..<m {
                     var sum: T = 0
@@ -45,9 +63,7 @@ extension Affine {
                 for i in 0..<n { sum += Double(gs[i * m + j]) }
                 db[j] = T(sum)
             }
-            return WeightGradients(dx: try Tensor(shape: x.shape, scalars: dx),
-                                   dw: try Tensor(shape: [d, m], scalars: dw),
-                                   db: try Tensor(shape: [m], scalars: db))
+            return (dx, try Tensor(shape: [d, m], scalars: dw), try Tensor(shape: [m], scalars: db))
         }
     }
 }

@@ -3,7 +3,8 @@
 /// - forward: `x` of shape `(N, d₁, …, d_k)` is read as `N` rows of `D = d₁ ⋯ d_k` values;
 ///   `out = x · w + b`, of shape `(N, M)`, for `w` of shape `(D, M)` and `b` of shape `(M,)`.
 /// - backward: for `dout` of shape `(N, M)`: `dx = dout · wᵀ` (shaped like `x`),
-///   `dw = xᵀ · dout` of shape `(D, M)`, `db = Σₙ dout[n, :]` of shape `(M,)`.
+///   `dw = xᵀ · dout` of shape `(D, M)`, `db = Σₙ dout[n, :]` of shape `(M,)`;
+///   `parameterGradients` gives `dw` and `db` alone, the same bits, without computing `dx`.
 ///
 /// The tiled path runs the blocked parallel GEMM (`GEMM`); products accumulate in the element
 /// type in an order fixed by the shape (see `GEMM`), and `db` is summed in `Double` over fixed
@@ -47,15 +48,33 @@ public enum Affine {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                                  scheduler: Scheduler = .default) throws -> WeightGradients<T> {
+        let g = try gradients(dout: dout, x: x, w: w, b: b, withInputGradient: true, scheduler: scheduler)
+        return WeightGradients(dx: g.dx!, dw: g.dw, db: g.db)
+    }
+
+    /// Tiled backward without `dx`: `dw` and `db` as `backward` computes them (the same bits),
+    /// and no `dout · wᵀ` product. For a layer whose input needs no gradient (a network's first).
+    /// - Throws: as `backward`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func parameterGradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                           scheduler: Scheduler = .default) throws -> ParameterGradients<T> {
+        let g = try gradients(dout: dout, x: x, w: w, b: b, withInputGradient: false, scheduler: scheduler)
+        return ParameterGradients(dw: g.dw, db: g.db)
+    }
+
+    /// `dw`, `db`, and `dx` when `withInputGradient` (else nil, and neither allocated nor computed).
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, withInputGradient: Bool,
+                                           scheduler: Scheduler) throws -> (dx: Tensor<T>?, dw: Tensor<T>, db: Tensor<T>) {
         let (n, d, m) = try validateBackward(dout: dout, x: x, w: w, b: b)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        var dx: Tensor<T>? = try withInputGradient ? Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator) : nil
         var dw = try Tensor<T>.uninitialized(shape: [d, m], allocator: scheduler.allocator)
         var db = try Tensor<T>.uninitialized(shape: [m], allocator: scheduler.allocator)
         try x.withUnsafeBufferPointer { xs in
             try w.withUnsafeBufferPointer { ws in
                 try dout.withUnsafeBufferPointer { douts in
                     let x = xs.baseAddress!, w = ws.baseAddress!, dout = douts.baseAddress!
-                    try dx.withUnsafeMutableBufferPointer { dxs in
+                    try dx?.withUnsafeMutableBufferPointer { dxs in
                         try GEMM.multiply(.rowMajor(dout, leadingDimension: m), .transposed(w, leadingDimension: m),
                                           into: dxs.baseAddress!, ldc: d, m: n, n: d, depth: m, scheduler: scheduler)
                     }
@@ -69,7 +88,7 @@ public enum Affine {
                 }
             }
         }
-        return WeightGradients(dx: dx, dw: dw, db: db)
+        return (dx, dw, db)
     }
 
     /// `sums[j] = Σᵢ a[i, j]` for a row-major `rows × columns` matrix, in `Double` over chunks

@@ -37,9 +37,24 @@ extension Convolution {
         /// - Throws: as `Convolution.backward`.
         public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                                      parameters: Parameters = Parameters()) throws -> WeightGradients<T> {
+            let g = try gradients(dout: dout, x: x, w: w, b: b, parameters: parameters, withInputGradient: true)
+            return WeightGradients(dx: g.dx!, dw: g.dw, db: g.db)
+        }
+
+        /// `dw` and `db` as `backward` computes them, without `dx`.
+        /// - Throws: as `Convolution.backward`.
+        public static func parameterGradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                               parameters: Parameters = Parameters()) throws -> ParameterGradients<T> {
+            let g = try gradients(dout: dout, x: x, w: w, b: b, parameters: parameters, withInputGradient: false)
+            return ParameterGradients(dw: g.dw, db: g.db)
+        }
+
+        /// `dw`, `db`, and `dx` when `withInputGradient` (else nil).
+        static func gradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters,
+                                               withInputGradient: Bool) throws -> (dx: Tensor<T>?, dw: Tensor<T>, db: Tensor<T>) {
             let g = try validateBackward(dout: dout, x: x, w: w, b: b, parameters: parameters)
             let xs = x.scalars, ws = w.scalars, gs = dout.scalars
-            var dx = [T](repeating: 0, count: x.count)
+            var dx = [T](repeating: 0, count: withInputGradient ? x.count : 0)
             var dw = [T](repeating: 0, count: w.count)
             var db = [Double](repeating: 0, count: g.f)
             for n in 0..<g.n {
@@ -55,7 +70,7 @@ extension Convolution {
                                         guard y >= 0, y < g.h, xx >= 0, xx < g.w else { continue }
                                         let xi = ((n * g.c + c) * g.h + y) * g.w + xx
                                         let wi = ((f * g.c + c) * g.hh + di) * g.ww + dj
-                                        dx[xi] += d * ws[wi]
+                                        if withInputGradient { dx[xi] += d * ws[wi] }
                                         dw[wi] += d * xs[xi]
                                     }
                                 }
@@ -64,9 +79,8 @@ extension Convolution {
                     }
                 }
             }
-            return WeightGradients(dx: try Tensor(shape: x.shape, scalars: dx),
-                                   dw: try Tensor(shape: w.shape, scalars: dw),
-                                   db: try Tensor(shape: [g.f], scalars: db.map { T($0) }))
+            let inputGradient: Tensor<T>? = try withInputGradient ? Tensor(shape: x.shape, scalars: dx) : nil
+            return (inputGradient, try Tensor(shape: w.shape, scalars: dw), try Tensor(shape: [g.f], scalars: db.map { T($0) }))
         }
     }
 }

@@ -6,7 +6,8 @@
 ///   of shape `(N, F, H', W')` with `H' = 1 + (H + 2·pad − HH) / stride` rounded down (PyTorch's
 ///   rule), `W'` likewise (see `outputSize`); `xpad` is `x` with `pad` zeros on each side of both
 ///   spatial axes. Rows and columns of `xpad` that no window reaches get zero gradient.
-/// - backward: for `dout (N, F, H', W')`: `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`.
+/// - backward: for `dout (N, F, H', W')`: `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`;
+///   `parameterGradients` gives `dw` and `db` alone, the same bits, without computing `dx`.
 ///
 /// The tiled path lowers the convolution to the blocked GEMM (`GEMM`) with the input gathered
 /// straight into packed panels (`Im2col`): forward `out[n] = W · cols(x[n])` per
@@ -110,15 +111,35 @@ public enum Convolution {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
                                                  parameters: Parameters = Parameters(),
                                                  scheduler: Scheduler = .default) throws -> WeightGradients<T> {
+        let g = try gradients(dout: dout, x: x, w: w, b: b, parameters: parameters, withInputGradient: true, scheduler: scheduler)
+        return WeightGradients(dx: g.dx!, dw: g.dw, db: g.db)
+    }
+
+    /// Tiled backward without `dx`: `dw` and `db` as `backward` computes them (the same bits),
+    /// with neither the `Wᵀ · dout` products nor the col2im. For a layer whose input needs no
+    /// gradient (a network's first).
+    /// - Throws: as `backward`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func parameterGradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                           parameters: Parameters = Parameters(),
+                                                           scheduler: Scheduler = .default) throws -> ParameterGradients<T> {
+        let g = try gradients(dout: dout, x: x, w: w, b: b, parameters: parameters, withInputGradient: false, scheduler: scheduler)
+        return ParameterGradients(dw: g.dw, db: g.db)
+    }
+
+    /// `dw`, `db`, and `dx` when `withInputGradient` (else nil, and neither allocated nor computed).
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, parameters: Parameters,
+                                           withInputGradient: Bool, scheduler: Scheduler) throws -> (dx: Tensor<T>?, dw: Tensor<T>, db: Tensor<T>) {
         let g = try validateBackward(dout: dout, x: x, w: w, b: b, parameters: parameters)
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        var dx: Tensor<T>? = try withInputGradient ? Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator) : nil
         var dw = try Tensor<T>.uninitialized(shape: w.shape, allocator: scheduler.allocator)
         var db = try Tensor<T>.uninitialized(shape: [g.f], allocator: scheduler.allocator)
         try x.withUnsafeBufferPointer { xs in
             try w.withUnsafeBufferPointer { ws in
                 try dout.withUnsafeBufferPointer { douts in
                     let x = xs.baseAddress!, w = ws.baseAddress!, dout = douts.baseAddress!
-                    try dx.withUnsafeMutableBufferPointer { dxs in
+                    try dx?.withUnsafeMutableBufferPointer { dxs in
                         try inputGradient(dout, w, g, into: dxs.baseAddress!, scheduler: scheduler)
                     }
                     try dw.withUnsafeMutableBufferPointer { dws in
@@ -130,6 +151,6 @@ public enum Convolution {
                 }
             }
         }
-        return WeightGradients(dx: dx, dw: dw, db: db)
+        return (dx, dw, db)
     }
 }

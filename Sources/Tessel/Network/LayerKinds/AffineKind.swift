@@ -47,6 +47,18 @@ package struct AffineKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
+    /// dw and db without the dx product `dout · wᵀ`.
+    package func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
+                                                     backend: Backend) throws -> [Tensor<T>] {
+        let g = try Self.parameterGradients(dout, x: record.input(), w: p[0], b: p[1], backend: backend)
+        return [g.dw, g.db]
+    }
+
+    /// dx = dout · wᵀ: 2·N·D·M.
+    package func inputGradientFlops(input: [Int], inputElements: Double, outputElements: Double) -> Double {
+        2 * inputElements * Double(units)
+    }
+
     @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, backend: Backend) throws -> Tensor<T> {
         switch backend {
@@ -61,6 +73,15 @@ package struct AffineKind: LayerKind {
         switch backend {
         case let .tiled(s): try Affine.backward(dout: dout, x: x, w: w, b: b, scheduler: s)
         case .reference: try Affine.Reference.backward(dout: dout, x: x, w: w, b: b)
+        }
+    }
+
+    @_specialize(exported: true, where T == Float)
+    package static func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                            backend: Backend) throws -> ParameterGradients<T> {
+        switch backend {
+        case let .tiled(s): try Affine.parameterGradients(dout: dout, x: x, w: w, b: b, scheduler: s)
+        case .reference: try Affine.Reference.parameterGradients(dout: dout, x: x, w: w, b: b)
         }
     }
 

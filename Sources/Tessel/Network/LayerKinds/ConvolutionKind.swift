@@ -64,6 +64,18 @@ package struct ConvolutionKind: LayerKind {
         return (g.dx, [g.dw, g.db])
     }
 
+    /// dw and db without dx's products and col2im.
+    package func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
+                                                     backend: Backend) throws -> [Tensor<T>] {
+        let g = try Self.parameterGradients(dout, x: record.input(), w: p[0], b: p[1], layerParameters, backend: backend)
+        return [g.dw, g.db]
+    }
+
+    /// dx = col2im(Wᵀ · dout): 2·N·F·C·k²·H'·W'.
+    package func inputGradientFlops(input: [Int], inputElements: Double, outputElements: Double) -> Double {
+        2 * outputElements * Double(input[0] * size * size)
+    }
+
     @_specialize(exported: true, where T == Float)
     package static func forward<T: TesselScalar>(_ x: Tensor<T>, w: Tensor<T>, b: Tensor<T>, _ parameters: Convolution.Parameters,
                                          backend: Backend) throws -> Tensor<T> {
@@ -79,6 +91,16 @@ package struct ConvolutionKind: LayerKind {
         switch backend {
         case let .tiled(s): try Convolution.backward(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: s)
         case .reference: try Convolution.Reference.backward(dout: dout, x: x, w: w, b: b, parameters: parameters)
+        }
+    }
+
+    @_specialize(exported: true, where T == Float)
+    package static func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, x: Tensor<T>, w: Tensor<T>, b: Tensor<T>,
+                                                            _ parameters: Convolution.Parameters,
+                                                            backend: Backend) throws -> ParameterGradients<T> {
+        switch backend {
+        case let .tiled(s): try Convolution.parameterGradients(dout: dout, x: x, w: w, b: b, parameters: parameters, scheduler: s)
+        case .reference: try Convolution.Reference.parameterGradients(dout: dout, x: x, w: w, b: b, parameters: parameters)
         }
     }
 

@@ -43,6 +43,14 @@ package protocol LayerKind: Sendable, Equatable {
     /// Backward: the gradient with respect to the input and to each parameter (in order).
     func backward<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
                                    backend: Backend) throws -> (Tensor<T>, [Tensor<T>])
+    /// Backward for a layer whose input needs no gradient (a network's first): the gradient
+    /// with respect to each parameter (in order), the same bits as `backward`'s. By default
+    /// `backward`'s, its dx dropped; affine and convolution do not compute dx at all.
+    func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
+                                             backend: Backend) throws -> [Tensor<T>]
+    /// The part of `flops(…).backward` that `parameterGradients` skips: the input gradient's.
+    /// 0 by default (the kinds whose `parameterGradients` runs `backward`).
+    func inputGradientFlops(input: [Int], inputElements: Double, outputElements: Double) -> Double
 }
 
 extension LayerKind {
@@ -50,6 +58,12 @@ extension LayerKind {
     package static var operations: [LayerOperation] { [] }
     package var keepsRunningStatistics: Bool { false }
     package func parameters(input: [Int]) -> [ParameterSpec] { [] }
+    package func inputGradientFlops(input: [Int], inputElements: Double, outputElements: Double) -> Double { 0 }
+
+    package func parameterGradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
+                                                     backend: Backend) throws -> [Tensor<T>] {
+        try backward(dout, record: record, parameters: p, backend: backend).1
+    }
 
     /// Whether `other` is this layer: the same kind and hyperparameters.
     func isEqual(to other: any LayerKind) -> Bool {

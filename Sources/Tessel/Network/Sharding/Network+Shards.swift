@@ -10,8 +10,10 @@ extension Network {
     /// and the loss — so the statistics, the running statistics, the gradients and the loss
     /// are those of the global batch, the same bits on every rank and the same as one process
     /// with the same layout. Dropout masks are keyed by the global element index; the loss
-    /// divides by the global batch. `scores` holds this rank's rows. With `tracing`, `trace`
-    /// holds this rank's rows of every tensor between the layers (`NetworkTrace`), copied only then.
+    /// divides by the global batch. `scores` holds this rank's rows. The first layer computes no
+    /// gradient with respect to the batch (`LayerKind.parameterGradients`) unless tracing. With
+    /// `tracing`, `trace` holds this rank's rows of every tensor between the layers
+    /// (`NetworkTrace`), copied only then.
     /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
     ///   (layer `network`, argument `images`) when `images` does not hold `layout.localRows.count`
     ///   rows; `TesselError.invalidParameter` (layer `network`, parameter `exchange`) when the
@@ -78,6 +80,11 @@ extension Network {
             } else {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
+                    // The batch needs no gradient: the first layer computes none unless it is traced.
+                    if index == 0 && !tracing {
+                        shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
+                        continue
+                    }
                     let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
