@@ -11,7 +11,7 @@ extension LayerBenchmark {
         let cache = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
         return NormalizationCalls(
             forward: { backend in [try running.update { try BatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
-            backward: { dout, backend in try BatchNormKind.backward(dout, cache: cache, alternative: false, backend: backend).tensors })
+            backward: { dout, backend in try BatchNormKind.backward(dout, cache: cache, backend: backend).tensors })
     }
 
     /// Spatial batch norm, train mode, forward and backward on x (64, 64, 32, 32); rate in GB/s.

@@ -121,20 +121,32 @@ extension BatchNorm {
         }
     }
 
-    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
-    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
-        let n = x.shape[0], d = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        return scheduler.withScratch(T.self, count: 2 * d) { scratch in
+    /// Per feature the center μ and the scale γ/σ̂ of `out = β + (x − μ)·(γ/σ̂)`, in `T`, for
+    /// `body(center, scale)`. Shared with `SpatialBatchNorm`.
+    static func withNormalizationCoefficients<T: TesselScalar, Result>(
+        mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>, gamma: Tensor<T>, scheduler: Scheduler,
+        _ body: (UnsafePointer<T>, UnsafePointer<T>) throws -> Result
+    ) rethrows -> Result {
+        let features = gamma.count
+        return try scheduler.withScratch(T.self, count: 2 * features) { scratch in
             let coefficients = scratch.baseAddress!
-            let center = coefficients, scale = coefficients + d
+            let center = coefficients, scale = coefficients + features
             gamma.withUnsafeBufferPointer { gamma in
-                for j in 0..<d {
+                for j in 0..<features {
                     center[j] = T(mean[j])
                     scale[j] = T(Double(gamma[j]) * inverseStd[j])
                 }
             }
+            return try body(center, scale)
+        }
+    }
+
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        return withNormalizationCoefficients(mean: mean, inverseStd: inverseStd, gamma: gamma, scheduler: scheduler) { center, scale in
             let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
             x.withUnsafeBufferPointer { xs in
                 beta.withUnsafeBufferPointer { betas in
@@ -191,14 +203,28 @@ extension BatchNorm {
     /// batch's: more than `cache.x`'s rows when the batch was sharded).
     static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula, count rows: Int,
                                            sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        let x = cache.x, d = x.shape[1]
-        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        let d = cache.x.shape[1]
+        return try gradients(cache: cache, formula: formula, count: Double(rows), sumDout: sums, sumDoutCentered: sums + d,
+                             sumCentered: sums + 2 * d, scheduler: scheduler) { center, a, b, c in
+            try applyGradient(dout: dout, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+        }
+    }
+
+    /// dgamma and dbeta per feature from its sums over `count` values (`sumCentered` only for
+    /// the graph formula after a train forward), and dx from `dx(center, a, b, c)`, which
+    /// writes `dx = c + (x − center)·b + dout·a` with these per-feature coefficients in `T`.
+    /// Shared with `SpatialBatchNorm`.
+    static func gradients<T: TesselScalar>(
+        cache: Cache<T>, formula: Formula, count: Double, sumDout: UnsafePointer<Double>, sumDoutCentered: UnsafePointer<Double>,
+        sumCentered: UnsafePointer<Double>?, scheduler: Scheduler,
+        dx: (_ center: UnsafePointer<T>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>) throws -> Tensor<T>
+    ) throws -> NormalizationGradients<T> {
+        let d = cache.gamma.count
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         return try scheduler.withScratch(T.self, count: 4 * d) { scratch in
             let coefficients = scratch.baseAddress!
             let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
-            let count = Double(rows)
             cache.gamma.withUnsafeBufferPointer { gamma in
                 cache.mean.withUnsafeBufferPointer { mean in
                     cache.inverseStd.withUnsafeBufferPointer { inverseStd in
@@ -211,7 +237,7 @@ extension BatchNorm {
                                     center[j] = T(mean[j])
                                     let coefficients = gradientCoefficients(
                                         mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
-                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
+                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered?[j] ?? 0)
                                     a[j] = T(coefficients.a)
                                     b[j] = T(coefficients.b)
                                     c[j] = T(coefficients.c)
@@ -221,8 +247,7 @@ extension BatchNorm {
                     }
                 }
             }
-            let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
-            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+            return NormalizationGradients(dx: try dx(center, a, b, c), dgamma: dgamma, dbeta: dbeta)
         }
     }
 
