@@ -121,14 +121,19 @@ extension BatchNorm {
         }
     }
 
-    /// Per feature the center μ and the scale γ/σ̂ of `out = β + (x − μ)·(γ/σ̂)`, in `T`, for
-    /// `body(center, scale)`. Shared with `SpatialBatchNorm`.
-    static func withNormalizationCoefficients<T: TesselScalar, Result>(
-        mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>, gamma: Tensor<T>, scheduler: Scheduler,
-        _ body: (UnsafePointer<T>, UnsafePointer<T>) throws -> Result
-    ) rethrows -> Result {
+    /// The output pass of a forward, `out = β + (x − μ)·(γ/σ̂)`: per feature the center μ
+    /// and the scale γ/σ̂ in `T`, then `out` of x's shape, written over `tiling` (one unit of
+    /// work per element) by `tileBody(tile, x, out, center, scale, shift)`, shift being β.
+    /// Shared with `SpatialBatchNorm`.
+    static func normalizationPass<T: TesselScalar>(
+        _ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>, gamma: Tensor<T>, beta: Tensor<T>,
+        tiling: Tiling, scheduler: Scheduler,
+        _ tileBody: (_ tile: Tile, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                     _ center: UnsafePointer<T>, _ scale: UnsafePointer<T>, _ shift: UnsafePointer<T>) -> Void
+    ) throws -> Tensor<T> {
         let features = gamma.count
-        return try scheduler.withScratch(T.self, count: 2 * features) { scratch in
+        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        return scheduler.withScratch(T.self, count: 2 * features) { scratch in
             let coefficients = scratch.baseAddress!
             let center = coefficients, scale = coefficients + features
             gamma.withUnsafeBufferPointer { gamma in
@@ -137,7 +142,17 @@ extension BatchNorm {
                     scale[j] = T(Double(gamma[j]) * inverseStd[j])
                 }
             }
-            return try body(center, scale)
+            x.withUnsafeBufferPointer { xs in
+                beta.withUnsafeBufferPointer { betas in
+                    out.withUnsafeMutableBufferPointer { outs in
+                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
+                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
+                            tileBody(tile, x, out, center, scale, beta)
+                        }
+                    }
+                }
+            }
+            return out
         }
     }
 
@@ -145,24 +160,14 @@ extension BatchNorm {
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        return withNormalizationCoefficients(mean: mean, inverseStd: inverseStd, gamma: gamma, scheduler: scheduler) { center, scale in
-            let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-            x.withUnsafeBufferPointer { xs in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
-                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for i in tile.rows {
-                                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
-                                                       shift: beta + first, out: out + i * d + first, count: width)
-                            }
-                        }
-                    }
-                }
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
+                                     scheduler: scheduler) { tile, x, out, center, scale, shift in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for i in tile.rows {
+                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
+                                       shift: shift + first, out: out + i * d + first, count: width)
             }
-            return out
         }
     }
 
@@ -293,19 +298,30 @@ extension BatchNorm {
                                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
                                                        scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for i in tile.rows {
+                let row = i * d + first
+                CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
+                                        a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
+            }
+        }
+    }
+
+    /// The dx pass of a backward: dx of x's shape, written over `tiling` (two units of work
+    /// per element) by `tileBody(tile, dout, x, dx)`. Shared with `SpatialBatchNorm`.
+    static func gradientPass<T: TesselScalar>(
+        dout: Tensor<T>, x: Tensor<T>, tiling: Tiling, scheduler: Scheduler,
+        _ tileBody: (_ tile: Tile, _ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) -> Void
+    ) throws -> Tensor<T> {
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 dx.withUnsafeMutableBufferPointer { dxs in
                     let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
                     scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                        let first = tile.columns.lowerBound, width = tile.columns.count
-                        for i in tile.rows {
-                            let row = i * d + first
-                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
-                                                    a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
-                        }
+                        tileBody(tile, dout, x, dx)
                     }
                 }
             }

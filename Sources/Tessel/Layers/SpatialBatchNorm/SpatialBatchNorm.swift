@@ -49,27 +49,15 @@ public enum SpatialBatchNorm {
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
-        let channels = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        return BatchNorm.withNormalizationCoefficients(mean: mean, inverseStd: inverseStd, gamma: gamma, scheduler: scheduler) { center, scale in
-            let plane = x.shape[2] * x.shape[3]
-            let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            x.withUnsafeBufferPointer { xs in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
-                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for planeIndex in tile.rows {
-                                let c = planeIndex % channels, offset = planeIndex * plane + first
-                                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
-                                                       out: out + offset, count: width)
-                            }
-                        }
-                    }
-                }
+        let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
+        let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
+                                               scheduler: scheduler) { tile, x, out, center, scale, shift in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for planeIndex in tile.rows {
+                let c = planeIndex % channels, offset = planeIndex * plane + first
+                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width)
             }
-            return out
         }
     }
 
@@ -110,24 +98,15 @@ public enum SpatialBatchNorm {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                        sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
-            var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            x.withUnsafeBufferPointer { xs in
-                dout.withUnsafeBufferPointer { douts in
-                    dx.withUnsafeMutableBufferPointer { dxs in
-                        let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for planeIndex in tile.rows {
-                                let k = planeIndex % channels, offset = planeIndex * plane + first
-                                CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
-                                                        dx: dx + offset, count: width)
-                            }
-                        }
-                    }
+            return try BatchNorm.gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+                let first = tile.columns.lowerBound, width = tile.columns.count
+                for planeIndex in tile.rows {
+                    let k = planeIndex % channels, offset = planeIndex * plane + first
+                    CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                                            dx: dx + offset, count: width)
                 }
             }
-            return dx
         }
     }
 
