@@ -3,28 +3,11 @@ import Tessel
 
 extension LayerBenchmark {
     /// Batch norm, train mode, forward and backward on x (4096, 1024); rate in GB/s.
-    public static let batchNorm = normalization(
-        name: BatchNorm.name, rank: 2, standard: [4096, 1024], small: [64, 32], features: { $0[1] }, groups: nil
-    ) { x, gamma, beta, _ in
-        let running = RunningBox(try RunningStatistics<Float>(features: x.shape[1]))
-        let parameters = BatchNorm.Parameters(mode: .train)
-        let cache = try running.update { try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
-        return NormalizationCalls(
-            forward: { backend in [try running.update { try BatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
-            backward: { dout, backend in try BatchNormKind.backward(dout, cache: cache, alternative: false, backend: backend).tensors })
-    }
+    public static let batchNorm = batchNormalization(BatchNormKind.self, rank: 2, standard: [4096, 1024], small: [64, 32])
 
     /// Spatial batch norm, train mode, forward and backward on x (64, 64, 32, 32); rate in GB/s.
-    public static let spatialBatchNorm = normalization(
-        name: SpatialBatchNorm.name, rank: 4, standard: [64, 64, 32, 32], small: [2, 4, 8, 8], features: { $0[1] }, groups: nil
-    ) { x, gamma, beta, _ in
-        let running = RunningBox(try RunningStatistics<Float>(features: x.shape[1]))
-        let parameters = SpatialBatchNorm.Parameters(mode: .train)
-        let cache = try running.update { try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &$0).cache }
-        return NormalizationCalls(
-            forward: { backend in [try running.update { try SpatialBatchNormKind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
-            backward: { dout, backend in try SpatialBatchNormKind.backward(dout, cache: cache, backend: backend).tensors })
-    }
+    public static let spatialBatchNorm = batchNormalization(SpatialBatchNormKind.self, rank: 4, standard: [64, 64, 32, 32],
+                                                            small: [2, 4, 8, 8])
 
     /// Layer norm forward and backward on x (4096, 1024); rate in GB/s.
     public static let layerNorm = normalization(
@@ -46,6 +29,20 @@ extension LayerBenchmark {
         return NormalizationCalls(
             forward: { [try GroupNormKind.forward(x, gamma: gamma, beta: beta, parameters, backend: $0).0] },
             backward: { try GroupNormKind.backward($0, cache: cache, backend: $1).tensors })
+    }
+
+    /// A batch normalization workload of `Kind`'s layer in train mode: every forward updates
+    /// the running statistics (of the features, x's dimension 1) in place.
+    private static func batchNormalization<Kind: BatchNormalizationKind>(_: Kind.Type, rank: Int, standard: [Int],
+                                                                          small: [Int]) -> LayerBenchmark {
+        normalization(name: Kind.Layer.name, rank: rank, standard: standard, small: small, features: { $0[1] }, groups: nil) { x, gamma, beta, _ in
+            let running = RunningBox(try RunningStatistics<Float>(features: x.shape[1]))
+            let parameters = BatchNorm.Parameters(mode: .train)
+            let cache = try running.update { try Kind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: .tiled(.default)).1 }
+            return NormalizationCalls(
+                forward: { backend in [try running.update { try Kind.forward(x, gamma: gamma, beta: beta, parameters, running: &$0, backend: backend).0 }] },
+                backward: { dout, backend in try Kind.backward(dout, cache: cache, backend: backend).tensors })
+        }
     }
 
     /// A normalization workload: x of `rank` with per-feature γ and β of `features(x.shape)`

@@ -121,36 +121,53 @@ extension BatchNorm {
         }
     }
 
-    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
-    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
-        let n = x.shape[0], d = x.shape[1]
+    /// The output pass of a forward, `out = β + (x − μ)·(γ/σ̂)`: per feature the center μ
+    /// and the scale γ/σ̂ in `T`, then `out` of x's shape, written over `tiling` (one unit of
+    /// work per element) by `tileBody(tile, x, out, center, scale, shift)`, shift being β.
+    /// Shared with `SpatialBatchNorm`.
+    static func normalizationPass<T: TesselScalar>(
+        _ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>, gamma: Tensor<T>, beta: Tensor<T>,
+        tiling: Tiling, scheduler: Scheduler,
+        _ tileBody: (_ tile: Tile, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                     _ center: UnsafePointer<T>, _ scale: UnsafePointer<T>, _ shift: UnsafePointer<T>) -> Void
+    ) throws -> Tensor<T> {
+        let features = gamma.count
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        return scheduler.withScratch(T.self, count: 2 * d) { scratch in
+        return scheduler.withScratch(T.self, count: 2 * features) { scratch in
             let coefficients = scratch.baseAddress!
-            let center = coefficients, scale = coefficients + d
+            let center = coefficients, scale = coefficients + features
             gamma.withUnsafeBufferPointer { gamma in
-                for j in 0..<d {
+                for j in 0..<features {
                     center[j] = T(mean[j])
                     scale[j] = T(Double(gamma[j]) * inverseStd[j])
                 }
             }
-            let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
             x.withUnsafeBufferPointer { xs in
                 beta.withUnsafeBufferPointer { betas in
                     out.withUnsafeMutableBufferPointer { outs in
                         let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
                         scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for i in tile.rows {
-                                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
-                                                       shift: beta + first, out: out + i * d + first, count: width)
-                            }
+                            tileBody(tile, x, out, center, scale, beta)
                         }
                     }
                 }
             }
             return out
+        }
+    }
+
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let n = x.shape[0], d = x.shape[1]
+        let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
+                                     scheduler: scheduler) { tile, x, out, center, scale, shift in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for i in tile.rows {
+                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
+                                       shift: shift + first, out: out + i * d + first, count: width)
+            }
         }
     }
 
@@ -191,14 +208,28 @@ extension BatchNorm {
     /// batch's: more than `cache.x`'s rows when the batch was sharded).
     static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula, count rows: Int,
                                            sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        let x = cache.x, d = x.shape[1]
-        let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
+        let d = cache.x.shape[1]
+        return try gradients(cache: cache, formula: formula, count: Double(rows), sumDout: sums, sumDoutCentered: sums + d,
+                             sumCentered: sums + 2 * d, scheduler: scheduler) { center, a, b, c in
+            try applyGradient(dout: dout, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+        }
+    }
+
+    /// dgamma and dbeta per feature from its sums over `count` values (`sumCentered` only for
+    /// the graph formula after a train forward), and dx from `dx(center, a, b, c)`, which
+    /// writes `dx = c + (x − center)·b + dout·a` with these per-feature coefficients in `T`.
+    /// Shared with `SpatialBatchNorm`.
+    static func gradients<T: TesselScalar>(
+        cache: Cache<T>, formula: Formula, count: Double, sumDout: UnsafePointer<Double>, sumDoutCentered: UnsafePointer<Double>,
+        sumCentered: UnsafePointer<Double>?, scheduler: Scheduler,
+        dx: (_ center: UnsafePointer<T>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>) throws -> Tensor<T>
+    ) throws -> NormalizationGradients<T> {
+        let d = cache.gamma.count
         var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
         return try scheduler.withScratch(T.self, count: 4 * d) { scratch in
             let coefficients = scratch.baseAddress!
             let center = coefficients, a = coefficients + d, b = coefficients + 2 * d, c = coefficients + 3 * d
-            let count = Double(rows)
             cache.gamma.withUnsafeBufferPointer { gamma in
                 cache.mean.withUnsafeBufferPointer { mean in
                     cache.inverseStd.withUnsafeBufferPointer { inverseStd in
@@ -211,7 +242,7 @@ extension BatchNorm {
                                     center[j] = T(mean[j])
                                     let coefficients = gradientCoefficients(
                                         mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
-                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered[j])
+                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered?[j] ?? 0)
                                     a[j] = T(coefficients.a)
                                     b[j] = T(coefficients.b)
                                     c[j] = T(coefficients.c)
@@ -221,8 +252,7 @@ extension BatchNorm {
                     }
                 }
             }
-            let dx = try applyGradient(dout: dout, x: x, center: center, a: a, b: b, c: c, scheduler: scheduler)
-            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
+            return NormalizationGradients(dx: try dx(center, a, b, c), dgamma: dgamma, dbeta: dbeta)
         }
     }
 
@@ -268,19 +298,30 @@ extension BatchNorm {
                                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
                                                        scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
-        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for i in tile.rows {
+                let row = i * d + first
+                CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
+                                        a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
+            }
+        }
+    }
+
+    /// The dx pass of a backward: dx of x's shape, written over `tiling` (two units of work
+    /// per element) by `tileBody(tile, dout, x, dx)`. Shared with `SpatialBatchNorm`.
+    static func gradientPass<T: TesselScalar>(
+        dout: Tensor<T>, x: Tensor<T>, tiling: Tiling, scheduler: Scheduler,
+        _ tileBody: (_ tile: Tile, _ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) -> Void
+    ) throws -> Tensor<T> {
+        var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
                 dx.withUnsafeMutableBufferPointer { dxs in
                     let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
                     scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                        let first = tile.columns.lowerBound, width = tile.columns.count
-                        for i in tile.rows {
-                            let row = i * d + first
-                            CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
-                                                    a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
-                        }
+                        tileBody(tile, dout, x, dx)
                     }
                 }
             }

@@ -104,3 +104,5 @@ extension BatchNorm {
         }
     }
 }
+
+extension BatchNorm.Reference: BatchNormalizationReference {}

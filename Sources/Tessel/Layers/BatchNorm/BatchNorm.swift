@@ -53,15 +53,16 @@ public enum BatchNorm {
 
     /// What the backward needs from a forward, and nothing more: the input, γ, and per feature
     /// the mean that centered x and 1/√(variance + eps) — batch statistics after a train
-    /// forward, running statistics after a test forward — kept in `Double`.
+    /// forward, running statistics after a test forward — kept in `Double`. Also
+    /// `SpatialBatchNorm`'s cache, whose features are the C channels of (N, C, H, W) input.
     public struct Cache<T: TesselScalar>: Sendable {
-        /// The forward's input, (N, D).
+        /// The forward's input, (N, D) (or (N, C, H, W)).
         public let x: Tensor<T>
-        /// The forward's scale γ, (D,).
+        /// The forward's scale γ, (D,) (or (C,)).
         public let gamma: Tensor<T>
-        /// The mean each feature was centered with, (D,).
+        /// The mean each feature was centered with, (D,) (or (C,)).
         public let mean: Tensor<Double>
-        /// `1/√(variance + eps)` per feature, (D,).
+        /// `1/√(variance + eps)` per feature, (D,) (or (C,)).
         public let inverseStd: Tensor<Double>
         /// The mode of the forward: which map the backward differentiates.
         public let mode: Mode
@@ -77,24 +78,7 @@ public enum BatchNorm {
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 running: inout RunningStatistics<T>,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
-        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
-        let n = x.shape[0], d = x.shape[1]
-        return try scheduler.withScratch(Double.self, count: 2 * d) { scratch in
-            let statistics = scratch.baseAddress!
-            let mean = statistics, inverseStd = statistics + d
-            featureStatistics(features: d, parameters: parameters, running: &running, mean: mean, inverseStd: inverseStd) { mean, variance in
-                x.withUnsafeBufferPointer { xs in
-                    columnMoments(xs.baseAddress!, rows: n, columns: d, mean: mean, m2: variance, scheduler: scheduler)
-                }
-                for j in 0..<d { variance[j] /= Double(n) }
-            }
-            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
-            let cache = Cache(x: x, gamma: gamma,
-                              mean: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: mean, count: d)),
-                              inverseStd: try Tensor(shape: [d], scalars: UnsafeBufferPointer(start: inverseStd, count: d)),
-                              mode: parameters.mode)
-            return (out, cache)
-        }
+        try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
     }
 
     /// Tiled backward through the computation graph. `dout`: (N, D) like the cached x.
@@ -128,8 +112,8 @@ public enum BatchNorm {
         return x
     }
 
-    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                   running: RunningStatistics<T>) throws {
+    package static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                           running: RunningStatistics<T>) throws {
         _ = try outputShape(x: x.shape, parameters: parameters)
         let features = [x.shape[1]], meaning = "(D,) for x of shape \(Shape.describe(x.shape))"
         try NormalizationChecks.shape(gamma, features, meaning: meaning, layer: name, argument: "gamma")
@@ -142,8 +126,30 @@ public enum BatchNorm {
                                             actual: x.shape)
         }
     }
+}
 
-    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
-        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+extension BatchNorm: BatchNormalizationLayer {
+    package static func valuesPerFeature(shape: [Int]) -> Int { 1 }
+
+    /// `Σdout`, `Σdout·(x − μ)` and `Σ(x − μ)` per feature.
+    package static func gradientSumCount(features: Int) -> Int { 3 * features }
+
+    package static func moments<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>,
+                                                 scheduler: Scheduler) {
+        x.withUnsafeBufferPointer { xs in
+            columnMoments(xs.baseAddress!, rows: x.shape[0], columns: x.shape[1], mean: mean, m2: m2, scheduler: scheduler)
+        }
+    }
+
+    /// The graph formula's sums, as `backward`'s.
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
+                                                      scheduler: Scheduler) {
+        gradientSums(dout: dout, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
+    }
+
+    /// The graph formula's gradients, as `backward`'s.
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count: Int, sums: UnsafePointer<Double>,
+                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        try gradients(dout: dout, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)
     }
 }

@@ -32,49 +32,31 @@ extension LayerNorm {
     static func rowGradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, inverseStd: Double,
                                                  gamma: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
                                                  dbeta: UnsafeMutablePointer<Double>, count: Int) -> (Double, Double) {
-        let m = SIMD16<Double>(repeating: mean), r = SIMD16<Double>(repeating: inverseStd)
-        var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
+        var sums = RowGradientSums(mean: mean, inverseStd: inverseStd)
         var j = 0
         while j + 16 <= count {
-            let g = dout.load16(at: j).widened
-            let xhat = (x.load16(at: j).widened - m) * r
-            let dxhat = g * gamma.load16(at: j)
-            sumDxhat += dxhat
-            sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = dbeta.load16(at: j)
-            dbeta.store(db + g, at: j)
-            var dg = dgamma.load16(at: j)
-            dg.addProduct(g, xhat)
-            dgamma.store(dg, at: j)
+            sums.add16(dout: dout, x: x, at: j, gamma: gamma, dgamma: dgamma, dbeta: dbeta)
             j += 16
         }
-        var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
+        var totals = sums.laneTotals
         while j < count {
-            let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
-            totalDxhat += dxhat
-            totalDxhatXhat.addProduct(dxhat, xhat)
-            dbeta[j] += g
-            dgamma[j].addProduct(g, xhat)
+            sums.add(dout: dout, x: x, at: j, gamma: gamma, dgamma: dgamma, dbeta: dbeta, into: &totals)
             j += 1
         }
-        return (totalDxhat, totalDxhatXhat)
+        return totals
     }
 
     /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`.
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
-        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c)
         var j = 0
         while j + 16 <= count {
-            let g = dout.load16(at: j)
-            let v = x.load16(at: j)
-            let w = gamma.load16(at: j)
-            dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
+            coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             j += 16
         }
         while j < count {
-            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
+            coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             j += 1
         }
     }
@@ -87,40 +69,82 @@ extension LayerNorm {
                                              summingNextRowWith next: (mean: Double, inverseStd: Double),
                                              gammaWide: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
                                              dbeta: UnsafeMutablePointer<Double>) -> (Double, Double) {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
-        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c)
         let nextDout = dout + count, nextX = x + count
-        let nextMean = SIMD16<Double>(repeating: next.mean), nextInverseStd = SIMD16<Double>(repeating: next.inverseStd)
-        var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
+        var sums = RowGradientSums(mean: next.mean, inverseStd: next.inverseStd)
         var j = 0
         while j + 16 <= count {
-            let g = dout.load16(at: j)
-            let v = x.load16(at: j)
-            let w = gamma.load16(at: j)
-            dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
-
-            let ng = nextDout.load16(at: j).widened
-            let xhat = (nextX.load16(at: j).widened - nextMean) * nextInverseStd
-            let dxhat = ng * gammaWide.load16(at: j)
-            sumDxhat += dxhat
-            sumDxhatXhat.addProduct(dxhat, xhat)
-            let db = dbeta.load16(at: j)
-            dbeta.store(db + ng, at: j)
-            var dg = dgamma.load16(at: j)
-            dg.addProduct(ng, xhat)
-            dgamma.store(dg, at: j)
+            coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
+            sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide, dgamma: dgamma, dbeta: dbeta)
             j += 16
         }
-        var totalDxhat = sumDxhat.sum(), totalDxhatXhat = sumDxhatXhat.sum()
+        var totals = sums.laneTotals
         while j < count {
-            dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
-            let ng = Double(nextDout[j]), xhat = (Double(nextX[j]) - next.mean) * next.inverseStd, dxhat = ng * gammaWide[j]
-            totalDxhat += dxhat
-            totalDxhatXhat.addProduct(dxhat, xhat)
-            dbeta[j] += ng
-            dgamma[j].addProduct(ng, xhat)
+            coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
+            sums.add(dout: nextDout, x: nextX, at: j, gamma: gammaWide, dgamma: dgamma, dbeta: dbeta, into: &totals)
             j += 1
         }
-        return (totalDxhat, totalDxhatXhat)
+        return totals
+    }
+}
+
+/// A row's `dx = c + (x − mean)·b + (dout·γ)·inverseStd`, 16 lanes or one value at a time.
+private struct RowGradientCoefficients<T: TesselScalar> {
+    let mean: T, inverseStd: T, b: T, c: T
+
+    @inline(__always)
+    func store16(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>) {
+        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
+        let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
+        let g = dout.load16(at: j)
+        let v = x.load16(at: j)
+        let w = gamma.load16(at: j)
+        dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
+    }
+
+    @inline(__always)
+    func store(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>) {
+        dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j] * gamma[j], inverseStd)
+    }
+}
+
+/// A row's gradient sums in `Double` with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
+/// `Σ dx̂` and `Σ dx̂·x̂` in 16 lanes, then (after `laneTotals`) one value at a time; each
+/// step also adds `dout·x̂` into `dgamma[j]` and `dout` into `dbeta[j]`.
+private struct RowGradientSums {
+    let mean: Double, inverseStd: Double
+    var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
+
+    init(mean: Double, inverseStd: Double) {
+        (self.mean, self.inverseStd) = (mean, inverseStd)
+    }
+
+    /// The lane sums of `(Σ dx̂, Σ dx̂·x̂)`, which the one-at-a-time tail continues.
+    var laneTotals: (Double, Double) { (sumDxhat.sum(), sumDxhatXhat.sum()) }
+
+    @inline(__always)
+    mutating func add16<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<Double>,
+                                         dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>) {
+        let g = dout.load16(at: j).widened
+        let xhat = (x.load16(at: j).widened - SIMD16(repeating: mean)) * SIMD16(repeating: inverseStd)
+        let dxhat = g * gamma.load16(at: j)
+        sumDxhat += dxhat
+        sumDxhatXhat.addProduct(dxhat, xhat)
+        let db = dbeta.load16(at: j)
+        dbeta.store(db + g, at: j)
+        var dg = dgamma.load16(at: j)
+        dg.addProduct(g, xhat)
+        dgamma.store(dg, at: j)
+    }
+
+    @inline(__always)
+    func add<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<Double>,
+                              dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>,
+                              into totals: inout (Double, Double)) {
+        let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
+        totals.0 += dxhat
+        totals.1.addProduct(dxhat, xhat)
+        dbeta[j] += g
+        dgamma[j].addProduct(g, xhat)
     }
 }

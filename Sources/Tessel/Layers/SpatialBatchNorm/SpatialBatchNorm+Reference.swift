@@ -52,3 +52,5 @@ extension SpatialBatchNorm {
         }
     }
 }
+
+extension SpatialBatchNorm.Reference: BatchNormalizationReference {}

@@ -29,21 +29,8 @@ public enum SpatialBatchNorm {
     /// CS231n's `bn_param`: mode, eps and momentum, with batch norm's rules and defaults.
     public typealias Parameters = BatchNorm.Parameters
 
-    /// What the backward needs: the input, γ, and per channel the mean that centered x and
-    /// `1/√(variance + eps)` — batch statistics after a train forward, running statistics after
-    /// a test forward — in `Double`.
-    public struct Cache<T: TesselScalar>: Sendable {
-        /// The forward's input, (N, C, H, W).
-        public let x: Tensor<T>
-        /// The forward's scale γ, (C,).
-        public let gamma: Tensor<T>
-        /// The mean each channel was centered with, (C,).
-        public let mean: Tensor<Double>
-        /// `1/√(variance + eps)` per channel, (C,).
-        public let inverseStd: Tensor<Double>
-        /// The mode of the forward: which map the backward differentiates.
-        public let mode: Mode
-    }
+    /// What the backward needs: batch norm's cache, with the C channels as its features.
+    public typealias Cache<T: TesselScalar> = BatchNorm.Cache<T>
 
     /// Tiled forward. `x`: (N, C, H, W); `gamma`, `beta`: (C,); `running`: mean and variance of
     /// shape (C,), updated in train mode. Returns `out` (N, C, H, W) and the cache for `backward`.
@@ -56,60 +43,21 @@ public enum SpatialBatchNorm {
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 running: inout RunningStatistics<T>,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
-        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
-        let channels = x.shape[1]
-        return try scheduler.withScratch(Double.self, count: 2 * channels) { scratch in
-            let statistics = scratch.baseAddress!
-            let mean = statistics, inverseStd = statistics + channels
-            BatchNorm.featureStatistics(features: channels, parameters: parameters, running: &running,
-                                        mean: mean, inverseStd: inverseStd) { mean, variance in
-                x.withUnsafeBufferPointer { xs in
-                    channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: variance, scheduler: scheduler)
-                }
-                let count = Double(x.shape[0] * x.shape[2] * x.shape[3])
-                for c in 0..<channels { variance[c] /= count }
-            }
-            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
-            let cache = Cache(x: x, gamma: gamma,
-                              mean: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: mean, count: channels)),
-                              inverseStd: try Tensor(shape: [channels], scalars: UnsafeBufferPointer(start: inverseStd, count: channels)),
-                              mode: parameters.mode)
-            return (out, cache)
-        }
+        try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
-    static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                           gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
-        let channels = x.shape[1]
-        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        return scheduler.withScratch(T.self, count: 2 * channels) { scratch in
-            let coefficients = scratch.baseAddress!
-            let center = coefficients, scale = coefficients + channels
-            gamma.withUnsafeBufferPointer { gamma in
-                for c in 0..<channels {
-                    center[c] = T(mean[c])
-                    scale[c] = T(Double(gamma[c]) * inverseStd[c])
-                }
+    package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+        let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
+        let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+        return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
+                                               scheduler: scheduler) { tile, x, out, center, scale, shift in
+            let first = tile.columns.lowerBound, width = tile.columns.count
+            for planeIndex in tile.rows {
+                let c = planeIndex % channels, offset = planeIndex * plane + first
+                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width)
             }
-            let plane = x.shape[2] * x.shape[3]
-            let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            x.withUnsafeBufferPointer { xs in
-                beta.withUnsafeBufferPointer { betas in
-                    out.withUnsafeMutableBufferPointer { outs in
-                        let x = xs.baseAddress!, beta = betas.baseAddress!, out = outs.baseAddress!
-                        scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for planeIndex in tile.rows {
-                                let c = planeIndex % channels, offset = planeIndex * plane + first
-                                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: beta[c],
-                                                       out: out + offset, count: width)
-                            }
-                        }
-                    }
-                }
-            }
-            return out
         }
     }
 
@@ -130,8 +78,8 @@ public enum SpatialBatchNorm {
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
-    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
-                                              scheduler: Scheduler) {
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
+                                                      scheduler: Scheduler) {
         let x = cache.x, channels = x.shape[1]
         x.withUnsafeBufferPointer { xs in
             dout.withUnsafeBufferPointer { douts in
@@ -145,56 +93,20 @@ public enum SpatialBatchNorm {
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
     /// batch's: more than `cache.x`'s N when the batch was sharded).
-    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count samples: Int, sums: UnsafePointer<Double>,
-                                           scheduler: Scheduler) throws -> NormalizationGradients<T> {
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count samples: Int, sums: UnsafePointer<Double>,
+                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
-        let sumDout = sums, sumDoutCentered = sums + channels
-        var dgamma = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
-        var dbeta = try Tensor<T>.uninitialized(shape: cache.gamma.shape)
-        return try scheduler.withScratch(T.self, count: 4 * channels) { scratch in
-            let coefficients = scratch.baseAddress!
-            let center = coefficients, a = coefficients + channels, b = coefficients + 2 * channels, c = coefficients + 3 * channels
-            cache.gamma.withUnsafeBufferPointer { gamma in
-                cache.mean.withUnsafeBufferPointer { mean in
-                    cache.inverseStd.withUnsafeBufferPointer { inverseStd in
-                        dgamma.withUnsafeMutableBufferPointer { dgamma in
-                            dbeta.withUnsafeMutableBufferPointer { dbeta in
-                                for k in 0..<channels {
-                                    let ivar = inverseStd[k]
-                                    dbeta[k] = T(sumDout[k])
-                                    dgamma[k] = T(sumDoutCentered[k] * ivar)
-                                    center[k] = T(mean[k])
-                                    let coefficients = BatchNorm.gradientCoefficients(
-                                        mode: cache.mode, formula: .simplified, gamma: Double(gamma[k]), inverseStd: ivar,
-                                        count: Double(samples * plane), sumDout: sumDout[k], sumDoutCentered: sumDoutCentered[k], sumCentered: 0)
-                                    a[k] = T(coefficients.a)
-                                    b[k] = T(coefficients.b)
-                                    c[k] = T(coefficients.c)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-
-            var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
+                                       sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            x.withUnsafeBufferPointer { xs in
-                dout.withUnsafeBufferPointer { douts in
-                    dx.withUnsafeMutableBufferPointer { dxs in
-                        let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                        scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                            let first = tile.columns.lowerBound, width = tile.columns.count
-                            for planeIndex in tile.rows {
-                                let k = planeIndex % channels, offset = planeIndex * plane + first
-                                CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
-                                                        dx: dx + offset, count: width)
-                            }
-                        }
-                    }
+            return try BatchNorm.gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+                let first = tile.columns.lowerBound, width = tile.columns.count
+                for planeIndex in tile.rows {
+                    let k = planeIndex % channels, offset = planeIndex * plane + first
+                    CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                                            dx: dx + offset, count: width)
                 }
             }
-            return NormalizationGradients(dx: dx, dgamma: dgamma, dbeta: dbeta)
         }
     }
 
@@ -210,8 +122,8 @@ public enum SpatialBatchNorm {
         return x
     }
 
-    static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                   running: RunningStatistics<T>) throws {
+    package static func validateForward<T>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                           running: RunningStatistics<T>) throws {
         _ = try outputShape(x: x.shape, parameters: parameters)
         let channels = [x.shape[1]], meaning = "(C,) for x of shape \(Shape.describe(x.shape))"
         try NormalizationChecks.shape(gamma, channels, meaning: meaning, layer: name, argument: "gamma")
@@ -224,8 +136,18 @@ public enum SpatialBatchNorm {
                                             actual: x.shape)
         }
     }
+}
 
-    static func validateBackward<T>(dout: Tensor<T>, cache: Cache<T>) throws {
-        try NormalizationChecks.dout(dout, x: cache.x, layer: name)
+extension SpatialBatchNorm: BatchNormalizationLayer {
+    package static func valuesPerFeature(shape: [Int]) -> Int { shape[2] * shape[3] }
+
+    /// `Σdout` and `Σdout·(x − μ)` per channel.
+    package static func gradientSumCount(features: Int) -> Int { 2 * features }
+
+    package static func moments<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>,
+                                                 scheduler: Scheduler) {
+        x.withUnsafeBufferPointer { xs in
+            channelMoments(xs.baseAddress!, shape: x.shape, mean: mean, m2: m2, scheduler: scheduler)
+        }
     }
 }
