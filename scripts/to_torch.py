@@ -35,6 +35,7 @@ Needs NumPy and PyTorch (`pip install torch numpy`).
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -55,7 +56,6 @@ def checkpoint_folder(path):
 
 def build(manifest, folder, torch):
     """The torch.nn.Sequential of the manifest's network, with the checkpoint's tensors."""
-    nn = torch.nn
     network = manifest.get("network")
     if network is None:
         raise SystemExit(f"error: {folder}/manifest.json: a format {manifest.get('format')} checkpoint does not record its network")
@@ -64,54 +64,71 @@ def build(manifest, folder, torch):
     def tensor(name):
         return torch.from_numpy(np.load(os.path.join(folder, name + ".npy"))).to(dtype)
 
+    try:
+        return sequential(network, torch, tensor).to(dtype).eval()
+    except ValueError as error:
+        raise SystemExit(f"error: {folder}/manifest.json: {error}")
+
+
+def sequential(network, torch, tensor=None):
+    """The layers of a Tessel `network` object (a config's or a checkpoint manifest's) as a
+    torch.nn.Sequential in training mode, with the mapping of this file's docstring; keys a
+    layer leaves out take Tessel's defaults (conv stride 1, pad 0; pool stride = size; eps 1e-5;
+    batch-norm momentum 0.9). `tensor(name)` (e.g. "conv0.w", as a checkpoint names its .npy
+    files) gives each parameter and running statistic its value; without it the modules keep
+    PyTorch's initialization. Raises ValueError for a layer type the mapping does not know."""
+    nn = torch.nn
     shape = list(network["input"])
     modules = []
     for index, layer in enumerate(network["layers"]):
         kind, name = layer["type"], f"{layer['type']}{index}"
+        loaded = {}
         if kind == "conv":
-            module = nn.Conv2d(shape[0], layer["filters"], layer["size"], stride=layer["stride"], padding=layer["pad"])
-            module.weight.data = tensor(name + ".w")
-            module.bias.data = tensor(name + ".b")
-            size = lambda extent: 1 + (extent + 2 * layer["pad"] - layer["size"]) // layer["stride"]
+            stride, pad = layer.get("stride", 1), layer.get("pad", 0)
+            module = nn.Conv2d(shape[0], layer["filters"], layer["size"], stride=stride, padding=pad)
+            loaded = {"weight": ".w", "bias": ".b"}
+            size = lambda extent: 1 + (extent + 2 * pad - layer["size"]) // stride
             shape = [layer["filters"], size(shape[1]), size(shape[2])]
             modules.append(module)
         elif kind in ("maxpool", "avgpool"):
             pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
-            modules.append(pool(layer["size"], stride=layer["stride"]))
-            size = lambda extent: 1 + (extent - layer["size"]) // layer["stride"]
+            stride = layer.get("stride", layer["size"])
+            modules.append(pool(layer["size"], stride=stride))
+            size = lambda extent: 1 + (extent - layer["size"]) // stride
             shape = [shape[0], size(shape[1]), size(shape[2])]
         elif kind == "affine":
-            features = int(np.prod(shape))
-            module = nn.Linear(features, layer["units"])
-            module.weight.data = tensor(name + ".w").t().contiguous()
-            module.bias.data = tensor(name + ".b")
+            module = nn.Linear(math.prod(shape), layer["units"])
+            if tensor is not None:
+                module.weight.data = tensor(name + ".w").t().contiguous()
+                module.bias.data = tensor(name + ".b")
             modules += [nn.Flatten(), module]
             shape = [layer["units"]]
-        elif kind == "relu":
-            modules.append(nn.ReLU())
         elif kind in ("batchnorm", "spatial_batchnorm"):
             norm = nn.BatchNorm1d if kind == "batchnorm" else nn.BatchNorm2d
-            module = norm(shape[0], eps=layer["eps"], momentum=1 - layer["momentum"])
-            module.weight.data = tensor(name + ".gamma")
-            module.bias.data = tensor(name + ".beta")
-            module.running_mean = tensor(name + ".running_mean")
-            module.running_var = tensor(name + ".running_var")
+            module = norm(shape[0], eps=layer.get("eps", 1e-5), momentum=1 - layer.get("momentum", 0.9))
+            loaded = {"weight": ".gamma", "bias": ".beta", "running_mean": ".running_mean", "running_var": ".running_var"}
             modules.append(module)
         elif kind == "layernorm":
-            module = nn.LayerNorm(shape[0], eps=layer["eps"])
-            module.weight.data = tensor(name + ".gamma")
-            module.bias.data = tensor(name + ".beta")
+            module = nn.LayerNorm(shape[0], eps=layer.get("eps", 1e-5))
+            loaded = {"weight": ".gamma", "bias": ".beta"}
             modules.append(module)
         elif kind == "groupnorm":
-            module = nn.GroupNorm(layer["groups"], shape[0], eps=layer["eps"])
-            module.weight.data = tensor(name + ".gamma")
-            module.bias.data = tensor(name + ".beta")
+            module = nn.GroupNorm(layer["groups"], shape[0], eps=layer.get("eps", 1e-5))
+            loaded = {"weight": ".gamma", "bias": ".beta"}
             modules.append(module)
+        elif kind == "relu":
+            modules.append(nn.ReLU())
         elif kind == "dropout":
             modules.append(nn.Dropout(1 - layer["keep"]))
         else:
-            raise SystemExit(f"error: {folder}/manifest.json: layer {index} has type '{kind}', which this script does not know")
-    return nn.Sequential(*modules).to(dtype).eval()
+            raise ValueError(f"layer {index} has type '{kind}', which this script does not know")
+        if tensor is not None:
+            for attribute, suffix in loaded.items():
+                if attribute.startswith("running_"):
+                    setattr(module, attribute, tensor(name + suffix))
+                else:
+                    getattr(module, attribute).data = tensor(name + suffix)
+    return nn.Sequential(*modules)
 
 
 def main():

@@ -25,6 +25,8 @@ import statistics
 import subprocess
 import sys
 
+from peer_report import fmt_load
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 NUMPY_LAYERS = ["affine"]
@@ -118,10 +120,6 @@ def blas_names(numpy):
     """The BLAS libraries NumPy ran on, e.g. `openblas 0.3.31 (Haswell kernel, 2 threads)`."""
     return ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']} kernel, {b['num_threads']} threads)"
                      for b in numpy.get("blas", [])) or "an unknown BLAS"
-
-
-def fmt_load(values):
-    return "/".join(f"{v:.2f}" for v in values) if values else "n/a"
 
 
 def main():

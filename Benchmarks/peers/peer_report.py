@@ -1,5 +1,5 @@
-"""What the peer scripts share: their command line, the timing of a layer's two passes, and
-the report in the JSON schema of `tessel bench` (README.md)."""
+"""What the peer scripts share: their command line, the timing of a layer's two passes, the
+report in the JSON schema of `tessel bench` (README.md), the CPU's name and the load averages."""
 import argparse
 import datetime
 import json
@@ -12,6 +12,11 @@ def cpu_model():
     """The first `model name` in /proc/cpuinfo."""
     with open("/proc/cpuinfo") as f:
         return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
+
+
+def fmt_load(values):
+    """Load averages as `1.15/1.20/1.31`, or n/a."""
+    return "/".join(f"{v:.2f}" for v in values) if values else "n/a"
 
 
 def arguments(description, layers):
