@@ -157,6 +157,8 @@ extension BatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]

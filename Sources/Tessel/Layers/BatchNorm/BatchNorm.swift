@@ -134,6 +134,8 @@ extension BatchNorm: BatchNormalizationLayer {
     /// `Σdout`, `Σdout·(x − μ)` and `Σ(x − μ)` per feature.
     package static func gradientSumCount(features: Int) -> Int { 3 * features }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func moments<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>,
                                                  scheduler: Scheduler) {
         x.withUnsafeBufferPointer { xs in
@@ -142,12 +144,16 @@ extension BatchNorm: BatchNormalizationLayer {
     }
 
     /// The graph formula's sums, as `backward`'s.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
                                                       scheduler: Scheduler) {
         gradientSums(dout: dout, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
     }
 
     /// The graph formula's gradients, as `backward`'s.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count: Int, sums: UnsafePointer<Double>,
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try gradients(dout: dout, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)

@@ -47,6 +47,8 @@ public enum SpatialBatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                                    gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
@@ -78,6 +80,8 @@ public enum SpatialBatchNorm {
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
                                                       scheduler: Scheduler) {
         let x = cache.x, channels = x.shape[1]
@@ -93,6 +97,8 @@ public enum SpatialBatchNorm {
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
     /// batch's: more than `cache.x`'s N when the batch was sharded).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count samples: Int, sums: UnsafePointer<Double>,
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
@@ -144,6 +150,8 @@ extension SpatialBatchNorm: BatchNormalizationLayer {
     /// `Σdout` and `Σdout·(x − μ)` per channel.
     package static func gradientSumCount(features: Int) -> Int { 2 * features }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     package static func moments<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>,
                                                  scheduler: Scheduler) {
         x.withUnsafeBufferPointer { xs in
