@@ -46,6 +46,8 @@ public enum Dropout {
     /// `forward` on `x` as the elements `firstIndex ..< firstIndex + x.count` of a larger
     /// tensor: element `i` of `x` uses the generator's number at `firstIndex + i`. A shard of a
     /// batch thus gets the mask the whole batch would give its rows (`Network+Shards`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters, firstIndex: Int,
                                          scheduler: Scheduler) throws -> (out: Tensor<T>, mask: Tensor<T>?) {
         try validate(parameters)
