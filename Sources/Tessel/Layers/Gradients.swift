@@ -22,6 +22,7 @@ public struct ParameterGradients<Scalar: TesselScalar>: Sendable {
     /// Gradient with respect to the bias, shaped like the bias.
     public var db: Tensor<Scalar>
 
+    /// The gradients `dw` (shaped like the weights) and `db` (shaped like the bias).
     public init(dw: Tensor<Scalar>, db: Tensor<Scalar>) {
         (self.dw, self.db) = (dw, db)
     }
