@@ -14,14 +14,15 @@ extension GEMM {
     #endif
 
     /// The register-blocked inner kernel: `C[0..<6, 0..<NR] (+)= Σ_k A[k] ⊗ B[k]` over `depth`
-    /// steps, where `a` is a packed A micro-panel (6 values per step) and `b` a packed B
-    /// micro-panel (NR values per step, aligned to the vector size). Each step broadcasts one
+    /// steps, where `a` is a packed A micro-panel (6 values per step) and `b` reads the B
+    /// micro-panel (NR values per step; `MicroPanelReader`). Each step broadcasts one
     /// A value per row and issues one fused multiply-add per vector of the row; the
     /// accumulators stay in registers (AVX-512: 6 × 4 `SIMD16<Float>` / `SIMD8<Double>`;
     /// AVX2: 6 × 2 `SIMD8<Float>` / `SIMD4<Double>`). With `accumulate` the block is added to C.
     @inline(__always)
-    static func microKernel<T: TesselScalar>(depth: Int, a: UnsafePointer<T>, b: UnsafePointer<T>,
-                                             c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
+    static func microKernel<T: TesselScalar, B: MicroPanelReader>(depth: Int, a: UnsafePointer<T>, b: B,
+                                                                  c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
+    where B.Scalar == T {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
@@ -41,22 +42,18 @@ extension GEMM {
     #if TESSEL_AVX512
     /// 6 rows × 4 vectors.
     @inline(__always)
-    static func microKernel4<V: SIMD>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: UnsafePointer<V.Scalar>,
-                                      c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
-    where V.Scalar: BinaryFloatingPoint {
-        let size = MemoryLayout<V>.size
+    static func microKernel4<V: SIMD, B: MicroPanelReader>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: B,
+                                                          c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    where V.Scalar: BinaryFloatingPoint, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c02 = V(), c03 = V()
         var c10 = V(), c11 = V(), c12 = V(), c13 = V()
         var c20 = V(), c21 = V(), c22 = V(), c23 = V()
         var c30 = V(), c31 = V(), c32 = V(), c33 = V()
         var c40 = V(), c41 = V(), c42 = V(), c43 = V()
         var c50 = V(), c51 = V(), c52 = V(), c53 = V()
-        var pa = a, pb = UnsafeRawPointer(b)
+        var pa = a, pb = b
         for _ in 0..<depth {
-            let b0 = pb.load(as: V.self)
-            let b1 = pb.load(fromByteOffset: size, as: V.self)
-            let b2 = pb.load(fromByteOffset: 2 * size, as: V.self)
-            let b3 = pb.load(fromByteOffset: 3 * size, as: V.self)
+            let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self), b2 = pb.load(2, V.self), b3 = pb.load(3, V.self)
             var s = V(repeating: pa[0])
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
             c02 = c02.addingProduct(s, b2); c03 = c03.addingProduct(s, b3)
@@ -76,7 +73,7 @@ extension GEMM {
             c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
             c52 = c52.addingProduct(s, b2); c53 = c53.addingProduct(s, b3)
             pa += 6
-            pb += 4 * size
+            pb.advance()
         }
         store(c, 0, accumulate, c00); store(c, 1, accumulate, c01); store(c, 2, accumulate, c02); store(c, 3, accumulate, c03)
         var row = c + ldc
@@ -93,16 +90,14 @@ extension GEMM {
     #else
     /// 6 rows × 2 vectors.
     @inline(__always)
-    static func microKernel2<V: SIMD>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: UnsafePointer<V.Scalar>,
-                                      c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
-    where V.Scalar: BinaryFloatingPoint {
-        let size = MemoryLayout<V>.size
+    static func microKernel2<V: SIMD, B: MicroPanelReader>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: B,
+                                                          c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    where V.Scalar: BinaryFloatingPoint, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a, pb = UnsafeRawPointer(b)
+        var pa = a, pb = b
         for _ in 0..<depth {
-            let b0 = pb.load(as: V.self)
-            let b1 = pb.load(fromByteOffset: size, as: V.self)
+            let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self)
             var s = V(repeating: pa[0])
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
             s = V(repeating: pa[1])
@@ -116,7 +111,7 @@ extension GEMM {
             s = V(repeating: pa[5])
             c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
             pa += 6
-            pb += 2 * size
+            pb.advance()
         }
         var row = c
         store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)

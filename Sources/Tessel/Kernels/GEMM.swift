@@ -131,7 +131,7 @@ enum GEMM {
                                        panelCount: (tile.rows.count + mr - 1) / mr, width: mr, into: aPanels)
                             return UnsafePointer(aPanels)
                         },
-                        bPanel: { block, q in UnsafePointer(bPanels + block.start * paddedColumns + (c0 + q * nr) * block.count) })
+                        bPanel: { block, q in .packed(bPanels + block.start * paddedColumns + (c0 + q * nr) * block.count) })
             if let columnBias {
                 addColumnBias(columnBias + c0, to: tileC, ldc: ldc, rows: tile.rows.count, columns: tile.columns.count)
             }
@@ -163,7 +163,8 @@ enum GEMM {
     /// from packed panels: `aBlock(b)` gives the A panels of the tile's rows for depth block
     /// `b`; `bPanel(b, q)` the B micro-panel of the tile's columns `q·NR ..< (q+1)·NR` for that
     /// block, asked for once per block and panel, in order, just before the micro-kernels
-    /// that read it (so a tile may pack it then, into a buffer that stays in L1). With
+    /// that read it (so a tile may pack it then, into a buffer that stays in L1, or name
+    /// where it lies unpacked: `MicroPanel`). With
     /// `accumulate` the product is added to C; otherwise C is overwritten (with zeros when the
     /// depth is 0). `edge` is scratch for `MR × NR` elements.
     ///
@@ -177,7 +178,7 @@ enum GEMM {
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
                                              edge: UnsafeMutablePointer<T>, panelsAreContiguous: Bool = false,
                                              aBlock: (DepthBlock) -> UnsafePointer<T>,
-                                             bPanel: (DepthBlock, Int) -> UnsafePointer<T>) {
+                                             bPanel: (DepthBlock, Int) -> MicroPanel<T>) {
         let mr = microRows, nr = microColumns(T.self)
         if blocks.isEmpty {
             if !accumulate {
@@ -196,8 +197,12 @@ enum GEMM {
             while j < columns {
                 let panelB = bPanel(block, j / nr)
                 let width = min(nr, columns - j)
-                let nextB = UnsafeRawPointer(panelB + nr * kc)
-                var line = panelsAreContiguous && j + nr < columns ? 0 : panelLines
+                // The next packed panel follows this one when the panels are contiguous.
+                var nextB = UnsafeRawPointer(c), line = panelLines
+                if panelsAreContiguous, j + nr < columns, case .packed(let packed) = panelB {
+                    nextB = UnsafeRawPointer(packed + nr * kc)
+                    line = 0
+                }
                 var i = 0
                 while i < rows {
                     let panelA = a + i * kc
@@ -215,9 +220,9 @@ enum GEMM {
                             tessel_prefetch_for_write(nextC + (nr * MemoryLayout<T>.stride - 1))
                             nextC += ldc * MemoryLayout<T>.stride
                         }
-                        microKernel(depth: kc, a: panelA, b: panelB, c: target, ldc: ldc, accumulate: add)
+                        microKernel(depth: kc, a: panelA, panel: panelB, c: target, ldc: ldc, accumulate: add)
                     } else {
-                        microKernel(depth: kc, a: panelA, b: panelB, c: edge, ldc: nr, accumulate: false)
+                        microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
                         for r in 0..<height {
                             let source = edge + r * nr, destination = target + r * ldc
                             if add {

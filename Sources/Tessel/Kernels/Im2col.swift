@@ -59,6 +59,41 @@ enum Im2col {
         }
     }
 
+    /// The offset in `xpad` of every filter position `k = (c, i, j)`, `k < g.filterSize`, from
+    /// the window's corner (`Position.offset`): the step offsets of an in-place micro-panel.
+    static func positionOffsets(_ g: Convolution.Geometry) -> [Int] {
+        var position = Position(0, g)
+        return (0..<g.filterSize).map { _ in
+            defer { position.advance() }
+            return position.offset
+        }
+    }
+
+    /// The GEMM B micro-panel `cols[k, p]` for the `NR` output pixels from `firstPixel` read in
+    /// place from the padded image, without a copy: possible when the stride is 1 and the
+    /// pixels of each vector lie in one output row (then the vector of step `k` is a run of
+    /// `xpad`); nil otherwise. `stepOffsets` holds `positionOffsets(g)` from the panel's first
+    /// depth step on. The caller ensures the `NR` pixels exist.
+    @inline(__always)
+    static func inPlacePanel<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
+                                              stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceMicroPanel<T>? {
+        guard g.stride == 1 else { return nil }
+        let lanes = GEMM.vectorBytes / MemoryLayout<T>.stride
+        var offsets = (0, 0, 0, 0)
+        for v in 0..<GEMM.vectorsPerRow {
+            let pixel = firstPixel + v * lanes, oy = pixel / g.outW, ox = pixel % g.outW
+            guard ox + lanes <= g.outW else { return nil }
+            let offset = oy * g.paddedWidth + ox
+            switch v {
+            case 0: offsets.0 = offset
+            case 1: offsets.1 = offset
+            case 2: offsets.2 = offset
+            default: offsets.3 = offset
+            }
+        }
+        return GEMM.InPlaceMicroPanel(base: padded, stepOffsets: stepOffsets, vectorOffsets: offsets)
+    }
+
     /// Packs the GEMM B micro-panel `cols[k, p]` for `k` in `depth` and the first `width`
     /// pixels of `pixels` from the padded image: `width` values per `k`, zero past `pixels`.
     @inline(__always)

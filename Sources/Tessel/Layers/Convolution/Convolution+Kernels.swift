@@ -53,7 +53,7 @@ extension Convolution {
                                                      depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
                                                      extent: (block.lowerBound + q * nr)..<block.upperBound, panelCount: 1,
                                                      width: nr, into: bPanel)
-                                     return UnsafePointer(bPanel)
+                                     return .packed(bPanel)
                                  })
                 Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, channels: channels.count, pixels: block)
                 start += pixelBlock
@@ -101,7 +101,7 @@ extension Convolution {
                                  bPanel: { block, q in
                                      Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
                                                                   positions: (q * nr)..<depth, width: nr, into: bPanel)
-                                     return UnsafePointer(bPanel)
+                                     return .packed(bPanel)
                                  })
             }
         }
