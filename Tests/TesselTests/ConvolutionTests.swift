@@ -70,6 +70,40 @@ import TesselTestSupport
         try checkAgainstReference(shape, as: Float.self, tolerance: 1e-5)
     }
 
+    @Test(arguments: cases)
+    func weightGradientOrientationsAgreeBitwise(_ shape: Case) throws {
+        try checkOrientationsAgree(shape, as: Float.self)
+        try checkOrientationsAgree(shape, as: Double.self)
+    }
+
+    /// dw by filters and by positions (whichever the build would choose) are the same bits,
+    /// also on one worker and on small tiles.
+    func checkOrientationsAgree<T: TesselScalar>(_ shape: Case, as _: T.Type) throws {
+        let parameters = Convolution.Parameters(stride: shape.stride, pad: shape.pad)
+        let x = try TestData.normal(shape.x, seed: 51, as: T.self)
+        let w = try TestData.normal(shape.w, seed: 52, as: T.self)
+        let b = try TestData.normal([shape.w[0]], seed: 53, as: T.self)
+        let g = try Convolution.validate(x: x, w: w, b: b, parameters: parameters)
+        let dout = try TestData.normal([g.n, g.f, g.outH, g.outW], seed: 54, as: T.self)
+        func dw(_ orientation: Convolution.WeightGradientOrientation, _ scheduler: Scheduler) throws -> Tensor<T> {
+            var result = [T](repeating: .nan, count: w.count)
+            try x.withUnsafeBufferPointer { xs in
+                try dout.withUnsafeBufferPointer { douts in
+                    try result.withUnsafeMutableBufferPointer { dws in
+                        try Convolution.weightGradient(douts.baseAddress!, xs.baseAddress!, g, into: dws.baseAddress!,
+                                                       orientation: orientation, scheduler: scheduler)
+                    }
+                }
+            }
+            return try Tensor(shape: w.shape, scalars: result)
+        }
+        let byFilters = try dw(.byFilters, .default)
+        for scheduler in [Scheduler.default] + determinismSchedulers {
+            let byPositions = try dw(.byPositions, scheduler)
+            #expect(byPositions.isBitwiseEqual(to: byFilters))
+        }
+    }
+
     /// Tiled against reference within `tolerance` (normwise), and the same bits for every
     /// determinism scheduler; returns the tiled gradients.
     @discardableResult

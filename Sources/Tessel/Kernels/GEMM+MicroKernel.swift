@@ -14,15 +14,15 @@ extension GEMM {
     #endif
 
     /// The register-blocked inner kernel: `C[0..<6, 0..<NR] (+)= Σ_k A[k] ⊗ B[k]` over `depth`
-    /// steps, where `a` is a packed A micro-panel (6 values per step) and `b` reads the B
-    /// micro-panel (NR values per step; `MicroPanelReader`). Each step broadcasts one
+    /// steps, where `a` reads the A micro-panel (6 values per step; `APanelReader`) and `b` the B
+    /// micro-panel (NR values per step; `BPanelReader`). Each step broadcasts one
     /// A value per row and issues one fused multiply-add per vector of the row; the
     /// accumulators stay in registers (AVX-512: 6 × 4 `SIMD16<Float>` / `SIMD8<Double>`;
     /// AVX2: 6 × 2 `SIMD8<Float>` / `SIMD4<Double>`). With `accumulate` the block is added to C.
     @inline(__always)
-    static func microKernel<T: TesselScalar, B: MicroPanelReader>(depth: Int, a: UnsafePointer<T>, b: B,
-                                                                  c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
-    where B.Scalar == T {
+    static func microKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
+                                                                               c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
+    where A.Scalar == T, B.Scalar == T {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
@@ -42,9 +42,9 @@ extension GEMM {
     #if TESSEL_AVX512
     /// 6 rows × 4 vectors.
     @inline(__always)
-    static func microKernel4<V: SIMD, B: MicroPanelReader>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: B,
-                                                          c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
-    where V.Scalar: BinaryFloatingPoint, B.Scalar == V.Scalar {
+    static func microKernel4<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c02 = V(), c03 = V()
         var c10 = V(), c11 = V(), c12 = V(), c13 = V()
         var c20 = V(), c21 = V(), c22 = V(), c23 = V()
@@ -54,25 +54,25 @@ extension GEMM {
         var pa = a, pb = b
         for _ in 0..<depth {
             let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self), b2 = pb.load(2, V.self), b3 = pb.load(3, V.self)
-            var s = V(repeating: pa[0])
+            var s = V(repeating: pa.value(0))
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
             c02 = c02.addingProduct(s, b2); c03 = c03.addingProduct(s, b3)
-            s = V(repeating: pa[1])
+            s = V(repeating: pa.value(1))
             c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
             c12 = c12.addingProduct(s, b2); c13 = c13.addingProduct(s, b3)
-            s = V(repeating: pa[2])
+            s = V(repeating: pa.value(2))
             c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
             c22 = c22.addingProduct(s, b2); c23 = c23.addingProduct(s, b3)
-            s = V(repeating: pa[3])
+            s = V(repeating: pa.value(3))
             c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
             c32 = c32.addingProduct(s, b2); c33 = c33.addingProduct(s, b3)
-            s = V(repeating: pa[4])
+            s = V(repeating: pa.value(4))
             c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
             c42 = c42.addingProduct(s, b2); c43 = c43.addingProduct(s, b3)
-            s = V(repeating: pa[5])
+            s = V(repeating: pa.value(5))
             c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
             c52 = c52.addingProduct(s, b2); c53 = c53.addingProduct(s, b3)
-            pa += 6
+            pa.advance()
             pb.advance()
         }
         store(c, 0, accumulate, c00); store(c, 1, accumulate, c01); store(c, 2, accumulate, c02); store(c, 3, accumulate, c03)
@@ -90,27 +90,27 @@ extension GEMM {
     #else
     /// 6 rows × 2 vectors.
     @inline(__always)
-    static func microKernel2<V: SIMD, B: MicroPanelReader>(_: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: B,
-                                                          c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
-    where V.Scalar: BinaryFloatingPoint, B.Scalar == V.Scalar {
+    static func microKernel2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var pa = a, pb = b
         for _ in 0..<depth {
             let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self)
-            var s = V(repeating: pa[0])
+            var s = V(repeating: pa.value(0))
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-            s = V(repeating: pa[1])
+            s = V(repeating: pa.value(1))
             c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-            s = V(repeating: pa[2])
+            s = V(repeating: pa.value(2))
             c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            s = V(repeating: pa[3])
+            s = V(repeating: pa.value(3))
             c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            s = V(repeating: pa[4])
+            s = V(repeating: pa.value(4))
             c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            s = V(repeating: pa[5])
+            s = V(repeating: pa.value(5))
             c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            pa += 6
+            pa.advance()
             pb.advance()
         }
         var row = c

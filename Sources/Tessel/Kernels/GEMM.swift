@@ -223,18 +223,28 @@ enum GEMM {
                         microKernel(depth: kc, a: panelA, panel: panelB, c: target, ldc: ldc, accumulate: add)
                     } else {
                         microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
-                        for r in 0..<height {
-                            let source = edge + r * nr, destination = target + r * ldc
-                            if add {
-                                for col in 0..<width { destination[col] += source[col] }
-                            } else {
-                                for col in 0..<width { destination[col] = source[col] }
-                            }
-                        }
+                        storeEdge(edge, rows: height, columns: width, to: target, ldc: ldc, accumulate: add)
                     }
                     i += mr
                 }
                 j += nr
+            }
+        }
+    }
+
+    /// Writes (or with `accumulate` adds) the `rows × columns` corner of a micro-kernel's
+    /// result computed into `edge` (leading dimension `NR`) to `c`: the edge of a tile, where a
+    /// full micro-kernel would write past the output.
+    @inline(__always)
+    static func storeEdge<T: TesselScalar>(_ edge: UnsafePointer<T>, rows: Int, columns: Int,
+                                           to c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
+        let nr = microColumns(T.self)
+        for r in 0..<rows {
+            let source = edge + r * nr, destination = c + r * ldc
+            if accumulate {
+                for col in 0..<columns { destination[col] += source[col] }
+            } else {
+                for col in 0..<columns { destination[col] = source[col] }
             }
         }
     }

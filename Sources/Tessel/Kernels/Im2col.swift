@@ -69,6 +69,13 @@ enum Im2col {
         }
     }
 
+    /// The offset in `xpad` of every output pixel `p = (oy, ox)`'s window corner,
+    /// `(oy · paddedWidth + ox) · stride`: the step offsets of an in-place A micro-panel of the
+    /// weight gradient.
+    static func windowOffsets(_ g: Convolution.Geometry) -> [Int] {
+        (0..<g.pixels).map { p in (p / g.outW * g.paddedWidth + p % g.outW) * g.stride }
+    }
+
     /// The GEMM B micro-panel `cols[k, p]` for the `NR` output pixels from `firstPixel` read in
     /// place from the padded image, without a copy: possible when the stride is 1 and the
     /// pixels of each vector lie in one output row (then the vector of step `k` is a run of
@@ -76,7 +83,7 @@ enum Im2col {
     /// depth step on. The caller ensures the `NR` pixels exist.
     @inline(__always)
     static func inPlacePanel<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
-                                              stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceMicroPanel<T>? {
+                                              stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceBPanel<T>? {
         guard g.stride == 1 else { return nil }
         let lanes = GEMM.vectorBytes / MemoryLayout<T>.stride
         var offsets = (0, 0, 0, 0)
@@ -91,7 +98,7 @@ enum Im2col {
             default: offsets.3 = offset
             }
         }
-        return GEMM.InPlaceMicroPanel(base: padded, stepOffsets: stepOffsets, vectorOffsets: offsets)
+        return GEMM.InPlaceBPanel(base: padded, stepOffsets: stepOffsets, vectorOffsets: offsets)
     }
 
     /// Packs the GEMM B micro-panel `cols[k, p]` for `k` in `depth` and the first `width`

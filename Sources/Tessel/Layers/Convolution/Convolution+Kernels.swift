@@ -1,5 +1,5 @@
-// Convolution's backward kernels: dx, dw and db as GEMMs over im2col panels and
-// deterministic sums, on a `Geometry` that `Convolution.swift` has checked.
+// Convolution's backward kernels: dx and db (dw: `Convolution+WeightGradient.swift`) as GEMMs
+// over im2col panels and deterministic sums, on a `Geometry` that `Convolution.swift` has checked.
 extension Convolution {
     /// `dx[n, channels] = col2im(Wᵀ[rows of channels] · dout[n])`, one tile per image and
     /// block of channels (about two GEMM row blocks of filter positions: each tile packs
@@ -60,53 +60,6 @@ extension Convolution {
             }
             Im2col.unpad(padded, g, channels: channels.count, into: dx + image * g.imageSize + channels.lowerBound * g.h * g.w)
         }
-    }
-
-    /// `dw = Σₙ dout[n] · cols(x[n])ᵀ`: each chunk of `imagesPerChunk` images computes its
-    /// partial sum (in the element type, image after image); the partials are added in chunk
-    /// order in Double.
-    static func weightGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
-                                                into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
-        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
-        let depth = g.filterSize, pixels = g.pixels, count = g.f * depth
-        guard count > 0 else { return }
-        let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
-        let partialBlock = try Allocator.standard.allocate(byteCount: max(1, chunks.count) * count * MemoryLayout<T>.stride)
-        let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: chunks.count * count)
-        let blocks = GEMM.depthBlocks(pixels)
-        let maxBlock = blocks.map(\.count).max() ?? 0
-        let size = MemoryLayout<T>.stride
-        let bCount = maxBlock * nr
-        let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
-        let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
-        let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
-                              scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-            let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
-            let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
-            let padded = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
-            let edge = (scratch + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
-            let partial = partials + tile.index * count
-            for image in tile.rows {
-                let imageDout = dout + image * g.f * pixels
-                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
-                GEMM.computeTile(rows: g.f, columns: depth, blocks: blocks, c: partial, ldc: depth,
-                                 accumulate: image > tile.rows.lowerBound, edge: edge,
-                                 aBlock: { block in
-                                     GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
-                                                     depth: block.start..<(block.start + block.count), extent: 0..<g.f,
-                                                     panelCount: (g.f + mr - 1) / mr, width: mr, into: aPanels)
-                                     return UnsafePointer(aPanels)
-                                 },
-                                 bPanel: { block, q in
-                                     Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
-                                                                  positions: (q * nr)..<depth, width: nr, into: bPanel)
-                                     return .packed(bPanel)
-                                 })
-            }
-        }
-        ChunkPartials.sum(partials, chunks: chunks.count, count: count, into: dw, scheduler: scheduler)
-        withExtendedLifetime(partialBlock) {}
     }
 
     /// `db[f] = Σ_{n, p} dout[n, f, p]` in Double: one partial per image, the sum of its

@@ -1,0 +1,150 @@
+// The convolution's weight gradient, `dw = Σₙ dout[n] · cols(x[n])ᵀ`, in two orientations
+// that sum every element in the same order, on a `Geometry` that `Convolution.swift` has checked.
+extension Convolution {
+    /// How `weightGradient` lays out its products; both give the same bits.
+    enum WeightGradientOrientation {
+        /// `dw = dout · colsᵀ`: filters as rows, filter positions as columns.
+        case byFilters
+        /// `dwᵀ = cols · doutᵀ`: filter positions as rows, read in place from the padded
+        /// image; filters as columns.
+        case byPositions
+
+        /// The orientation with fewer padded products (micro-kernel rows and columns rounded
+        /// up to `MR` and `NR`) for `g` and `T`: an order-neutral choice.
+        static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
+            let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+            let byPositions = GEMM.roundUp(g.filterSize, to: mr) * GEMM.roundUp(g.f, to: nr)
+            let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.roundUp(g.filterSize, to: nr)
+            return byPositions <= byFilters ? .byPositions : .byFilters
+        }
+    }
+
+    /// `dw = Σₙ dout[n] · cols(x[n])ᵀ`: each chunk of `imagesPerChunk` images computes its
+    /// partial sum (in the element type, image after image; within an image, depth block after
+    /// depth block of `GEMM.depthBlocks(pixels)`, each an FMA chain in pixel order); the
+    /// partials are added in chunk order in Double. `orientation` (by default the one with
+    /// fewer products) changes only the layout of the work, never an element's sum.
+    static func weightGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
+                                                into dw: UnsafeMutablePointer<T>, orientation: WeightGradientOrientation? = nil,
+                                                scheduler: Scheduler) throws {
+        switch orientation ?? .fewestProducts(g, T.self) {
+        case .byFilters: try weightGradientByFilters(dout, x, g, into: dw, scheduler: scheduler)
+        case .byPositions: try weightGradientByPositions(dout, x, g, into: dw, scheduler: scheduler)
+        }
+    }
+
+    /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (six filter positions across the
+    /// pixels of a depth block) are read in place from the padded image (`GEMM.InPlaceAPanel`),
+    /// so cols is never gathered; doutᵀ is packed into panels of `NR` filters per depth block.
+    /// The chunk partials are `K × F`; their Double sum is transposed into dw.
+    static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
+                                                           into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
+        guard count > 0 else { return }
+        let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
+        let partialBlock = try Allocator.standard.allocate(byteCount: (max(1, chunks.count) + 1) * count * MemoryLayout<T>.stride)
+        let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: (chunks.count + 1) * count)
+        let blocks = GEMM.depthBlocks(pixels)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let size = MemoryLayout<T>.stride
+        let panels = (g.f + nr - 1) / nr
+        let bCount = panels * nr * maxBlock, bBytes = GEMM.roundUp(bCount * size, to: 64)
+        let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
+        let positionOffsets = Im2col.positionOffsets(g), windowOffsets = Im2col.windowOffsets(g)
+        try positionOffsets.withUnsafeBufferPointer { positionOffsets in
+            try windowOffsets.withUnsafeBufferPointer { windowOffsets in
+                try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+                                          scratchBytesPerWorker: bBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                    let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
+                    let padded = (scratch + bBytes).bindMemory(to: T.self, capacity: paddedCount)
+                    let edge = (scratch + bBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+                    let partial = partials + tile.index * count
+                    for image in tile.rows {
+                        let imageDout = dout + image * g.f * pixels
+                        Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                        for block in blocks {
+                            GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
+                                            depth: block.start..<(block.start + block.count), extent: 0..<g.f,
+                                            panelCount: panels, width: nr, into: bPanels)
+                            let add = image > tile.rows.lowerBound || block.index > 0
+                            for q in 0..<panels {
+                                let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
+                                let width = min(nr, g.f - q * nr)
+                                var i = 0
+                                while i < positions {
+                                    // Rows past the last position repeat it; the edge store drops them.
+                                    func row(_ r: Int) -> Int { positionOffsets[min(i + r, positions - 1)] }
+                                    let a = GEMM.InPlaceAPanel(base: UnsafePointer(padded), stepOffsets: windowOffsets.baseAddress! + block.start,
+                                                               rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5)))
+                                    let height = min(mr, positions - i)
+                                    let target = partial + i * g.f + q * nr
+                                    if height == mr && width == nr {
+                                        GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
+                                    } else {
+                                        GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
+                                        GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
+                                    }
+                                    i += mr
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The Double sum of the partials, then its transpose.
+        let transposed = partials + chunks.count * count
+        ChunkPartials.sum(partials, chunks: chunks.count, count: count, into: transposed, scheduler: scheduler)
+        for f in 0..<g.f {
+            for k in 0..<positions { dw[f * positions + k] = transposed[k * g.f + f] }
+        }
+        withExtendedLifetime(partialBlock) {}
+    }
+
+    /// `dw = Σₙ dout[n] · cols(x[n])ᵀ` with the filters as rows: packed panels of dout's rows
+    /// and of cols' columns (filter positions), the latter gathered by 8 × 8 transposes.
+    static func weightGradientByFilters<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
+                                                         into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let depth = g.filterSize, pixels = g.pixels, count = g.f * depth
+        guard count > 0 else { return }
+        let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
+        let partialBlock = try Allocator.standard.allocate(byteCount: max(1, chunks.count) * count * MemoryLayout<T>.stride)
+        let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: chunks.count * count)
+        let blocks = GEMM.depthBlocks(pixels)
+        let maxBlock = blocks.map(\.count).max() ?? 0
+        let size = MemoryLayout<T>.stride
+        let bCount = maxBlock * nr
+        let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
+        let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
+        let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
+        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+                              scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+            let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
+            let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)
+            let padded = (scratch + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let partial = partials + tile.index * count
+            for image in tile.rows {
+                let imageDout = dout + image * g.f * pixels
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                GEMM.computeTile(rows: g.f, columns: depth, blocks: blocks, c: partial, ldc: depth,
+                                 accumulate: image > tile.rows.lowerBound, edge: edge,
+                                 aBlock: { block in
+                                     GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
+                                                     depth: block.start..<(block.start + block.count), extent: 0..<g.f,
+                                                     panelCount: (g.f + mr - 1) / mr, width: mr, into: aPanels)
+                                     return UnsafePointer(aPanels)
+                                 },
+                                 bPanel: { block, q in
+                                     Im2col.packColumnsTransposed(padded, g, depth: block.start..<(block.start + block.count),
+                                                                  positions: (q * nr)..<depth, width: nr, into: bPanel)
+                                     return .packed(bPanel)
+                                 })
+            }
+        }
+        ChunkPartials.sum(partials, chunks: chunks.count, count: count, into: dw, scheduler: scheduler)
+        withExtendedLifetime(partialBlock) {}
+    }
+}
