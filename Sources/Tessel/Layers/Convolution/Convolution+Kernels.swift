@@ -3,7 +3,10 @@
 extension Convolution {
     /// `dx[n, channels] = col2im(Wᵀ[rows of channels] · dout[n])`, one tile per image and
     /// block of channels (about two GEMM row blocks of filter positions: each tile packs
-    /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`.
+    /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`. A
+    /// tile packs its rows of Wᵀ once, for every depth block. (Reading the B micro-panels in
+    /// place from `dout[n]` was not faster: their depth steps lie whole planes apart, in few
+    /// L1 sets.)
     static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
                                                into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
@@ -17,7 +20,7 @@ extension Convolution {
         let size = MemoryLayout<T>.stride
         let columnsPerBlock = GEMM.roundUp(pixelBlock, to: nr)
         let dcolsCount = rowsPerTile * columnsPerBlock
-        let aCount = GEMM.roundUp(rowsPerTile, to: mr) * maxBlock
+        let aCount = GEMM.roundUp(rowsPerTile, to: mr) * g.f
         let bCount = maxBlock * nr
         // dcols, then the B panel and the A panels; each part a multiple of 64 bytes so B stays aligned.
         let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = bCount * size
@@ -35,19 +38,19 @@ extension Convolution {
             let rows = channels.count * window, firstRow = channels.lowerBound * window
             padded.update(repeating: 0, count: channels.count * g.paddedPlane)
             let imageDout = dout + image * g.f * pixels
+            // A = Wᵀ restricted to the tile's rows, packed from W read row-major, block after block.
+            let rowPanels = (rows + mr - 1) / mr
+            for depthBlock in blocks {
+                GEMM.packPanels(.rowMajor(w, leadingDimension: depth), depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
+                                extent: firstRow..<(firstRow + rows), panelCount: rowPanels, width: mr,
+                                into: aPanels + rowPanels * mr * depthBlock.start)
+            }
             var start = 0
             while start < pixels {
                 let block = start..<min(pixels, start + pixelBlock)
                 GEMM.computeTile(rows: rows, columns: block.count, blocks: blocks, c: dcols, ldc: columnsPerBlock,
                                  accumulate: false, edge: edge,
-                                 aBlock: { depthBlock in
-                                     // A = Wᵀ restricted to the tile's rows; packed from W read row-major.
-                                     GEMM.packPanels(.rowMajor(w, leadingDimension: depth),
-                                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
-                                                     extent: firstRow..<(firstRow + rows), panelCount: (rows + mr - 1) / mr,
-                                                     width: mr, into: aPanels)
-                                     return UnsafePointer(aPanels)
-                                 },
+                                 aBlock: { depthBlock in UnsafePointer(aPanels + rowPanels * mr * depthBlock.start) },
                                  bPanel: { depthBlock, q in
                                      GEMM.packPanels(.rowMajor(imageDout, leadingDimension: pixels),
                                                      depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
