@@ -59,27 +59,29 @@ enum Im2col {
         }
     }
 
-    /// The offset in `xpad` of every filter position `k = (c, i, j)`, `k < g.filterSize`, from
-    /// the window's corner (`Position.offset`): the step offsets of an in-place micro-panel.
-    static func positionOffsets(_ g: Convolution.Geometry) -> [Int] {
+    /// Writes the offset in `xpad` of every filter position `k = (c, i, j)`, `k < g.filterSize`,
+    /// from the window's corner (`Position.offset`) to `offsets`: the step offsets of an
+    /// in-place B micro-panel of the forward, the row offsets of an in-place A micro-panel of
+    /// the weight gradient.
+    static func writePositionOffsets(_ g: Convolution.Geometry, into offsets: UnsafeMutablePointer<Int>) {
         var position = Position(0, g)
-        return (0..<g.filterSize).map { _ in
-            defer { position.advance() }
-            return position.offset
+        for k in 0..<g.filterSize {
+            offsets[k] = position.offset
+            position.advance()
         }
     }
 
-    /// The offset in `xpad` of every output pixel `p = (oy, ox)`'s window corner,
-    /// `(oy · paddedWidth + ox) · stride`: the step offsets of an in-place A micro-panel of the
-    /// weight gradient.
-    static func windowOffsets(_ g: Convolution.Geometry) -> [Int] {
-        (0..<g.pixels).map { p in (p / g.outW * g.paddedWidth + p % g.outW) * g.stride }
+    /// Writes the offset in `xpad` of every output pixel `p = (oy, ox)`'s window corner,
+    /// `(oy · paddedWidth + ox) · stride`, to `offsets` (`g.pixels` values): the step offsets
+    /// of an in-place A micro-panel of the weight gradient.
+    static func writeWindowOffsets(_ g: Convolution.Geometry, into offsets: UnsafeMutablePointer<Int>) {
+        for p in 0..<g.pixels { offsets[p] = (p / g.outW * g.paddedWidth + p % g.outW) * g.stride }
     }
 
     /// The GEMM B micro-panel `cols[k, p]` for the `NR` output pixels from `firstPixel` read in
     /// place from the padded image, without a copy: possible when the stride is 1 and the
     /// pixels of each vector lie in one output row (then the vector of step `k` is a run of
-    /// `xpad`); nil otherwise. `stepOffsets` holds `positionOffsets(g)` from the panel's first
+    /// `xpad`); nil otherwise. `stepOffsets` holds the position offsets (`writePositionOffsets`) from the panel's first
     /// depth step on. The caller ensures the `NR` pixels exist.
     @inline(__always)
     static func inPlacePanel<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,

@@ -43,51 +43,52 @@ extension Convolution {
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
         guard count > 0 else { return }
         let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
-        let partialBlock = try Allocator.standard.allocate(byteCount: (max(1, chunks.count) + 1) * count * MemoryLayout<T>.stride)
+        // The chunk partials and their sum, then the position and window offsets (`Im2col`).
+        let partialBytes = GEMM.roundUp((chunks.count + 1) * count * MemoryLayout<T>.stride, to: 64)
+        let partialBlock = try Allocator.standard.allocate(byteCount: partialBytes + (positions + pixels) * MemoryLayout<Int>.stride)
         let partials = partialBlock.baseAddress.bindMemory(to: T.self, capacity: (chunks.count + 1) * count)
+        let positionOffsets = (partialBlock.baseAddress + partialBytes).bindMemory(to: Int.self, capacity: positions + pixels)
+        let windowOffsets = UnsafePointer(positionOffsets + positions)
+        Im2col.writePositionOffsets(g, into: positionOffsets)
+        Im2col.writeWindowOffsets(g, into: positionOffsets + positions)
         let blocks = GEMM.depthBlocks(pixels)
         let maxBlock = blocks.map(\.count).max() ?? 0
         let size = MemoryLayout<T>.stride
         let panels = (g.f + nr - 1) / nr
         let bCount = panels * nr * maxBlock, bBytes = GEMM.roundUp(bCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        let positionOffsets = Im2col.positionOffsets(g), windowOffsets = Im2col.windowOffsets(g)
-        try positionOffsets.withUnsafeBufferPointer { positionOffsets in
-            try windowOffsets.withUnsafeBufferPointer { windowOffsets in
-                try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
-                                          scratchBytesPerWorker: bBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-                    let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
-                    let padded = (scratch + bBytes).bindMemory(to: T.self, capacity: paddedCount)
-                    let edge = (scratch + bBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
-                    let partial = partials + tile.index * count
-                    for image in tile.rows {
-                        let imageDout = dout + image * g.f * pixels
-                        Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
-                        for block in blocks {
-                            GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
-                                            depth: block.start..<(block.start + block.count), extent: 0..<g.f,
-                                            panelCount: panels, width: nr, into: bPanels)
-                            let add = image > tile.rows.lowerBound || block.index > 0
-                            for q in 0..<panels {
-                                let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
-                                let width = min(nr, g.f - q * nr)
-                                var i = 0
-                                while i < positions {
-                                    // Rows past the last position repeat it; the edge store drops them.
-                                    func row(_ r: Int) -> Int { positionOffsets[min(i + r, positions - 1)] }
-                                    let a = GEMM.InPlaceAPanel(base: UnsafePointer(padded), stepOffsets: windowOffsets.baseAddress! + block.start,
-                                                               rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5)))
-                                    let height = min(mr, positions - i)
-                                    let target = partial + i * g.f + q * nr
-                                    if height == mr && width == nr {
-                                        GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
-                                    } else {
-                                        GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
-                                        GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
-                                    }
-                                    i += mr
-                                }
+        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+                                  scratchBytesPerWorker: bBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+            let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
+            let padded = (scratch + bBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + bBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let partial = partials + tile.index * count
+            for image in tile.rows {
+                let imageDout = dout + image * g.f * pixels
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                for block in blocks {
+                    GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
+                                    depth: block.start..<(block.start + block.count), extent: 0..<g.f,
+                                    panelCount: panels, width: nr, into: bPanels)
+                    let add = image > tile.rows.lowerBound || block.index > 0
+                    for q in 0..<panels {
+                        let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
+                        let width = min(nr, g.f - q * nr)
+                        var i = 0
+                        while i < positions {
+                            // Rows past the last position repeat it; the edge store drops them.
+                            func row(_ r: Int) -> Int { positionOffsets[min(i + r, positions - 1)] }
+                            let a = GEMM.InPlaceAPanel(base: UnsafePointer(padded), stepOffsets: windowOffsets + block.start,
+                                                       rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5)))
+                            let height = min(mr, positions - i)
+                            let target = partial + i * g.f + q * nr
+                            if height == mr && width == nr {
+                                GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
+                            } else {
+                                GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
+                                GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
                             }
+                            i += mr
                         }
                     }
                 }

@@ -62,48 +62,49 @@ public enum Convolution {
         let blocks = GEMM.depthBlocks(depth)
         let maxBlock = blocks.map(\.count).max() ?? 0
         let paddedF = GEMM.roundUp(g.f, to: mr)
-        let packedW = try Allocator.standard.allocate(byteCount: paddedF * depth * MemoryLayout<T>.stride)
+        // The packed filters, then the offsets of the filter positions (`Im2col.writePositionOffsets`).
+        let wBytes = GEMM.roundUp(paddedF * depth * MemoryLayout<T>.stride, to: 64)
+        let packedW = try Allocator.standard.allocate(byteCount: wBytes + depth * MemoryLayout<Int>.stride)
+        let positionOffsets = (packedW.baseAddress + wBytes).bindMemory(to: Int.self, capacity: depth)
+        Im2col.writePositionOffsets(g, into: positionOffsets)
         let tiling = Tiling(rows: g.n, columns: pixels, tileRows: 1,
                             tileColumns: GEMM.roundUp(scheduler.tiles.gemmColumnBlock, to: nr))
         let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
         let paddedCount = g.c * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
-        let positionOffsets = Im2col.positionOffsets(g)
-        try positionOffsets.withUnsafeBufferPointer { positionOffsets in
-            try x.withUnsafeBufferPointer { xs in
-                try w.withUnsafeBufferPointer { ws in
-                    try b.withUnsafeBufferPointer { bs in
-                        try out.withUnsafeMutableBufferPointer { outs in
-                            let x = xs.baseAddress!, bias = bs.baseAddress!, out = outs.baseAddress!
-                            guard g.n > 0, g.f > 0, pixels > 0 else { return }
-                            let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
-                            GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
-                                                 blocks: blocks, into: wPanels, scheduler: scheduler)
-                            try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
-                                                  scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-                                let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
-                                let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
-                                let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
-                                let image = tile.rows.lowerBound, columns = tile.columns
-                                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
-                                let c = out + image * g.f * pixels + columns.lowerBound
-                                GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
-                                                 accumulate: false, edge: edge,
-                                                 aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
-                                                 bPanel: { block, q in
-                                                     let first = columns.lowerBound + q * nr
-                                                     if first + nr <= columns.upperBound,
-                                                        let panel = Im2col.inPlacePanel(UnsafePointer(padded), g,
-                                                                                        stepOffsets: positionOffsets.baseAddress! + block.start,
-                                                                                        firstPixel: first) {
-                                                         return .inPlace(panel)
-                                                     }
-                                                     Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
-                                                                        pixels: first..<columns.upperBound, width: nr, into: columnPanel)
-                                                     return .packed(columnPanel)
-                                                 })
-                                GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
-                            }
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try b.withUnsafeBufferPointer { bs in
+                    try out.withUnsafeMutableBufferPointer { outs in
+                        let x = xs.baseAddress!, bias = bs.baseAddress!, out = outs.baseAddress!
+                        guard g.n > 0, g.f > 0, pixels > 0 else { return }
+                        let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
+                        GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
+                                             blocks: blocks, into: wPanels, scheduler: scheduler)
+                        try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
+                                              scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                            let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
+                            let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
+                            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+                            let image = tile.rows.lowerBound, columns = tile.columns
+                            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                            let c = out + image * g.f * pixels + columns.lowerBound
+                            GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
+                                             accumulate: false, edge: edge,
+                                             aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
+                                             bPanel: { block, q in
+                                                 let first = columns.lowerBound + q * nr
+                                                 if first + nr <= columns.upperBound,
+                                                    let panel = Im2col.inPlacePanel(UnsafePointer(padded), g,
+                                                                                    stepOffsets: UnsafePointer(positionOffsets) + block.start,
+                                                                                    firstPixel: first) {
+                                                     return .inPlace(panel)
+                                                 }
+                                                 Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
+                                                                    pixels: first..<columns.upperBound, width: nr, into: columnPanel)
+                                                 return .packed(columnPanel)
+                                             })
+                            GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
                         }
                     }
                 }
