@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Softmax cross-entropy loss (seed: `softmax_loss`).
 ///
 /// For scores `x` (N, C) and labels `y` (N,), per row: `shifted = x − max(x)`,
@@ -11,9 +13,9 @@
 ///
 /// `compute` runs the tiled parallel kernel: per row, one pass that stores `exp(shifted)` into
 /// dx while summing Z (a vectorized exp) and one that scales dx by `1 / (Z·N)` — so x is read
-/// from memory once and dx written once. The row maximum is found one row ahead: the exp pass
-/// of row i also scans row i + 1 for its maximum, so that row's loads from memory overlap the
-/// arithmetic of the exp instead of stalling a pass of their own. `probs` is thus formed as
+/// from memory once and dx written once. The exp pass of a row prefetches the next row of x
+/// and of dx, so that their loads from memory overlap the exp arithmetic instead of stalling
+/// the next row's maximum (found in a first pass over the row). `probs` is thus formed as
 /// `exp(shifted) / Z` rather than `exp(shifted − log Z)`: equal up to rounding.
 /// `SoftmaxLoss.Reference` is the serial oracle, line by line as CS231n's layers.py.
 public enum SoftmaxLoss {
@@ -48,15 +50,11 @@ public enum SoftmaxLoss {
                         // About 8 units per score: the exp dominates.
                         scheduler.reduce(chunks, width: 1, workPerChunk: 8 * chunks.tileRows * classes,
                                          into: UnsafeMutableBufferPointer(start: total, count: 1)) { chunk, partial in
-                            var maximum = rowMaximum(x + chunk.rows.lowerBound * classes, classes: classes)
                             for i in chunk.rows {
                                 let offset = i * classes
-                                // The chunk's last row scans itself again: its result is unused.
-                                let next = i + 1 < chunk.rows.upperBound ? offset + classes : offset
-                                let (logProbability, nextMaximum) = row(x + offset, dx + offset, classes: classes, maximum: maximum,
-                                                                        next: x + next, label: labels[i], rows: batch)
-                                partial[0] += logProbability
-                                maximum = nextMaximum
+                                // The last row prefetches itself again, which costs nothing.
+                                let next = i + 1 < rows ? classes : 0
+                                partial[0] += row(x + offset, dx + offset, classes: classes, next: next, label: labels[i], rows: batch)
                             }
                         }
                     }
@@ -66,14 +64,15 @@ public enum SoftmaxLoss {
         return (total, dx)
     }
 
-
-    /// One row whose maximum is `maximum`: writes `dx = (probs − onehot(label)) / rows` and
-    /// returns `log_probs[label]` with the maximum of the row at `next` (`rowMaximum`'s result).
+    /// One row: writes `dx = (probs − onehot(label)) / rows` and returns `log_probs[label]`;
+    /// prefetches the row `next` elements further on in x and dx while it computes.
     @inline(__always)
-    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, maximum: T,
-                                     next: UnsafePointer<T>, label: Int, rows: Int) -> (Double, T) {
-        // dx = exp(x − max), Z = Σ dx; and the next row's maximum.
-        let (z, nextMaximum) = exponentials(x, dx, count: classes, shift: maximum, maximumOf: next)
+    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, next: Int,
+                                     label: Int, rows: Int) -> Double {
+        let maximum = rowMaximum(x, classes: classes)
+
+        // dx = exp(x − max), Z = Σ dx.
+        let z = exponentials(x, dx, count: classes, shift: maximum, prefetching: next)
 
         // probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
         let scale = T(1 / (z * Double(rows)))
@@ -89,64 +88,56 @@ public enum SoftmaxLoss {
             j += 1
         }
         dx[label] = T((labelProbability - 1) / Double(rows))
-        return (Double((x[label] - maximum) - T(Double.log(z))), nextMaximum)
+        return Double((x[label] - maximum) - T(Double.log(z)))
     }
 
     /// The maximum of the row `x[0 ..< classes]`; NaN wins (`Maximum.keeps`), so a NaN row stays
     /// NaN. Lane-wise over the 16-element blocks, then across the lanes, then over the tail.
     @inline(__always)
     static func rowMaximum<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> T {
-        guard classes >= 16 else { return tailMaximum(x, from: 0, count: classes, start: x[0]) }
-        var m = x.load16()
-        var j = 16
-        while j + 16 <= classes {
-            let v = x.load16(at: j)
-            m = v.replacing(with: m, where: Maximum.keeps(m, over: v))
-            j += 16
+        var maximum = x[0]
+        var j = 0
+        if classes >= 16 {
+            var m = x.load16()
+            j = 16
+            while j + 16 <= classes {
+                let v = x.load16(at: j)
+                m = v.replacing(with: m, where: Maximum.keeps(m, over: v))
+                j += 16
+            }
+            maximum = m[0]
+            for lane in 1..<16 where !Maximum.keeps(maximum, over: m[lane]) { maximum = m[lane] }
         }
-        return tailMaximum(x, from: j, count: classes, start: laneMaximum(m))
-    }
-
-    /// `rowMaximum`'s scan across the lanes of `m`, in lane order.
-    @inline(__always)
-    static func laneMaximum<T: TesselScalar>(_ m: SIMD16<T>) -> T {
-        var maximum = m[0]
-        for lane in 1..<16 where !Maximum.keeps(maximum, over: m[lane]) { maximum = m[lane] }
+        while j < classes {
+            if !Maximum.keeps(maximum, over: x[j]) { maximum = x[j] }
+            j += 1
+        }
         return maximum
     }
 
-    /// `rowMaximum`'s scan of `x[from ..< count]`, starting from the maximum `start`.
-    @inline(__always)
-    static func tailMaximum<T: TesselScalar>(_ x: UnsafePointer<T>, from: Int, count: Int, start: T) -> T {
-        var maximum = start
-        for j in from..<count where !Maximum.keeps(maximum, over: x[j]) { maximum = x[j] }
-        return maximum
-    }
-
-    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double, and
-    /// `rowMaximum(next, classes: count)`, computed with the same operations in the same order.
-    /// The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out of
-    /// line: inlined into the tile closure, its vector code was split into 128-bit halves.
+    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double. Each
+    /// 16 elements prefetch the same 16 of the next row, `next` elements further on, in x and
+    /// in out, so that row's reads overlap the exp arithmetic rather than stall its maximum
+    /// pass. The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out
+    /// of line: inlined into the tile closure, its vector code was split into 128-bit halves.
     @inline(never)
     static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T,
-                                              maximumOf next: UnsafePointer<T>) -> (Double, T) {
-        guard count >= 16 else {
-            return (tailExponentials(x, out, from: 0, count: count, shift: shift).sum(), rowMaximum(next, classes: count))
-        }
+                                              prefetching next: Int) -> Double {
         var sums = SIMD16<Double>()
-        // Lane-wise maximum of the next row; the first block's update keeps m as it is.
-        var m = next.load16()
         var j = 0
         while j + 16 <= count {
-            let v = next.load16(at: j)
-            m = v.replacing(with: m, where: Maximum.keeps(m, over: v))
+            tessel_prefetch(x + next + j)
+            tessel_prefetch_for_write(out + next + j)
+            if MemoryLayout<T>.stride > 4 {
+                tessel_prefetch(x + next + j + 8)
+                tessel_prefetch_for_write(out + next + j + 8)
+            }
             let e = VectorMath.exp(x.load16(at: j) - shift)
             out.store(e, at: j)
             sums += e.widened
             j += 16
         }
-        let sum = j < count ? (sums + tailExponentials(x, out, from: j, count: count, shift: shift)).sum() : sums.sum()
-        return (sum, tailMaximum(next, from: j, count: count, start: laneMaximum(m)))
+        return j < count ? (sums + tailExponentials(x, out, from: j, count: count, shift: shift)).sum() : sums.sum()
     }
 
     /// The exponentials of `x[from ..< count]` (fewer than 16) into `out`, through one vector
@@ -154,7 +145,7 @@ public enum SoftmaxLoss {
     /// the end. The lanes go through memory, a store each, and not lane by lane into the vector.
     @inline(__always)
     static func tailExponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, from: Int, count: Int,
-                                          shift: T) -> SIMD16<Double> {
+                                                  shift: T) -> SIMD16<Double> {
         var tail = SIMD16<T>(repeating: -.infinity)
         withUnsafeMutableBytes(of: &tail) { lanes in
             let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
