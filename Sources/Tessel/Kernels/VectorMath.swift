@@ -23,12 +23,34 @@ enum VectorMath {
     /// `e^x` for Float lanes. Writes `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2` (Cody–Waite, two
     /// parts of ln 2), evaluates `e^r`, and scales by `2^n` in two halves so that both factors
     /// stay normal down to the subnormal results and up to the overflow.
+    ///
+    /// When every lane is within ±86 (so that `n` ∈ [−124, 124] and every result is normal),
+    /// the clamps change nothing and the two exact multiplications by the halves give `e^r`
+    /// with `n` added to its exponent field: that path adds it directly, with the same bits.
     @_transparent
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let magnitudes = unsafeBitCast(x, to: SIMD16<Int32>.self) & Int32.max
+        // (A lane-wise compare reduced by `all` compiles to a loop over the lanes; `max` does not.)
+        if magnitudes.max() <= Int32(bitPattern: Float(86).bitPattern) {
+            let (y, n) = reducedExp(x)
+            return unsafeBitCast(unsafeBitCast(y, to: SIMD16<Int32>.self) &+ (n &<< 23), to: SIMD16<Float>.self)
+        }
         // e^−104 is below half the smallest subnormal and e^89 above the largest Float; the
         // comparisons are false for NaN, which therefore flows through.
         var v = x.replacing(with: -104, where: x .< -104)
         v = v.replacing(with: 89, where: v .> 89)
+        let (y, n) = reducedExp(v)
+        // n ∈ [−150, 129]: split into halves in [−75, 65], each a normal power of two.
+        let half = n &>> 1
+        let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD16<Float>.self)
+        let scale2 = unsafeBitCast((n &- half &+ 127) &<< 23, to: SIMD16<Float>.self)
+        return y * scale1 * scale2
+    }
+
+    /// `e^r` and `n` for `v = n·ln 2 + r` (Cephes' `expf` reduction and polynomial), `v` in
+    /// [−104, 89] or NaN.
+    @_transparent
+    static func reducedExp(_ v: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Int32>) {
         // Adding 1.5·2²³ rounds v·log₂e to the nearest integer n and leaves n in the low bits.
         let shifter: Float = 0x1.8p23
         let t = SIMD16<Float>(repeating: shifter).addingProduct(v, 0x1.715476p0)
@@ -42,12 +64,7 @@ enum VectorMath {
         p = SIMD16(repeating: 1.6666665459e-1).addingProduct(p, r)
         p = SIMD16(repeating: 5.0000001201e-1).addingProduct(p, r)
         let y = r.addingProduct(p, r * r) + 1
-        // n ∈ [−150, 129]: split into halves in [−75, 65], each a normal power of two.
-        let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- Int32(bitPattern: shifter.bitPattern)
-        let half = bits &>> 1
-        let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD16<Float>.self)
-        let scale2 = unsafeBitCast((bits &- half &+ 127) &<< 23, to: SIMD16<Float>.self)
-        return y * scale1 * scale2
+        return (y, unsafeBitCast(t, to: SIMD16<Int32>.self) &- Int32(bitPattern: shifter.bitPattern))
     }
 
     /// `e^x` for Double lanes; the same scheme as the Float version.

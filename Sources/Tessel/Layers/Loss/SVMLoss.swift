@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Multiclass SVM (hinge) loss (seed: `svm_loss`).
 ///
 /// For scores `x` (N, C) and labels `y` (N,):
@@ -48,6 +50,9 @@ public enum SVMLoss {
                                          into: UnsafeMutableBufferPointer(start: total, count: 1)) { chunk, partial in
                             for i in chunk.rows {
                                 let offset = i * classes
+                                // The next row's correct score, at a random place in its row: without
+                                // the prefetch, loading it stalled the start of every row on memory.
+                                if i + 1 < rows { tessel_prefetch(x + offset + classes + labels[i + 1]) }
                                 let (sum, positives) = row(x + offset, dx + offset, classes: classes, label: labels[i], positive: positive)
                                 dx[offset + labels[i]] = -T(positives) / count
                                 partial[0] += sum

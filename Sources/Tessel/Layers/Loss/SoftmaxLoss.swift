@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Softmax cross-entropy loss (seed: `softmax_loss`).
 ///
 /// For scores `x` (N, C) and labels `y` (N,), per row: `shifted = x − max(x)`,
@@ -9,9 +11,11 @@
 /// `Z` and the loss are summed in Double (rows in fixed chunks, chunk partials added in chunk
 /// order); the loss is rounded to `T` once.
 ///
-/// `compute` runs the tiled parallel kernel: per row, one pass for the maximum, one that
-/// stores `exp(shifted)` into dx while summing Z (a vectorized exp), and one that scales dx by
-/// `1 / (Z·N)` — so x is read from memory once and dx written once. `probs` is thus formed as
+/// `compute` runs the tiled parallel kernel: per row, one pass that stores `exp(shifted)` into
+/// dx while summing Z (a vectorized exp) and one that scales dx by `1 / (Z·N)` — so x is read
+/// from memory once and dx written once. The exp pass of a row prefetches the next row of x
+/// and of dx, so that their loads from memory overlap the exp arithmetic instead of stalling
+/// the next row's maximum (found in a first pass over the row). `probs` is thus formed as
 /// `exp(shifted) / Z` rather than `exp(shifted − log Z)`: equal up to rounding.
 /// `SoftmaxLoss.Reference` is the serial oracle, line by line as CS231n's layers.py.
 public enum SoftmaxLoss {
@@ -48,7 +52,9 @@ public enum SoftmaxLoss {
                                          into: UnsafeMutableBufferPointer(start: total, count: 1)) { chunk, partial in
                             for i in chunk.rows {
                                 let offset = i * classes
-                                partial[0] += row(x + offset, dx + offset, classes: classes, label: labels[i], rows: batch)
+                                // The last row prefetches itself again, which costs nothing.
+                                let next = i + 1 < rows ? classes : 0
+                                partial[0] += row(x + offset, dx + offset, classes: classes, next: next, label: labels[i], rows: batch)
                             }
                         }
                     }
@@ -58,11 +64,37 @@ public enum SoftmaxLoss {
         return (total, dx)
     }
 
-    /// One row: writes `dx = (probs − onehot(label)) / rows` and returns `log_probs[label]`.
+    /// One row: writes `dx = (probs − onehot(label)) / rows` and returns `log_probs[label]`;
+    /// prefetches the row `next` elements further on in x and dx while it computes.
     @inline(__always)
-    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, label: Int,
-                                     rows: Int) -> Double {
-        // Pass 1: the maximum; NaN wins (`Maximum.keeps`), so a NaN row stays NaN.
+    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, next: Int,
+                                     label: Int, rows: Int) -> Double {
+        let maximum = rowMaximum(x, classes: classes)
+
+        // dx = exp(x − max), Z = Σ dx.
+        let z = exponentials(x, dx, count: classes, shift: maximum, prefetching: next)
+
+        // probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
+        let scale = T(1 / (z * Double(rows)))
+        let labelProbability = Double(dx[label]) / z
+        var j = 0
+        while j + 16 <= classes {
+            let e = dx.load16(at: j)
+            dx.store(e * scale, at: j)
+            j += 16
+        }
+        while j < classes {
+            dx[j] *= scale
+            j += 1
+        }
+        dx[label] = T((labelProbability - 1) / Double(rows))
+        return Double((x[label] - maximum) - T(Double.log(z)))
+    }
+
+    /// The maximum of the row `x[0 ..< classes]`; NaN wins (`Maximum.keeps`), so a NaN row stays
+    /// NaN. Lane-wise over the 16-element blocks, then across the lanes, then over the tail.
+    @inline(__always)
+    static func rowMaximum<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> T {
         var maximum = x[0]
         var j = 0
         if classes >= 16 {
@@ -80,47 +112,50 @@ public enum SoftmaxLoss {
             if !Maximum.keeps(maximum, over: x[j]) { maximum = x[j] }
             j += 1
         }
-
-        // Pass 2: dx = exp(x − max), Z = Σ dx.
-        let z = exponentials(x, dx, count: classes, shift: maximum)
-
-        // Pass 3: probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
-        let scale = T(1 / (z * Double(rows)))
-        let labelProbability = Double(dx[label]) / z
-        j = 0
-        while j + 16 <= classes {
-            let e = dx.load16(at: j)
-            dx.store(e * scale, at: j)
-            j += 16
-        }
-        while j < classes {
-            dx[j] *= scale
-            j += 1
-        }
-        dx[label] = T((labelProbability - 1) / Double(rows))
-        return Double((x[label] - maximum) - T(Double.log(z)))
+        return maximum
     }
 
-    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double.
-    /// The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out of
-    /// line: inlined into the tile closure, its vector code was split into 128-bit halves.
+    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double. Each
+    /// 16 elements prefetch the same 16 of the next row, `next` elements further on, in x and
+    /// in out, so that row's reads overlap the exp arithmetic rather than stall its maximum
+    /// pass. The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out
+    /// of line: inlined into the tile closure, its vector code was split into 128-bit halves.
     @inline(never)
-    static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
+    static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T,
+                                              prefetching next: Int) -> Double {
         var sums = SIMD16<Double>()
         var j = 0
         while j + 16 <= count {
+            tessel_prefetch(x + next + j)
+            tessel_prefetch_for_write(out + next + j)
+            if MemoryLayout<T>.stride > 4 {
+                tessel_prefetch(x + next + j + 8)
+                tessel_prefetch_for_write(out + next + j + 8)
+            }
             let e = VectorMath.exp(x.load16(at: j) - shift)
             out.store(e, at: j)
             sums += e.widened
             j += 16
         }
-        if j < count {
-            var tail = SIMD16<T>(repeating: -.infinity)
-            for lane in 0..<count - j { tail[lane] = x[j + lane] - shift }
-            let e = VectorMath.exp(tail)
-            for lane in 0..<count - j { out[j + lane] = e[lane] }
-            sums += e.widened
+        return j < count ? (sums + tailExponentials(x, out, from: j, count: count, shift: shift)).sum() : sums.sum()
+    }
+
+    /// The exponentials of `x[from ..< count]` (fewer than 16) into `out`, through one vector
+    /// exp padded with −∞; returns them widened: lane k holds `exp(x[from + k] − shift)`, 0 past
+    /// the end. The lanes go through memory, a store each, and not lane by lane into the vector.
+    @inline(__always)
+    static func tailExponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, from: Int, count: Int,
+                                                  shift: T) -> SIMD16<Double> {
+        var tail = SIMD16<T>(repeating: -.infinity)
+        withUnsafeMutableBytes(of: &tail) { lanes in
+            let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
+            for lane in 0..<count - from { lanes[lane] = x[from + lane] - shift }
         }
-        return sums.sum()
+        let e = VectorMath.exp(tail)
+        withUnsafeBytes(of: e) { lanes in
+            let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
+            for lane in 0..<count - from { out[from + lane] = lanes[lane] }
+        }
+        return e.widened
     }
 }
