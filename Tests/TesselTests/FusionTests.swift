@@ -166,6 +166,19 @@ import TesselTestSupport
         #expect(normalized.withUnsafeBufferPointer { $0.contains { $0 < 0 } }, "the batch norm's own output, before the ReLU")
     }
 
+    /// `tessel run`'s report names the layer a fused ReLU ran in, and gives it no time of its own.
+    @Test func runReportMarksFusedLayers() throws {
+        var workload = try Workload.load(from: "config/default.json")
+        workload.run.warmup = 0
+        let batch = try Dataset<Float>.random(count: 4, exampleShape: workload.network.input, classes: try workload.network.classes(), seed: 1)
+        for fusion in [true, false] {
+            let report = try workload.measure(steps: 1, batch: batch, scheduler: try Scheduler(workers: 2), fusion: fusion)
+            let fused = report.layers.filter { $0.fusedInto != nil }
+            #expect(fused.map(\.name) == (fusion ? ["relu2"] : []) && fused.allSatisfy { $0.fusedInto == "spatial_batchnorm1" })
+            #expect(fused.allSatisfy { $0.forwardMilliseconds == 0 && $0.backwardMilliseconds == 0 })
+        }
+    }
+
     /// A fused ReLU takes no backward time of its own: the batch norm's row holds it.
     @Test func fusedReLUHasNoBackwardTime() throws {
         let batch = try NetworkTests.batch(Self.convnet, count: 6, seed: 5, as: Float.self)

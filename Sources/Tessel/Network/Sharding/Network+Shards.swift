@@ -45,12 +45,14 @@ extension Network {
         try trace?.record("input", [images])
         let fusion = FusionPlan(layers: definition.layers, enabled: fusesChains && !tracing)
         for index in definition.layers.indices {
-            let start = ContinuousClock.now
-            var records: [LayerRecord<T>] = []
             if fusion.isFused(index) {
                 // The layer before applied this ReLU; its output is the mask the backward takes.
-                records = xs.map { .input($0) }
-            } else if let normalization = definition.layers[index].kind as? any ShardableNormalization {
+                saved.append(xs.map { .input($0) })
+                continue
+            }
+            let start = ContinuousClock.now
+            var records: [LayerRecord<T>] = []
+            if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 (xs, records) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
                                                          layout: layout, exchange: exchange, scheduler: scheduler)
             } else {
@@ -78,11 +80,11 @@ extension Network {
         var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
         var partials: [(parameter: Int, shards: [Tensor<T>])] = []
         for index in definition.layers.indices.reversed() {
-            let start = ContinuousClock.now
             if fusion.isFused(index) {
                 // The layer before runs this ReLU's backward on douts; it keeps the record until then.
                 continue
             }
+            let start = ContinuousClock.now
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 let reluOutputs = fusion.appliesNextReLU[index] ? saved[index + 1].map { $0.input() } : nil
                 let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
