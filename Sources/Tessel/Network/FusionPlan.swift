@@ -1,17 +1,17 @@
-/// Which layers of a training step run fused: a batch norm or spatial batch norm followed by a
-/// ReLU applies the ReLU in its own passes while the data is in cache (`FusedReLU`) — forward,
-/// max(0, ·) on each span of its output pass; backward, the ReLU's mask on dout in its first
-/// gradient pass — and the ReLU layer itself runs nothing. The fused chain gives the bits of
-/// the layers run one by one.
+/// Which layers of a training step run fused: a normalization (batch norm, spatial batch norm,
+/// layer norm, group norm) followed by a ReLU applies the ReLU in its own passes while the data
+/// is in cache (`FusedReLU`) — forward, max(0, ·) on each span as its output pass writes it;
+/// backward, the ReLU's mask on each span of dout before the normalization sums it — and the
+/// ReLU layer itself runs nothing. The fused chain gives the bits of the layers run one by one.
 struct FusionPlan: Sendable, Equatable {
-    /// By layer index: whether the layer is a batch normalization that applies the ReLU after it.
+    /// By layer index: whether the layer is a normalization that applies the ReLU after it.
     let appliesNextReLU: [Bool]
 
     /// The plan for `layers`: no fusion unless `enabled`.
     init(layers: [LayerSpec], enabled: Bool) {
         appliesNextReLU = layers.indices.map { index in
-            enabled && index + 1 < layers.count && layers[index].kind is any ShardableNormalization
-                && layers[index + 1].kind is ReLUKind
+            enabled && index + 1 < layers.count && layers[index + 1].kind is ReLUKind
+                && (layers[index].kind is any ShardableNormalization || layers[index].kind is any ReLUFusingKind)
         }
     }
 
@@ -21,7 +21,7 @@ struct FusionPlan: Sendable, Equatable {
 
 extension Network {
     /// The layer whose passes run layer `index` in a training step with `fusesChains` on, when
-    /// that is another layer (a ReLU fused into the batch norm before it, see `FusionPlan`); nil
+    /// that is another layer (a ReLU fused into the normalization before it, see `FusionPlan`); nil
     /// when the layer runs on its own.
     public func layer(runningFused index: Int) -> Int? {
         FusionPlan(layers: definition.layers, enabled: fusesChains).isFused(index) ? index - 1 : nil

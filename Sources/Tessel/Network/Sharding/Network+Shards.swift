@@ -58,7 +58,7 @@ extension Network {
             } else {
                 for k in xs.indices {
                     let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
-                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound)
+                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index])
                     xs[k] = out
                     records.append(record)
                 }
@@ -96,15 +96,17 @@ extension Network {
             } else {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
+                    let reluOutput = fusion.appliesNextReLU[index] ? saved[index + 1][k].input() : nil
                     // The batch needs no gradient: the first layer computes none unless it is traced.
-                    if index == 0 && !tracing {
+                    if index == 0 && !tracing && reluOutput == nil {
                         shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
                         continue
                     }
-                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], backend: backend)
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], reluOutput: reluOutput, backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
                 }
+                if fusion.appliesNextReLU[index] { saved[index + 1] = [] }
                 for offset in 0..<(parameterOffsets[index + 1] - parameterOffsets[index]) {
                     partials.append((parameterOffsets[index] + offset, shardGradients.map { $0[offset] }))
                 }
