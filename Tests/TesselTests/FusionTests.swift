@@ -2,7 +2,7 @@ import Testing
 @testable import Tessel
 import TesselTestSupport
 
-/// Fused chains (`FusionPlan`): a batch norm and the ReLU after it, run as one chain, give the
+/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, run as one chain, give the
 /// bits of the layers run one by one — loss, gradients, updated parameters, running statistics
 /// and scores — for every worker count, tile size, shard count and both scalar types.
 @Suite struct FusionTests {

@@ -38,7 +38,7 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     /// The most memory Tessel's allocators may hold (nil: the system's limits only); see
     /// `MemoryLimit` and `applyMemoryLimit`.
     public var memoryLimit: MemorySize?
-    /// Whether training steps run a batch norm and the ReLU after it as one fused chain
+    /// Whether training steps run a normalization and the ReLU after it as one fused chain
     /// (`Network.fusesChains`; the same bits either way).
     public var fusion: Bool
 

@@ -12,8 +12,8 @@ extension Network {
     /// with the same layout. Dropout masks are keyed by the global element index; the loss
     /// divides by the global batch. `scores` holds this rank's rows. The first layer computes no
     /// gradient with respect to the batch (`LayerKind.parameterGradients`) unless tracing. With
-    /// `fusesChains`, a batch norm and the ReLU after it run as one chain (`FusionPlan`; the
-    /// ReLU's profile times are then 0, its work counted in the batch norm's); the same bits.
+    /// `fusesChains`, a normalization and the ReLU after it run as one chain (`FusionPlan`; the
+    /// ReLU's profile times are then 0, its work counted in the normalization's); the same bits.
     /// With `tracing`, `trace` holds this rank's rows of every tensor between the layers
     /// (`NetworkTrace`), copied only then, and every layer runs on its own.
     /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
