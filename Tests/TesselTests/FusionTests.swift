@@ -16,7 +16,8 @@ import TesselTestSupport
                  .affine(units: 4)],
         loss: .softmax, weightScale: 0.5)
 
-    /// Group norm → ReLU first (no input gradient) and after a convolution, on 3×3 and 7×7 planes.
+    /// Group norm → ReLU as the first layer (a fused chain there computes its dx and drops it) and
+    /// after a convolution, on 7×7 and 3×3 planes.
     static let groupNormNet = NetworkDefinition(
         input: [4, 7, 7],
         layers: [.groupNorm(groups: 2, epsilon: 1e-5), .relu, .convolution(filters: 6, size: 3, stride: 2, pad: 0),
