@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
         var last: (Network<Float>, [Tensor<Float>])? = nil
         var trace: NetworkTrace<Float>? = nil
         let report = try config.measure(steps: steps, batch: batch, scheduler: scheduler, exchange: ranks.exchange,
-                                        tracing: distribution.trace != nil) { network, result in
+                                        tracing: distribution.trace != nil,
+                                        fusion: try workload.settings(for: config).fusion) { network, result in
             communication.record(ranks)
             last = (network, result.gradients)
             trace = result.trace ?? trace
@@ -122,12 +123,22 @@ struct RunCommand: ParsableCommand {
         print(F.left("layer", 20) + F.left("output", 16) + F.right("forward ms", 12) + F.right("backward ms", 13)
               + F.right("share", 8) + F.right("GFLOP/s", 10))
         for layer in report.layers {
+            if layer.fusedInto != nil {
+                print(F.left(layer.name, 20) + F.left(Shape.describe(layer.output), 16) + F.right("fused", 12) + F.right("fused", 13)
+                      + F.right("-", 8) + F.right("-", 10))
+                continue
+            }
             let isLoss = layer.name == "loss", noBackward = isLoss || report.mode == .test
             print(F.left(layer.name, 20) + F.left(Shape.describe(layer.output), 16)
                   + F.right(F.number("%.3f", layer.forwardMilliseconds), 12)
                   + F.right(noBackward ? "-" : F.number("%.3f", layer.backwardMilliseconds), 13)
                   + F.right(F.number("%.1f%%", layer.share * 100), 8)
                   + F.right(isLoss ? "-" : F.number("%.1f", layer.gigaflopsPerSecond), 10))
+        }
+        let chains = report.layers.compactMap { layer in layer.fusedInto.map { "\($0) + \(layer.name)" } }
+        if !chains.isEmpty {
+            print("fused chains (runtime setting 'fusion'; each chain's time is in its first layer's row): "
+                  + chains.joined(separator: ", "))
         }
         print()
         print("\(report.mode == .test ? "forward pass" : "step"): median \(F.number("%.2f", report.stepMilliseconds)) ms (fastest \(F.number("%.2f", report.fastestStepMilliseconds)) ms), "

@@ -60,7 +60,9 @@ struct TrainCommand: ParsableCommand {
         if let dump = distribution.dump { try OutputFolder.checkWritable(dump) }
         let (train, validation) = try config.trainingData(as: Float.self)
         let ranks = try distribution.exchange()
-        var trainer = Trainer(network: try Network<Float>(config), settings: settings)
+        var network = try Network<Float>(config)
+        network.fusesChains = try workload.settings(for: config).fusion
+        var trainer = Trainer(network: network, settings: settings)
         if let resume {
             let folder = try Checkpoint.latest(in: resume)
             var network = trainer.network

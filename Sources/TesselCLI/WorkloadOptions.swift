@@ -34,9 +34,13 @@ struct WorkloadOptions: ParsableArguments {
         try workload.runtime.applyMemoryLimit(source: workload.hasRuntimeSection ? workload.source : folder + Workload.sharedRuntimeFile)
     }
 
-    /// The scheduler of `workload`'s runtime settings (or those of `--settings`); `--threads`
-    /// overrides their workers and `TESSEL_THREADS`.
+    /// `workload`'s runtime settings, or those of `--settings`.
+    func settings(for workload: Workload) throws -> RuntimeSettings {
+        try runtimeSettings.map { try RuntimeSettings.load(from: $0) } ?? workload.runtime
+    }
+
+    /// The scheduler of `settings(for: workload)`; `--threads` overrides their workers and `TESSEL_THREADS`.
     func scheduler(for workload: Workload) throws -> Scheduler {
-        try threads.scheduler(for: try runtimeSettings.map { try RuntimeSettings.load(from: $0) } ?? workload.runtime)
+        try threads.scheduler(for: try settings(for: workload))
     }
 }

@@ -34,16 +34,19 @@ private func decode(_ json: String) throws -> RuntimeSettings {
     }
 
     @Test func encodingRoundTrips() throws {
-        let settings = RuntimeSettings(workers: 5, grainSize: 12, tiles: TileSettings(elementsPerTile: 9, gemmRowBlock: 8, gemmColumnBlock: 7))
+        let settings = RuntimeSettings(workers: 5, grainSize: 12, tiles: TileSettings(elementsPerTile: 9, gemmRowBlock: 8, gemmColumnBlock: 7),
+                                       fusion: false)
+        #expect(try decode("{\"fusion\": false}") == RuntimeSettings(fusion: false) && RuntimeSettings().fusion)
         let json = try JSONEncoder().encode(settings)
         #expect(try RuntimeSettings.decode(Array(json), source: "encoded") == settings)
     }
 
     @Test(arguments: [
-        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles', 'numa', 'hugePages', 'memoryLimit')"),
+        ("{\"worker\": 2}", "worker", "unknown key (expected one of 'workers', 'grainSize', 'tiles', 'numa', 'hugePages', 'memoryLimit', 'fusion')"),
         ("{\"numa\": \"everywhere\"}", "numa", "everywhere"),
         ("{\"numa\": 1}", "numa", "Expected to decode String"),
         ("{\"hugePages\": \"yes\"}", "hugePages", "Expected to decode Bool"),
+        ("{\"fusion\": 0}", "fusion", "Expected to decode Bool"),
         ("{\"workers\": 2, \"zeta\": 1, \"alpha\": 1}", "alpha", "unknown key"),
         ("{\"tiles\": {\"elementsPerTile\": 4, \"rowBlock\": 2}}", "tiles.rowBlock",
          "unknown key (expected one of 'elementsPerTile', 'gemmRowBlock', 'gemmColumnBlock')"),

@@ -26,6 +26,9 @@ public struct RunReport: Sendable, Codable, Equatable {
         /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`), of
         /// this rank's examples.
         public var gigaflopsPerSecond: Double
+        /// The layer whose passes ran this one, when it ran fused (`Network.layer(runningFused:)`):
+        /// its times are then 0 and counted in that layer's row. Nil otherwise.
+        public var fusedInto: String? = nil
     }
 
     /// The config's name.
@@ -114,16 +117,18 @@ extension Workload {
     /// batch and steps on its own shards (`Network.step(images:labels:layout:exchange:…)`).
     /// `afterStep(network, result)` sees every timed step's network and result; with
     /// `tracing`, the last timed step's result carries its `trace` (whose copies, when the
-    /// batch has several shards, that step's time includes).
+    /// batch has several shards, that step's time includes; a traced step runs no chain fused).
+    /// `fusion` sets `Network.fusesChains`.
     /// - Throws: as `Network.init`, `ShardLayout.init` and `Network.step`.
     public func measure(steps: Int? = nil, batch: Dataset<Float>? = nil, scheduler: Scheduler,
-                        exchange: any ShardExchange = LocalExchange(), tracing: Bool = false,
+                        exchange: any ShardExchange = LocalExchange(), tracing: Bool = false, fusion: Bool = true,
                         afterStep: (Network<Float>, Network<Float>.StepResult) throws -> Void = { _, _ in }) throws -> RunReport {
         let steps = max(1, steps ?? run.steps)
         let batch = try batch ?? runBatch(as: Float.self)
         let layout = try ShardLayout(batch: batch.count, shards: run.shards, rank: exchange.rank, ranks: exchange.ranks)
         let local = try batch.subset(layout.localRows)
         var network = try Network<Float>(self)
+        network.fusesChains = fusion
         var untimed: NetworkProfile? = nil
         var profile: NetworkProfile? = NetworkProfile(layers: network.definition.layers.count)
         let times = try TimedSteps(warmup: run.warmup, steps: steps) { timedStep in
@@ -145,7 +150,8 @@ extension Workload {
             return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
                                    forwardMilliseconds: forward, backwardMilliseconds: backward,
                                    share: (timed.forward[index] + timed.backward[index]) / total,
-                                   gigaflopsPerSecond: (flops.forward + flops.backward) / max(forward + backward, 1e-9) / 1e6)
+                                   gigaflopsPerSecond: (flops.forward + flops.backward) / max(forward + backward, 1e-9) / 1e6,
+                                   fusedInto: network.layer(runningFused: index).map { network.layerNames[$0] })
         }
         layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
                                       backwardMilliseconds: 0, share: timed.loss / total, gigaflopsPerSecond: 0))

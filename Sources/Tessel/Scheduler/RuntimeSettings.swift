@@ -8,13 +8,13 @@ import Foundation
 /// from a JSON settings file such as `config/runtime.json`:
 ///
 /// ```json
-/// { "workers": null, "grainSize": 65536, "numa": "disabled", "hugePages": false,
+/// { "workers": null, "grainSize": 65536, "numa": "disabled", "hugePages": false, "fusion": true,
 ///   "tiles": { "elementsPerTile": 32768, "gemmRowBlock": 96, "gemmColumnBlock": 512 } }
 /// ```
 ///
-/// **Every setting here is order-neutral**: `workers`, `grainSize`, `tiles`, `numa` and
-/// `hugePages` choose how work is cut, who runs it and where memory lies, never the order of
-/// a floating-point sum, so every value gives the same bits (`GoldenHashTests` and
+/// **Every setting here is order-neutral**: `workers`, `grainSize`, `tiles`, `numa`,
+/// `hugePages` and `fusion` choose how work is cut, who runs it, where memory lies and which
+/// passes run together, never the order of a floating-point sum, so every value gives the same bits (`GoldenHashTests` and
 /// `scripts/golden_check.sh` check that against `golden/`). What fixes a summation order is no
 /// setting: it is a function of the shape alone — `Tiling.split`, `ItemChunks`, `ChunkPartials`,
 /// `GEMM.depthBlocks`, the 16 lanes of `SpanSums`, the polynomials of `VectorMath` — or of the
@@ -38,25 +38,29 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     /// The most memory Tessel's allocators may hold (nil: the system's limits only); see
     /// `MemoryLimit` and `applyMemoryLimit`.
     public var memoryLimit: MemorySize?
+    /// Whether training steps run a normalization and the ReLU after it as one fused chain
+    /// (`Network.fusesChains`; the same bits either way).
+    public var fusion: Bool
 
     /// The environment variable that overrides `workers`: a positive integer.
     public static let workersVariable = "TESSEL_THREADS"
 
     /// Settings with the given values; the defaults are those of `config/runtime.json`.
     public init(workers: Int? = nil, grainSize: Int = Scheduler.defaultGrainSize, tiles: TileSettings = TileSettings(),
-                numa: NumaMode = .disabled, hugePages: Bool = false, memoryLimit: MemorySize? = nil) {
+                numa: NumaMode = .disabled, hugePages: Bool = false, memoryLimit: MemorySize? = nil, fusion: Bool = true) {
         self.workers = workers
         self.grainSize = grainSize
         self.tiles = tiles
         self.numa = numa
         self.hugePages = hugePages
         self.memoryLimit = memoryLimit
+        self.fusion = fusion
     }
 
     /// The keys of a settings file. Adding a setting: a case here, a property, and its line in
     /// `init(from:)` (and in `validate` when it has a range).
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case workers, grainSize, tiles, numa, hugePages, memoryLimit
+        case workers, grainSize, tiles, numa, hugePages, memoryLimit, fusion
     }
 
     /// Decodes a settings object: missing keys keep their defaults, unknown keys and values
@@ -69,7 +73,8 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
                   tiles: try keys.value(.tiles, default: defaults.tiles),
                   numa: try keys.value(.numa, default: defaults.numa),
                   hugePages: try keys.value(.hugePages, default: defaults.hugePages),
-                  memoryLimit: try keys.value(.memoryLimit, default: defaults.memoryLimit))
+                  memoryLimit: try keys.value(.memoryLimit, default: defaults.memoryLimit),
+                  fusion: try keys.value(.fusion, default: defaults.fusion))
     }
 
     /// Reads the JSON settings file at `path`.

@@ -156,11 +156,13 @@ extension BatchNorm {
         }
     }
 
-    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks.
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks; with `appliesReLU`, each
+    /// span is then passed through `ElementWise.relu` in place while in cache.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                   scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
         return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
@@ -169,6 +171,7 @@ extension BatchNorm {
             for i in tile.rows {
                 CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
                                        shift: shift + first, out: out + i * d + first, count: width)
+                if appliesReLU { ElementWise.relu(out + i * d + first, out + i * d + first, count: width) }
             }
         }
     }
@@ -181,7 +184,7 @@ extension BatchNorm {
         let d = cache.x.shape[1]
         return try scheduler.withScratch(Double.self, count: 3 * d) { scratch in
             let sums = scratch.baseAddress!
-            gradientSums(dout: dout, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
+            _ = try gradientSums(dout: dout, maskedBy: nil, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
             return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
         }
     }
@@ -189,18 +192,23 @@ extension BatchNorm {
     /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
     /// values): `Σdout`, then `Σdout·(x − μ)`, then `Σ(x − μ)` (0 unless the graph formula
     /// follows a train forward); sums over several parts of a batch add up to the whole batch's.
-    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula,
-                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) {
+    /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
+    /// dout is the ReLU's backward of `dout`, computed block by block in the same pass (see
+    /// `FusedReLU`); returns the dout the sums were taken of, for `gradients`.
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, formula: Formula,
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
         let x = cache.x, n = x.shape[0], d = x.shape[1]
         let withCenteredSum = formula == .graph && cache.mode == .train
         let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
         sumCentered.update(repeating: 0, count: d)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                cache.mean.withUnsafeBufferPointer { means in
-                    columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
-                                       sumDout: sumDout, sumDoutCentered: sumDoutCentered,
-                                       sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
+        return try FusedReLU.dout(dout, reluOutput: reluOutput, scheduler: scheduler) { relu, masked in
+            x.withUnsafeBufferPointer { xs in
+                dout.withUnsafeBufferPointer { douts in
+                    cache.mean.withUnsafeBufferPointer { means in
+                        columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
+                                           mask: relu.map { ($0, masked!) }, sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                           sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
+                    }
                 }
             }
         }
@@ -259,9 +267,12 @@ extension BatchNorm {
     }
 
     /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
-    /// `Σ (x − μ)`, as chunked partials combined in chunk order.
+    /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `mask` (a fused ReLU's
+    /// output and where to write the masked dout), each block's dout is first
+    /// `ElementWise.reluBackward(dout, reluOutput)`, written to `masked` and summed from there.
     private static func columnGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
+        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?,
         sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
         sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
     ) {
@@ -282,7 +293,15 @@ extension BatchNorm {
                 chunkCentered?.update(repeating: 0, count: width)
                 for (start, rows) in rowBlocks(tile.rows) {
                     let offset = start * d + first
-                    ColumnSums.accumulateGradientSums(dout: dout + offset, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
+                    var blockDout = dout + offset
+                    if let (reluOutput, masked) = mask {
+                        for row in 0..<rows {
+                            let span = offset + row * d
+                            ElementWise.reluBackward(dout + span, reluOutput + span, masked + span, count: width)
+                        }
+                        blockDout = UnsafePointer(masked + offset)
+                    }
+                    ColumnSums.accumulateGradientSums(dout: blockDout, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
                                                       sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
                                                       sumCentered: chunkCentered, count: width)
                 }

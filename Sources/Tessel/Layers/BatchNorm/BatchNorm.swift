@@ -146,9 +146,9 @@ extension BatchNorm: BatchNormalizationLayer {
     /// The graph formula's sums, as `backward`'s.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
-                                                      scheduler: Scheduler) {
-        gradientSums(dout: dout, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
+        try gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
     }
 
     /// The graph formula's gradients, as `backward`'s.

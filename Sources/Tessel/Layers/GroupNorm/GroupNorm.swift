@@ -70,6 +70,15 @@ public enum GroupNorm {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
+    }
+
+    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each plane passed
+    /// through `ElementWise.relu` as soon as it is written (`FusedReLU`). The cache is the same.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                 appliesReLU: Bool, scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
@@ -99,6 +108,7 @@ public enum GroupNorm {
                             sum += CenteredAffine.forward(
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
                                 out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
+                            if appliesReLU { ElementWise.relu(out + offset, out + offset, count: layout.plane) }
                         }
                     }
                 }
@@ -114,6 +124,15 @@ public enum GroupNorm {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
                                                  scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try backward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler)
+    }
+
+    /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
+    /// the ReLU's: each plane is masked (`FusedReLU`) right before the sweep that sums it.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+                                                  scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         let x = cache.x, layout = GroupLayout(shape: x.shape, groups: cache.groups)
         let samples = x.shape[0], channels = x.shape[1], stride = samples * channels
@@ -125,48 +144,52 @@ public enum GroupNorm {
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = layout.tiling(scheduler: scheduler)
             let count = Double(layout.groupSize)
-            withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
-                dx.withUnsafeMutableBufferPointer { dxs in
-                    let dx = dxs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
-                        // Stores channel c's plane sums of `group` in its (sample, channel)
-                        // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
-                        func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
-                                    into groupSums: inout (Double, Double)) {
-                            let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
-                            let doutXhat = sums.doutCentered * inverseStds[group]
-                            partialDbeta[slot] = sums.dout
-                            partialDgamma[slot] = doutXhat
-                            let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
-                            groupSums.0 += g * sums.dout
-                            groupSums.1 += g * doutXhat
-                        }
-                        // The sweep that writes group q's dx also sums group q + 1, so that
-                        // reading the next group from memory overlaps writing this one.
-                        var groupSums = (0.0, 0.0)
-                        let first = tile.rows.lowerBound
-                        for c in 0..<layout.channelsPerGroup {
-                            let offset = first * layout.groupSize + c * layout.plane
-                            let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
-                                                             mean: means[first])
-                            record(sums, group: first, channel: c, into: &groupSums)
-                        }
-                        for group in tile.rows {
-                            let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                            let firstChannel = layout.firstChannel(ofGroup: group)
-                            // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                            let b = T(-inverseStd * inverseStd * groupSums.1 / count)
-                            let c0 = T(-inverseStd * groupSums.0 / count)
-                            let hasNext = group + 1 < tile.rows.upperBound
-                            groupSums = (0, 0)
+            try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
+                withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
+                    dx.withUnsafeMutableBufferPointer { dxs in
+                        let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
+                        scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
+                            // Stores channel c's plane sums of `group` in its (sample, channel)
+                            // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                            func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                        into groupSums: inout (Double, Double)) {
+                                let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                                let doutXhat = sums.doutCentered * inverseStds[group]
+                                partialDbeta[slot] = sums.dout
+                                partialDgamma[slot] = doutXhat
+                                let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                                groupSums.0 += g * sums.dout
+                                groupSums.1 += g * doutXhat
+                            }
+                            // The sweep that writes group q's dx also sums group q + 1, so that
+                            // reading the next group from memory overlaps writing this one.
+                            var groupSums = (0.0, 0.0)
+                            let first = tile.rows.lowerBound
                             for c in 0..<layout.channelsPerGroup {
-                                let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
-                                let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                                let sums = CenteredAffine.backward(
-                                    dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
-                                    count: layout.plane,
-                                    summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
-                                if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
+                                let offset = first * layout.groupSize + c * layout.plane
+                                mask?.apply(offset, count: layout.plane)
+                                let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
+                                                                 mean: means[first])
+                                record(sums, group: first, channel: c, into: &groupSums)
+                            }
+                            for group in tile.rows {
+                                let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
+                                let firstChannel = layout.firstChannel(ofGroup: group)
+                                // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                                let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                                let c0 = T(-inverseStd * groupSums.0 / count)
+                                let hasNext = group + 1 < tile.rows.upperBound
+                                groupSums = (0, 0)
+                                for c in 0..<layout.channelsPerGroup {
+                                    let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
+                                    let a = T(Double(gammas[firstChannel + c]) * inverseStd)
+                                    if hasNext { mask?.apply(nextOffset, count: layout.plane) }
+                                    let sums = CenteredAffine.backward(
+                                        dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
+                                        count: layout.plane,
+                                        summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                                    if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
+                                }
                             }
                         }
                     }

@@ -58,6 +58,15 @@ public enum LayerNorm {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
+    }
+
+    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each row passed
+    /// through `ElementWise.relu` as soon as it is written (`FusedReLU`). The cache is the same.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                 appliesReLU: Bool, scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let n = x.shape[0], d = x.shape[1], eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
@@ -78,6 +87,7 @@ public enum LayerNorm {
                         inverseStds[i] = inverseStd
                         sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
                                            out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
+                        if appliesReLU { ElementWise.relu(out + i * d, out + i * d, count: d) }
                     }
                 }
             }
@@ -91,6 +101,15 @@ public enum LayerNorm {
     @_specialize(where T == Double)
     public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
                                                  scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
+        try backward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler)
+    }
+
+    /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
+    /// the ReLU's: each row is masked (`FusedReLU`) right before the sweep that sums it.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+                                                  scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         let x = cache.x, n = x.shape[0], d = x.shape[1]
         let chunks = ItemChunks(items: n, elementsPerItem: d)
@@ -102,34 +121,38 @@ public enum LayerNorm {
             let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
-            withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
-                dx.withUnsafeMutableBufferPointer { dxs in
-                    let dx = dxs.baseAddress!
-                    for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
-                    scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
-                        let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-                        let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
-                        dgamma.update(repeating: 0, count: d)
-                        dbeta.update(repeating: 0, count: d)
-                        // The sweep that writes row i's dx also sums row i + 1, so that reading
-                        // the next row from memory overlaps writing this one.
-                        let first = tile.rows.lowerBound
-                        var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
-                                                   inverseStd: inverseStds[first], gamma: gammaWide,
-                                                   dgamma: dgamma, dbeta: dbeta, count: d)
-                        for i in tile.rows {
-                            let offset = i * d, inverseStd = inverseStds[i]
-                            // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                            let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
-                            let c = T(-inverseStd * sums.0 / Double(d))
-                            if i + 1 < tile.rows.upperBound {
-                                sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                   inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                   summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
-                                                   dgamma: dgamma, dbeta: dbeta)
-                            } else {
-                                rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                            inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
+            try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
+                withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
+                    dx.withUnsafeMutableBufferPointer { dxs in
+                        let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
+                        for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
+                        scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                            let chunk = chunks.chunk(containing: tile.rows.lowerBound)
+                            let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
+                            dgamma.update(repeating: 0, count: d)
+                            dbeta.update(repeating: 0, count: d)
+                            // The sweep that writes row i's dx also sums row i + 1, so that reading
+                            // the next row from memory overlaps writing this one.
+                            let first = tile.rows.lowerBound
+                            mask?.apply(first * d, count: d)
+                            var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
+                                                       inverseStd: inverseStds[first], gamma: gammaWide,
+                                                       dgamma: dgamma, dbeta: dbeta, count: d)
+                            for i in tile.rows {
+                                let offset = i * d, inverseStd = inverseStds[i]
+                                // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                                let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
+                                let c = T(-inverseStd * sums.0 / Double(d))
+                                if i + 1 < tile.rows.upperBound {
+                                    mask?.apply(offset + d, count: d)
+                                    sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                                       inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
+                                                       summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
+                                                       dgamma: dgamma, dbeta: dbeta)
+                                } else {
+                                    rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                                inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
+                                }
                             }
                         }
                     }

@@ -37,14 +37,19 @@ package protocol BatchNormalizationLayer {
     static func moments<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>,
                                          scheduler: Scheduler)
 
-    /// `out = β + (x − μ)·(γ/σ̂)` per feature, with `inverseStd` = 1/σ̂.
+    /// `out = β + (x − μ)·(γ/σ̂)` per feature, with `inverseStd` = 1/σ̂; with `appliesReLU`,
+    /// `max(0, out)` as the ReLU layer computes it (a fused ReLU, see `FusedReLU`).
     static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                           gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T>
+                                           gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, scheduler: Scheduler) throws -> Tensor<T>
 
     /// The per-feature sums of `backward` over `cache.x`, into `sums` (`gradientSumCount` values);
-    /// sums over several parts of a batch add up to the whole batch's.
-    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: BatchNorm.Cache<T>, sums: UnsafeMutablePointer<Double>,
-                                              scheduler: Scheduler)
+    /// sums over several parts of a batch add up to the whole batch's. With `reluOutput` (the
+    /// output of a ReLU fused after the layer), the sums are those of the ReLU's backward of
+    /// `dout`. Returns the dout the sums were taken of (`dout` itself without a ReLU), which
+    /// `gradients` reads.
+    /// - Throws: `TesselError.outOfMemory` when the masked dout cannot be allocated.
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>,
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T>
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over a batch of `count` examples
     /// (more than `cache.x`'s N when the batch was sharded).
@@ -77,7 +82,8 @@ extension BatchNormalizationLayer {
                 moments(x, mean: mean, m2: variance, scheduler: scheduler)
                 for j in 0..<features { variance[j] /= values }
             }
-            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+            let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, appliesReLU: false,
+                                    scheduler: scheduler)
             return (out, try BatchNorm.Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd, mode: parameters.mode))
         }
     }

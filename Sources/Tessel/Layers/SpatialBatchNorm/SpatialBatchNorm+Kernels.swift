@@ -44,10 +44,12 @@ extension SpatialBatchNorm {
     }
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
-    /// chunk order.
+    /// chunk order. With `mask` (a fused ReLU's output and where to write the masked dout),
+    /// each plane's dout is first `ElementWise.reluBackward(dout, reluOutput)`, written to
+    /// `masked` and summed from there while in cache.
     static func channelGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int],
-        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
+        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
     ) {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
@@ -61,7 +63,12 @@ extension SpatialBatchNorm {
                     var chunkDout = 0.0, chunkDoutCentered = 0.0
                     for sample in tile.rows {
                         let offset = (sample * channels + c) * plane
-                        let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: plane, mean: mean[c])
+                        var planeDout = dout + offset
+                        if let (reluOutput, masked) = mask {
+                            ElementWise.reluBackward(dout + offset, reluOutput + offset, masked + offset, count: plane)
+                            planeDout = UnsafePointer(masked + offset)
+                        }
+                        let sums = SpanSums.gradientSums(dout: planeDout, x: x + offset, count: plane, mean: mean[c])
                         chunkDout += sums.dout
                         chunkDoutCentered += sums.doutCentered
                     }

@@ -46,11 +46,13 @@ public enum SpatialBatchNorm {
         try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
     }
 
-    /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes.
+    /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes; with `appliesReLU`,
+    /// each span is then passed through `ElementWise.relu` in place while in cache.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, scheduler: Scheduler) throws -> Tensor<T> {
+                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                   scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
         return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
@@ -59,6 +61,7 @@ public enum SpatialBatchNorm {
             for planeIndex in tile.rows {
                 let c = planeIndex % channels, offset = planeIndex * plane + first
                 CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width)
+                if appliesReLU { ElementWise.relu(out + offset, out + offset, count: width) }
             }
         }
     }
@@ -73,23 +76,29 @@ public enum SpatialBatchNorm {
         try validateBackward(dout: dout, cache: cache)
         return try scheduler.withScratch(Double.self, count: 2 * cache.x.shape[1]) { scratch in
             let sums = scratch.baseAddress!
-            gradientSums(dout: dout, cache: cache, sums: sums, scheduler: scheduler)
+            _ = try gradientSums(dout: dout, maskedBy: nil, cache: cache, sums: sums, scheduler: scheduler)
             return try gradients(dout: dout, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
         }
     }
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
+    /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
+    /// dout is the ReLU's backward of `dout` (`ElementWise.reluBackward`), computed span by span
+    /// in the same pass; returns the dout the sums were taken of, for `gradients`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, sums: UnsafeMutablePointer<Double>,
-                                                      scheduler: Scheduler) {
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
         let x = cache.x, channels = x.shape[1]
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                cache.mean.withUnsafeBufferPointer { means in
-                    channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
-                                        sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler)
+        return try FusedReLU.dout(dout, reluOutput: reluOutput, scheduler: scheduler) { relu, masked in
+            x.withUnsafeBufferPointer { xs in
+                dout.withUnsafeBufferPointer { douts in
+                    cache.mean.withUnsafeBufferPointer { means in
+                        channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
+                                            mask: relu.map { ($0, masked!) },
+                                            sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler)
+                    }
                 }
             }
         }

@@ -104,18 +104,19 @@ extension BatchNormalizationKind {
     }
 
     package func normalize<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mean: [Double], inverseStd: [Double],
-                                            scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>) {
-        let out = try Layer.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, scheduler: scheduler)
+                                            appliesReLU: Bool, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>) {
+        let out = try Layer.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, appliesReLU: appliesReLU,
+                                      scheduler: scheduler)
         return (out, .state(try BatchNorm.Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd, mode: .train)))
     }
 
     package func gradientSumCount(features: Int) -> Int { Layer.gradientSumCount(features: features) }
 
-    package func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, sums: UnsafeMutablePointer<Double>,
-                                               scheduler: Scheduler) throws {
+    package func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
         let cache = record.state(as: BatchNorm.Cache<T>.self)
         try Layer.validateBackward(dout: dout, cache: cache)
-        Layer.gradientSums(dout: dout, cache: cache, sums: sums, scheduler: scheduler)
+        return try Layer.gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, sums: sums, scheduler: scheduler)
     }
 
     package func gradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, count: Int, sums: [Double],

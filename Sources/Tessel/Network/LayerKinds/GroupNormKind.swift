@@ -1,5 +1,5 @@
 /// `groupnorm`: group normalization of NCHW input in `groups` groups of channels.
-package struct GroupNormKind: NormalizationKind {
+package struct GroupNormKind: NormalizationKind, ReLUFusingKind {
     package var groups: Int
     package var epsilon: Double
 
@@ -38,6 +38,30 @@ package struct GroupNormKind: NormalizationKind {
     package func backward<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
                                            backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
         let g = try Self.backward(dout, cache: record.state(as: GroupNorm.Cache<T>.self), backend: backend)
+        return (g.dx, [g.dgamma, g.dbeta])
+    }
+
+    /// Tiled: the fused kernels; reference: the serial layer, then the serial ReLU.
+    package func forwardApplyingReLU<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,
+                                                      backend: Backend) throws -> (Tensor<T>, LayerRecord<T>) {
+        switch backend {
+        case let .tiled(s):
+            let (out, cache) = try GroupNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: layerParameters, appliesReLU: true,
+                                                     scheduler: s)
+            return (out, .state(cache))
+        case .reference:
+            let (out, cache) = try GroupNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: layerParameters)
+            return (try ReLU.Reference.forward(out), .state(cache))
+        }
+    }
+
+    package func backwardThroughReLU<T: TesselScalar>(_ dout: Tensor<T>, reluOutput: Tensor<T>, record: LayerRecord<T>,
+                                                      parameters p: [Tensor<T>], backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
+        let cache = record.state(as: GroupNorm.Cache<T>.self)
+        let g = switch backend {
+        case let .tiled(s): try GroupNorm.backward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: s)
+        case .reference: try GroupNorm.Reference.backward(dout: try ReLU.Reference.backward(dout: dout, x: reluOutput), cache: cache)
+        }
         return (g.dx, [g.dgamma, g.dbeta])
     }
 

@@ -1,5 +1,5 @@
 /// `layernorm`: layer normalization over the features of (N, D) input.
-package struct LayerNormKind: NormalizationKind {
+package struct LayerNormKind: NormalizationKind, ReLUFusingKind {
     package var epsilon: Double
 
     package static let typeName = LayerNorm.name
@@ -32,6 +32,30 @@ package struct LayerNormKind: NormalizationKind {
     package func backward<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, parameters p: [Tensor<T>],
                                            backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
         let g = try Self.backward(dout, cache: record.state(as: LayerNorm.Cache<T>.self), backend: backend)
+        return (g.dx, [g.dgamma, g.dbeta])
+    }
+
+    /// Tiled: the fused kernels; reference: the serial layer, then the serial ReLU.
+    package func forwardApplyingReLU<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,
+                                                      backend: Backend) throws -> (Tensor<T>, LayerRecord<T>) {
+        let parameters = LayerNorm.Parameters(eps: epsilon)
+        switch backend {
+        case let .tiled(s):
+            let (out, cache) = try LayerNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, appliesReLU: true, scheduler: s)
+            return (out, .state(cache))
+        case .reference:
+            let (out, cache) = try LayerNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
+            return (try ReLU.Reference.forward(out), .state(cache))
+        }
+    }
+
+    package func backwardThroughReLU<T: TesselScalar>(_ dout: Tensor<T>, reluOutput: Tensor<T>, record: LayerRecord<T>,
+                                                      parameters p: [Tensor<T>], backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
+        let cache = record.state(as: LayerNorm.Cache<T>.self)
+        let g = switch backend {
+        case let .tiled(s): try LayerNorm.backward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: s)
+        case .reference: try LayerNorm.Reference.backward(dout: try ReLU.Reference.backward(dout: dout, x: reluOutput), cache: cache)
+        }
         return (g.dx, [g.dgamma, g.dbeta])
     }
 

@@ -21,17 +21,21 @@ package protocol ShardableNormalization: LayerKind {
                                          scheduler: Scheduler) throws
 
     /// The shard's output and backward record, normalized with the global per-feature `mean`
-    /// and `inverseStd` (1/√(variance + eps)).
+    /// and `inverseStd` (1/√(variance + eps)); with `appliesReLU`, the output of a ReLU after
+    /// the layer (`FusedReLU`). The record does not depend on `appliesReLU`.
     func normalize<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mean: [Double], inverseStd: [Double],
-                                    scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)
+                                    appliesReLU: Bool, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)
 
     /// How many Doubles `gradientSums` writes for `features` features.
     func gradientSumCount(features: Int) -> Int
 
-    /// Checks a shard's backward arguments, then writes its per-feature gradient sums.
+    /// Checks a shard's backward arguments, then writes its per-feature gradient sums. With
+    /// `reluOutput` (the output of a ReLU fused after the layer), `dout` is the ReLU's and the
+    /// sums are of the ReLU's backward of it. Returns the dout `gradients` takes: `dout`, or the
+    /// ReLU's backward of it.
     /// - Throws: the layer's `TesselError`s for a `dout` that does not fit.
-    func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, sums: UnsafeMutablePointer<Double>,
-                                       scheduler: Scheduler) throws
+    func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T>
 
     /// The shard's dx, and dgamma and dbeta of the global batch of `count` examples, from the global `sums`.
     func gradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, count: Int, sums: [Double],

@@ -12,8 +12,10 @@ extension Network {
     /// with the same layout. Dropout masks are keyed by the global element index; the loss
     /// divides by the global batch. `scores` holds this rank's rows. The first layer computes no
     /// gradient with respect to the batch (`LayerKind.parameterGradients`) unless tracing. With
-    /// `tracing`, `trace` holds this rank's rows of every tensor between the layers
-    /// (`NetworkTrace`), copied only then.
+    /// `fusesChains`, a normalization and the ReLU after it run as one chain (`FusionPlan`; the
+    /// ReLU's profile times are then 0, its work counted in the normalization's); the same bits.
+    /// With `tracing`, `trace` holds this rank's rows of every tensor between the layers
+    /// (`NetworkTrace`), copied only then, and every layer runs on its own.
     /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
     ///   (layer `network`, argument `images`) when `images` does not hold `layout.localRows.count`
     ///   rows; `TesselError.invalidParameter` (layer `network`, parameter `exchange`) when the
@@ -41,15 +43,22 @@ extension Network {
         saved.reserveCapacity(definition.layers.count)
         var trace: NetworkTrace<T>? = tracing ? NetworkTrace() : nil
         try trace?.record("input", [images])
+        let fusion = FusionPlan(layers: definition.layers, enabled: fusesChains && !tracing)
         for index in definition.layers.indices {
+            if fusion.isFused(index) {
+                // The layer before applied this ReLU; its output is the mask the backward takes.
+                saved.append(xs.map { .input($0) })
+                continue
+            }
             let start = ContinuousClock.now
             var records: [LayerRecord<T>] = []
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                (xs, records) = try normalizationForward(normalization, layer: index, xs, layout: layout, exchange: exchange, scheduler: scheduler)
+                (xs, records) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
+                                                         layout: layout, exchange: exchange, scheduler: scheduler)
             } else {
                 for k in xs.indices {
                     let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
-                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound)
+                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index])
                     xs[k] = out
                     records.append(record)
                 }
@@ -71,24 +80,33 @@ extension Network {
         var gradients = [Tensor<T>?](repeating: nil, count: parameters.count)
         var partials: [(parameter: Int, shards: [Tensor<T>])] = []
         for index in definition.layers.indices.reversed() {
+            if fusion.isFused(index) {
+                // The layer before runs this ReLU's backward on douts; it keeps the record until then.
+                continue
+            }
             let start = ContinuousClock.now
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index], layout: layout,
+                let reluOutputs = fusion.appliesNextReLU[index] ? saved[index + 1].map { $0.input() } : nil
+                let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
+                                                                      maskedBy: reluOutputs, layout: layout,
                                                                       exchange: exchange, scheduler: scheduler)
+                if reluOutputs != nil { saved[index + 1] = [] }
                 douts = dxs
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             } else {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
+                    let reluOutput = fusion.appliesNextReLU[index] ? saved[index + 1][k].input() : nil
                     // The batch needs no gradient: the first layer computes none unless it is traced.
-                    if index == 0 && !tracing {
+                    if index == 0 && !tracing && reluOutput == nil {
                         shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
                         continue
                     }
-                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], backend: backend)
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], reluOutput: reluOutput, backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
                 }
+                if fusion.appliesNextReLU[index] { saved[index + 1] = [] }
                 for offset in 0..<(parameterOffsets[index + 1] - parameterOffsets[index]) {
                     partials.append((parameterOffsets[index] + offset, shardGradients.map { $0[offset] }))
                 }
@@ -209,9 +227,10 @@ extension Network {
     /// Train-mode batch norm or spatial batch norm of layer `index` over the local shards with
     /// the statistics of the global batch: per shard the mean and M2 of each feature, all
     /// shards' exchanged and merged in shard order with Chan's update; then the running
-    /// statistics update and each shard's normalization.
+    /// statistics update and each shard's normalization (followed by the ReLU after the layer
+    /// when `appliesReLU`).
     private mutating func normalizationForward(_ normalization: some ShardableNormalization, layer index: Int, _ xs: [Tensor<T>],
-                                               layout: ShardLayout, exchange: any ShardExchange,
+                                               appliesReLU: Bool, layout: ShardLayout, exchange: any ShardExchange,
                                                scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
         let p = layerParameters(index).map(\.value)
         let (gamma, beta) = (p[0], p[1])
@@ -237,7 +256,8 @@ extension Network {
         }
         var outs: [Tensor<T>] = [], records: [LayerRecord<T>] = []
         for x in xs {
-            let (out, record) = try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, scheduler: scheduler)
+            let (out, record) = try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd,
+                                                            appliesReLU: appliesReLU, scheduler: scheduler)
             outs.append(out)
             records.append(record)
         }
@@ -246,15 +266,19 @@ extension Network {
 
     /// The backward of a train-mode batch norm or spatial batch norm over the local shards:
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
-    /// each shard's dx, and dgamma and dbeta of the global batch.
+    /// each shard's dx, and dgamma and dbeta of the global batch. With `reluOutputs` (each
+    /// shard's output of a ReLU fused after the layer), `douts` are the ReLU's, masked by its
+    /// outputs in the sums pass.
     private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
-                                       _ saved: [LayerRecord<T>], layout: ShardLayout,
+                                       _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, layout: ShardLayout,
                                        exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
         let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
         var local = [Double](repeating: 0, count: width * douts.count)
+        var douts = douts
         for k in douts.indices {
-            try local.withUnsafeMutableBufferPointer { local in
-                try normalization.gradientSums(douts[k], record: saved[k], sums: local.baseAddress! + width * k, scheduler: scheduler)
+            douts[k] = try local.withUnsafeMutableBufferPointer { local in
+                try normalization.gradientSums(douts[k], maskedBy: reluOutputs?[k], record: saved[k],
+                                               sums: local.baseAddress! + width * k, scheduler: scheduler)
             }
         }
         let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { width * layout.shards(of: $0).count })

@@ -1,0 +1,205 @@
+import Testing
+@testable import Tessel
+import TesselTestSupport
+
+/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, run as one chain, give the
+/// bits of the layers run one by one — loss, gradients, updated parameters, running statistics
+/// and scores — for every worker count, tile size, shard count and both scalar types.
+@Suite struct FusionTests {
+    /// Spatial batch norm → ReLU on odd planes (5×5), batch norm → ReLU on 7 features, layer
+    /// norm → ReLU on 9, and a ReLU after an affine layer, which does not fuse.
+    static let convnet = NetworkDefinition(
+        input: [2, 5, 5],
+        layers: [.convolution(filters: 3, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
+                 .maxPool(size: 2, stride: 2), .affine(units: 7), .batchNorm(epsilon: 1e-5, momentum: 0.8), .relu,
+                 .dropout(keep: 0.6), .affine(units: 9), .layerNorm(epsilon: 1e-5), .relu, .affine(units: 6), .relu,
+                 .affine(units: 4)],
+        loss: .softmax, weightScale: 0.5)
+
+    /// Group norm → ReLU as the first layer (a fused chain there computes its dx and drops it) and
+    /// after a convolution, on 7×7 and 3×3 planes.
+    static let groupNormNet = NetworkDefinition(
+        input: [4, 7, 7],
+        layers: [.groupNorm(groups: 2, epsilon: 1e-5), .relu, .convolution(filters: 6, size: 3, stride: 2, pad: 0),
+                 .groupNorm(groups: 3, epsilon: 1e-5), .relu, .affine(units: 5)],
+        loss: .softmax, weightScale: 0.5)
+
+    /// Batch norm right on the input, so a test can give it a constant feature (output exactly
+    /// β = 0, the ReLU's edge) or a NaN feature; 19 features, past one vector of 16.
+    static let fullyConnected = NetworkDefinition(
+        input: [19],
+        layers: [.batchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .affine(units: 5), .batchNorm(epsilon: 1e-5, momentum: 0.9),
+                 .relu, .affine(units: 3)],
+        loss: .svm, weightScale: 0.5)
+
+    /// What a step sequence ends with.
+    struct Outcome<T: TesselScalar> {
+        var losses: [T] = []
+        var gradients: [Tensor<T>] = []
+        var parameters: [Tensor<T>] = []
+        var statistics: [Tensor<T>] = []
+        var scores: [Tensor<T>] = []
+    }
+
+    /// Two SGD-momentum steps of a fresh network with `fusesChains` set to `fusion`.
+    static func train<T: TesselScalar>(_ definition: NetworkDefinition, batch: Dataset<T>, fusion: Bool, shards: Int = 1,
+                                       exchange: any ShardExchange = LocalExchange(), scheduler: Scheduler) throws -> Outcome<T> {
+        var network = try Network<T>(definition, seed: 3)
+        network.fusesChains = fusion
+        var optimizer = Optimizer<T>(settings: try OptimizerSettings(rule: .sgdMomentum, learningRate: 0.1))
+        let layout = try ShardLayout(batch: batch.count, shards: shards, rank: exchange.rank, ranks: exchange.ranks)
+        let local = try batch.subset(layout.localRows)
+        var outcome = Outcome<T>()
+        for _ in 0..<2 {
+            var profile: NetworkProfile? = nil
+            let result = try network.step(images: local.images, labels: local.labels, layout: layout, exchange: exchange,
+                                          scheduler: scheduler, profile: &profile)
+            for index in network.parameters.indices {
+                try optimizer.update(&network.parameters[index].value, gradient: result.gradients[index],
+                                     name: network.parameters[index].name, scheduler: scheduler)
+            }
+            outcome.losses.append(result.loss)
+            outcome.gradients = result.gradients
+            outcome.scores.append(result.scores)
+        }
+        outcome.parameters = network.parameters.map(\.value)
+        outcome.statistics = network.runningStatistics.compactMap { $0 }.flatMap { [$0.mean, $0.variance] }
+        return outcome
+    }
+
+    static func expectBitwiseEqual<T>(_ a: Outcome<T>, _ b: Outcome<T>, _ label: String) throws {
+        #expect(try Tensor(shape: [2], scalars: a.losses).isBitwiseEqual(to: try Tensor(shape: [2], scalars: b.losses)), "\(label): losses")
+        #expect(a.gradients.count == b.gradients.count && a.statistics.count == b.statistics.count && !a.gradients.isEmpty,
+                "\(label): counts")
+        for (x, y) in zip(a.gradients, b.gradients) { #expect(x.isBitwiseEqual(to: y), "\(label): gradients") }
+        for (x, y) in zip(a.parameters, b.parameters) { #expect(x.isBitwiseEqual(to: y), "\(label): parameters") }
+        for (x, y) in zip(a.statistics, b.statistics) { #expect(x.isBitwiseEqual(to: y), "\(label): running statistics") }
+        for (x, y) in zip(a.scores, b.scores) { #expect(x.isBitwiseEqual(to: y), "\(label): scores") }
+    }
+
+    /// Every worker count and tile size, with small tiles that cut planes and rows into spans.
+    static func schedulers() throws -> [(String, Scheduler)] {
+        var schedulers: [(String, Scheduler)] = [("serial", .serial)]
+        for workers in [1, 2, 3] {
+            for tiles in determinismTileSettings + [TileSettings()] {
+                schedulers.append(("\(workers) workers, \(tiles.elementsPerTile) per tile",
+                                   try Scheduler(workers: workers, grainSize: 0, tiles: tiles)))
+            }
+        }
+        return schedulers
+    }
+
+    static func expectFusedBits<T: TesselScalar>(_ definition: NetworkDefinition, batch: Dataset<T>, shards: Int) throws {
+        for (label, scheduler) in try schedulers() {
+            let unfused = try train(definition, batch: batch, fusion: false, shards: shards, scheduler: scheduler)
+            let fused = try train(definition, batch: batch, fusion: true, shards: shards, scheduler: scheduler)
+            try expectBitwiseEqual(fused, unfused, "\(T.self), \(shards) shards, \(label)")
+        }
+    }
+
+    /// Batches of 40 give reductions chunks of several rows (`ItemChunks`), hence tiles of several.
+    @Test(arguments: [(convnet, 12, 1), (convnet, 13, 3), (convnet, 40, 1), (fullyConnected, 11, 1), (fullyConnected, 40, 2),
+                      (groupNormNet, 5, 1), (groupNormNet, 7, 2)])
+    func fusedChainsGiveTheBitsOfTheLayers(definition: NetworkDefinition, batchSize: Int, shards: Int) throws {
+        try Self.expectFusedBits(definition, batch: try NetworkTests.batch(definition, count: batchSize, seed: 5, as: Float.self),
+                                 shards: shards)
+        try Self.expectFusedBits(definition, batch: try NetworkTests.batch(definition, count: batchSize, seed: 5, as: Double.self),
+                                 shards: shards)
+    }
+
+    /// A constant feature normalizes to exactly β = 0, where the ReLU's mask is 0 (x > 0 fails
+    /// for +0 and −0 alike); a NaN feature gives NaN, whose mask is 0 too.
+    @Test(arguments: [false, true])
+    func edgesOfTheReLUMaskGiveTheSameBits(withNaN: Bool) throws {
+        let count = 9, features = 19
+        var scalars = (0..<(count * features)).map { Float(($0 * 37) % 23) / 7 - 1.5 }
+        for row in 0..<count {
+            scalars[row * features + 2] = 0.25
+            scalars[row * features + 17] = -0.0
+            if withNaN { scalars[row * features + 5] = row == 4 ? .nan : 1 }
+        }
+        let batch = try Dataset(images: try Tensor(shape: [count, features], scalars: scalars), labels: (0..<count).map { $0 % 3 })
+        for (label, scheduler) in [("serial", Scheduler.serial), ("3 workers", try Scheduler(workers: 3, grainSize: 0,
+                                                                                            tiles: determinismTileSettings[0]))] {
+            let unfused = try Self.train(Self.fullyConnected, batch: batch, fusion: false, scheduler: scheduler)
+            let fused = try Self.train(Self.fullyConnected, batch: batch, fusion: true, scheduler: scheduler)
+            try Self.expectBitwiseEqual(fused, unfused, "NaN \(withNaN), \(label)")
+            #expect(withNaN == fused.losses[0].isNaN)
+        }
+    }
+
+    /// Ranks that each hold part of the shards give, fused, the bits of one unfused process.
+    @Test func simulatedRanksFusedGiveTheUnfusedBits() throws {
+        let batch = try NetworkTests.batch(Self.convnet, count: 13, seed: 5, as: Double.self)
+        let scheduler = try Scheduler(workers: 2, grainSize: 0, tiles: determinismTileSettings[1])
+        let one = try Self.train(Self.convnet, batch: batch, fusion: false, shards: 4, scheduler: scheduler)
+        let group = SimulatedRanks(count: 3)
+        let outcomes = try group.run { rank in
+            try Self.train(Self.convnet, batch: batch, fusion: true, shards: 4, exchange: group.exchange(rank: rank), scheduler: scheduler)
+        }
+        for (rank, outcome) in outcomes.enumerated() {
+            var rows = one
+            rows.scores = []
+            var own = outcome
+            own.scores = []
+            try Self.expectBitwiseEqual(own, rows, "rank \(rank)")
+        }
+        for step in 0..<2 {
+            #expect(try Tensor.concatenatingRows(outcomes.map { $0.scores[step] }).isBitwiseEqual(to: one.scores[step]))
+        }
+    }
+
+    @Test func planFusesBatchNormsWithTheReLUAfterThem() throws {
+        let layers = Self.convnet.layers
+        let plan = FusionPlan(layers: layers, enabled: true)
+        #expect(plan.appliesNextReLU.indices.filter { plan.appliesNextReLU[$0] } == [1, 5, 9])
+        #expect(layers.indices.filter { plan.isFused($0) } == [2, 6, 10])
+        let groupNormPlan = FusionPlan(layers: Self.groupNormNet.layers, enabled: true)
+        #expect(Self.groupNormNet.layers.indices.filter { groupNormPlan.isFused($0) } == [1, 4])
+        #expect(!FusionPlan(layers: layers, enabled: false).appliesNextReLU.contains(true))
+        var network = try Network<Float>(Self.convnet, seed: 3)
+        #expect(layers.indices.compactMap { network.layer(runningFused: $0) } == [1, 5, 9])
+        #expect(network.layer(runningFused: 2) == 1 && network.layer(runningFused: 12) == nil)
+        network.fusesChains = false
+        #expect(layers.indices.allSatisfy { network.layer(runningFused: $0) == nil })
+    }
+
+    /// A traced step runs every layer on its own, so its trace holds the batch norm's own
+    /// output; its results are the fused step's bits.
+    @Test func tracedStepRecordsEveryLayerWithTheFusedBits() throws {
+        let batch = try NetworkTests.batch(Self.convnet, count: 6, seed: 5, as: Float.self)
+        var fused = try Network<Float>(Self.convnet, seed: 3)
+        var traced = fused
+        var profile: NetworkProfile? = nil
+        let a = try fused.step(images: batch.images, labels: batch.labels, scheduler: .serial)
+        let b = try traced.step(images: batch.images, labels: batch.labels, scheduler: .serial, profile: &profile, tracing: true)
+        #expect(a.scores.isBitwiseEqual(to: b.scores) && a.gradients.count == b.gradients.count)
+        for (x, y) in zip(a.gradients, b.gradients) { #expect(x.isBitwiseEqual(to: y)) }
+        let normalized = try #require(b.trace?.entries.first { $0.name == "spatial_batchnorm1.out" }?.tensor)
+        #expect(normalized.withUnsafeBufferPointer { $0.contains { $0 < 0 } }, "the batch norm's own output, before the ReLU")
+    }
+
+    /// `tessel run`'s report names the layer a fused ReLU ran in, and gives it no time of its own.
+    @Test func runReportMarksFusedLayers() throws {
+        var workload = try Workload.load(from: "config/default.json")
+        workload.run.warmup = 0
+        let batch = try Dataset<Float>.random(count: 4, exampleShape: workload.network.input, classes: try workload.network.classes(), seed: 1)
+        for fusion in [true, false] {
+            let report = try workload.measure(steps: 1, batch: batch, scheduler: try Scheduler(workers: 2), fusion: fusion)
+            let fused = report.layers.filter { $0.fusedInto != nil }
+            #expect(fused.map(\.name) == (fusion ? ["relu2"] : []) && fused.allSatisfy { $0.fusedInto == "spatial_batchnorm1" })
+            #expect(fused.allSatisfy { $0.forwardMilliseconds == 0 && $0.backwardMilliseconds == 0 })
+        }
+    }
+
+    /// A fused ReLU takes no backward time of its own: the batch norm's row holds it.
+    @Test func fusedReLUHasNoBackwardTime() throws {
+        let batch = try NetworkTests.batch(Self.convnet, count: 6, seed: 5, as: Float.self)
+        var network = try Network<Float>(Self.convnet, seed: 3)
+        var profile: NetworkProfile? = NetworkProfile(layers: Self.convnet.layers.count)
+        _ = try network.step(images: batch.images, labels: batch.labels, scheduler: .serial, profile: &profile)
+        let backward = try #require(profile?.backward)
+        #expect(backward[2] == .zero && backward[6] == .zero && backward[10] == .zero)
+        #expect(backward[1] > .zero && backward[9] > .zero && backward[12] > .zero)
+    }
+}
