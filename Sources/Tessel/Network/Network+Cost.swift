@@ -13,9 +13,14 @@ extension Network {
         let inputElements = n * Double(input.reduce(1, *)), outputElements = n * Double(output.reduce(1, *))
         let kind = definition.layers[index].kind
         let flops = kind.flops(input: input, inputElements: inputElements, outputElements: outputElements)
-        guard index == 0 else { return flops }
+        guard !computesInputGradient(layer: index) else { return flops }
         return (flops.forward, flops.backward - kind.inputGradientFlops(input: input, inputElements: inputElements, outputElements: outputElements))
     }
+
+    /// Whether a training step computes the gradient with respect to layer `index`'s input:
+    /// for every layer but the first, whose input is the batch, which needs none (it computes
+    /// its parameter gradients alone, `LayerKind.parameterGradients`) unless the step is traced.
+    func computesInputGradient(layer index: Int, tracing: Bool = false) -> Bool { index > 0 || tracing }
 
     /// The output shape of layer `index` for one example.
     public func outputShape(layer index: Int) -> [Int] { shapes[index] }

@@ -97,8 +97,7 @@ extension Network {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
                     let reluOutput = fusion.appliesNextReLU[index] ? saved[index + 1][k].input() : nil
-                    // The batch needs no gradient: the first layer computes none unless it is traced.
-                    if index == 0 && !tracing && reluOutput == nil {
+                    if !computesInputGradient(layer: index, tracing: tracing) && reluOutput == nil {
                         shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
                         continue
                     }
