@@ -1,8 +1,8 @@
 /// A ReLU fused after a normalization (see `Network`'s `FusionPlan`): its forward runs on each
 /// span of the normalization's output pass as soon as the span is written, its backward on each
-/// span of dout right before the normalization's backward sums that span, from cache. Both use the ReLU layer's own element operations (`ElementWise.relu`,
-/// `ElementWise.reluBackward`), which depend on the element alone, so the bits are those of the
-/// ReLU layer run on its own.
+/// span of dout right before the normalization's backward sums that span, from cache. Both use
+/// the ReLU layer's own element operations (`ElementWise.relu`, `ElementWise.reluBackward`),
+/// which depend on the element alone, so the bits are those of the ReLU layer run on its own.
 enum FusedReLU {
     /// The dout a normalization's gradient passes read: `dout` itself without a fused ReLU; with
     /// one (`reluOutput`, the ReLU's output, x's shape), a new tensor that `body` fills span by
