@@ -23,15 +23,7 @@ extension BatchNorm {
         switch parameters.mode {
         case .train:
             batchMoments(mean, variance)
-            let momentum = parameters.momentum
-            running.mean.withUnsafeMutableBufferPointer { runningMean in
-                running.variance.withUnsafeMutableBufferPointer { runningVariance in
-                    for j in 0..<d {
-                        runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
-                        runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
-                    }
-                }
-            }
+            updateRunning(&running, mean: mean, variance: variance, momentum: parameters.momentum)
         case .test:
             running.mean.withUnsafeBufferPointer { runningMean in
                 running.variance.withUnsafeBufferPointer { runningVariance in
@@ -42,7 +34,27 @@ extension BatchNorm {
                 }
             }
         }
-        for j in 0..<d { inverseStd[j] = 1 / (variance[j] + parameters.eps).squareRoot() }
+        for j in 0..<d { inverseStd[j] = inverseStandardDeviation(variance: variance[j], eps: parameters.eps) }
+    }
+
+    /// `1/√(variance + eps)`, the scale of a feature's normalization.
+    @inline(__always)
+    static func inverseStandardDeviation(variance: Double, eps: Double) -> Double {
+        1 / (variance + eps).squareRoot()
+    }
+
+    /// The momentum rule of a train forward: `running ← momentum·running + (1 − momentum)·batch`
+    /// for the mean and the variance of every feature.
+    static func updateRunning<T: TesselScalar>(_ running: inout RunningStatistics<T>, mean: UnsafePointer<Double>,
+                                               variance: UnsafePointer<Double>, momentum: Double) {
+        running.mean.withUnsafeMutableBufferPointer { runningMean in
+            running.variance.withUnsafeMutableBufferPointer { runningVariance in
+                for j in runningMean.indices {
+                    runningMean[j] = T(momentum * Double(runningMean[j]) + (1 - momentum) * mean[j])
+                    runningVariance[j] = T(momentum * Double(runningVariance[j]) + (1 - momentum) * variance[j])
+                }
+            }
+        }
     }
 
     /// The coefficients of `dx = c + (x − μ)·b + dout·a` for one feature normalized over
@@ -65,6 +77,24 @@ extension BatchNorm {
         case (.train, .simplified):
             let k = g * ivar / count
             return (g * ivar, -k * ivar * ivar * sumDoutCentered, -k * sumDout)
+        }
+    }
+
+    /// One feature's dγ and dβ, and the coefficients in `T` of its `dx = c + (x − center)·b + dout·a`,
+    /// from its sums over `count` values (see `gradientCoefficients`).
+    struct FeatureGradient<T: TesselScalar> {
+        let dgamma: T, dbeta: T, center: T, a: T, b: T, c: T
+
+        @inline(__always)
+        init(mode: Mode, formula: Formula, gamma: T, mean: Double, inverseStd: Double, count: Double,
+             sumDout: Double, sumDoutCentered: Double, sumCentered: Double) {
+            dbeta = T(sumDout)
+            dgamma = T(sumDoutCentered * inverseStd)
+            center = T(mean)
+            let coefficients = gradientCoefficients(mode: mode, formula: formula, gamma: Double(gamma), inverseStd: inverseStd,
+                                                    count: count, sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                                    sumCentered: sumCentered)
+            (a, b, c) = (T(coefficients.a), T(coefficients.b), T(coefficients.c))
         }
     }
 
@@ -246,16 +276,11 @@ extension BatchNorm {
                         dgamma.withUnsafeMutableBufferPointer { dgamma in
                             dbeta.withUnsafeMutableBufferPointer { dbeta in
                                 for j in 0..<d {
-                                    let ivar = inverseStd[j]
-                                    dbeta[j] = T(sumDout[j])
-                                    dgamma[j] = T(sumDoutCentered[j] * ivar)
-                                    center[j] = T(mean[j])
-                                    let coefficients = gradientCoefficients(
-                                        mode: cache.mode, formula: formula, gamma: Double(gamma[j]), inverseStd: ivar, count: count,
-                                        sumDout: sumDout[j], sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered?[j] ?? 0)
-                                    a[j] = T(coefficients.a)
-                                    b[j] = T(coefficients.b)
-                                    c[j] = T(coefficients.c)
+                                    let g = FeatureGradient<T>(mode: cache.mode, formula: formula, gamma: gamma[j], mean: mean[j],
+                                                               inverseStd: inverseStd[j], count: count, sumDout: sumDout[j],
+                                                               sumDoutCentered: sumDoutCentered[j], sumCentered: sumCentered?[j] ?? 0)
+                                    (dbeta[j], dgamma[j], center[j]) = (g.dbeta, g.dgamma, g.center)
+                                    (a[j], b[j], c[j]) = (g.a, g.b, g.c)
                                 }
                             }
                         }

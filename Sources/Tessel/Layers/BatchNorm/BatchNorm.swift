@@ -131,6 +131,15 @@ public enum BatchNorm {
 extension BatchNorm: BatchNormalizationLayer {
     package static func valuesPerFeature(shape: [Int]) -> Int { 1 }
 
+    /// None: a feature's values are one per row, N rows apart (nil).
+    package static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                                         appliesReLU: Bool, running: inout RunningStatistics<T>,
+                                                         scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>)? { nil }
+
+    /// None (nil), as `residentForward`.
+    package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+                                                          scheduler: Scheduler) throws -> NormalizationGradients<T>? { nil }
+
     /// `Σdout`, `Σdout·(x − μ)` and `Σ(x − μ)` per feature.
     package static func gradientSumCount(features: Int) -> Int { 3 * features }
 

@@ -55,6 +55,21 @@ package protocol BatchNormalizationLayer {
     /// (more than `cache.x`'s N when the batch was sharded).
     static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: BatchNorm.Cache<T>, count: Int, sums: UnsafePointer<Double>,
                                            scheduler: Scheduler) throws -> NormalizationGradients<T>
+
+    /// The train-mode forward on checked arguments with each block of features resident (its
+    /// statistics pass and output pass back to back, while in cache), when the layer has such
+    /// a path for x's shape and `scheduler`; nil otherwise. With `appliesReLU`, the output of a
+    /// ReLU after the layer. The same bits as `moments`, the statistics and `normalize`.
+    static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: BatchNorm.Parameters,
+                                                 appliesReLU: Bool, running: inout RunningStatistics<T>,
+                                                 scheduler: Scheduler) throws -> (out: Tensor<T>, cache: BatchNorm.Cache<T>)?
+
+    /// The backward on a checked dout with each block of features resident, when the layer has
+    /// such a path; nil otherwise. With `reluOutput` (the output of a ReLU fused after the
+    /// layer), dout is the ReLU's and the layer takes the ReLU's backward of it.
+    /// The same bits as `gradientSums` followed by `gradients` over the whole batch.
+    static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>,
+                                                  scheduler: Scheduler) throws -> NormalizationGradients<T>?
 }
 
 /// The serial oracle of a `BatchNormalizationLayer`: the same contract as its tiled forward

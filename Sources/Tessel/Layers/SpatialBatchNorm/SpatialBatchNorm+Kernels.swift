@@ -25,22 +25,63 @@ extension SpatialBatchNorm {
             scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
-                let count = Double(tile.rows.count * plane)
                 for c in tile.columns {
-                    var sum = 0.0
-                    for sample in tile.rows { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
-                    let chunkMean = sum / count
-                    var m2 = 0.0
-                    for sample in tile.rows {
-                        m2 += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: chunkMean)
-                    }
-                    partialMeans[chunk * channels + c] = chunkMean
-                    partialM2s[chunk * channels + c] = m2
+                    (partialMeans[chunk * channels + c], partialM2s[chunk * channels + c]) =
+                        chunkMoments(x, channel: c, samples: tile.rows, shape: shape)
                 }
             }
             ChunkPartials.mergeMoments(means: partialMeans, m2s: partialM2s, chunks: chunks, valuesPerItem: plane, width: channels,
                                        mean: mean, m2: m2, scheduler: scheduler)
         }
+    }
+
+    /// The mean and M2 of channel `c` over the planes of `samples` (one chunk): a sum sweep,
+    /// then `Σ(x − chunk mean)²` in a second sweep, from cache.
+    @inline(__always)
+    static func chunkMoments<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>,
+                                              shape: [Int]) -> (mean: Double, m2: Double) {
+        let channels = shape[1], plane = shape[2] * shape[3]
+        var sum = 0.0
+        for sample in samples { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
+        return chunkMoments(x, channel: c, samples: samples, shape: shape, sum: sum)
+    }
+
+    /// `chunkMoments` from the chunk's sum, `Σ SpanSums.sum(plane)` over its planes in order,
+    /// taken elsewhere: the mean, then the M2 sweep.
+    @inline(__always)
+    static func chunkMoments<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>, shape: [Int],
+                                              sum: Double) -> (mean: Double, m2: Double) {
+        let channels = shape[1], plane = shape[2] * shape[3]
+        let chunkMean = sum / Double(samples.count * plane)
+        var m2 = 0.0
+        for sample in samples {
+            m2 += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: chunkMean)
+        }
+        return (chunkMean, m2)
+    }
+
+    /// `Σ dout` and `Σ dout·(x − mean)` of channel `c` over the planes of `samples` (one
+    /// chunk), plane after plane. With `mask`, each plane's dout is first the ReLU's backward
+    /// (`ElementWise.reluBackward(dout, reluOutput)`), written to `masked` and summed from there.
+    @inline(__always)
+    static func chunkGradientSums<T: TesselScalar>(
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, channel c: Int, samples: Range<Int>, shape: [Int],
+        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?
+    ) -> (dout: Double, doutCentered: Double) {
+        let channels = shape[1], plane = shape[2] * shape[3]
+        var chunkDout = 0.0, chunkDoutCentered = 0.0
+        for sample in samples {
+            let offset = (sample * channels + c) * plane
+            var planeDout = dout + offset
+            if let (reluOutput, masked) = mask {
+                ElementWise.reluBackward(dout + offset, reluOutput + offset, masked + offset, count: plane)
+                planeDout = UnsafePointer(masked + offset)
+            }
+            let sums = SpanSums.gradientSums(dout: planeDout, x: x + offset, count: plane, mean: mean)
+            chunkDout += sums.dout
+            chunkDoutCentered += sums.doutCentered
+        }
+        return (chunkDout, chunkDoutCentered)
     }
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
@@ -60,20 +101,8 @@ extension SpatialBatchNorm {
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
                 for c in tile.columns {
-                    var chunkDout = 0.0, chunkDoutCentered = 0.0
-                    for sample in tile.rows {
-                        let offset = (sample * channels + c) * plane
-                        var planeDout = dout + offset
-                        if let (reluOutput, masked) = mask {
-                            ElementWise.reluBackward(dout + offset, reluOutput + offset, masked + offset, count: plane)
-                            planeDout = UnsafePointer(masked + offset)
-                        }
-                        let sums = SpanSums.gradientSums(dout: planeDout, x: x + offset, count: plane, mean: mean[c])
-                        chunkDout += sums.dout
-                        chunkDoutCentered += sums.doutCentered
-                    }
-                    partials[chunk * channels + c] = chunkDout
-                    partials[stride + chunk * channels + c] = chunkDoutCentered
+                    (partials[chunk * channels + c], partials[stride + chunk * channels + c]) =
+                        chunkGradientSums(dout: dout, x: x, mean: mean[c], channel: c, samples: tile.rows, shape: shape, mask: mask)
                 }
             }
             ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)

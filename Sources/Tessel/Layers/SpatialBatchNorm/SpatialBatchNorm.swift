@@ -15,7 +15,11 @@
 /// channel in chunk order (Chan's update for the moments). The output passes are element-wise
 /// over planes. Passes over memory as batch norm's: forward two reads of x and one write,
 /// backward two reads of x and dout and one write; the reduction passes walk their tiles in
-/// reverse so that the output pass starts on data still in the last-level cache.
+/// reverse so that the output pass starts on data still in the last-level cache. When a
+/// channel of a tensor fits 1 MiB and there are two channels per worker, a tile owns whole
+/// channels instead and runs both passes of a channel back to back, its second sweep reading
+/// from cache (SpatialBatchNorm+Resident.swift): the same operations in the same order, so
+/// the same bits, with memory read once.
 ///
 /// `SpatialBatchNorm.Reference` is the serial oracle.
 ///
@@ -43,7 +47,12 @@ public enum SpatialBatchNorm {
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 running: inout RunningStatistics<T>,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
-        try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
+        try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
+        if let resident = try residentForward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false,
+                                              running: &running, scheduler: scheduler) {
+            return resident
+        }
+        return try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes; with `appliesReLU`,
@@ -74,6 +83,7 @@ public enum SpatialBatchNorm {
     public static func backward<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>,
                                                  scheduler: Scheduler = .default) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
+        if let resident = try residentBackward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler) { return resident }
         return try scheduler.withScratch(Double.self, count: 2 * cache.x.shape[1]) { scratch in
             let sums = scratch.baseAddress!
             _ = try gradientSums(dout: dout, maskedBy: nil, cache: cache, sums: sums, scheduler: scheduler)

@@ -123,6 +123,23 @@ extension BatchNormalizationKind {
                                             scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try Layer.gradients(dout: dout, cache: record.state(as: BatchNorm.Cache<T>.self), count: count, sums: sums, scheduler: scheduler)
     }
+
+    package func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                  running: inout RunningStatistics<T>,
+                                                  scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)? {
+        try Layer.validateForward(x: x, gamma: gamma, beta: beta, parameters: trainParameters, running: running)
+        guard let (out, cache) = try Layer.residentForward(x: x, gamma: gamma, beta: beta, parameters: trainParameters,
+                                                           appliesReLU: appliesReLU, running: &running, scheduler: scheduler)
+        else { return nil }
+        return (out, .state(cache))
+    }
+
+    package func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+                                                   scheduler: Scheduler) throws -> NormalizationGradients<T>? {
+        let cache = record.state(as: BatchNorm.Cache<T>.self)
+        try Layer.validateBackward(dout: dout, cache: cache)
+        return try Layer.residentBackward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: scheduler)
+    }
 }
 
 /// A batch normalization kind's `tessel op` operation `name`: out and, in train mode, the

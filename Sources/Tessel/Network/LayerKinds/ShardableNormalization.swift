@@ -40,6 +40,20 @@ package protocol ShardableNormalization: LayerKind {
     /// The shard's dx, and dgamma and dbeta of the global batch of `count` examples, from the global `sums`.
     func gradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, count: Int, sums: [Double],
                                     scheduler: Scheduler) throws -> NormalizationGradients<T>
+
+    /// The forward of a batch held whole as one shard, when the layer has a resident path for
+    /// x's shape (its statistics and output pass per block of features while it is in cache);
+    /// nil otherwise. The same bits, running statistics and record as `partialMoments`, the
+    /// one-shard merge and `normalize`.
+    /// - Throws: the layer's `TesselError`s for arguments that do not fit.
+    func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                          running: inout RunningStatistics<T>, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)?
+
+    /// The backward of a batch held whole as one shard when the layer has a resident path for
+    /// its shape; nil otherwise. The same bits as `gradientSums`, the one-shard sum and `gradients`.
+    /// - Throws: the layer's `TesselError`s for a `dout` that does not fit.
+    func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+                                           scheduler: Scheduler) throws -> NormalizationGradients<T>?
 }
 
 extension ShardableNormalization {

@@ -227,12 +227,17 @@ extension Network {
     /// the statistics of the global batch: per shard the mean and M2 of each feature, all
     /// shards' exchanged and merged in shard order with Chan's update; then the running
     /// statistics update and each shard's normalization (followed by the ReLU after the layer
-    /// when `appliesReLU`).
+    /// when `appliesReLU`). A batch of one shard takes the layer's resident forward where it
+    /// has one (`ShardableNormalization.residentForward`, the same bits).
     private mutating func normalizationForward(_ normalization: some ShardableNormalization, layer index: Int, _ xs: [Tensor<T>],
                                                appliesReLU: Bool, layout: ShardLayout, exchange: any ShardExchange,
                                                scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
         let p = layerParameters(index).map(\.value)
         let (gamma, beta) = (p[0], p[1])
+        if layout.shards == 1, let (out, record) = try normalization.residentForward(
+            xs[0], gamma: gamma, beta: beta, appliesReLU: appliesReLU, running: &runningStatistics[index]!, scheduler: scheduler) {
+            return ([out], [record])
+        }
         let features = gamma.count
         var local = [Double](repeating: 0, count: 2 * features * xs.count)
         for (k, x) in xs.enumerated() {
@@ -267,10 +272,15 @@ extension Network {
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
     /// each shard's dx, and dgamma and dbeta of the global batch. With `reluOutputs` (each
     /// shard's output of a ReLU fused after the layer), `douts` are the ReLU's, masked by its
-    /// outputs in the sums pass.
+    /// outputs in the sums pass. A batch of one shard takes the layer's resident backward where
+    /// it has one (the same bits).
     private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
                                        _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, layout: ShardLayout,
                                        exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
+        if layout.shards == 1, let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0],
+                                                                          scheduler: scheduler) {
+            return ([g.dx], [g.dgamma, g.dbeta])
+        }
         let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
         var local = [Double](repeating: 0, count: width * douts.count)
         var douts = douts
