@@ -5,7 +5,8 @@ import TesselTestSupport
 /// The channel-resident passes of spatial batch norm (SpatialBatchNorm+Resident.swift) give
 /// the bits of the chunked passes — output, running statistics, cache, dx, dγ, dβ, with and
 /// without a fused ReLU's mask — on odd shapes, in both scalar types, for every worker count
-/// and tile size that takes them.
+/// and tile size that takes them; the masked passes give the bits of the ReLU layer's backward
+/// followed by the unmasked ones.
 @Suite struct ResidentNormalizationTests {
     /// Odd planes (a vector and a tail, a tail alone, one value), one chunk of samples and
     /// several, channels for up to 3 workers (the resident passes want two per worker).
@@ -55,13 +56,21 @@ import TesselTestSupport
             for mask in [nil, reluOutput] {
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
                 defer { sums.deallocate() }
-                let layerDout = try SpatialBatchNorm.gradientSums(dout: dout, maskedBy: mask, cache: chunked.cache, sums: sums,
-                                                                  scheduler: scheduler)
-                let expected = try SpatialBatchNorm.gradients(dout: layerDout, cache: chunked.cache, count: shape[0], sums: sums,
-                                                              scheduler: scheduler)
+                try SpatialBatchNorm.gradientSums(dout: dout, maskedBy: mask, cache: chunked.cache, sums: sums, scheduler: scheduler)
+                let expected = try SpatialBatchNorm.gradients(dout: dout, maskedBy: mask, cache: chunked.cache, count: shape[0],
+                                                              sums: sums, scheduler: scheduler)
                 let g = try #require(try SpatialBatchNorm.residentBackward(dout: dout, maskedBy: mask, cache: chunked.cache,
                                                                            scheduler: scheduler))
                 let masked = mask == nil ? "" : ", masked"
+                if let mask {
+                    // The ReLU layer's own backward, then the layer's unmasked passes.
+                    let reluDout = try ReLU.backward(dout: dout, x: mask, scheduler: scheduler)
+                    try SpatialBatchNorm.gradientSums(dout: reluDout, maskedBy: nil, cache: chunked.cache, sums: sums, scheduler: scheduler)
+                    let unfused = try SpatialBatchNorm.gradients(dout: reluDout, maskedBy: nil, cache: chunked.cache, count: shape[0],
+                                                                 sums: sums, scheduler: scheduler)
+                    #expect(expected.dx.isBitwiseEqual(to: unfused.dx), "\(context): masked dx against the ReLU layer's")
+                    #expect(expected.dgamma.isBitwiseEqual(to: unfused.dgamma), "\(context): masked dgamma against the ReLU layer's")
+                }
                 #expect(g.dx.isBitwiseEqual(to: expected.dx), "\(context)\(masked): dx")
                 #expect(g.dgamma.isBitwiseEqual(to: expected.dgamma), "\(context)\(masked): dgamma")
                 #expect(g.dbeta.isBitwiseEqual(to: expected.dbeta), "\(context)\(masked): dbeta")

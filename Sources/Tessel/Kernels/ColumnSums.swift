@@ -56,13 +56,15 @@ enum ColumnSums {
     /// The sums of a normalization backward, for `r < rows`, `j < count`, with
     /// `d = x[r·rowStride + j] − mean[j]` and `g = dout[r·rowStride + j]`:
     /// `sumDout[j] += g`, `sumDoutCentered[j] += g·d`, and, when `sumCentered` is given,
-    /// `sumCentered[j] += d`.
+    /// `sumCentered[j] += d`. dout's rows are `doutRowStride` elements apart (x's `rowStride`
+    /// when not given).
     @inlinable
     static func accumulateGradientSums<T: TesselScalar>(
-        dout: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, rowStride: Int, mean: UnsafePointer<Double>,
-        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, rowStride: Int, doutRowStride: Int? = nil,
+        mean: UnsafePointer<Double>, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
         sumCentered: UnsafeMutablePointer<Double>?, count: Int
     ) {
+        let doutStride = doutRowStride ?? rowStride
         var j = 0
         while j + 16 <= count {
             let m = mean.load16(at: j)
@@ -70,9 +72,8 @@ enum ColumnSums {
             var s2 = sumDoutCentered.load16(at: j)
             var s3 = sumCentered.map { $0.load16(at: j) } ?? SIMD16()
             for r in 0..<rows {
-                let offset = r * rowStride + j
-                let d = x.load16(at: offset).widened - m
-                let g = dout.load16(at: offset).widened
+                let d = x.load16(at: r * rowStride + j).widened - m
+                let g = dout.load16(at: r * doutStride + j).widened
                 s1 += g
                 s2.addProduct(g, d)
                 if sumCentered != nil { s3 += d }
@@ -84,8 +85,7 @@ enum ColumnSums {
         }
         while j < count {
             for r in 0..<rows {
-                let offset = r * rowStride + j
-                let d = Double(x[offset]) - mean[j], g = Double(dout[offset])
+                let d = Double(x[r * rowStride + j]) - mean[j], g = Double(dout[r * doutStride + j])
                 sumDout[j] += g
                 sumDoutCentered[j].addProduct(g, d)
                 if let sumCentered { sumCentered[j] += d }

@@ -24,3 +24,11 @@ func withMutableBaseAddresses<A: TesselScalar, B: TesselScalar, C: TesselScalar,
         }
     }
 }
+
+/// Calls `body` with the first element's address of `tensor`, read-only, or with nil when
+/// there is no tensor; the address is valid only inside `body`.
+@inlinable
+func withOptionalBaseAddress<T: TesselScalar, R>(_ tensor: Tensor<T>?, body: (UnsafePointer<T>?) throws -> R) rethrows -> R {
+    guard let tensor else { return try body(nil) }
+    return try withBaseAddresses(tensor) { try body($0) }
+}

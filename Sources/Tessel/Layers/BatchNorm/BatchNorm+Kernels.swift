@@ -214,8 +214,9 @@ extension BatchNorm {
         let d = cache.x.shape[1]
         return try scheduler.withScratch(Double.self, count: 3 * d) { scratch in
             let sums = scratch.baseAddress!
-            _ = try gradientSums(dout: dout, maskedBy: nil, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
-            return try gradients(dout: dout, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+            try gradientSums(dout: dout, maskedBy: nil, cache: cache, formula: formula, sums: sums, scheduler: scheduler)
+            return try gradients(dout: dout, maskedBy: nil, cache: cache, formula: formula, count: cache.x.shape[0], sums: sums,
+                                 scheduler: scheduler)
         }
     }
 
@@ -224,34 +225,33 @@ extension BatchNorm {
     /// follows a train forward); sums over several parts of a batch add up to the whole batch's.
     /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
     /// dout is the ReLU's backward of `dout`, computed block by block in the same pass (see
-    /// `FusedReLU`); returns the dout the sums were taken of, for `gradients`.
+    /// `FusedReLU.span`).
+    /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, formula: Formula,
-                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         let x = cache.x, n = x.shape[0], d = x.shape[1]
         let withCenteredSum = formula == .graph && cache.mode == .train
         let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
         sumCentered.update(repeating: 0, count: d)
-        return try FusedReLU.dout(dout, reluOutput: reluOutput, scheduler: scheduler) { relu, masked in
-            x.withUnsafeBufferPointer { xs in
-                dout.withUnsafeBufferPointer { douts in
-                    cache.mean.withUnsafeBufferPointer { means in
-                        columnGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, rows: n, columns: d,
-                                           mask: relu.map { ($0, masked!) }, sumDout: sumDout, sumDoutCentered: sumDoutCentered,
-                                           sumCentered: withCenteredSum ? sumCentered : nil, scheduler: scheduler)
-                    }
-                }
+        try withBaseAddresses(x, dout, cache.mean) { x, dout, mean in
+            try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try columnGradientSums(dout: dout, x: x, mean: mean, rows: n, columns: d, reluOutput: reluOutput, sumDout: sumDout,
+                                       sumDoutCentered: sumDoutCentered, sumCentered: withCenteredSum ? sumCentered : nil,
+                                       scheduler: scheduler)
             }
         }
     }
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` rows (the whole
-    /// batch's: more than `cache.x`'s rows when the batch was sharded).
-    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, formula: Formula, count rows: Int,
-                                           sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
+    /// batch's: more than `cache.x`'s rows when the batch was sharded); with `reluOutput`, dout
+    /// is masked again span by span as `gradientSums` masked it.
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, formula: Formula,
+                                           count rows: Int, sums: UnsafePointer<Double>,
+                                           scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let d = cache.x.shape[1]
         return try gradients(cache: cache, formula: formula, count: Double(rows), sumDout: sums, sumDoutCentered: sums + d,
                              sumCentered: sums + 2 * d, scheduler: scheduler) { center, a, b, c in
-            try applyGradient(dout: dout, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+            try applyGradient(dout: dout, maskedBy: reluOutput, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
         }
     }
 
@@ -292,21 +292,21 @@ extension BatchNorm {
     }
 
     /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
-    /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `mask` (a fused ReLU's
-    /// output and where to write the masked dout), each block's dout is first
-    /// `ElementWise.reluBackward(dout, reluOutput)`, written to `masked` and summed from there.
+    /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `reluOutput` (a fused
+    /// ReLU's output), each block's dout is first `ElementWise.reluBackward(dout, reluOutput)`,
+    /// written to the worker's scratch and summed from there.
     private static func columnGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
-        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?,
-        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        reluOutput: UnsafePointer<T>?, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
         sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
-    ) {
+    ) throws {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
         let stride = chunks.count * d
-        scheduler.withScratch(Double.self, count: 3 * stride) { scratch in
+        try scheduler.withScratch(Double.self, count: 3 * stride) { scratch in
             let partials = scratch.baseAddress!
             let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
-            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { mirroredTile in
+            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: reluOutput != nil,
+                                      spanLength: rowBlock * tiling.tileColumns, as: T.self, scheduler: scheduler) { mirroredTile, masked in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
                 let first = tile.columns.lowerBound, width = tile.columns.count
@@ -318,17 +318,17 @@ extension BatchNorm {
                 chunkCentered?.update(repeating: 0, count: width)
                 for (start, rows) in rowBlocks(tile.rows) {
                     let offset = start * d + first
-                    var blockDout = dout + offset
-                    if let (reluOutput, masked) = mask {
+                    var blockDout = dout + offset, blockStride = d
+                    if let masked {
                         for row in 0..<rows {
-                            let span = offset + row * d
-                            ElementWise.reluBackward(dout + span, reluOutput + span, masked + span, count: width)
+                            _ = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + row * d, count: width,
+                                               scratch: masked + row * width)
                         }
-                        blockDout = UnsafePointer(masked + offset)
+                        (blockDout, blockStride) = (UnsafePointer(masked), width)
                     }
-                    ColumnSums.accumulateGradientSums(dout: blockDout, x: x + offset, rows: rows, rowStride: d, mean: mean + first,
-                                                      sumDout: chunkDout, sumDoutCentered: chunkDoutCentered,
-                                                      sumCentered: chunkCentered, count: width)
+                    ColumnSums.accumulateGradientSums(dout: blockDout, x: x + offset, rows: rows, rowStride: d,
+                                                      doutRowStride: blockStride, mean: mean + first, sumDout: chunkDout,
+                                                      sumDoutCentered: chunkDoutCentered, sumCentered: chunkCentered, count: width)
                 }
             }
             ChunkPartials.sum(partials, chunks: chunks.count, width: d, into: sumDout, scheduler: scheduler)
@@ -339,35 +339,41 @@ extension BatchNorm {
         }
     }
 
-    /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks.
-    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, x: Tensor<T>, center: UnsafePointer<T>,
-                                                       a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
-                                                       scheduler: Scheduler) throws -> Tensor<T> {
+    /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks;
+    /// with `reluOutput`, each row's dout is masked first (`FusedReLU.span`).
+    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, x: Tensor<T>,
+                                                       center: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
+                                                       c: UnsafePointer<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        return try gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+        return try gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
+                                scheduler: scheduler) { tile, dout, x, dx in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
                 let row = i * d + first
-                CenteredAffine.backward(dout: dout + row, x: x + row, mean: center + first,
+                CenteredAffine.backward(dout: dout(row, width), x: x + row, mean: center + first,
                                         a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
             }
         }
     }
 
     /// The dx pass of a backward: dx of x's shape, written over `tiling` (two units of work
-    /// per element) by `tileBody(tile, dout, x, dx)`. Shared with `SpatialBatchNorm`.
+    /// per element) by `tileBody(tile, dout, x, dx)`, where `dout(offset, count)` gives the
+    /// `count` values of the layer's dout from `offset` (at most `spanLength`): dout's own, or
+    /// with `reluOutput` their ReLU backward in the worker's scratch. Shared with `SpatialBatchNorm`.
+    /// - Throws: `TesselError.outOfMemory` when dx or the masking scratch cannot be allocated.
     static func gradientPass<T: TesselScalar>(
-        dout: Tensor<T>, x: Tensor<T>, tiling: Tiling, scheduler: Scheduler,
-        _ tileBody: (_ tile: Tile, _ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) -> Void
+        dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, x: Tensor<T>, tiling: Tiling, spanLength: Int, scheduler: Scheduler,
+        _ tileBody: (_ tile: Tile, _ dout: (Int, Int) -> UnsafePointer<T>, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) -> Void
     ) throws -> Tensor<T> {
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                dx.withUnsafeMutableBufferPointer { dxs in
-                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns) { tile in
-                        tileBody(tile, dout, x, dx)
+        try withBaseAddresses(x, dout) { x, dout in
+            try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try dx.withUnsafeMutableBufferPointer { dxs in
+                    let dx = dxs.baseAddress!
+                    try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: reluOutput != nil,
+                                              spanLength: spanLength, as: T.self, scheduler: scheduler) { tile, masked in
+                        tileBody(tile, { FusedReLU.span(dout, reluOutput: reluOutput, offset: $0, count: $1, scratch: masked) }, x, dx)
                     }
                 }
             }

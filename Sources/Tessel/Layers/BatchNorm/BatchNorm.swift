@@ -156,15 +156,15 @@ extension BatchNorm: BatchNormalizationLayer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
-                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
+                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         try gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
     }
 
     /// The graph formula's gradients, as `backward`'s.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count: Int, sums: UnsafePointer<Double>,
-                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        try gradients(dout: dout, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, count: Int,
+                                                   sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        try gradients(dout: dout, maskedBy: reluOutput, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)
     }
 }

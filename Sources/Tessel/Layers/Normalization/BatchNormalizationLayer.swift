@@ -45,16 +45,16 @@ package protocol BatchNormalizationLayer {
     /// The per-feature sums of `backward` over `cache.x`, into `sums` (`gradientSumCount` values);
     /// sums over several parts of a batch add up to the whole batch's. With `reluOutput` (the
     /// output of a ReLU fused after the layer), the sums are those of the ReLU's backward of
-    /// `dout`. Returns the dout the sums were taken of (`dout` itself without a ReLU), which
-    /// `gradients` reads.
-    /// - Throws: `TesselError.outOfMemory` when the masked dout cannot be allocated.
+    /// `dout`, masked span by span in the pass (`FusedReLU.span`).
+    /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>,
-                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T>
+                                              sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over a batch of `count` examples
-    /// (more than `cache.x`'s N when the batch was sharded).
-    static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: BatchNorm.Cache<T>, count: Int, sums: UnsafePointer<Double>,
-                                           scheduler: Scheduler) throws -> NormalizationGradients<T>
+    /// (more than `cache.x`'s N when the batch was sharded); with `reluOutput`, of the ReLU's
+    /// backward of `dout`, as `gradientSums` took it.
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>, count: Int,
+                                           sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T>
 
     /// The train-mode forward on checked arguments with each block of features resident (its
     /// statistics pass and output pass back to back, while in cache), when the layer has such

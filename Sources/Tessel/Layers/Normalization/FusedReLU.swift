@@ -4,26 +4,38 @@
 /// the ReLU layer's own element operations (`ElementWise.relu`, `ElementWise.reluBackward`),
 /// which depend on the element alone, so the bits are those of the ReLU layer run on its own.
 enum FusedReLU {
-    /// The dout a normalization's gradient passes read: `dout` itself without a fused ReLU; with
-    /// one (`reluOutput`, the ReLU's output, x's shape), a new tensor that `body` fills span by
-    /// span with the ReLU's backward of `dout`. `body(reluOutput, masked)` gets both pointers
-    /// or neither.
-    static func dout<T: TesselScalar>(_ dout: Tensor<T>, reluOutput: Tensor<T>?, scheduler: Scheduler,
-                                      _ body: (UnsafePointer<T>?, UnsafeMutablePointer<T>?) -> Void) throws -> Tensor<T> {
-        guard let reluOutput else {
-            body(nil, nil)
-            return dout
+    /// The dout a batch normalization's passes read for the `count` values at `offset`:
+    /// `dout + offset` without a fused ReLU; with one (`reluOutput`, the ReLU's output), their
+    /// ReLU backward written to `scratch` (`count` values, the caller's) and `scratch`. Each
+    /// pass masks its spans again instead of keeping a masked tensor of x's size.
+    @inline(__always)
+    static func span<T: TesselScalar>(_ dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?, offset: Int, count: Int,
+                                      scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+        guard let reluOutput, let scratch else { return dout + offset }
+        ElementWise.reluBackward(dout + offset, reluOutput + offset, scratch, count: count)
+        return UnsafePointer(scratch)
+    }
+
+    /// Runs `body` over every tile of `tiling` with a scratch area of `spanLength` elements of
+    /// `T` per worker for `span` when there is a fused ReLU (`masks`), and with none (nil) when
+    /// there is not, so the unfused path allocates nothing more.
+    /// - Throws: `TesselError.outOfMemory` when the scratch areas cannot be allocated.
+    static func forEachTile<T: TesselScalar>(_ tiling: Tiling, workPerTile: Int, masks: Bool, spanLength: Int, as _: T.Type,
+                                             scheduler: Scheduler, _ body: (Tile, UnsafeMutablePointer<T>?) -> Void) throws {
+        guard masks else {
+            scheduler.forEachTile(tiling, workPerTile: workPerTile) { body($0, nil) }
+            return
         }
-        var masked = try Tensor<T>.uninitialized(shape: dout.shape, allocator: scheduler.allocator)
-        reluOutput.withUnsafeBufferPointer { relu in
-            masked.withUnsafeMutableBufferPointer { masked in body(relu.baseAddress!, masked.baseAddress!) }
+        try scheduler.forEachTile(tiling, workPerTile: workPerTile, scratchBytesPerWorker: spanLength * MemoryLayout<T>.stride) {
+            body($0, $1.assumingMemoryBound(to: T.self))
         }
-        return masked
     }
 
     /// Runs `body(mask)` where `mask` is nil without `reluOutput`; with it, `mask` masks spans
     /// of `dout` (`ElementWise.reluBackward` into a buffer of dout's shape that lives until
     /// `body` returns) and `mask.dout` is that buffer, which the passes then read as their dout.
+    /// Layer norm and group norm take it: their sweep that sums a span is not the one that
+    /// reads it back for dx.
     static func withMask<T: TesselScalar, R>(_ dout: Tensor<T>, reluOutput: Tensor<T>?, scheduler: Scheduler,
                                              _ body: (Mask<T>?) throws -> R) throws -> R {
         guard let reluOutput else { return try body(nil) }

@@ -61,22 +61,18 @@ extension SpatialBatchNorm {
     }
 
     /// `Σ dout` and `Σ dout·(x − mean)` of channel `c` over the planes of `samples` (one
-    /// chunk), plane after plane. With `mask`, each plane's dout is first the ReLU's backward
-    /// (`ElementWise.reluBackward(dout, reluOutput)`), written to `masked` and summed from there.
+    /// chunk), plane after plane. With `reluOutput`, each plane's dout is first the ReLU's
+    /// backward, written to `masked` (a plane of scratch) and summed from there (`FusedReLU.span`).
     @inline(__always)
     static func chunkGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, channel c: Int, samples: Range<Int>, shape: [Int],
-        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?
+        reluOutput: UnsafePointer<T>?, masked: UnsafeMutablePointer<T>?
     ) -> (dout: Double, doutCentered: Double) {
         let channels = shape[1], plane = shape[2] * shape[3]
         var chunkDout = 0.0, chunkDoutCentered = 0.0
         for sample in samples {
             let offset = (sample * channels + c) * plane
-            var planeDout = dout + offset
-            if let (reluOutput, masked) = mask {
-                ElementWise.reluBackward(dout + offset, reluOutput + offset, masked + offset, count: plane)
-                planeDout = UnsafePointer(masked + offset)
-            }
+            let planeDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane, scratch: masked)
             let sums = SpanSums.gradientSums(dout: planeDout, x: x + offset, count: plane, mean: mean)
             chunkDout += sums.dout
             chunkDoutCentered += sums.doutCentered
@@ -85,24 +81,26 @@ extension SpatialBatchNorm {
     }
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
-    /// chunk order. With `mask` (a fused ReLU's output and where to write the masked dout),
-    /// each plane's dout is first `ElementWise.reluBackward(dout, reluOutput)`, written to
-    /// `masked` and summed from there while in cache.
+    /// chunk order. With `reluOutput` (a fused ReLU's output), each plane's dout is first
+    /// `ElementWise.reluBackward(dout, reluOutput)` into the worker's scratch, summed from there.
+    /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
     static func channelGradientSums<T: TesselScalar>(
-        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int],
-        mask: (reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>)?, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
-    ) {
+        dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int], reluOutput: UnsafePointer<T>?,
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler
+    ) throws {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
         let stride = chunks.count * channels
-        scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
+        try scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
             let partials = scratch.baseAddress!
-            scheduler.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane) { mirroredTile in
+            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane, masks: reluOutput != nil,
+                                      spanLength: plane, as: T.self, scheduler: scheduler) { mirroredTile, masked in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
                 for c in tile.columns {
                     (partials[chunk * channels + c], partials[stride + chunk * channels + c]) =
-                        chunkGradientSums(dout: dout, x: x, mean: mean[c], channel: c, samples: tile.rows, shape: shape, mask: mask)
+                        chunkGradientSums(dout: dout, x: x, mean: mean[c], channel: c, samples: tile.rows, shape: shape,
+                                          reluOutput: reluOutput, masked: masked)
                 }
             }
             ChunkPartials.sum(partials, chunks: chunks.count, width: channels, into: sumDout, scheduler: scheduler)

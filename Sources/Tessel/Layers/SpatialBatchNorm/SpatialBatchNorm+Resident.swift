@@ -91,78 +91,72 @@ extension SpatialBatchNorm {
     }
 
     /// The backward on checked arguments with each channel resident, or nil when
-    /// `keepsChannelsResident` declines the shape. Per channel of a tile:
-    /// its chunks' `Σdout` and `Σdout·(x − μ)` added in chunk order, its dγ, dβ and dx
-    /// coefficients, then its dx planes; the dx sweep also takes the chunk sums of the tile's
-    /// next channel (`CenteredAffine.backward(summing:)`), so each channel but a tile's first
-    /// is read from memory once. With `reluOutput`, dout is the ReLU's: the layer's dout is its
-    /// backward, written to a masked buffer plane by plane right before the planes are summed,
-    /// and read from there by the dx sweep. The same bits as `gradientSums` followed by `gradients`.
+    /// `keepsChannelsResident` declines the shape. Per channel of a tile: its chunks' `Σdout`
+    /// and `Σdout·(x − μ)` added in chunk order, its dγ, dβ and dx coefficients, then its dx
+    /// planes; the dx sweep also takes the chunk sums of the tile's next channel
+    /// (`CenteredAffine.backward(summing:)`), so each channel but a tile's first is read from
+    /// memory once. With `reluOutput`, dout is the ReLU's: each plane of the layer's dout is its
+    /// backward, masked into one of two planes of the worker's scratch right before it is
+    /// summed, and again before its dx (`FusedReLU.span`). The same bits as `gradientSums`
+    /// followed by `gradients`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
                                                           scheduler: Scheduler) throws -> NormalizationGradients<T>? {
         guard keepsChannelsResident(shape: cache.x.shape, as: T.self, scheduler: scheduler) else { return nil }
-        return try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
-            try residentBackward(dout: dout, mask: mask, cache: cache, scheduler: scheduler)
-        }
-    }
-
-    /// `residentBackward(dout:maskedBy:cache:scheduler:)` once the shape is accepted and the
-    /// ReLU's mask, if any, is set up.
-    private static func residentBackward<T: TesselScalar>(dout: Tensor<T>, mask: FusedReLU.Mask<T>?, cache: Cache<T>,
-                                                          scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let shape = cache.x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, count = Double(n * plane)
         var dx = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         var dgamma = try Tensor<T>.uninitialized(shape: [channels])
         var dbeta = try Tensor<T>.uninitialized(shape: [channels])
-        scheduler.withScratch(Double.self, count: 2 * channels + 2 * stride) { scratch in
+        try scheduler.withScratch(Double.self, count: 2 * channels + 2 * stride) { scratch in
             let sumDout = scratch.baseAddress!, sumDoutCentered = sumDout + channels
             let partialDouts = sumDout + 2 * channels, partialDoutCentereds = partialDouts + stride
-            withBaseAddresses(cache.x, cache.gamma, cache.mean, cache.inverseStd, dout) { x, gamma, mean, inverseStd, dout in
-                withMutableBaseAddresses(&dx, &dgamma, &dbeta) { dx, dgamma, dbeta in
-                    let relu = mask.map { ($0.reluOutput, $0.masked) }, source = mask?.source ?? dout
-                    let gradientDout = mask?.dout ?? dout
-                    let tiling = residentTiling(channels: channels, scheduler: scheduler)
-                    scheduler.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane) { tile in
-                        let first = tile.rows.lowerBound
-                        for chunk in 0..<chunks.count {
-                            (partialDouts[chunk * channels + first], partialDoutCentereds[chunk * channels + first]) =
-                                chunkGradientSums(dout: source, x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
-                                                  shape: shape, mask: relu)
-                        }
-                        for c in tile.rows {
-                            ChunkPartials.sum(partialDouts, chunks: chunks.count, stride: channels, columns: c..<(c + 1), into: sumDout)
-                            ChunkPartials.sum(partialDoutCentereds, chunks: chunks.count, stride: channels, columns: c..<(c + 1),
-                                              into: sumDoutCentered)
-                            let g = BatchNorm.FeatureGradient<T>(mode: cache.mode, formula: .simplified, gamma: gamma[c], mean: mean[c],
-                                                                 inverseStd: inverseStd[c], count: count, sumDout: sumDout[c],
-                                                                 sumDoutCentered: sumDoutCentered[c], sumCentered: 0)
-                            (dgamma[c], dbeta[c]) = (g.dgamma, g.dbeta)
-                            let next = c + 1 < tile.rows.upperBound ? c + 1 : nil
+            try withBaseAddresses(cache.x, cache.gamma, cache.mean, cache.inverseStd, dout) { x, gamma, mean, inverseStd, dout in
+                try withOptionalBaseAddress(reluOutput) { reluOutput in
+                    try withMutableBaseAddresses(&dx, &dgamma, &dbeta) { dx, dgamma, dbeta in
+                        let tiling = residentTiling(channels: channels, scheduler: scheduler)
+                        try FusedReLU.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane, masks: reluOutput != nil,
+                                                  spanLength: 2 * plane, as: T.self, scheduler: scheduler) { tile, masked in
+                            let nextMasked = masked.map { $0 + plane }
+                            let first = tile.rows.lowerBound
                             for chunk in 0..<chunks.count {
-                                var nextDout = 0.0, nextDoutCentered = 0.0
-                                for sample in chunks.items(of: chunk) {
-                                    let offset = (sample * channels + c) * plane
-                                    let summing = next.map { next in
-                                        let nextOffset = (sample * channels + next) * plane
-                                        if let (reluOutput, masked) = relu {
-                                            ElementWise.reluBackward(source + nextOffset, reluOutput + nextOffset, masked + nextOffset,
-                                                                     count: plane)
+                                (partialDouts[chunk * channels + first], partialDoutCentereds[chunk * channels + first]) =
+                                    chunkGradientSums(dout: dout, x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
+                                                      shape: shape, reluOutput: reluOutput, masked: masked)
+                            }
+                            for c in tile.rows {
+                                ChunkPartials.sum(partialDouts, chunks: chunks.count, stride: channels, columns: c..<(c + 1), into: sumDout)
+                                ChunkPartials.sum(partialDoutCentereds, chunks: chunks.count, stride: channels, columns: c..<(c + 1),
+                                                  into: sumDoutCentered)
+                                let g = BatchNorm.FeatureGradient<T>(mode: cache.mode, formula: .simplified, gamma: gamma[c], mean: mean[c],
+                                                                     inverseStd: inverseStd[c], count: count, sumDout: sumDout[c],
+                                                                     sumDoutCentered: sumDoutCentered[c], sumCentered: 0)
+                                (dgamma[c], dbeta[c]) = (g.dgamma, g.dbeta)
+                                let next = c + 1 < tile.rows.upperBound ? c + 1 : nil
+                                for chunk in 0..<chunks.count {
+                                    var nextDout = 0.0, nextDoutCentered = 0.0
+                                    for sample in chunks.items(of: chunk) {
+                                        let offset = (sample * channels + c) * plane
+                                        let summing = next.map { next in
+                                            let nextOffset = (sample * channels + next) * plane
+                                            return (FusedReLU.span(dout, reluOutput: reluOutput, offset: nextOffset, count: plane,
+                                                                   scratch: nextMasked),
+                                                    x + nextOffset, mean[next])
                                         }
-                                        return (gradientDout + nextOffset, x + nextOffset, mean[next])
+                                        let planeDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane,
+                                                                       scratch: masked)
+                                        let sums = CenteredAffine.backward(dout: planeDout, x: x + offset, mean: g.center, a: g.a,
+                                                                           b: g.b, c: g.c, dx: dx + offset, count: plane,
+                                                                           summing: summing)
+                                        nextDout += sums.dout
+                                        nextDoutCentered += sums.doutCentered
                                     }
-                                    let sums = CenteredAffine.backward(dout: gradientDout + offset, x: x + offset, mean: g.center,
-                                                                       a: g.a, b: g.b, c: g.c, dx: dx + offset, count: plane,
-                                                                       summing: summing)
-                                    nextDout += sums.dout
-                                    nextDoutCentered += sums.doutCentered
-                                }
-                                if let next {
-                                    (partialDouts[chunk * channels + next], partialDoutCentereds[chunk * channels + next]) =
-                                        (nextDout, nextDoutCentered)
+                                    if let next {
+                                        (partialDouts[chunk * channels + next], partialDoutCentereds[chunk * channels + next]) =
+                                            (nextDout, nextDoutCentered)
+                                    }
                                 }
                             }
                         }

@@ -86,49 +86,45 @@ public enum SpatialBatchNorm {
         if let resident = try residentBackward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler) { return resident }
         return try scheduler.withScratch(Double.self, count: 2 * cache.x.shape[1]) { scratch in
             let sums = scratch.baseAddress!
-            _ = try gradientSums(dout: dout, maskedBy: nil, cache: cache, sums: sums, scheduler: scheduler)
-            return try gradients(dout: dout, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
+            try gradientSums(dout: dout, maskedBy: nil, cache: cache, sums: sums, scheduler: scheduler)
+            return try gradients(dout: dout, maskedBy: nil, cache: cache, count: cache.x.shape[0], sums: sums, scheduler: scheduler)
         }
     }
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
     /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
-    /// dout is the ReLU's backward of `dout` (`ElementWise.reluBackward`), computed span by span
-    /// in the same pass; returns the dout the sums were taken of, for `gradients`.
+    /// dout is the ReLU's backward of `dout`, masked plane by plane in the pass (`FusedReLU.span`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
-                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
-        let x = cache.x, channels = x.shape[1]
-        return try FusedReLU.dout(dout, reluOutput: reluOutput, scheduler: scheduler) { relu, masked in
-            x.withUnsafeBufferPointer { xs in
-                dout.withUnsafeBufferPointer { douts in
-                    cache.mean.withUnsafeBufferPointer { means in
-                        channelGradientSums(dout: douts.baseAddress!, x: xs.baseAddress!, mean: means.baseAddress!, shape: x.shape,
-                                            mask: relu.map { ($0, masked!) },
-                                            sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler)
-                    }
-                }
+                                                      sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
+        let channels = cache.x.shape[1]
+        try withBaseAddresses(cache.x, dout, cache.mean) { x, dout, mean in
+            try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try channelGradientSums(dout: dout, x: x, mean: mean, shape: cache.x.shape, reluOutput: reluOutput, sumDout: sums,
+                                        sumDoutCentered: sums + channels, scheduler: scheduler)
             }
         }
     }
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
-    /// batch's: more than `cache.x`'s N when the batch was sharded).
+    /// batch's: more than `cache.x`'s N when the batch was sharded); with `reluOutput`, each
+    /// plane of dout is masked again as `gradientSums` masked it.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradients<T: TesselScalar>(dout: Tensor<T>, cache: Cache<T>, count samples: Int, sums: UnsafePointer<Double>,
-                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, count samples: Int,
+                                                   sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                        sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            return try BatchNorm.gradientPass(dout: dout, x: x, tiling: tiling, scheduler: scheduler) { tile, dout, x, dx in
+            return try BatchNorm.gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
+                                              scheduler: scheduler) { tile, dout, x, dx in
                 let first = tile.columns.lowerBound, width = tile.columns.count
                 for planeIndex in tile.rows {
                     let k = planeIndex % channels, offset = planeIndex * plane + first
-                    CenteredAffine.backward(dout: dout + offset, x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                    CenteredAffine.backward(dout: dout(offset, width), x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
                                             dx: dx + offset, count: width)
                 }
             }

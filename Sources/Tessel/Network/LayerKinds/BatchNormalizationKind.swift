@@ -113,15 +113,16 @@ extension BatchNormalizationKind {
     package func gradientSumCount(features: Int) -> Int { Layer.gradientSumCount(features: features) }
 
     package func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
-                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T> {
+                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         let cache = record.state(as: BatchNorm.Cache<T>.self)
         try Layer.validateBackward(dout: dout, cache: cache)
-        return try Layer.gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, sums: sums, scheduler: scheduler)
+        try Layer.gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, sums: sums, scheduler: scheduler)
     }
 
-    package func gradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, count: Int, sums: [Double],
-                                            scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        try Layer.gradients(dout: dout, cache: record.state(as: BatchNorm.Cache<T>.self), count: count, sums: sums, scheduler: scheduler)
+    package func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>, count: Int,
+                                            sums: [Double], scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        try Layer.gradients(dout: dout, maskedBy: reluOutput, cache: record.state(as: BatchNorm.Cache<T>.self), count: count,
+                            sums: sums, scheduler: scheduler)
     }
 
     package func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,

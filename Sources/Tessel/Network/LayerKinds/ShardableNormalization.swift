@@ -31,15 +31,15 @@ package protocol ShardableNormalization: LayerKind {
 
     /// Checks a shard's backward arguments, then writes its per-feature gradient sums. With
     /// `reluOutput` (the output of a ReLU fused after the layer), `dout` is the ReLU's and the
-    /// sums are of the ReLU's backward of it. Returns the dout `gradients` takes: `dout`, or the
-    /// ReLU's backward of it.
+    /// sums are of the ReLU's backward of it.
     /// - Throws: the layer's `TesselError`s for a `dout` that does not fit.
     func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
-                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws -> Tensor<T>
+                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws
 
-    /// The shard's dx, and dgamma and dbeta of the global batch of `count` examples, from the global `sums`.
-    func gradients<T: TesselScalar>(_ dout: Tensor<T>, record: LayerRecord<T>, count: Int, sums: [Double],
-                                    scheduler: Scheduler) throws -> NormalizationGradients<T>
+    /// The shard's dx, and dgamma and dbeta of the global batch of `count` examples, from the
+    /// global `sums`; with `reluOutput`, `dout` is the ReLU's, as for `gradientSums`.
+    func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>, count: Int,
+                                    sums: [Double], scheduler: Scheduler) throws -> NormalizationGradients<T>
 
     /// The forward of a batch held whole as one shard, when the layer has a resident path for
     /// x's shape (its statistics and output pass per block of features while it is in cache);

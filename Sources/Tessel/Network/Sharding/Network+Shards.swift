@@ -272,7 +272,7 @@ extension Network {
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
     /// each shard's dx, and dgamma and dbeta of the global batch. With `reluOutputs` (each
     /// shard's output of a ReLU fused after the layer), `douts` are the ReLU's, masked by its
-    /// outputs in the sums pass. A batch of one shard takes the layer's resident backward where
+    /// outputs in both passes. A batch of one shard takes the layer's resident backward where
     /// it has one (the same bits).
     private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
                                        _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, layout: ShardLayout,
@@ -283,9 +283,8 @@ extension Network {
         }
         let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
         var local = [Double](repeating: 0, count: width * douts.count)
-        var douts = douts
         for k in douts.indices {
-            douts[k] = try local.withUnsafeMutableBufferPointer { local in
+            try local.withUnsafeMutableBufferPointer { local in
                 try normalization.gradientSums(douts[k], maskedBy: reluOutputs?[k], record: saved[k],
                                                sums: local.baseAddress! + width * k, scheduler: scheduler)
             }
@@ -295,7 +294,8 @@ extension Network {
         ChunkPartials.sum(all, chunks: layout.shards, stride: width, columns: 0..<width, into: &sums)
         var dxs: [Tensor<T>] = [], dgamma: Tensor<T>? = nil, dbeta: Tensor<T>? = nil
         for k in douts.indices {
-            let g = try normalization.gradients(douts[k], record: saved[k], count: layout.batch, sums: sums, scheduler: scheduler)
+            let g = try normalization.gradients(douts[k], maskedBy: reluOutputs?[k], record: saved[k], count: layout.batch, sums: sums,
+                                                scheduler: scheduler)
             dxs.append(g.dx)
             dgamma = dgamma ?? g.dgamma
             dbeta = dbeta ?? g.dbeta
