@@ -1,9 +1,5 @@
 import Tessel
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The machine's own ceilings, measured, against which a layer's rate is judged: the
 /// single-precision FMA peak of a core and the copy bandwidth at a given working-set size.
 public enum MachinePeak {
@@ -41,35 +37,13 @@ public enum MachinePeak {
     }
 
     /// Copy bandwidth in GB/s (bytes read plus bytes written per second) for a working set of
-    /// `workingSetBytes` (half source, half destination), copied by `workers` threads in equal
-    /// contiguous parts with a vector load/store loop; the median of `repeats` copies after one
-    /// warm-up copy, into a destination already touched (no page faults).
-    ///
-    /// The loop uses ordinary stores, as the layers do, so a working set that fits in the
-    /// caches is copied at cache speed. (`memcpy` switches to non-temporal stores above a
-    /// size tied to the cache size, which sends such a working set to DRAM.)
+    /// `workingSetBytes`, copied by `workers` threads (`CopyProbe`): the median of `repeats`
+    /// copies after one warm-up copy.
     /// - Throws: `TesselError.invalidParameter` when `workers` is below 1.
     public static func copyGigabytesPerSecond(workingSetBytes: Int, workers: Int, repeats: Int = 11) throws -> Double {
-        let scheduler = try Scheduler(workers: workers, grainSize: 0)
-        let half = max(Allocator.alignment, workingSetBytes / 2 / Allocator.alignment * Allocator.alignment)
-        let source = UnsafeMutableRawPointer.allocate(byteCount: half, alignment: Allocator.alignment)
-        let destination = UnsafeMutableRawPointer.allocate(byteCount: half, alignment: Allocator.alignment)
-        defer {
-            source.deallocate()
-            destination.deallocate()
-        }
-        memset(source, 1, half)
-        let parts = Tiling(rows: half / Allocator.alignment, tileRows: (half / Allocator.alignment + workers - 1) / workers)
-        let copy = {
-            scheduler.forEachTile(parts, workPerTile: Int.max / parts.count) { tile in
-                let from = source.assumingMemoryBound(to: SIMD16<Float>.self)
-                let to = destination.assumingMemoryBound(to: SIMD16<Float>.self)
-                for index in tile.rows { to[index] = from[index] }
-            }
-        }
-        copy()
-        let samples = (0..<repeats).map { _ in Stopwatch.seconds(copy) }
-        return Double(2 * half) / Stopwatch.median(samples) / 1e9
+        let probe = try CopyProbe(workingSetBytes: workingSetBytes, workers: workers)
+        _ = probe.seconds()
+        return probe.gigabytesPerSecond((0..<repeats).map { _ in probe.seconds() })
     }
 
     /// `iterations` steps of 12 independent FMA chains; returns a value that depends on every

@@ -12,7 +12,8 @@ public enum PeerBenchmark {
     /// Runs each workload's passes `warmup` times, then `repeats` times timed (forward and
     /// backward taking turns), and reports each pass's median. With `measurePeak`, adds the
     /// FMA ceilings and, for each GB/s workload, the copy bandwidth at the working-set size of
-    /// its larger pass.
+    /// its larger pass: one copy (`CopyProbe`) timed after each round of the passes, so that
+    /// the layer and its bound are measured side by side, and their median.
     /// - Throws: `TesselError.invalidParameter` when `workers` or `repeats` is below 1 or
     ///   `warmup` below 0; a layer's own error otherwise.
     public static func run(_ workloads: [PreparedBenchmark], workers: Int, repeats: Int, warmup: Int,
@@ -29,19 +30,22 @@ public enum PeerBenchmark {
         var layers: [PeerLayer] = []
         for workload in workloads {
             progress(workload.name)
-            for _ in 0..<warmup { try workload.runAll(scheduler: scheduler) }
+            let probe = measurePeak && workload.unit == .gigabytes
+                ? try CopyProbe(workingSetBytes: Int(workload.passes.map(\.cost.bytes).max() ?? 0), workers: workers) : nil
+            for _ in 0..<warmup {
+                try workload.runAll(scheduler: scheduler)
+                _ = probe?.seconds()
+            }
             var samples = Array(repeating: [Double](), count: workload.passes.count)
+            var copySamples: [Double] = []
             for _ in 0..<repeats {
                 for (index, pass) in workload.passes.enumerated() {
                     samples[index].append(try Stopwatch.seconds { try pass.run(.tiled(scheduler)) })
                 }
+                if let probe { copySamples.append(probe.seconds()) }
             }
             let medians = samples.map { Stopwatch.median($0) * 1e3 }
-            var copy: Double?
-            if measurePeak && workload.unit == .gigabytes {
-                let workingSet = workload.passes.map(\.cost.bytes).max() ?? 0
-                copy = try MachinePeak.copyGigabytesPerSecond(workingSetBytes: Int(workingSet), workers: workers)
-            }
+            let copy = probe?.gigabytesPerSecond(copySamples)
             let cost = workload.cost
             layers.append(PeerLayer(name: workload.name, shape: workload.values.description,
                                     forwardMilliseconds: medians[0], backwardMilliseconds: medians.dropFirst().reduce(0, +),
