@@ -40,10 +40,17 @@ extension SpatialBatchNorm {
     @inline(__always)
     static func chunkMoments<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>,
                                               shape: [Int]) -> (mean: Double, m2: Double) {
+        chunkMoments(x, channel: c, samples: samples, shape: shape, sum: chunkSum(x, channel: c, samples: samples, shape: shape))
+    }
+
+    /// The sum of channel `c` over the planes of `samples` (one chunk): `SpanSums.sum` of each
+    /// plane, added in sample order.
+    @inline(__always)
+    static func chunkSum<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>, shape: [Int]) -> Double {
         let channels = shape[1], plane = shape[2] * shape[3]
         var sum = 0.0
         for sample in samples { sum += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
-        return chunkMoments(x, channel: c, samples: samples, shape: shape, sum: sum)
+        return sum
     }
 
     /// `chunkMoments` from the chunk's sum, `Σ SpanSums.sum(plane)` over its planes in order,

@@ -53,9 +53,7 @@ extension SpatialBatchNorm {
                     scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * n * plane) { tile in
                         let first = tile.rows.lowerBound
                         for chunk in 0..<chunks.count {
-                            var sum = 0.0
-                            for sample in chunks.items(of: chunk) { sum += SpanSums.sum(x + (sample * channels + first) * plane, count: plane) }
-                            chunkSums[chunk * channels + first] = sum
+                            chunkSums[chunk * channels + first] = chunkSum(x, channel: first, samples: chunks.items(of: chunk), shape: shape)
                         }
                         for c in tile.rows {
                             for chunk in 0..<chunks.count {
