@@ -74,7 +74,7 @@ let package = Package(
             path: "Sources/CNuma",
             providers: [.apt(["libnuma-dev"])]
         ),
-        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .systemLibrary(name: "CCacheHints", path: "Sources/CCacheHints"),
         // File and process utilities for the package's own targets, not for users (`package`
         // access): atomic file writes, their temporary names, atomic path exchange, this
         // process's memory figures. Their errors are `SystemCallError`s, which the library
@@ -84,7 +84,7 @@ let package = Package(
             name: "Tessel",
             dependencies: [
                 "CNuma",
-                "CPrefetch",
+                "CCacheHints",
                 "TesselSystem",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],

@@ -35,7 +35,7 @@ cat > "$work/small-tiles.json" <<'JSON'
 { "grainSize": 0, "tiles": { "elementsPerTile": 61, "gemmRowBlock": 7, "gemmColumnBlock": 17 } }
 JSON
 cat > "$work/odd-tiles.json" <<'JSON'
-{ "grainSize": 0, "tiles": { "elementsPerTile": 1000, "gemmRowBlock": 13, "gemmColumnBlock": 101 } }
+{ "grainSize": 0, "tiles": { "elementsPerTile": 1000, "gemmRowBlock": 13, "gemmColumnBlock": 101, "streamingOutputBytes": 1 } }
 JSON
 configs=$(ls config/*.json | xargs -n1 basename | sed 's/\.json$//' | grep -v '^runtime$')
 

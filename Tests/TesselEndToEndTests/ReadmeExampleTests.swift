@@ -54,7 +54,7 @@ import Testing
         let products = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
         let buildFolder = URL(fileURLWithPath: products).deletingLastPathComponent().deletingLastPathComponent().path
         let compile = try Self.run(["swiftc", "-I", products + "/Modules", "-I", Self.root + "/Sources/CNuma",
-                                    "-I", Self.root + "/Sources/CPrefetch",
+                                    "-I", Self.root + "/Sources/CCacheHints",
                                     "-I", buildFolder + "/checkouts/swift-numerics/Sources/_NumericsShims/include",
                                     "main.swift", "-o", "readme", "-L", products, "-lTesselC", "-Xlinker", "-rpath", "-Xlinker", products],
                                    in: folder)

@@ -26,10 +26,12 @@ private func decode(_ json: String) throws -> RuntimeSettings {
 
     @Test func everyKeyIsRead() throws {
         let settings = try decode("""
-            {"workers": 2, "grainSize": 0, "tiles": {"elementsPerTile": 7, "gemmRowBlock": 5, "gemmColumnBlock": 3.0}}
+            {"workers": 2, "grainSize": 0,
+             "tiles": {"elementsPerTile": 7, "gemmRowBlock": 5, "gemmColumnBlock": 3.0, "streamingOutputBytes": 4096}}
             """)
         #expect(settings == RuntimeSettings(workers: 2, grainSize: 0,
-                                            tiles: TileSettings(elementsPerTile: 7, gemmRowBlock: 5, gemmColumnBlock: 3)))
+                                            tiles: TileSettings(elementsPerTile: 7, gemmRowBlock: 5, gemmColumnBlock: 3,
+                                                                streamingOutputBytes: 4096)))
         #expect(try decode("{\"workers\": null}").workers == nil)
     }
 
@@ -49,7 +51,7 @@ private func decode(_ json: String) throws -> RuntimeSettings {
         ("{\"fusion\": 0}", "fusion", "Expected to decode Bool"),
         ("{\"workers\": 2, \"zeta\": 1, \"alpha\": 1}", "alpha", "unknown key"),
         ("{\"tiles\": {\"elementsPerTile\": 4, \"rowBlock\": 2}}", "tiles.rowBlock",
-         "unknown key (expected one of 'elementsPerTile', 'gemmRowBlock', 'gemmColumnBlock')"),
+         "unknown key (expected one of 'elementsPerTile', 'gemmRowBlock', 'gemmColumnBlock', 'streamingOutputBytes')"),
         ("{\"workers\": 0}", "workers", "must be at least 1 (or null for every online CPU), got 0"),
         ("{\"workers\": -2}", "workers", "must be at least 1"),
         ("{\"workers\": \"4\"}", "workers", "expected an integer, found the string \"4\""),
@@ -62,6 +64,7 @@ private func decode(_ json: String) throws -> RuntimeSettings {
         ("{\"tiles\": {\"elementsPerTile\": -1}}", "tiles.elementsPerTile", "must be at least 1, got -1"),
         ("{\"tiles\": {\"gemmRowBlock\": {}}}", "tiles.gemmRowBlock", "expected an integer, found an object"),
         ("{\"tiles\": {\"gemmColumnBlock\": true}}", "tiles.gemmColumnBlock", "expected an integer, found true"),
+        ("{\"tiles\": {\"streamingOutputBytes\": 0}}", "tiles.streamingOutputBytes", "must be at least 1, got 0"),
         ("{\"tiles\": 5}", "tiles", "expected an object, found the number 5.0"),
         ("[1, 2]", "(document)", "expected an object, found an array"),
         ("{\"workers\": 2", "(document)", "not valid JSON"),

@@ -67,10 +67,11 @@ func numericalGradient(_ f: (Tensor<Double>) throws -> Double, at x: Tensor<Doub
 
 /// Two settings of the non-reduced tile sizes for the worker-count tests: the first cuts even
 /// the smallest test shapes into several tiles per worker at 8 workers, the second cuts them
-/// otherwise (odd sizes, so tile edges fall elsewhere).
+/// otherwise (odd sizes, so tile edges fall elsewhere) and writes every output it can with
+/// streaming stores (`streamingOutputBytes` 1).
 let determinismTileSettings: [TileSettings] = [
     TileSettings(elementsPerTile: 7, gemmRowBlock: 5, gemmColumnBlock: 3),
-    TileSettings(elementsPerTile: 61, gemmRowBlock: 13, gemmColumnBlock: 17),
+    TileSettings(elementsPerTile: 61, gemmRowBlock: 13, gemmColumnBlock: 17, streamingOutputBytes: 1),
 ]
 
 /// Fresh schedulers with 1, 2, 3, 4 and 8 workers, each with both `determinismTileSettings`

@@ -8,17 +8,21 @@
 /// in the element type with fused multiply-adds (`addingProduct`); the vector lanes and the
 /// scalar tail perform the same operations, so results do not depend on where a tile starts.
 enum CenteredAffine {
-    /// `out[j] = shift[j] + (x[j] − mean[j])·scale[j]` for `j < count`.
+    /// `out[j] = shift[j] + (x[j] − mean[j])·scale[j]` for `j < count`; with `streaming`, the
+    /// vector part is written with non-temporal stores where `out` is aligned for them
+    /// (`store(_:at:streaming:)`; the caller fences).
     @inlinable
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: UnsafePointer<T>, scale: UnsafePointer<T>,
-                                         shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int) {
+                                         shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
+                                         streaming: Bool = false) {
+        let streams = streaming && out.isStreamAligned
         var j = 0
         while j + 16 <= count {
             let v = x.load16(at: j)
             let m = mean.load16(at: j)
             let s = scale.load16(at: j)
             let b = shift.load16(at: j)
-            out.store(b.addingProduct(v - m, s), at: j)
+            out.store(b.addingProduct(v - m, s), at: j, streaming: streams)
             j += 16
         }
         while j < count {
@@ -53,11 +57,13 @@ enum CenteredAffine {
         return total
     }
 
-    /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`.
+    /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`; `streaming` as
+    /// in `forward`.
     @inlinable
     static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<T>,
                                           a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafePointer<T>,
-                                          dx: UnsafeMutablePointer<T>, count: Int) {
+                                          dx: UnsafeMutablePointer<T>, count: Int, streaming: Bool = false) {
+        let streams = streaming && dx.isStreamAligned
         var j = 0
         while j + 16 <= count {
             let g = dout.load16(at: j)
@@ -67,7 +73,7 @@ enum CenteredAffine {
             let vb = b.load16(at: j)
             let vc = c.load16(at: j)
             let result = vc.addingProduct(v - m, vb).addingProduct(g, va)
-            dx.store(result, at: j)
+            dx.store(result, at: j, streaming: streams)
             j += 16
         }
         while j < count {

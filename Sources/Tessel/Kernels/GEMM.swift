@@ -1,4 +1,4 @@
-import CPrefetch
+import CCacheHints
 
 /// A blocked, packed, parallel matrix product `C = A · B` in the style of BLIS (Van Zee and
 /// van de Geijn), the engine of the affine and convolution layers.

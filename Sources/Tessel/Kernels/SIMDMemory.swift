@@ -1,3 +1,5 @@
+import CCacheHints
+
 /// Unaligned vector loads and stores at an element offset of a typed pointer, so that a
 /// kernel reads `x.load16(at: j)` and writes `y.store(v, at: j)` instead of spelling the raw
 /// pointer round trip at every use. Unaligned: tensors are 64-byte aligned, but an offset
@@ -38,4 +40,25 @@ extension UnsafeMutablePointer where Pointee: SIMDScalar {
     func load16(at offset: Int = 0) -> SIMD16<Pointee> {
         load(SIMD16<Pointee>.self, at: offset)
     }
+}
+
+extension UnsafeMutablePointer where Pointee: TesselScalar {
+    /// Writes `vector` to `self[offset ..< offset + 16]`: with non-temporal stores
+    /// (`tessel_stream_*`, which write past the caches) when `streaming`, else as `store`.
+    /// Streaming needs `self + offset` 64-byte aligned, and a `tessel_store_fence()` after
+    /// the last streaming store of a tile, before other threads read what it wrote.
+    @inlinable @inline(__always)
+    func store(_ vector: SIMD16<Pointee>, at offset: Int, streaming: Bool) {
+        guard streaming else { return store(vector, at: offset) }
+        if Pointee.self == Float.self {
+            tessel_stream_float16(self + offset, unsafeBitCast(vector, to: SIMD16<Float>.self))
+        } else {
+            tessel_stream_double16(self + offset, unsafeBitCast(vector, to: SIMD16<Double>.self))
+        }
+    }
+
+    /// Whether `self` is aligned for streaming stores of 16 elements at offsets that are
+    /// multiples of 16 (64 bytes).
+    @inlinable
+    var isStreamAligned: Bool { Int(bitPattern: self) % 64 == 0 }
 }

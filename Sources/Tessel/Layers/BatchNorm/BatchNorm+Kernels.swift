@@ -1,3 +1,5 @@
+import CCacheHints
+
 // BatchNorm's tiled kernels: the statistics, the normalization and the gradient passes,
 // raw loops on sizes `BatchNorm.swift` has checked.
 extension BatchNorm {
@@ -187,7 +189,8 @@ extension BatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks; with `appliesReLU`, each
-    /// span is then passed through `ElementWise.relu` in place while in cache.
+    /// span is then passed through `ElementWise.relu` in place while in cache. Without it, an
+    /// output of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
@@ -195,14 +198,17 @@ extension BatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
+        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
         return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                      scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
                 CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
-                                       shift: shift + first, out: out + i * d + first, count: width)
+                                       shift: shift + first, out: out + i * d + first, count: width, streaming: streams)
                 if appliesReLU { ElementWise.relu(out + i * d + first, out + i * d + first, count: width) }
             }
+            if streams { tessel_store_fence() }
         }
     }
 
@@ -340,20 +346,23 @@ extension BatchNorm {
     }
 
     /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks;
-    /// with `reluOutput`, each row's dout is masked first (`FusedReLU.span`).
+    /// with `reluOutput`, each row's dout is masked first (`FusedReLU.span`). A dx of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, x: Tensor<T>,
                                                        center: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
                                                        c: UnsafePointer<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
+        let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
         return try gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                 scheduler: scheduler) { tile, dout, x, dx in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
                 let row = i * d + first
                 CenteredAffine.backward(dout: dout(row, width), x: x + row, mean: center + first,
-                                        a: a + first, b: b + first, c: c + first, dx: dx + row, count: width)
+                                        a: a + first, b: b + first, c: c + first, dx: dx + row, count: width, streaming: streams)
             }
+            if streams { tessel_store_fence() }
         }
     }
 

@@ -46,10 +46,14 @@ extension LayerNorm {
         return totals
     }
 
-    /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`.
+    /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`; with
+    /// `streaming`, the vector part is written with non-temporal stores where dx is aligned for
+    /// them (`store(_:at:streaming:)`; the caller fences).
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
-                                             inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int) {
-        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c)
+                                             inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
+                                             streaming: Bool) {
+        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
+                                                   streams: streaming && dx.isStreamAligned)
         var j = 0
         while j + 16 <= count {
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
@@ -66,10 +70,11 @@ extension LayerNorm {
     /// order as `rowGradientSums`, so the same bits, while reading memory overlaps writing dx.
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
-                                             summingNextRowWith next: (mean: Double, inverseStd: Double),
+                                             streaming: Bool, summingNextRowWith next: (mean: Double, inverseStd: Double),
                                              gammaWide: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
                                              dbeta: UnsafeMutablePointer<Double>) -> (Double, Double) {
-        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c)
+        let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
+                                                   streams: streaming && dx.isStreamAligned)
         let nextDout = dout + count, nextX = x + count
         var sums = RowGradientSums(mean: next.mean, inverseStd: next.inverseStd)
         var j = 0
@@ -88,9 +93,10 @@ extension LayerNorm {
     }
 }
 
-/// A row's `dx = c + (x − mean)·b + (dout·γ)·inverseStd`, 16 lanes or one value at a time.
+/// A row's `dx = c + (x − mean)·b + (dout·γ)·inverseStd`, 16 lanes or one value at a time;
+/// `streams`: the 16 lanes are written with non-temporal stores.
 private struct RowGradientCoefficients<T: TesselScalar> {
-    let mean: T, inverseStd: T, b: T, c: T
+    let mean: T, inverseStd: T, b: T, c: T, streams: Bool
 
     @inline(__always)
     func store16(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>) {
@@ -99,7 +105,7 @@ private struct RowGradientCoefficients<T: TesselScalar> {
         let g = dout.load16(at: j)
         let v = x.load16(at: j)
         let w = gamma.load16(at: j)
-        dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j)
+        dx.store(vc.addingProduct(v - m, vb).addingProduct(g * w, r), at: j, streaming: streams)
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import CCacheHints
+
 /// Layer normalization: each row of an (N, D) matrix normalized over its D features (seed:
 /// `layernorm_forward`, `layernorm_backward`). The same in train and test; no running statistics.
 ///
@@ -96,6 +98,7 @@ public enum LayerNorm {
     }
 
     /// Tiled backward. `dout`: (N, D) like the cached x. Returns dx (N, D), dgamma and dbeta (D,).
+    /// A dx of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     /// - Throws: `TesselError.shapeMismatch` when dout's shape is not x's.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -125,6 +128,7 @@ public enum LayerNorm {
                 withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
                     dx.withUnsafeMutableBufferPointer { dxs in
                         let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
+                        let streams = scheduler.tiles.streams(outputBytes: n * d * MemoryLayout<T>.stride)
                         for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
                         scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
                             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
@@ -147,13 +151,15 @@ public enum LayerNorm {
                                     mask?.apply(offset + d, count: d)
                                     sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                       summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
+                                                       streaming: streams, summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
                                                        dgamma: dgamma, dbeta: dbeta)
                                 } else {
                                     rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
-                                                inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d)
+                                                inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
+                                                streaming: streams)
                                 }
                             }
+                            if streams { tessel_store_fence() }
                         }
                     }
                 }

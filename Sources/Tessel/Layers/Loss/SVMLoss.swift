@@ -1,4 +1,4 @@
-import CPrefetch
+import CCacheHints
 
 /// Multiclass SVM (hinge) loss (seed: `svm_loss`).
 ///

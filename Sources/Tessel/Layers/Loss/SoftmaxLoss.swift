@@ -1,4 +1,4 @@
-import CPrefetch
+import CCacheHints
 
 /// Softmax cross-entropy loss (seed: `softmax_loss`).
 ///
