@@ -56,7 +56,7 @@ done
 objects+=("$binaries"/_NumericsShims.build/*.o)
 # The C modules that the Swift modules import, shown to the compiler as SwiftPM shows them.
 moduleMaps=()
-for map in Sources/CNuma/module.modulemap Sources/CPrefetch/module.modulemap "$build"/checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap; do
+for map in Sources/CNuma/module.modulemap Sources/CCacheHints/module.modulemap "$build"/checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap; do
     moduleMaps+=(-Xcc "-fmodule-map-file=$map")
 done
 
