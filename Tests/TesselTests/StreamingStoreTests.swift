@@ -3,12 +3,18 @@ import Testing
 import TesselTestSupport
 
 /// Streaming (non-temporal) stores change where an output is written from, never its bits:
-/// batch norm's and layer norm's outputs with every output streamed (`streamingOutputBytes`
-/// 1) are bitwise those with none streamed, on shapes whose rows are aligned for streaming
-/// (D a multiple of 16) and shapes whose rows are not, in both scalar types and at 1–3 workers.
-/// (The determinism suites stream too: `determinismTileSettings[1]`.)
+/// the outputs of batch norm, layer norm, spatial batch norm and group norm with every output
+/// streamed (`streamingOutputBytes` 1) are bitwise those with none streamed, on shapes whose
+/// rows (planes) are aligned for streaming (a multiple of 16 values) and shapes whose rows are
+/// not, in both scalar types and at 1–3 workers. (The determinism suites stream too:
+/// `determinismTileSettings[1]`.)
 @Suite struct StreamingStoreTests {
     static let shapes: [[Int]] = [[6, 64], [5, 48], [9, 160], [3, 37], [7, 17]]
+
+    /// (N, C, H, W): spatial batch norm keeps 8 channels resident at 1–3 workers, 5 at 1 and 2,
+    /// 3 at 1; the others run its chunked passes. Planes of 64 and 16 values are aligned for
+    /// streaming, planes of 21 and 10 are not.
+    static let spatialShapes: [[Int]] = [[2, 8, 4, 16], [3, 5, 3, 7], [4, 3, 4, 16], [2, 6, 2, 5], [5, 3, 4, 4]]
 
     static func schedulerPairs() throws -> [(String, never: Scheduler, always: Scheduler)] {
         try [1, 2, 3].flatMap { workers in
@@ -57,6 +63,65 @@ import TesselTestSupport
                 #expect(b.dgamma.isBitwiseEqual(to: a.dgamma) && b.dbeta.isBitwiseEqual(to: a.dbeta), "\(context): layer norm dγ, dβ")
             }
         }
+    }
+
+    static func expectSameBitsSpatial<T: TesselScalar>(shape: [Int], as _: T.Type) throws {
+        let channels = shape[1], groups = channels % 2 == 0 ? 2 : 1
+        let x = try TestData.normal(shape, scale: 3, mean: 2, seed: 31, as: T.self)
+        let gamma = try TestData.uniform([channels], in: 0.5...2, seed: 32, as: T.self)
+        let beta = try TestData.uniform([channels], seed: 33, as: T.self)
+        let dout = try TestData.uniform(shape, seed: 34, as: T.self)
+        let reluOutput = try TestData.uniform(shape, seed: 35, as: T.self)
+        for (label, never, always) in try schedulerPairs() {
+            let context = "\(T.self) \(shape), \(label)"
+            for mode in [Mode.train, .test] {
+                let parameters = BatchNorm.Parameters(mode: mode)
+                var runningA = RunningStatistics(mean: try TestData.uniform([channels], seed: 36, as: T.self),
+                                                 variance: try TestData.uniform([channels], in: 0.5...1, seed: 37, as: T.self))
+                var runningB = runningA
+                let plain = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningA,
+                                                         scheduler: never)
+                let streamed = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
+                                                            running: &runningB, scheduler: always)
+                #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): spatial batch norm \(mode) out")
+                guard mode == .train else { continue }
+                for mask in [nil, reluOutput] {
+                    let a = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: never)
+                    let b = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: always)
+                    #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): spatial batch norm dx, mask \(mask != nil)")
+                }
+            }
+            let parameters = GroupNorm.Parameters(groups: groups)
+            let plain = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: never)
+            let streamed = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: always)
+            #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): group norm out")
+            for mask in [nil, reluOutput] {
+                let a = try GroupNorm.backward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: never)
+                let b = try GroupNorm.backward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: always)
+                #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): group norm dx, mask \(mask != nil)")
+            }
+        }
+    }
+
+    /// Spatial batch norm's backward as a fused chain runs it: the resident passes where they
+    /// take the shape, else the chunked sums and dx pass.
+    static func spatialBatchNormBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: Tensor<T>?, cache: BatchNorm.Cache<T>,
+                                                          scheduler: Scheduler) throws -> NormalizationGradients<T> {
+        if let resident = try SpatialBatchNorm.residentBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: scheduler) {
+            return resident
+        }
+        var sums = [Double](repeating: 0, count: 2 * cache.x.shape[1])
+        try SpatialBatchNorm.gradientSums(dout: dout, maskedBy: mask, cache: cache, sums: &sums, scheduler: scheduler)
+        return try SpatialBatchNorm.gradients(dout: dout, maskedBy: mask, cache: cache, count: cache.x.shape[0], sums: sums,
+                                              scheduler: scheduler)
+    }
+
+    @Test(arguments: spatialShapes) func spatialFloat(shape: [Int]) throws {
+        try Self.expectSameBitsSpatial(shape: shape, as: Float.self)
+    }
+
+    @Test(arguments: spatialShapes) func spatialDouble(shape: [Int]) throws {
+        try Self.expectSameBitsSpatial(shape: shape, as: Double.self)
     }
 
     @Test(arguments: shapes) func float(shape: [Int]) throws {

@@ -34,17 +34,18 @@ enum CenteredAffine {
     /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`. When `next` is given, also
     /// returns `SpanSums.sum(next, count: count)` (the same operations, so the same bits):
     /// a layer that sums the next span in the sweep that writes this one overlaps reading
-    /// memory with writing it.
+    /// memory with writing it. `streaming` as in the per-column `forward`.
     @inlinable @discardableResult
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
                                          out: UnsafeMutablePointer<T>, count: Int,
-                                         summing next: UnsafePointer<T>? = nil) -> Double {
+                                         summing next: UnsafePointer<T>? = nil, streaming: Bool = false) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        let streams = streaming && out.isStreamAligned
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let v = x.load16(at: j)
-            out.store(b.addingProduct(v - m, s), at: j)
+            out.store(b.addingProduct(v - m, s), at: j, streaming: streams)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
@@ -85,11 +86,14 @@ enum CenteredAffine {
     /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`. When `next` is given, also
     /// returns `SpanSums.gradientSums(dout: next.dout, x: next.x, count: count, mean: next.mean)`
     /// (the same operations, so the same bits), summed in the sweep that writes dx.
+    /// `streaming` as in the per-column `forward`.
     @inlinable @discardableResult
     static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T,
                                           a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
-                                          summing next: (dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double)? = nil)
+                                          summing next: (dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double)? = nil,
+                                          streaming: Bool = false)
         -> (dout: Double, doutCentered: Double) {
+        let streams = streaming && dx.isStreamAligned
         let m = SIMD16<T>(repeating: mean), va = SIMD16<T>(repeating: a)
         let vb = SIMD16<T>(repeating: b), vc = SIMD16<T>(repeating: c)
         let nextMean = SIMD16<Double>(repeating: next?.mean ?? 0)
@@ -98,7 +102,7 @@ enum CenteredAffine {
         while j + 16 <= count {
             let g = dout.load16(at: j)
             let v = x.load16(at: j)
-            dx.store(vc.addingProduct(v - m, vb).addingProduct(g, va), at: j)
+            dx.store(vc.addingProduct(v - m, vb).addingProduct(g, va), at: j, streaming: streams)
             if let next {
                 let ng = next.dout.load16(at: j).widened
                 let nd = next.x.load16(at: j).widened - nextMean

@@ -1,3 +1,5 @@
+import CCacheHints
+
 /// Spatial group normalization of an (N, C, H, W) tensor (seed: `spatial_groupnorm_forward`,
 /// `spatial_groupnorm_backward`): each sample's C channels are split into G contiguous groups
 /// of C/G channels, each group normalized over its M = (C/G)·H·W values, then scaled and
@@ -75,6 +77,8 @@ public enum GroupNorm {
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each plane passed
     /// through `ElementWise.relu` as soon as it is written (`FusedReLU`). The cache is the same.
+    /// Without `appliesReLU`, an output of `TileSettings.streamingOutputBytes` or more is
+    /// written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
@@ -86,6 +90,8 @@ public enum GroupNorm {
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
+        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
+        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
         withBaseAddresses(x, gamma, beta) { x, gammas, betas in
             withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
@@ -107,10 +113,12 @@ public enum GroupNorm {
                             let channel = firstChannel + c, offset = start + c * layout.plane
                             sum += CenteredAffine.forward(
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
-                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil)
+                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil,
+                                streaming: streams)
                             if appliesReLU { ElementWise.relu(out + offset, out + offset, count: layout.plane) }
                         }
                     }
+                    if streams { tessel_store_fence() }
                 }
             }
         }
@@ -128,7 +136,8 @@ public enum GroupNorm {
     }
 
     /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
-    /// the ReLU's: each plane is masked (`FusedReLU`) right before the sweep that sums it.
+    /// the ReLU's: each plane is masked (`FusedReLU`) right before the sweep that sums it. A dx
+    /// of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
@@ -144,6 +153,7 @@ public enum GroupNorm {
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = layout.tiling(scheduler: scheduler)
             let count = Double(layout.groupSize)
+            let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
             try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
                 withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
                     dx.withUnsafeMutableBufferPointer { dxs in
@@ -187,10 +197,12 @@ public enum GroupNorm {
                                     let sums = CenteredAffine.backward(
                                         dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
                                         count: layout.plane,
-                                        summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil)
+                                        summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil,
+                                        streaming: streams)
                                     if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
                                 }
                             }
+                            if streams { tessel_store_fence() }
                         }
                     }
                 }

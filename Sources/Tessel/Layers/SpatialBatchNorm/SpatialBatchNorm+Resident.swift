@@ -6,6 +6,8 @@
 // merges of `ChunkPartials` and the per-channel maps), in the same order for every channel;
 // only the time at which each channel's values are computed differs. So both forms give the
 // same bits, and which one runs is an order-neutral choice (`keepsChannelsResident`).
+import CCacheHints
+
 extension SpatialBatchNorm {
     /// The most bytes of one channel of one tensor (its N·H·W values) that the resident passes
     /// take on: a channel of x and out (forward) or of x, dout and dx (backward) then stays in
@@ -31,8 +33,10 @@ extension SpatialBatchNorm {
     /// sweep from cache) merged in chunk order, its variance and `1/√(variance + eps)`, then
     /// its output planes (through `ElementWise.relu` with `appliesReLU`); the output sweep also
     /// takes the chunk sums of the tile's next channel (`CenteredAffine.forward(summing:)`),
-    /// so that channel is read from memory while this one is written. Updates `running` as
-    /// `featureStatistics` does. The same bits as the moments pass followed by `normalize`.
+    /// so that channel is read from memory while this one is written. Without `appliesReLU`,
+    /// an output of `TileSettings.streamingOutputBytes` or more is written with streaming
+    /// stores. Updates `running` as `featureStatistics` does. The same bits as the moments
+    /// pass followed by `normalize`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
@@ -42,6 +46,7 @@ extension SpatialBatchNorm {
         let shape = x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, values = Double(n * plane)
+        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
         var out = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         return try scheduler.withScratch(Double.self, count: 3 * channels + 3 * stride) { scratch in
             let mean = scratch.baseAddress!, variance = mean + channels, inverseStd = mean + 2 * channels
@@ -74,12 +79,14 @@ extension SpatialBatchNorm {
                                     let offset = (sample * channels + c) * plane
                                     nextSum += CenteredAffine.forward(x + offset, mean: center, scale: scale, shift: beta[c],
                                                                       out: out + offset, count: plane,
-                                                                      summing: next.map { x + (sample * channels + $0) * plane })
+                                                                      summing: next.map { x + (sample * channels + $0) * plane },
+                                                                      streaming: streams)
                                     if appliesReLU { ElementWise.relu(out + offset, out + offset, count: plane) }
                                 }
                                 if let next { chunkSums[chunk * channels + next] = nextSum }
                             }
                         }
+                        if streams { tessel_store_fence() }
                     }
                 }
             }
@@ -95,8 +102,9 @@ extension SpatialBatchNorm {
     /// (`CenteredAffine.backward(summing:)`), so each channel but a tile's first is read from
     /// memory once. With `reluOutput`, dout is the ReLU's: each plane of the layer's dout is its
     /// backward, masked into one of two planes of the worker's scratch right before it is
-    /// summed, and again before its dx (`FusedReLU.span`). The same bits as `gradientSums`
-    /// followed by `gradients`.
+    /// summed, and again before its dx (`FusedReLU.span`). A dx of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores. The same
+    /// bits as `gradientSums` followed by `gradients`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
@@ -105,6 +113,7 @@ extension SpatialBatchNorm {
         let shape = cache.x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, count = Double(n * plane)
+        let streams = scheduler.tiles.streams(outputBytes: cache.x.count * MemoryLayout<T>.stride)
         var dx = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         var dgamma = try Tensor<T>.uninitialized(shape: [channels])
         var dbeta = try Tensor<T>.uninitialized(shape: [channels])
@@ -147,7 +156,7 @@ extension SpatialBatchNorm {
                                                                        scratch: masked)
                                         let sums = CenteredAffine.backward(dout: planeDout, x: x + offset, mean: g.center, a: g.a,
                                                                            b: g.b, c: g.c, dx: dx + offset, count: plane,
-                                                                           summing: summing)
+                                                                           summing: summing, streaming: streams)
                                         nextDout += sums.dout
                                         nextDoutCentered += sums.doutCentered
                                     }
@@ -157,6 +166,7 @@ extension SpatialBatchNorm {
                                     }
                                 }
                             }
+                            if streams { tessel_store_fence() }
                         }
                     }
                 }

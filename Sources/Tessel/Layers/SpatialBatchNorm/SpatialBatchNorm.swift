@@ -1,3 +1,5 @@
+import CCacheHints
+
 /// Spatial batch normalization of an (N, C, H, W) tensor: batch norm per channel over the
 /// N·H·W values of that channel (seed: `spatial_batchnorm_forward`, `spatial_batchnorm_backward`).
 ///
@@ -56,7 +58,8 @@ public enum SpatialBatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes; with `appliesReLU`,
-    /// each span is then passed through `ElementWise.relu` in place while in cache.
+    /// each span is then passed through `ElementWise.relu` in place while in cache. Without it,
+    /// an output of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
@@ -64,14 +67,18 @@ public enum SpatialBatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
+        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
         return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                                scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for planeIndex in tile.rows {
                 let c = planeIndex % channels, offset = planeIndex * plane + first
-                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width)
+                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width,
+                                       streaming: streams)
                 if appliesReLU { ElementWise.relu(out + offset, out + offset, count: width) }
             }
+            if streams { tessel_store_fence() }
         }
     }
 
@@ -110,7 +117,8 @@ public enum SpatialBatchNorm {
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
     /// batch's: more than `cache.x`'s N when the batch was sharded); with `reluOutput`, each
-    /// plane of dout is masked again as `gradientSums` masked it.
+    /// plane of dout is masked again as `gradientSums` masked it. A dx of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, count samples: Int,
@@ -119,14 +127,16 @@ public enum SpatialBatchNorm {
         return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                        sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
+            let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
             return try BatchNorm.gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                               scheduler: scheduler) { tile, dout, x, dx in
                 let first = tile.columns.lowerBound, width = tile.columns.count
                 for planeIndex in tile.rows {
                     let k = planeIndex % channels, offset = planeIndex * plane + first
                     CenteredAffine.backward(dout: dout(offset, width), x: x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
-                                            dx: dx + offset, count: width)
+                                            dx: dx + offset, count: width, streaming: streams)
                 }
+                if streams { tessel_store_fence() }
             }
         }
     }
