@@ -94,6 +94,25 @@ struct LossFunction: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Rows whose scores span just under, at and beyond the range of the exp's fast path
+    /// (`VectorMath.normalRange` below the row maximum), where the kernel decides per row
+    /// whether every vector may skip its range check: the reference's values, to the relative
+    /// error that Float rounding of scores 86 below the maximum gives the reference (≈ 86 · 2⁻²⁴).
+    @Test func softmaxRowsAroundTheFastExpRange() throws {
+        let gaps: [Float] = [-85.9, -86, -86.1, -90, -103, -120]
+        let classes = 37
+        var x = try Tensor<Float>(shape: [gaps.count, classes], repeating: 0)
+        for (i, gap) in gaps.enumerated() {
+            for k in 1..<classes { x[i, k] = gap * Float(k) / Float(classes - 1) }
+        }
+        let y = gaps.indices.map { $0 * 5 % classes }
+        let tiled = try SoftmaxLoss.compute(x: x, y: y), reference = try SoftmaxLoss.Reference.compute(x: x, y: y)
+        #expect(abs(tiled.loss - reference.loss) <= 1e-6 * reference.loss)
+        for (a, b) in zip(tiled.dx.scalars, reference.dx.scalars) {
+            #expect(abs(a - b) <= 2e-5 * abs(b) + 1e-38, "tiled \(a), reference \(b)")
+        }
+    }
+
     @Test(arguments: LossFunction.both)
     func nanScoreGivesNanLoss(loss: LossFunction) throws {
         for classes in [5, 21] {

@@ -48,6 +48,28 @@ import TesselTestSupport
         #expect(e64[9] == .infinity && e32[9] == .infinity)
     }
 
+    /// The fast path without its range check is `exp` bitwise for lanes within ±86, the
+    /// bound itself included, whether the lanes beside them are in range (`exp` takes its
+    /// fast path) or not (the clamped path).
+    @Test func expInNormalRangeIsExpBitwise() {
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<256 {
+            var inRange = SIMD16<Float>()
+            for lane in 0..<16 {
+                inRange[lane] = Float.random(in: -VectorMath.normalRange...VectorMath.normalRange, using: &generator)
+            }
+            inRange[1] = -VectorMath.normalRange
+            inRange[2] = VectorMath.normalRange
+            var mixed = inRange
+            mixed[0] = -100
+            let fast = VectorMath.expInNormalRange(inRange), checked = VectorMath.exp(inRange), clamped = VectorMath.exp(mixed)
+            for lane in 0..<16 {
+                #expect(fast[lane].bitPattern == checked[lane].bitPattern, "lane \(lane) of \(inRange)")
+                if lane > 0 { #expect(fast[lane].bitPattern == clamped[lane].bitPattern, "lane \(lane) beside −100") }
+            }
+        }
+    }
+
     /// The generic entry point dispatches to the type's own polynomial.
     @Test func genericEntryPointMatchesConcreteOnes() {
         let x = SIMD16<Double>((0..<16).map { Double($0) * -0.7 + 3 })

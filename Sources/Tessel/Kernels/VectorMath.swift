@@ -20,6 +20,26 @@ enum VectorMath {
         return result
     }
 
+    /// The bound of `exp`'s fast path: Float lanes whose magnitudes are all at most this many
+    /// take it (every result normal).
+    static let normalRange: Float = 86
+
+    /// `exp(x)` for lanes all known to lie within ±`normalRange` in Float: the fast path that
+    /// `exp` itself would take for them, without its range check, so the same bits. Double
+    /// lanes go through `exp`.
+    @_transparent
+    static func expInNormalRange<T: TesselScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
+        guard T.self == Float.self else { return exp(x) }
+        return unsafeBitCast(expInNormalRange(unsafeBitCast(x, to: SIMD16<Float>.self)), to: SIMD16<T>.self)
+    }
+
+    /// `exp` for Float lanes within ±`normalRange`: `e^r` with `n` added to its exponent field.
+    @_transparent
+    static func expInNormalRange(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let (y, n) = reducedExp(x)
+        return unsafeBitCast(unsafeBitCast(y, to: SIMD16<Int32>.self) &+ (n &<< 23), to: SIMD16<Float>.self)
+    }
+
     /// `e^x` for Float lanes. Writes `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2` (Cody–Waite, two
     /// parts of ln 2), evaluates `e^r`, and scales by `2^n` in two halves so that both factors
     /// stay normal down to the subnormal results and up to the overflow.
@@ -31,10 +51,7 @@ enum VectorMath {
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let magnitudes = unsafeBitCast(x, to: SIMD16<Int32>.self) & Int32.max
         // (A lane-wise compare reduced by `all` compiles to a loop over the lanes; `max` does not.)
-        if magnitudes.max() <= Int32(bitPattern: Float(86).bitPattern) {
-            let (y, n) = reducedExp(x)
-            return unsafeBitCast(unsafeBitCast(y, to: SIMD16<Int32>.self) &+ (n &<< 23), to: SIMD16<Float>.self)
-        }
+        if magnitudes.max() <= Int32(bitPattern: normalRange.bitPattern) { return expInNormalRange(x) }
         // e^−104 is below half the smallest subnormal and e^89 above the largest Float; the
         // comparisons are false for NaN, which therefore flows through.
         var v = x.replacing(with: -104, where: x .< -104)

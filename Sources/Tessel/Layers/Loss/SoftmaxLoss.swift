@@ -69,10 +69,12 @@ public enum SoftmaxLoss {
     @inline(__always)
     static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, next: Int,
                                      label: Int, rows: Int) -> Double {
-        let maximum = rowMaximum(x, classes: classes)
+        let (maximum, minimum) = rowExtremes(x, classes: classes)
 
-        // dx = exp(x − max), Z = Σ dx.
-        let z = exponentials(x, dx, count: classes, shift: maximum, prefetching: next)
+        // dx = exp(x − max), Z = Σ dx. Every x − max lies in [minimum − max, 0] (rounding is
+        // monotonic); false for a NaN or infinite maximum.
+        let inNormalRange = minimum - maximum >= -T(VectorMath.normalRange)
+        let z = exponentials(x, dx, count: classes, shift: maximum, inNormalRange: inNormalRange, prefetching: next)
 
         // probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
         let scale = T(1 / (z * Double(rows)))
@@ -91,38 +93,45 @@ public enum SoftmaxLoss {
         return Double((x[label] - maximum) - T(Double.log(z)))
     }
 
-    /// The maximum of the row `x[0 ..< classes]`; NaN wins (`Maximum.keeps`), so a NaN row stays
-    /// NaN. Lane-wise over the 16-element blocks, then across the lanes, then over the tail.
+    /// The maximum and the minimum of the row `x[0 ..< classes]`; NaN wins the maximum
+    /// (`Maximum.keeps`), so a NaN row stays NaN (its minimum then matters to no one).
+    /// Lane-wise over the 16-element blocks, then across the lanes, then over the tail.
     @inline(__always)
-    static func rowMaximum<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> T {
-        var maximum = x[0]
+    static func rowExtremes<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> (maximum: T, minimum: T) {
+        var maximum = x[0], minimum = x[0]
         var j = 0
         if classes >= 16 {
             var m = x.load16()
+            var low = m
             j = 16
             while j + 16 <= classes {
                 let v = x.load16(at: j)
                 m = v.replacing(with: m, where: Maximum.keeps(m, over: v))
+                low = low.replacing(with: v, where: low.isGreater(than: v))
                 j += 16
             }
             maximum = m[0]
             for lane in 1..<16 where !Maximum.keeps(maximum, over: m[lane]) { maximum = m[lane] }
+            minimum = low.min()
         }
         while j < classes {
             if !Maximum.keeps(maximum, over: x[j]) { maximum = x[j] }
+            minimum = Swift.min(minimum, x[j])
             j += 1
         }
-        return maximum
+        return (maximum, minimum)
     }
 
-    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double. Each
+    /// `out[j] = exp(x[j] − shift)` for `j < count`; returns `Σ out[j]`, summed in Double.
+    /// `inNormalRange`: every `x[j] − shift` is known to lie within ±`VectorMath.normalRange`,
+    /// so the vectors skip the range check (`VectorMath.expInNormalRange`, the same bits). Each
     /// 16 elements prefetch the same 16 of the next row, `next` elements further on, in x and
     /// in out, so that row's reads overlap the exp arithmetic rather than stall its maximum
     /// pass. The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out
     /// of line: inlined into the tile closure, its vector code was split into 128-bit halves.
     @inline(never)
     static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T,
-                                              prefetching next: Int) -> Double {
+                                              inNormalRange: Bool, prefetching next: Int) -> Double {
         var sums = SIMD16<Double>()
         var j = 0
         while j + 16 <= count {
@@ -132,7 +141,8 @@ public enum SoftmaxLoss {
                 tessel_prefetch(x + next + j + 8)
                 tessel_prefetch_for_write(out + next + j + 8)
             }
-            let e = VectorMath.exp(x.load16(at: j) - shift)
+            let shifted = x.load16(at: j) - shift
+            let e = inNormalRange ? VectorMath.expInNormalRange(shifted) : VectorMath.exp(shifted)
             out.store(e, at: j)
             sums += e.widened
             j += 16
