@@ -15,6 +15,7 @@ let poolingGradientCases: [([Int], PoolingWindow)] = [
 /// overlapping windows, strides with gaps, rows and columns past the last window.
 let poolingOddCases: [([Int], PoolingWindow)] = [
     ([1, 3, 6, 34], PoolingWindow()),
+    ([2, 3, 8, 8], PoolingWindow()),
     ([7, 5, 5, 9], PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 2)),
     ([1, 2, 4, 20], PoolingWindow(poolHeight: 2, poolWidth: 3, stride: 1)),
     ([3, 2, 5, 34], PoolingWindow(poolHeight: 1, poolWidth: 2, stride: 2)),

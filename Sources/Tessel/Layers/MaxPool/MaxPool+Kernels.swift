@@ -1,31 +1,51 @@
 // MaxPool's inner loops: a row of windows, forward and backward, on a `Geometry` that
 // `MaxPool.swift` has checked.
 extension MaxPool {
-    /// Whether the windows at output columns `j ..< j + lanes` can read their candidates as
-    /// whole vectors: 16 lanes, stride 1 or 2, and (stride 2 reads 32 columns from 2j + kw for
-    /// even kw ≤ poolWidth − 1) without leaving the row.
+    /// Whether the windows at output columns `j ..< j + 16` can read their candidates as whole
+    /// vectors: stride 1, or stride 2 reading 32 columns from 2j + kw (even kw ≤ poolWidth − 1)
+    /// without leaving the row.
     @inline(__always)
-    static func isContiguous(column j: Int, lanes: Int, _ g: Geometry) -> Bool {
-        lanes == 16 && (g.stride == 1 || (g.stride == 2 && 2 * j + ((g.poolWidth - 1) & ~1) + 32 <= g.width))
+    static func isContiguous(column j: Int, _ g: Geometry) -> Bool {
+        g.stride == 1 || (g.stride == 2 && 2 * j + ((g.poolWidth - 1) & ~1) + 32 <= g.width)
+    }
+
+    /// Maximum of the window at output column `j` and where its first maximum
+    /// (`Maximum.keeps`) lies, as an element offset from the window's top-left corner
+    /// (`kh · width + kw`): candidate after candidate in the order `windowMax16` visits them,
+    /// with selects rather than branches. For rows of fewer than 16 windows and the tails of
+    /// longer ones, where a vector would gather mostly repeated lanes.
+    @inline(__always)
+    static func windowMax<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> (max: T, offset: Int) {
+        let window = top + j * g.stride
+        var m = window[0], offset = 0
+        for kh in 0..<g.poolHeight {
+            let row = kh * g.width
+            for kw in 0..<g.poolWidth {
+                let v = window[row + kw]
+                let keep = Maximum.keeps(m, over: v)
+                m = keep ? m : v
+                offset = keep ? offset : row + kw
+            }
+        }
+        return (m, offset)
     }
 
     /// Maximum and row-major window index of the first maximum (`Maximum.keeps`) of the windows
-    /// at output columns `j ..< j + lanes` (1 ≤ lanes ≤ 16; lanes past `lanes` repeat the last
-    /// window). The index is a `T` so that it shares the comparison mask.
+    /// at output columns `j ..< j + 16`. The index is a `T` so that it shares the comparison mask.
     ///
     /// Stride 1 loads candidates contiguously, stride 2 splits 32 contiguous columns into even
-    /// and odd ones; other strides and short row tails gather the lanes one by one — still
-    /// far faster than a scalar scan, whose data-dependent branches mispredict.
+    /// and odd ones; other strides gather the lanes one by one — still far faster than a
+    /// scalar scan over 16 windows, whose data-dependent branches mispredict.
     @_transparent
-    static func windowMax16<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, lanes: Int,
+    static func windowMax16<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int,
                                              _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
-        let contiguous = isContiguous(column: j, lanes: lanes, g)
+        let contiguous = isContiguous(column: j, g)
         if contiguous && g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2 {
             return windowMax16x2x2(top, column: j, g)
         }
         // The first candidate seeds the maximum; visiting it again below keeps it (index 0).
         var m = contiguous && g.stride == 2 ? top.load(SIMD32<T>.self, at: 2 * j).evenHalf
-                                            : candidates(top, column: j, lanes: lanes, offset: 0, contiguous, g)
+                                            : candidates(top, column: j, offset: 0, contiguous, g)
         var index = SIMD16<T>()
         for kh in 0..<g.poolHeight {
             let row = top + kh * g.width
@@ -37,21 +57,21 @@ extension MaxPool {
                 }
             } else {
                 for kw in 0..<g.poolWidth {
-                    visit(candidates(row, column: j, lanes: lanes, offset: kw, contiguous, g), kh * g.poolWidth + kw, &m, &index)
+                    visit(candidates(row, column: j, offset: kw, contiguous, g), kh * g.poolWidth + kw, &m, &index)
                 }
             }
         }
         return (m, index)
     }
 
-    /// `row[(j + l) · stride + kw]` for lanes `l`, the lanes past `lanes` repeating the last
-    /// window: one load when `contiguous` (stride 1), a gather otherwise.
+    /// `row[(j + l) · stride + kw]` for lanes `l` < 16: one load when `contiguous` (stride 1), a
+    /// gather otherwise.
     @_transparent
-    static func candidates<T: TesselScalar>(_ row: UnsafePointer<T>, column j: Int, lanes: Int, offset kw: Int,
+    static func candidates<T: TesselScalar>(_ row: UnsafePointer<T>, column j: Int, offset kw: Int,
                                             _ contiguous: Bool, _ g: Geometry) -> SIMD16<T> {
         if contiguous { return row.load16(at: j + kw) }
         var v = SIMD16<T>()
-        for lane in 0..<16 { v[lane] = row[(j + min(lane, lanes - 1)) * g.stride + kw] }
+        for lane in 0..<16 { v[lane] = row[(j + lane) * g.stride + kw] }
         return v
     }
 
@@ -83,15 +103,13 @@ extension MaxPool {
     /// One output row: `out[j]` for every `j`, from the input rows starting at `top`.
     static func forwardRow<T: TesselScalar>(_ top: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ g: Geometry) {
         var j = 0
+        while j + 16 <= g.outWidth {
+            out.store(windowMax16(top, column: j, g).max, at: j)
+            j += 16
+        }
         while j < g.outWidth {
-            let lanes = min(16, g.outWidth - j)
-            let m = windowMax16(top, column: j, lanes: lanes, g).max
-            if lanes == 16 {
-                out.store(m, at: j)
-            } else {
-                for lane in 0..<lanes { out[j + lane] = m[lane] }
-            }
-            j += lanes
+            out[j] = windowMax(top, column: j, g).max
+            j += 1
         }
     }
 
@@ -100,14 +118,17 @@ extension MaxPool {
     static func backwardRow<T: TesselScalar>(_ top: UnsafePointer<T>, _ dout: UnsafePointer<T>,
                                              _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
         var j = 0
-        while j < g.outWidth {
-            let lanes = min(16, g.outWidth - j)
-            let index = windowMax16(top, column: j, lanes: lanes, g).index
-            for lane in 0..<lanes {
+        while j + 16 <= g.outWidth {
+            let index = windowMax16(top, column: j, g).index
+            for lane in 0..<16 {
                 let k = Int(index[lane])
                 dx[(k / g.poolWidth) * g.width + (j + lane) * g.stride + k % g.poolWidth] += dout[j + lane]
             }
-            j += lanes
+            j += 16
+        }
+        while j < g.outWidth {
+            dx[j * g.stride + windowMax(top, column: j, g).offset] += dout[j]
+            j += 1
         }
     }
 
@@ -118,10 +139,9 @@ extension MaxPool {
                                                 _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
         let zero = SIMD16<T>()
         var j = 0
-        while j < g.outWidth {
-            let lanes = min(16, g.outWidth - j)
-            let index = windowMax16(top, column: j, lanes: lanes, g).index
-            if isContiguous(column: j, lanes: lanes, g) {
+        while j + 16 <= g.outWidth {
+            let index = windowMax16(top, column: j, g).index
+            if isContiguous(column: j, g) {
                 let gradient = zero + dout.load16(at: j)
                 for kh in 0..<g.poolHeight {
                     let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
@@ -129,14 +149,45 @@ extension MaxPool {
                     dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
                 }
             } else {
-                for lane in 0..<lanes {
-                    let k = Int(index[lane])
-                    for position in 0..<2 * g.poolHeight {
-                        dx[(position / 2) * g.width + 2 * (j + lane) + position % 2] = position == k ? 0 + dout[j + lane] : 0
-                    }
-                }
+                for lane in 0..<16 { writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]), gradient: dout[j + lane], dx, g) }
             }
-            j += lanes
+            j += 16
+        }
+        while j < g.outWidth {
+            writeWindow2x2(at: 2 * j, maximumAt: windowMax2x2(top, column: j, g), gradient: dout[j], dx, g)
+            j += 1
+        }
+    }
+
+    /// `windowMax(top, column: j, g).index` for a 2×2 (or 1×2) window at stride 2, unrolled.
+    @inline(__always)
+    static func windowMax2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> Int {
+        let upper = top + 2 * j, lower = upper + g.width
+        var m = upper[0], index = 0
+        @inline(__always) func visit(_ v: T, _ k: Int) {
+            let keep = Maximum.keeps(m, over: v)
+            m = keep ? m : v
+            index = keep ? index : k
+        }
+        visit(upper[1], 1)
+        if g.poolHeight == 2 {
+            visit(lower[0], 2)
+            visit(lower[1], 3)
+        }
+        return index
+    }
+
+    /// The dx of the 2×2 (or 1×2) window at element offset `top` of `dx` whose first maximum
+    /// is at window index `k`: `0 + gradient` there, 0 at the window's other positions.
+    @inline(__always)
+    static func writeWindow2x2<T: TesselScalar>(at top: Int, maximumAt k: Int, gradient: T,
+                                                _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
+        let value = 0 + gradient, upper = dx + top
+        upper[0] = k == 0 ? value : 0
+        upper[1] = k == 1 ? value : 0
+        if g.poolHeight == 2 {
+            upper[g.width] = k == 2 ? value : 0
+            upper[g.width + 1] = k == 3 ? value : 0
         }
     }
 

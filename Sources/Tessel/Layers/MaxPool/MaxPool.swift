@@ -19,9 +19,12 @@
 ///
 /// The tiled kernels cut the N·C planes (and, when a plane is large, its output rows) into
 /// tiles. Inner loops run over 16 output columns at a time (contiguous loads for stride 1,
-/// even/odd splits of 32 columns for stride 2, gathers for larger strides and row tails); the
-/// common 2×2 stride-2 backward writes whole interleaved rows of `dx` without a scatter. (A
-/// scalar window loop's data-dependent branches mispredict.)
+/// even/odd splits of 32 columns for stride 2, gathers for larger strides); the common 2×2
+/// stride-2 backward writes whole interleaved rows of `dx` without a scatter. The last
+/// (row length mod 16) windows of a row — all of them in rows of fewer than 16, such as the
+/// 8 × 8 planes of small convnets — go one by one through a scalar loop of selects, not
+/// branches (whose data-dependent outcomes mispredict): a 16-lane gather for a few windows
+/// cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
 ///
 /// Inputs are not scanned; the NaN and −∞ rule above is tested for the tiled kernels and the
 /// reference in Float and Double.
