@@ -3,21 +3,23 @@ extension GEMM {
     /// Bytes per vector register: 64 with AVX-512 (`TESSEL_AVX512`, set by the manifest when
     /// the host has it), 32 with AVX2.
     @inlinable static var vectorBytes: Int { 64 }
-    /// Vectors per micro-kernel row: 6 rows × 4 = 24 of the 32 zmm registers accumulate.
-    @inlinable static var vectorsPerRow: Int { 4 }
     #else
     /// Bytes per vector register: 64 with AVX-512 (`TESSEL_AVX512`, set by the manifest when
     /// the host has it), 32 with AVX2.
     @inlinable static var vectorBytes: Int { 32 }
-    /// Vectors per micro-kernel row: 6 rows × 2 = 12 of the 16 ymm registers accumulate.
-    @inlinable static var vectorsPerRow: Int { 2 }
     #endif
+
+    /// Vectors per micro-kernel row: 6 rows × 2 = 12 accumulating registers, of the 16 ymm
+    /// (AVX2) or 32 zmm (AVX-512). With AVX-512, 6 × 4 vectors (NR = 64 Float) measured the
+    /// same on matrix products but pads the 32 filters of a convolution's weight gradient to 64
+    /// columns: 6 × 2 made `conv_7x7`'s backward 19% faster (docs/PERFORMANCE.md).
+    @inlinable static var vectorsPerRow: Int { 2 }
 
     /// The register-blocked inner kernel: `C[0..<6, 0..<NR] (+)= Σ_k A[k] ⊗ B[k]` over `depth`
     /// steps, where `a` reads the A micro-panel (6 values per step; `APanelReader`) and `b` the B
     /// micro-panel (NR values per step; `BPanelReader`). Each step broadcasts one
     /// A value per row and issues one fused multiply-add per vector of the row; the
-    /// accumulators stay in registers (AVX-512: 6 × 4 `SIMD16<Float>` / `SIMD8<Double>`;
+    /// accumulators stay in registers (AVX-512: 6 × 2 `SIMD16<Float>` / `SIMD8<Double>`;
     /// AVX2: 6 × 2 `SIMD8<Float>` / `SIMD4<Double>`). With `accumulate` the block is added to C.
     @inline(__always)
     static func microKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
@@ -26,9 +28,9 @@ extension GEMM {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
-            microKernel4(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel2(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
-            microKernel4(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
         #else
         if T.self == Float.self {
@@ -39,55 +41,6 @@ extension GEMM {
         #endif
     }
 
-    #if TESSEL_AVX512
-    /// 6 rows × 4 vectors.
-    @inline(__always)
-    static func microKernel4<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
-                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
-    where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
-        var c00 = V(), c01 = V(), c02 = V(), c03 = V()
-        var c10 = V(), c11 = V(), c12 = V(), c13 = V()
-        var c20 = V(), c21 = V(), c22 = V(), c23 = V()
-        var c30 = V(), c31 = V(), c32 = V(), c33 = V()
-        var c40 = V(), c41 = V(), c42 = V(), c43 = V()
-        var c50 = V(), c51 = V(), c52 = V(), c53 = V()
-        var pa = a, pb = b
-        for _ in 0..<depth {
-            let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self), b2 = pb.load(2, V.self), b3 = pb.load(3, V.self)
-            var s = V(repeating: pa.value(0))
-            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-            c02 = c02.addingProduct(s, b2); c03 = c03.addingProduct(s, b3)
-            s = V(repeating: pa.value(1))
-            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-            c12 = c12.addingProduct(s, b2); c13 = c13.addingProduct(s, b3)
-            s = V(repeating: pa.value(2))
-            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            c22 = c22.addingProduct(s, b2); c23 = c23.addingProduct(s, b3)
-            s = V(repeating: pa.value(3))
-            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            c32 = c32.addingProduct(s, b2); c33 = c33.addingProduct(s, b3)
-            s = V(repeating: pa.value(4))
-            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            c42 = c42.addingProduct(s, b2); c43 = c43.addingProduct(s, b3)
-            s = V(repeating: pa.value(5))
-            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            c52 = c52.addingProduct(s, b2); c53 = c53.addingProduct(s, b3)
-            pa.advance()
-            pb.advance()
-        }
-        store(c, 0, accumulate, c00); store(c, 1, accumulate, c01); store(c, 2, accumulate, c02); store(c, 3, accumulate, c03)
-        var row = c + ldc
-        store(row, 0, accumulate, c10); store(row, 1, accumulate, c11); store(row, 2, accumulate, c12); store(row, 3, accumulate, c13)
-        row += ldc
-        store(row, 0, accumulate, c20); store(row, 1, accumulate, c21); store(row, 2, accumulate, c22); store(row, 3, accumulate, c23)
-        row += ldc
-        store(row, 0, accumulate, c30); store(row, 1, accumulate, c31); store(row, 2, accumulate, c32); store(row, 3, accumulate, c33)
-        row += ldc
-        store(row, 0, accumulate, c40); store(row, 1, accumulate, c41); store(row, 2, accumulate, c42); store(row, 3, accumulate, c43)
-        row += ldc
-        store(row, 0, accumulate, c50); store(row, 1, accumulate, c51); store(row, 2, accumulate, c52); store(row, 3, accumulate, c53)
-    }
-    #else
     /// 6 rows × 2 vectors.
     @inline(__always)
     static func microKernel2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
@@ -126,7 +79,6 @@ extension GEMM {
         row += ldc
         store(row, 0, accumulate, c50); store(row, 1, accumulate, c51)
     }
-    #endif
 
     /// Stores (or adds) vector `v` at vector offset `index` of a row of C, which may be unaligned.
     @inline(__always)

@@ -84,17 +84,12 @@ extension GEMM {
     struct InPlaceBPanel<Scalar: TesselScalar>: BPanelReader {
         let base: UnsafePointer<Scalar>
         var stepOffsets: UnsafePointer<Int>
-        let vectorOffsets: (Int, Int, Int, Int)
+        let vectorOffsets: (Int, Int)
 
         @inline(__always)
         func load<V: SIMD>(_ index: Int, _: V.Type) -> V where V.Scalar == Scalar {
             let step = base + stepOffsets.pointee
-            switch index {
-            case 0: return step.load(V.self, at: vectorOffsets.0)
-            case 1: return step.load(V.self, at: vectorOffsets.1)
-            case 2: return step.load(V.self, at: vectorOffsets.2)
-            default: return step.load(V.self, at: vectorOffsets.3)
-            }
+            return step.load(V.self, at: index == 0 ? vectorOffsets.0 : vectorOffsets.1)
         }
 
         @inline(__always)

@@ -88,17 +88,12 @@ enum Im2col {
                                               stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceBPanel<T>? {
         guard g.stride == 1 else { return nil }
         let lanes = GEMM.vectorBytes / MemoryLayout<T>.stride
-        var offsets = (0, 0, 0, 0)
+        var offsets = (0, 0)
         for v in 0..<GEMM.vectorsPerRow {
             let pixel = firstPixel + v * lanes, oy = pixel / g.outW, ox = pixel % g.outW
             guard ox + lanes <= g.outW else { return nil }
             let offset = oy * g.paddedWidth + ox
-            switch v {
-            case 0: offsets.0 = offset
-            case 1: offsets.1 = offset
-            case 2: offsets.2 = offset
-            default: offsets.3 = offset
-            }
+            if v == 0 { offsets.0 = offset } else { offsets.1 = offset }
         }
         return GEMM.InPlaceBPanel(base: padded, stepOffsets: stepOffsets, vectorOffsets: offsets)
     }
