@@ -30,6 +30,31 @@ extension MaxPool {
         return (m, offset)
     }
 
+    /// `windowMax` of the four windows at output columns `j ..< j + 4`, their select chains
+    /// interleaved so that one window's compares need not wait for another's.
+    @inline(__always)
+    static func windowMax4<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int,
+                                            _ g: Geometry) -> (max: (T, T, T, T), offset: (Int, Int, Int, Int)) {
+        let w0 = top + j * g.stride, w1 = w0 + g.stride, w2 = w1 + g.stride, w3 = w2 + g.stride
+        var m = (w0[0], w1[0], w2[0], w3[0]), offset = (0, 0, 0, 0)
+        @inline(__always) func visit(_ m: inout T, _ offset: inout Int, _ v: T, _ at: Int) {
+            let keep = Maximum.keeps(m, over: v)
+            m = keep ? m : v
+            offset = keep ? offset : at
+        }
+        for kh in 0..<g.poolHeight {
+            let row = kh * g.width
+            for kw in 0..<g.poolWidth {
+                let at = row + kw
+                visit(&m.0, &offset.0, w0[at], at)
+                visit(&m.1, &offset.1, w1[at], at)
+                visit(&m.2, &offset.2, w2[at], at)
+                visit(&m.3, &offset.3, w3[at], at)
+            }
+        }
+        return (m, offset)
+    }
+
     /// Maximum and row-major window index of the first maximum (`Maximum.keeps`) of the windows
     /// at output columns `j ..< j + 16`. The index is a `T` so that it shares the comparison mask.
     ///
@@ -107,6 +132,11 @@ extension MaxPool {
             out.store(windowMax16(top, column: j, g).max, at: j)
             j += 16
         }
+        while j + 4 <= g.outWidth {
+            let m = windowMax4(top, column: j, g).max
+            (out[j], out[j + 1], out[j + 2], out[j + 3]) = m
+            j += 4
+        }
         while j < g.outWidth {
             out[j] = windowMax(top, column: j, g).max
             j += 1
@@ -125,6 +155,14 @@ extension MaxPool {
                 dx[(k / g.poolWidth) * g.width + (j + lane) * g.stride + k % g.poolWidth] += dout[j + lane]
             }
             j += 16
+        }
+        while j + 4 <= g.outWidth {
+            let offset = windowMax4(top, column: j, g).offset, first = dx + j * g.stride
+            first[offset.0] += dout[j]
+            first[g.stride + offset.1] += dout[j + 1]
+            first[2 * g.stride + offset.2] += dout[j + 2]
+            first[3 * g.stride + offset.3] += dout[j + 3]
+            j += 4
         }
         while j < g.outWidth {
             dx[j * g.stride + windowMax(top, column: j, g).offset] += dout[j]
@@ -153,28 +191,20 @@ extension MaxPool {
             }
             j += 16
         }
+        // A window's offset kh · width + kw is its index 2·kh + kw.
+        @inline(__always) func index(_ offset: Int) -> Int { offset < g.width ? offset : offset - g.width + 2 }
+        while j + 4 <= g.outWidth {
+            let offset = windowMax4(top, column: j, g).offset
+            writeWindow2x2(at: 2 * j, maximumAt: index(offset.0), gradient: dout[j], dx, g)
+            writeWindow2x2(at: 2 * j + 2, maximumAt: index(offset.1), gradient: dout[j + 1], dx, g)
+            writeWindow2x2(at: 2 * j + 4, maximumAt: index(offset.2), gradient: dout[j + 2], dx, g)
+            writeWindow2x2(at: 2 * j + 6, maximumAt: index(offset.3), gradient: dout[j + 3], dx, g)
+            j += 4
+        }
         while j < g.outWidth {
-            writeWindow2x2(at: 2 * j, maximumAt: windowMax2x2(top, column: j, g), gradient: dout[j], dx, g)
+            writeWindow2x2(at: 2 * j, maximumAt: index(windowMax(top, column: j, g).offset), gradient: dout[j], dx, g)
             j += 1
         }
-    }
-
-    /// `windowMax(top, column: j, g).index` for a 2×2 (or 1×2) window at stride 2, unrolled.
-    @inline(__always)
-    static func windowMax2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> Int {
-        let upper = top + 2 * j, lower = upper + g.width
-        var m = upper[0], index = 0
-        @inline(__always) func visit(_ v: T, _ k: Int) {
-            let keep = Maximum.keeps(m, over: v)
-            m = keep ? m : v
-            index = keep ? index : k
-        }
-        visit(upper[1], 1)
-        if g.poolHeight == 2 {
-            visit(lower[0], 2)
-            visit(lower[1], 3)
-        }
-        return index
     }
 
     /// The dx of the 2×2 (or 1×2) window at element offset `top` of `dx` whose first maximum

@@ -22,9 +22,9 @@
 /// even/odd splits of 32 columns for stride 2, gathers for larger strides); the common 2×2
 /// stride-2 backward writes whole interleaved rows of `dx` without a scatter. The last
 /// (row length mod 16) windows of a row — all of them in rows of fewer than 16, such as the
-/// 8 × 8 planes of small convnets — go one by one through a scalar loop of selects, not
-/// branches (whose data-dependent outcomes mispredict): a 16-lane gather for a few windows
-/// cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
+/// 8 × 8 planes of small convnets — go through scalar loops of selects, not branches (whose
+/// data-dependent outcomes mispredict), four windows' chains interleaved: a 16-lane gather for
+/// a few windows cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
 ///
 /// Inputs are not scanned; the NaN and −∞ rule above is tested for the tiled kernels and the
 /// reference in Float and Double.
