@@ -43,16 +43,28 @@ for np in 1 2 4; do
     echo "np $np: $(ls "$out"/run-plain/*.npy | wc -l) files byte-identical"
 done
 
-# Starts a long distributed training, waits until its ranks step, sends `signal` to rank 1,
-# and checks that the job ends within 30 s, non-zero, with `expected` in its output.
+# Starts a long distributed training, waits until its ranks step (an epoch line in the log;
+# 100 epochs of this config take under 4 s on a fast CPU, so the run is far longer and the wait
+# is for the log, not a fixed time), sends `signal` to rank 1, and checks that the job ends
+# within 30 s, non-zero, with `expected` in its output.
 failure() {
     local signal=$1 expected=$2
-    "${launch[@]}" -np 2 "$tessel" train "$config" --distributed --epochs 100 --mpi-timeout 5 \
+    rm -rf "$out/failure-ck"
+    "${launch[@]}" -np 2 "$tessel" train "$config" --distributed --epochs 100000 --mpi-timeout 5 \
         --checkpoint-dir "$out/failure-ck" > "$out/failure.log" 2>&1 &
     local job=$!
-    sleep 4
+    local waited=0
+    until grep -q "^epoch 2/" "$out/failure.log"; do
+        if [ $waited -ge 300 ] || ! kill -0 $job 2>/dev/null; then
+            echo "failure test: the job under mpirun $job did not reach epoch 2 within 30 s; output:" >&2
+            cat "$out/failure.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
     local ranks
-    ranks=$(pgrep -P $job | tr '\n' ' ')
+    ranks=$(pgrep -P $job | tr '\n' ' ' || true)
     set -- $ranks
     if [ $# -lt 2 ]; then echo "failure test: expected 2 ranks under mpirun $job, found '$ranks'" >&2; exit 1; fi
     local start=$SECONDS
