@@ -30,6 +30,10 @@ public struct TileSettings: Sendable, Equatable, Codable {
     /// Half the largest cache of this machine (`LastLevelCache`), or `Int.max` when unknown.
     public static var defaultStreamingOutputBytes: Int { LastLevelCache.bytes.map { $0 / 2 } ?? Int.max }
 
-    /// Whether a pass writing `bytes` of output streams it (`streamingOutputBytes`).
-    func streams(outputBytes bytes: Int) -> Bool { bytes >= streamingOutputBytes }
+    /// Whether a pass writing an output of `x`'s element count and type streams it: when the
+    /// output has `streamingOutputBytes` or more, and never when `readBack` (a normalization
+    /// whose fused ReLU reads each span back right after writing it keeps it in the cache).
+    func streams<T>(outputLike x: Tensor<T>, readBack: Bool = false) -> Bool {
+        !readBack && x.count * MemoryLayout<T>.stride >= streamingOutputBytes
+    }
 }

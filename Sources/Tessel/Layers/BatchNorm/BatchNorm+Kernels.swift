@@ -198,8 +198,7 @@ extension BatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
-        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
         return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                      scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
@@ -353,7 +352,7 @@ extension BatchNorm {
                                                        c: UnsafePointer<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: x)
         return try gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                 scheduler: scheduler) { tile, dout, x, dx in
             let first = tile.columns.lowerBound, width = tile.columns.count

@@ -90,8 +90,7 @@ public enum GroupNorm {
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
-        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
-        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
         withBaseAddresses(x, gamma, beta) { x, gammas, betas in
             withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
@@ -153,7 +152,7 @@ public enum GroupNorm {
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = layout.tiling(scheduler: scheduler)
             let count = Double(layout.groupSize)
-            let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+            let streams = scheduler.tiles.streams(outputLike: x)
             try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
                 withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
                     dx.withUnsafeMutableBufferPointer { dxs in

@@ -128,7 +128,7 @@ public enum LayerNorm {
                 withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
                     dx.withUnsafeMutableBufferPointer { dxs in
                         let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
-                        let streams = scheduler.tiles.streams(outputBytes: n * d * MemoryLayout<T>.stride)
+                        let streams = scheduler.tiles.streams(outputLike: cache.x)
                         for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
                         scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
                             let chunk = chunks.chunk(containing: tile.rows.lowerBound)

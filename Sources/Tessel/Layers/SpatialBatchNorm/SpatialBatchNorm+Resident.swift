@@ -46,7 +46,7 @@ extension SpatialBatchNorm {
         let shape = x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, values = Double(n * plane)
-        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
         var out = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         return try scheduler.withScratch(Double.self, count: 3 * channels + 3 * stride) { scratch in
             let mean = scratch.baseAddress!, variance = mean + channels, inverseStd = mean + 2 * channels
@@ -113,7 +113,7 @@ extension SpatialBatchNorm {
         let shape = cache.x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, count = Double(n * plane)
-        let streams = scheduler.tiles.streams(outputBytes: cache.x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: cache.x)
         var dx = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         var dgamma = try Tensor<T>.uninitialized(shape: [channels])
         var dbeta = try Tensor<T>.uninitialized(shape: [channels])

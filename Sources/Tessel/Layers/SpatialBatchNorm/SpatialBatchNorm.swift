@@ -67,8 +67,7 @@ public enum SpatialBatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-        // The ReLU reads the output back right away, so a fused one keeps it in the cache.
-        let streams = !appliesReLU && scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
         return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                                scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
@@ -127,7 +126,7 @@ public enum SpatialBatchNorm {
         return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                        sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-            let streams = scheduler.tiles.streams(outputBytes: x.count * MemoryLayout<T>.stride)
+            let streams = scheduler.tiles.streams(outputLike: x)
             return try BatchNorm.gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                               scheduler: scheduler) { tile, dout, x, dx in
                 let first = tile.columns.lowerBound, width = tile.columns.count
