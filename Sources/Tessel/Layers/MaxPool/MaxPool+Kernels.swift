@@ -20,12 +20,7 @@ extension MaxPool {
         var m = window[0], offset = 0
         for kh in 0..<g.poolHeight {
             let row = kh * g.width
-            for kw in 0..<g.poolWidth {
-                let v = window[row + kw]
-                let keep = Maximum.keeps(m, over: v)
-                m = keep ? m : v
-                offset = keep ? offset : row + kw
-            }
+            for kw in 0..<g.poolWidth { visit(window[row + kw], row + kw, &m, &offset) }
         }
         return (m, offset)
     }
@@ -37,22 +32,26 @@ extension MaxPool {
                                             _ g: Geometry) -> (max: (T, T, T, T), offset: (Int, Int, Int, Int)) {
         let w0 = top + j * g.stride, w1 = w0 + g.stride, w2 = w1 + g.stride, w3 = w2 + g.stride
         var m = (w0[0], w1[0], w2[0], w3[0]), offset = (0, 0, 0, 0)
-        @inline(__always) func visit(_ m: inout T, _ offset: inout Int, _ v: T, _ at: Int) {
-            let keep = Maximum.keeps(m, over: v)
-            m = keep ? m : v
-            offset = keep ? offset : at
-        }
         for kh in 0..<g.poolHeight {
             let row = kh * g.width
             for kw in 0..<g.poolWidth {
                 let at = row + kw
-                visit(&m.0, &offset.0, w0[at], at)
-                visit(&m.1, &offset.1, w1[at], at)
-                visit(&m.2, &offset.2, w2[at], at)
-                visit(&m.3, &offset.3, w3[at], at)
+                visit(w0[at], at, &m.0, &offset.0)
+                visit(w1[at], at, &m.1, &offset.1)
+                visit(w2[at], at, &m.2, &offset.2)
+                visit(w3[at], at, &m.3, &offset.3)
             }
         }
         return (m, offset)
+    }
+
+    /// One step of a scalar window scan: candidate `v` at element offset `at` replaces the
+    /// maximum `m` and its `offset` unless `Maximum.keeps` it, with selects rather than branches.
+    @inline(__always)
+    static func visit<T: TesselScalar>(_ v: T, _ at: Int, _ m: inout T, _ offset: inout Int) {
+        let keep = Maximum.keeps(m, over: v)
+        m = keep ? m : v
+        offset = keep ? offset : at
     }
 
     /// Maximum and row-major window index of the first maximum (`Maximum.keeps`) of the windows
