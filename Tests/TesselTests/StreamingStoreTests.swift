@@ -39,19 +39,12 @@ import TesselTestSupport
         for (label, never, always) in try schedulerPairs() {
             let context = "\(T.self) \(shape), \(label)"
             for mode in [Mode.train, .test] {
-                let parameters = BatchNorm.Parameters(mode: mode)
-                var runningA = RunningStatistics(mean: try TestData.uniform([shape[1]], seed: 26, as: T.self),
-                                                 variance: try TestData.uniform([shape[1]], in: 0.5...1, seed: 27, as: T.self))
-                var runningB = runningA
-                let plain = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningA,
-                                                  scheduler: never)
-                let streamed = try BatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningB,
-                                                     scheduler: always)
-                #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): batch norm \(mode) out")
+                let cache = try expectSameForward(BatchNorm.self, x: x, gamma: gamma, beta: beta, mode: mode, never: never,
+                                                  always: always, context: context)
                 guard mode == .train else { continue }
                 for (name, backward) in [("backward", BatchNorm.backward(dout:cache:scheduler:) as BatchNormBackward<T>),
                                          ("backwardAlt", BatchNorm.backwardAlt(dout:cache:scheduler:))] {
-                    let a = try backward(dout, plain.cache, never), b = try backward(dout, plain.cache, always)
+                    let a = try backward(dout, cache, never), b = try backward(dout, cache, always)
                     #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): batch norm \(name) dx")
                 }
             }
@@ -75,19 +68,12 @@ import TesselTestSupport
         for (label, never, always) in try schedulerPairs() {
             let context = "\(T.self) \(shape), \(label)"
             for mode in [Mode.train, .test] {
-                let parameters = BatchNorm.Parameters(mode: mode)
-                var runningA = RunningStatistics(mean: try TestData.uniform([channels], seed: 36, as: T.self),
-                                                 variance: try TestData.uniform([channels], in: 0.5...1, seed: 37, as: T.self))
-                var runningB = runningA
-                let plain = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningA,
-                                                         scheduler: never)
-                let streamed = try SpatialBatchNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters,
-                                                            running: &runningB, scheduler: always)
-                #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): spatial batch norm \(mode) out")
+                let cache = try expectSameForward(SpatialBatchNorm.self, x: x, gamma: gamma, beta: beta, mode: mode, never: never,
+                                                  always: always, context: context)
                 guard mode == .train else { continue }
                 for mask in [nil, reluOutput] {
-                    let a = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: never)
-                    let b = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: always)
+                    let a = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: never)
+                    let b = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: always)
                     #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): spatial batch norm dx, mask \(mask != nil)")
                 }
             }
@@ -101,6 +87,23 @@ import TesselTestSupport
                 #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): group norm dx, mask \(mask != nil)")
             }
         }
+    }
+
+    /// `Layer`'s forward in `mode` with no output streamed and with every one streamed, each
+    /// from its own copy of the same running statistics: expects the same output bits and
+    /// returns the unstreamed forward's cache for the backward checks.
+    static func expectSameForward<Layer: BatchNormalizationLayer, T: TesselScalar>(
+        _: Layer.Type, x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mode: Mode, never: Scheduler, always: Scheduler,
+        context: String
+    ) throws -> BatchNorm.Cache<T> {
+        let parameters = BatchNorm.Parameters(mode: mode), features = [x.shape[1]]
+        var runningA = RunningStatistics(mean: try TestData.uniform(features, seed: 26, as: T.self),
+                                         variance: try TestData.uniform(features, in: 0.5...1, seed: 27, as: T.self))
+        var runningB = runningA
+        let plain = try Layer.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningA, scheduler: never)
+        let streamed = try Layer.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &runningB, scheduler: always)
+        #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): \(Layer.name) \(mode) out")
+        return plain.cache
     }
 
     /// Spatial batch norm's backward as a fused chain runs it: the resident passes where they
