@@ -153,6 +153,13 @@ extension BatchNorm {
         }
     }
 
+    /// A feature's center μ and scale γ/σ̂ in `T`, with which a forward writes
+    /// `out = β + (x − center)·scale` (`CenteredAffine.forward`). Shared with `SpatialBatchNorm`.
+    @inline(__always)
+    static func forwardCoefficients<T: TesselScalar>(mean: Double, inverseStd: Double, gamma: T) -> (center: T, scale: T) {
+        (T(mean), T(Double(gamma) * inverseStd))
+    }
+
     /// The output pass of a forward, `out = β + (x − μ)·(γ/σ̂)`: per feature the center μ
     /// and the scale γ/σ̂ in `T`, then `out` of x's shape, written over `tiling` (one unit of
     /// work per element) by `tileBody(tile, x, out, center, scale, shift)`, shift being β.
@@ -170,8 +177,7 @@ extension BatchNorm {
             let center = coefficients, scale = coefficients + features
             gamma.withUnsafeBufferPointer { gamma in
                 for j in 0..<features {
-                    center[j] = T(mean[j])
-                    scale[j] = T(Double(gamma[j]) * inverseStd[j])
+                    (center[j], scale[j]) = forwardCoefficients(mean: mean[j], inverseStd: inverseStd[j], gamma: gamma[j])
                 }
             }
             x.withUnsafeBufferPointer { xs in

@@ -71,7 +71,7 @@ extension SpatialBatchNorm {
                                                        mean: mean, m2: variance)
                             variance[c] /= values
                             inverseStd[c] = BatchNorm.inverseStandardDeviation(variance: variance[c], eps: parameters.eps)
-                            let center = T(mean[c]), scale = T(Double(gamma[c]) * inverseStd[c])
+                            let (center, scale) = BatchNorm.forwardCoefficients(mean: mean[c], inverseStd: inverseStd[c], gamma: gamma[c])
                             let next = c + 1 < tile.rows.upperBound ? c + 1 : nil
                             for chunk in 0..<chunks.count {
                                 var nextSum = 0.0
@@ -130,8 +130,10 @@ extension SpatialBatchNorm {
                             let first = tile.rows.lowerBound
                             for chunk in 0..<chunks.count {
                                 (partialDouts[chunk * channels + first], partialDoutCentereds[chunk * channels + first]) =
-                                    chunkGradientSums(dout: dout, x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
-                                                      shape: shape, reluOutput: reluOutput, masked: masked)
+                                    chunkGradientSums(x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
+                                                      shape: shape) {
+                                        FusedReLU.span(dout, reluOutput: reluOutput, offset: $0, count: plane, scratch: masked)
+                                    }
                             }
                             for c in tile.rows {
                                 ChunkPartials.sum(partialDouts, chunks: chunks.count, stride: channels, columns: c..<(c + 1), into: sumDout)

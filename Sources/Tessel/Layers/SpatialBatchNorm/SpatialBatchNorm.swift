@@ -105,11 +105,13 @@ public enum SpatialBatchNorm {
     @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
                                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
-        let channels = cache.x.shape[1]
+        let channels = cache.x.shape[1], plane = cache.x.shape[2] * cache.x.shape[3]
         try withBaseAddresses(cache.x, dout, cache.mean) { x, dout, mean in
             try withOptionalBaseAddress(reluOutput) { reluOutput in
-                try channelGradientSums(dout: dout, x: x, mean: mean, shape: cache.x.shape, reluOutput: reluOutput, sumDout: sums,
-                                        sumDoutCentered: sums + channels, scheduler: scheduler)
+                try channelGradientSums(x: x, mean: mean, shape: cache.x.shape, scratchLength: reluOutput == nil ? 0 : plane,
+                                        sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler) { offset, masked in
+                    FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane, scratch: masked)
+                }
             }
         }
     }
