@@ -2,12 +2,13 @@ import Testing
 @testable import Tessel
 import TesselTestSupport
 
-/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, run as one chain, give the
-/// bits of the layers run one by one — loss, gradients, updated parameters, running statistics
+/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, and a spatial batch norm,
+/// ReLU and max pool, run as one chain, give the bits of the layers run one by one — loss, gradients, updated parameters, running statistics
 /// and scores — for every worker count, tile size, shard count and both scalar types.
 @Suite struct FusionTests {
-    /// Spatial batch norm → ReLU on odd planes (5×5), batch norm → ReLU on 7 features, layer
-    /// norm → ReLU on 9, and a ReLU after an affine layer, which does not fuse.
+    /// Spatial batch norm → ReLU on odd planes (5×5, too narrow for the max pool after it to
+    /// join the chain), batch norm → ReLU on 7 features, layer norm → ReLU on 9, and a ReLU
+    /// after an affine layer, which does not fuse.
     static let convnet = NetworkDefinition(
         input: [2, 5, 5],
         layers: [.convolution(filters: 3, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
@@ -23,6 +24,32 @@ import TesselTestSupport
         layers: [.groupNorm(groups: 2, epsilon: 1e-5), .relu, .convolution(filters: 6, size: 3, stride: 2, pad: 0),
                  .groupNorm(groups: 3, epsilon: 1e-5), .relu, .affine(units: 5)],
         loss: .softmax, weightScale: 0.5)
+
+    /// Spatial batch norm → ReLU → max pool on the input: 2×2 windows at stride 2 on 6×100
+    /// planes (the interleaved rows: three vectors of 16 windows and a tail of two), then 3×3
+    /// windows at stride 3 on 3×50 planes (16 windows a row, the last two columns in none), then
+    /// spatial batch norm → ReLU → 3×3 max pool at stride 2, whose overlapping windows keep the
+    /// pool out of the chain.
+    /// `pooledBatch` makes one input channel constant.
+    static let pooledNet = NetworkDefinition(
+        input: [2, 6, 100],
+        layers: [.spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .maxPool(size: 2, stride: 2),
+                 .convolution(filters: 4, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
+                 .maxPool(size: 3, stride: 3), .convolution(filters: 3, size: 1, stride: 1, pad: 1),
+                 .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .maxPool(size: 3, stride: 2), .affine(units: 3)],
+        loss: .softmax, weightScale: 0.5)
+
+    /// A random batch for `pooledNet` whose channel 1 is constant: it normalizes to exactly β = 0,
+    /// the ReLU's edge, and every window of it is a tie of four zeros.
+    static func pooledBatch<T: TesselScalar>(count: Int, as _: T.Type) throws -> Dataset<T> {
+        let random = try NetworkTests.batch(pooledNet, count: count, seed: 5, as: T.self)
+        var scalars = random.images.withUnsafeBufferPointer { Array($0) }
+        let plane = 6 * 100
+        for sample in 0..<count {
+            for i in 0..<plane { scalars[(sample * 2 + 1) * plane + i] = T(0.25) }
+        }
+        return try Dataset(images: try Tensor(shape: random.images.shape, scalars: scalars), labels: random.labels)
+    }
 
     /// Batch norm right on the input, so a test can give it a constant feature (output exactly
     /// β = 0, the ReLU's edge) or a NaN feature; 19 features, past one vector of 16.
@@ -107,6 +134,14 @@ import TesselTestSupport
                                  shards: shards)
     }
 
+    /// Spatial batch norm → ReLU → max pool chains, with a constant input channel, in one shard
+    /// and in three.
+    @Test(arguments: [(6, 1), (11, 3)])
+    func pooledChainsGiveTheBitsOfTheLayers(batchSize: Int, shards: Int) throws {
+        try Self.expectFusedBits(Self.pooledNet, batch: try Self.pooledBatch(count: batchSize, as: Float.self), shards: shards)
+        try Self.expectFusedBits(Self.pooledNet, batch: try Self.pooledBatch(count: batchSize, as: Double.self), shards: shards)
+    }
+
     /// A constant feature normalizes to exactly β = 0, where the ReLU's mask is 0 (x > 0 fails
     /// for +0 and −0 alike); a NaN feature gives NaN, whose mask is 0 too.
     @Test(arguments: [false, true])
@@ -151,14 +186,19 @@ import TesselTestSupport
 
     @Test func planFusesBatchNormsWithTheReLUAfterThem() throws {
         let layers = Self.convnet.layers
-        let plan = FusionPlan(layers: layers, enabled: true)
+        let plan = FusionPlan(layers: layers, shapes: try Self.convnet.shapes(), enabled: true)
         #expect(plan.appliesNextReLU.indices.filter { plan.appliesNextReLU[$0] } == [1, 5, 9])
-        #expect(layers.indices.filter { plan.isFused($0) } == [2, 6, 10])
-        let groupNormPlan = FusionPlan(layers: Self.groupNormNet.layers, enabled: true)
+        #expect(layers.indices.filter { plan.isFused($0) } == [2, 6, 10] && !plan.pooling.contains { $0 != nil })
+        let groupNormPlan = FusionPlan(layers: Self.groupNormNet.layers, shapes: try Self.groupNormNet.shapes(), enabled: true)
         #expect(Self.groupNormNet.layers.indices.filter { groupNormPlan.isFused($0) } == [1, 4])
-        #expect(!FusionPlan(layers: layers, enabled: false).appliesNextReLU.contains(true))
+        #expect(!FusionPlan(layers: layers, shapes: try Self.convnet.shapes(), enabled: false).appliesNextReLU.contains(true))
         var network = try Network<Float>(Self.convnet, seed: 3)
         #expect(layers.indices.compactMap { network.layer(runningFused: $0) } == [1, 5, 9])
+        let pooledPlan = FusionPlan(layers: Self.pooledNet.layers, shapes: try Self.pooledNet.shapes(), enabled: true)
+        #expect(Self.pooledNet.layers.indices.compactMap { pooledPlan.head(of: $0) } == [0, 0, 4, 4, 8])
+        #expect(pooledPlan.pooling[0] == PoolingWindow(poolHeight: 2, poolWidth: 2, stride: 2))
+        #expect(pooledPlan.pooling[4] == PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3))
+        #expect(pooledPlan.pooling[8] == nil && pooledPlan.appliesNextReLU[8], "overlapping windows: the ReLU alone is fused")
         #expect(network.layer(runningFused: 2) == 1 && network.layer(runningFused: 12) == nil)
         network.fusesChains = false
         #expect(layers.indices.allSatisfy { network.layer(runningFused: $0) == nil })
@@ -187,7 +227,7 @@ import TesselTestSupport
         for fusion in [true, false] {
             let report = try workload.measure(steps: 1, batch: batch, scheduler: try Scheduler(workers: 2), fusion: fusion)
             let fused = report.layers.filter { $0.fusedInto != nil }
-            #expect(fused.map(\.name) == (fusion ? ["relu2"] : []) && fused.allSatisfy { $0.fusedInto == "spatial_batchnorm1" })
+            #expect(fused.map(\.name) == (fusion ? ["relu2", "maxpool3"] : []) && fused.allSatisfy { $0.fusedInto == "spatial_batchnorm1" })
             #expect(fused.allSatisfy { $0.forwardMilliseconds == 0 && $0.backwardMilliseconds == 0 })
         }
     }

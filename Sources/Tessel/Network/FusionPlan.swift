@@ -2,28 +2,49 @@
 /// layer norm, group norm) followed by a ReLU applies the ReLU in its own passes while the data
 /// is in cache (`FusedReLU`) — forward, max(0, ·) on each span as its output pass writes it;
 /// backward, the ReLU's mask on each span of dout before the normalization sums it — and the
-/// ReLU layer itself runs nothing. The fused chain gives the bits of the layers run one by one.
+/// ReLU layer itself runs nothing. A spatial batch norm followed by a ReLU and a max pool runs
+/// all three where `SpatialBatchNorm.chainSuits` the pool (`PoolFusingNormalization`): the ReLU's output
+/// is never stored. A fused chain gives the bits of the layers run one by one.
 struct FusionPlan: Sendable, Equatable {
     /// By layer index: whether the layer is a normalization that applies the ReLU after it.
     let appliesNextReLU: [Bool]
+    /// By layer index: whether the layer also runs the max pool after that ReLU; then the
+    /// pool's window.
+    let pooling: [PoolingWindow?]
 
-    /// The plan for `layers`: no fusion unless `enabled`.
-    init(layers: [LayerSpec], enabled: Bool) {
-        appliesNextReLU = layers.indices.map { index in
+    /// The plan for `layers`, whose outputs for one example have `shapes`
+    /// (`NetworkDefinition.shapes()`): no fusion unless `enabled`.
+    init(layers: [LayerSpec], shapes: [[Int]], enabled: Bool) {
+        let appliesNextReLU = layers.indices.map { index in
             enabled && index + 1 < layers.count && layers[index + 1].kind is ReLUKind
                 && (layers[index].kind is any ShardableNormalization || layers[index].kind is any ReLUFusingKind)
         }
+        self.appliesNextReLU = appliesNextReLU
+        pooling = layers.indices.map { index in
+            guard appliesNextReLU[index], index + 2 < layers.count, layers[index].kind is any PoolFusingNormalization,
+                  let pool = layers[index + 2].kind as? MaxPoolKind, SpatialBatchNorm.chainSuits(pooling: pool.window, width: shapes[index].last!)
+            else { return nil }
+            return pool.window
+        }
     }
 
-    /// Whether layer `index` is a ReLU that runs inside the layer before it.
-    func isFused(_ index: Int) -> Bool { index > 0 && appliesNextReLU[index - 1] }
+    /// The layer whose passes run layer `index`, when another one does: a ReLU fused into the
+    /// normalization before it, or a max pool fused into the one two layers before.
+    func head(of index: Int) -> Int? {
+        if index > 0 && appliesNextReLU[index - 1] { return index - 1 }
+        if index > 1 && pooling[index - 2] != nil { return index - 2 }
+        return nil
+    }
+
+    /// Whether layer `index` runs inside a layer before it.
+    func isFused(_ index: Int) -> Bool { head(of: index) != nil }
 }
 
 extension Network {
     /// The layer whose passes run layer `index` in a training step with `fusesChains` on, when
-    /// that is another layer (a ReLU fused into the normalization before it, see `FusionPlan`); nil
-    /// when the layer runs on its own.
+    /// that is another layer (a ReLU, or a ReLU and a max pool, fused into the normalization
+    /// before them, see `FusionPlan`); nil when the layer runs on its own.
     public func layer(runningFused index: Int) -> Int? {
-        FusionPlan(layers: definition.layers, enabled: fusesChains).isFused(index) ? index - 1 : nil
+        FusionPlan(layers: definition.layers, shapes: shapes, enabled: fusesChains).head(of: index)
     }
 }

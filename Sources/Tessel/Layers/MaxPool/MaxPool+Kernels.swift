@@ -142,6 +142,41 @@ extension MaxPool {
         }
     }
 
+    /// The output rows `0 ..< outHeight` of one plane: `forwardRow` over the plane.
+    @inline(__always)
+    static func forwardPlane<T: TesselScalar>(_ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ g: Geometry) {
+        for i in 0..<g.outHeight { forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g) }
+    }
+
+    /// The dx rows of one plane that the windows of output `rows` own — their window rows, and
+    /// after the last output row every row below it — from the plane's `input`, its `upstream`
+    /// gradient (H' × W') and into its `gradient` (H × W). Every dx element of those rows is
+    /// written; rows of overlapping windows (stride < pool height) need the plane's whole
+    /// range of output rows in one call.
+    static func backwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
+                                              _ gradient: UnsafeMutablePointer<T>, _ g: Geometry) {
+        let firstRow = rows.lowerBound * g.stride
+        let endRow = rows.upperBound == g.outHeight ? g.height : rows.upperBound * g.stride
+        // The interleaved rows write every dx element of their windows' rows, so they need
+        // windows that cover every column (and, for 2×2, every row).
+        let interleaved = g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
+            && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
+        if interleaved {
+            // 2×2 windows cover every row; 1×2 windows leave the odd rows to zero.
+            if g.poolHeight < 2 {
+                (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
+            }
+            for i in rows {
+                backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g)
+            }
+        } else {
+            (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
+            for i in rows {
+                backwardRow(input + i * g.stride * g.width, upstream + i * g.outWidth, gradient + i * g.stride * g.width, g)
+            }
+        }
+    }
+
     /// One output row of the general backward: adds `dout[j]` at the first maximum of each
     /// window, in column order, into `dx` (zeroed by the caller; `dx` points at the window's top row).
     static func backwardRow<T: TesselScalar>(_ top: UnsafePointer<T>, _ dout: UnsafePointer<T>,

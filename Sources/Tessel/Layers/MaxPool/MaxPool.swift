@@ -59,39 +59,13 @@ public enum MaxPool {
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         // Overlapping windows share rows of dx, so a tile must then own whole planes.
         let tiling = g.tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: g.stride < g.poolHeight)
-        // The interleaved rows write every dx element of their windows' rows, so they need
-        // windows that cover every column (and, for 2×2, every row).
-        let interleaved = g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
-            && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
-        x.withUnsafeBufferPointer { xs in
-            dout.withUnsafeBufferPointer { douts in
-                dx.withUnsafeMutableBufferPointer { dxs in
-                    let x = xs.baseAddress!, dout = douts.baseAddress!, dx = dxs.baseAddress!
-                    scheduler.forEachTile(tiling, workPerTile: g.inputElements(of: tiling)) { tile in
-                        for plane in tile.rows {
-                            let offset = plane * g.height * g.width
-                            let input = x + offset, gradient = dx + offset
-                            let upstream = dout + plane * g.outHeight * g.outWidth
-                            // The dx rows this tile owns: those of its windows, and after the last
-                            // output row every row below it.
-                            let firstRow = tile.columns.lowerBound * g.stride
-                            let endRow = tile.columns.upperBound == g.outHeight ? g.height : tile.columns.upperBound * g.stride
-                            if interleaved {
-                                // 2×2 windows cover every row; 1×2 windows leave the odd rows to zero.
-                                if g.poolHeight < 2 {
-                                    (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
-                                }
-                                for i in tile.columns {
-                                    backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g)
-                                }
-                            } else {
-                                (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
-                                for i in tile.columns {
-                                    backwardRow(input + i * g.stride * g.width, upstream + i * g.outWidth,
-                                                gradient + i * g.stride * g.width, g)
-                                }
-                            }
-                        }
+        withBaseAddresses(x, dout) { x, dout in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                let dx = dxs.baseAddress!
+                scheduler.forEachTile(tiling, workPerTile: g.inputElements(of: tiling)) { tile in
+                    for plane in tile.rows {
+                        let offset = plane * g.height * g.width
+                        backwardRows(tile.columns, x + offset, dout + plane * g.outHeight * g.outWidth, dx + offset, g)
                     }
                 }
             }

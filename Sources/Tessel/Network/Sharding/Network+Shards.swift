@@ -43,18 +43,19 @@ extension Network {
         saved.reserveCapacity(definition.layers.count)
         var trace: NetworkTrace<T>? = tracing ? NetworkTrace() : nil
         try trace?.record("input", [images])
-        let fusion = FusionPlan(layers: definition.layers, enabled: fusesChains && !tracing)
+        let fusion = FusionPlan(layers: definition.layers, shapes: shapes, enabled: fusesChains && !tracing)
         for index in definition.layers.indices {
-            if fusion.isFused(index) {
-                // The layer before applied this ReLU; its output is the mask the backward takes.
-                saved.append(xs.map { .input($0) })
+            if let head = fusion.head(of: index) {
+                // A ReLU fused into the normalization before it keeps its output, the mask its
+                // backward takes; a pooled chain's normalization recomputes that and keeps nothing.
+                saved.append(fusion.pooling[head] == nil ? xs.map { .input($0) } : xs.map { _ in .released })
                 continue
             }
             let start = ContinuousClock.now
             var records: [LayerRecord<T>] = []
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 (xs, records) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
-                                                         layout: layout, exchange: exchange, scheduler: scheduler)
+                                                         pooling: fusion.pooling[index], layout: layout, exchange: exchange, scheduler: scheduler)
             } else {
                 for k in xs.indices {
                     let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
@@ -81,16 +82,18 @@ extension Network {
         var partials: [(parameter: Int, shards: [Tensor<T>])] = []
         for index in definition.layers.indices.reversed() {
             if fusion.isFused(index) {
-                // The layer before runs this ReLU's backward on douts; it keeps the record until then.
+                // The chain's head runs this layer's backward on douts; it keeps the record until then.
                 continue
             }
             let start = ContinuousClock.now
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                let reluOutputs = fusion.appliesNextReLU[index] ? saved[index + 1].map { $0.input() } : nil
+                let pooling = fusion.pooling[index]
+                let reluOutputs = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1].map { $0.input() } : nil
                 let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
-                                                                      maskedBy: reluOutputs, layout: layout,
+                                                                      maskedBy: reluOutputs, pooling: pooling, layout: layout,
                                                                       exchange: exchange, scheduler: scheduler)
-                if reluOutputs != nil { saved[index + 1] = [] }
+                let fusedLayers = pooling != nil ? 2 : reluOutputs != nil ? 1 : 0
+                for fused in (index + 1)..<(index + 1 + fusedLayers) { saved[fused] = [] }
                 douts = dxs
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             } else {
@@ -227,14 +230,15 @@ extension Network {
     /// the statistics of the global batch: per shard the mean and M2 of each feature, all
     /// shards' exchanged and merged in shard order with Chan's update; then the running
     /// statistics update and each shard's normalization (followed by the ReLU after the layer
-    /// when `appliesReLU`). A batch of one shard takes the layer's resident forward where it
-    /// has one (`ShardableNormalization.residentForward`, the same bits).
+    /// when `appliesReLU`, and by the max pool after that with `pooling`, its window). A batch
+    /// of one shard takes the layer's resident forward where it has one and nothing is pooled
+    /// (`ShardableNormalization.residentForward`, the same bits).
     private mutating func normalizationForward(_ normalization: some ShardableNormalization, layer index: Int, _ xs: [Tensor<T>],
-                                               appliesReLU: Bool, layout: ShardLayout, exchange: any ShardExchange,
-                                               scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
+                                               appliesReLU: Bool, pooling: PoolingWindow?, layout: ShardLayout,
+                                               exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
         let p = layerParameters(index).map(\.value)
         let (gamma, beta) = (p[0], p[1])
-        if layout.shards == 1, let (out, record) = try normalization.residentForward(
+        if layout.shards == 1, pooling == nil, let (out, record) = try normalization.residentForward(
             xs[0], gamma: gamma, beta: beta, appliesReLU: appliesReLU, running: &runningStatistics[index]!, scheduler: scheduler) {
             return ([out], [record])
         }
@@ -260,8 +264,13 @@ extension Network {
         }
         var outs: [Tensor<T>] = [], records: [LayerRecord<T>] = []
         for x in xs {
-            let (out, record) = try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd,
-                                                            appliesReLU: appliesReLU, scheduler: scheduler)
+            let (out, record) = if let pooling, let pooled = normalization as? any PoolFusingNormalization {
+                try pooled.normalizePooling(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, window: pooling,
+                                            scheduler: scheduler)
+            } else {
+                try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, appliesReLU: appliesReLU,
+                                            scheduler: scheduler)
+            }
             outs.append(out)
             records.append(record)
         }
@@ -272,12 +281,16 @@ extension Network {
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
     /// each shard's dx, and dgamma and dbeta of the global batch. With `reluOutputs` (each
     /// shard's output of a ReLU fused after the layer), `douts` are the ReLU's, masked by its
-    /// outputs in both passes. A batch of one shard takes the layer's resident backward where
-    /// it has one (the same bits).
+    /// outputs in both passes. With `pooling` (the window of a max pool after that ReLU, see
+    /// `PoolFusingNormalization`), `douts` are the pool's. A batch of one shard takes the
+    /// layer's resident backward where it has one and nothing is pooled (the same bits).
     private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
-                                       _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, layout: ShardLayout,
-                                       exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
-        if layout.shards == 1, let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0],
+                                       _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, pooling: PoolingWindow?,
+                                       layout: ShardLayout, exchange: any ShardExchange,
+                                       scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
+        let beta = layerParameters(index).map(\.value)[1]
+        let pooled = pooling == nil ? nil : normalization as? any PoolFusingNormalization
+        if layout.shards == 1, pooled == nil, let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0],
                                                                           scheduler: scheduler) {
             return ([g.dx], [g.dgamma, g.dbeta])
         }
@@ -285,8 +298,13 @@ extension Network {
         var local = [Double](repeating: 0, count: width * douts.count)
         for k in douts.indices {
             try local.withUnsafeMutableBufferPointer { local in
-                try normalization.gradientSums(douts[k], maskedBy: reluOutputs?[k], record: saved[k],
-                                               sums: local.baseAddress! + width * k, scheduler: scheduler)
+                let sums = local.baseAddress! + width * k
+                if let pooling, let pooled {
+                    try pooled.gradientSums(pooledDout: douts[k], window: pooling, beta: beta, record: saved[k], sums: sums,
+                                            scheduler: scheduler)
+                } else {
+                    try normalization.gradientSums(douts[k], maskedBy: reluOutputs?[k], record: saved[k], sums: sums, scheduler: scheduler)
+                }
             }
         }
         let all = try exchange.allGather(local, counts: (0..<layout.ranks).map { width * layout.shards(of: $0).count })
@@ -294,8 +312,13 @@ extension Network {
         ChunkPartials.sum(all, chunks: layout.shards, stride: width, columns: 0..<width, into: &sums)
         var dxs: [Tensor<T>] = [], dgamma: Tensor<T>? = nil, dbeta: Tensor<T>? = nil
         for k in douts.indices {
-            let g = try normalization.gradients(douts[k], maskedBy: reluOutputs?[k], record: saved[k], count: layout.batch, sums: sums,
-                                                scheduler: scheduler)
+            let g = if let pooling, let pooled {
+                try pooled.gradients(pooledDout: douts[k], window: pooling, beta: beta, record: saved[k], count: layout.batch, sums: sums,
+                                     scheduler: scheduler)
+            } else {
+                try normalization.gradients(douts[k], maskedBy: reluOutputs?[k], record: saved[k], count: layout.batch, sums: sums,
+                                            scheduler: scheduler)
+            }
             dxs.append(g.dx)
             dgamma = dgamma ?? g.dgamma
             dbeta = dbeta ?? g.dbeta
