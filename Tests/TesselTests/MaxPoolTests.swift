@@ -35,7 +35,10 @@ import TesselTestSupport
 
     /// The shared odd shapes, which reach every kernel path (vector chunks with scalar tails for
     /// stride 1 and 2, the 2×2 and 1×2 stride-2 backward), and a 3×3 stride-2 vector row with a tail.
-    static let oddCases = poolingOddCases + [([2, 3, 5, 37], Parameters(poolHeight: 3, poolWidth: 3, stride: 2))]
+    /// 10 × 8 and 14 × 16 planes take the narrow 2×2 path in groups of 4 and 2 output rows, with
+    /// one row left over.
+    static let oddCases = poolingOddCases + [([2, 3, 5, 37], Parameters(poolHeight: 3, poolWidth: 3, stride: 2)),
+                                             ([2, 3, 10, 8], Parameters()), ([3, 2, 14, 16], Parameters())]
 
     @Test(arguments: oddCases)
     func tiledMatchesReferenceBitwise(shape: [Int], parameters: Parameters) throws {
@@ -49,6 +52,17 @@ import TesselTestSupport
         let count = try Shape.elementCount(shape)
         let x = try Tensor<Float>(shape: shape, scalars: (0..<count).map { _ in Float(Int.random(in: 0...2, using: &generator)) })
         try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, parameters)
+    }
+
+    /// The narrow 2×2 path (rows of 4 and 8 windows grouped into vectors) on NaN, −∞ and ties:
+    /// the reference's bits, forward and backward.
+    @Test(arguments: [[2, 3, 8, 8], [2, 2, 16, 16]])
+    func narrowRowGroupsKeepTheNaNAndTieRules(shape: [Int]) throws {
+        var generator = SeededGenerator(seed: 41)
+        let count = try Shape.elementCount(shape)
+        let choices: [Float] = [0, 1, 2, .nan, -.infinity]
+        let x = try Tensor<Float>(shape: shape, scalars: (0..<count).map { _ in choices[Int.random(in: 0..<5, using: &generator)] })
+        try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, Parameters())
     }
 
     @Test func tieExample() throws {

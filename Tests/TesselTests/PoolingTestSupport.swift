@@ -39,16 +39,19 @@ func checkPoolingGradient<Kind: PoolingKind>(_: Kind.Type, at x: Tensor<Double>,
 }
 
 /// Compares the tiled forward and backward of `Kind`'s layer on every `determinismSchedulers`
-/// scheduler with its reference, bit for bit, for `x` and an upstream gradient drawn from a
-/// normal distribution (seed 23). Returns the schedulers.
+/// scheduler and two of larger tiles with its reference, bit for bit, for `x` and an upstream
+/// gradient drawn from a normal distribution (seed 23). Returns the `determinismSchedulers` it used.
 @discardableResult
 func checkPoolingTiledMatchesReference<Kind: PoolingKind, T: TesselScalar>(_: Kind.Type, _ x: Tensor<T>, _ window: PoolingWindow,
                                                                           sourceLocation: SourceLocation = #_sourceLocation) throws -> [Scheduler] {
     let out = try Kind.forward(x, window, backend: .reference)
     let dout = try TestData.normal(out.shape, seed: 23, as: T.self)
     let dx = try Kind.backward(dout, saved: Kind.saved(x), window, backend: .reference)
+    // Besides the determinism settings (tiles of a row or a few), the default tiles and tiles of
+    // 96 elements, whose whole planes and blocks of several rows reach the grouped row paths.
     let schedulers = determinismSchedulers
-    for scheduler in schedulers {
+    let largerTiles = [TileSettings(), TileSettings(elementsPerTile: 96)].map { try! Scheduler(workers: 3, grainSize: 0, tiles: $0) }
+    for scheduler in schedulers + largerTiles {
         let backend = Backend.tiled(scheduler)
         #expect(try Kind.forward(x, window, backend: backend).isBitwiseEqual(to: out),
                 "\(scheduler.workers) workers, \(scheduler.tiles)", sourceLocation: sourceLocation)

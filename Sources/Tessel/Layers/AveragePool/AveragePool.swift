@@ -34,7 +34,9 @@ public enum AveragePool {
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try Geometry(x: x.shape, window: parameters, layer: name)
-        return try g.forward(x, scheduler: scheduler) { forwardRow($0, $1, g) }
+        return try g.forward(x, scheduler: scheduler) { input, output, rows in
+            for i in rows { forwardRow(input + i * g.stride * g.width, output + i * g.outWidth, g) }
+        }
     }
 
     /// Tiled backward. `dout`: (N, C, H', W') for an input `x` of shape `inputShape`

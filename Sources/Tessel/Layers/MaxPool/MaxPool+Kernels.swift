@@ -103,15 +103,65 @@ extension MaxPool {
     /// `@_transparent` for the same reason as `visit`.
     @_transparent
     static func windowMax16x2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
-        let first = top.load(SIMD32<T>.self, at: 2 * j)
-        var m = first.evenHalf, index = SIMD16<T>()
-        visit(first.oddHalf, 1, &m, &index)
-        if g.poolHeight == 2 {
-            let second = top.load(SIMD32<T>.self, at: g.width + 2 * j)
-            visit(second.evenHalf, 2, &m, &index)
-            visit(second.oddHalf, 3, &m, &index)
+        windowMax16x2x2(top: top.load(SIMD32<T>.self, at: 2 * j),
+                        bottom: g.poolHeight == 2 ? top.load(SIMD32<T>.self, at: g.width + 2 * j) : nil)
+    }
+
+    /// The maximum and window index of the 16 windows whose top rows' pairs are the even and
+    /// odd lanes of `top` (and bottom rows' those of `bottom`, for 2×2), visited as `windowMax16`
+    /// visits them.
+    @_transparent
+    static func windowMax16x2x2<T: TesselScalar>(top: SIMD32<T>, bottom: SIMD32<T>?) -> (max: SIMD16<T>, index: SIMD16<T>) {
+        var m = top.evenHalf, index = SIMD16<T>()
+        visit(top.oddHalf, 1, &m, &index)
+        if let bottom {
+            visit(bottom.evenHalf, 2, &m, &index)
+            visit(bottom.oddHalf, 3, &m, &index)
         }
         return (m, index)
+    }
+
+    /// Output rows per group of the narrow 2×2 path, 0 where it does not apply: in planes
+    /// tiled exactly by 2×2 windows at stride 2 whose rows hold 8 or 4 windows (16 or 8
+    /// columns), 2 or 4 output rows at a time fill one vector of 16 windows.
+    @inline(__always)
+    static func rowsPerGroup(_ g: Geometry) -> Int {
+        guard g.stride == 2 && g.poolWidth == 2 && g.poolHeight == 2 && g.width == 2 * g.outWidth && g.height == 2 * g.outHeight,
+              g.outWidth == 8 || g.outWidth == 4 else { return 0 }
+        return 16 / g.outWidth
+    }
+
+    /// The 2·`rowsPerGroup` input rows (64 values) from `p`: their even rows, the windows' top
+    /// rows, one after the other, and their odd rows, the bottom ones, so that lane pairs
+    /// (2l, 2l + 1) of both hold window l of the group, in output order.
+    @inline(__always)
+    static func rowGroup<T: TesselScalar>(_ p: UnsafePointer<T>, width: Int) -> (top: SIMD32<T>, bottom: SIMD32<T>) {
+        let v0 = p.load16(at: 0), v1 = p.load16(at: 16), v2 = p.load16(at: 32), v3 = p.load16(at: 48)
+        if width == 16 { return (SIMD32(lowHalf: v0, highHalf: v2), SIMD32(lowHalf: v1, highHalf: v3)) }
+        return (SIMD32(lowHalf: SIMD16(lowHalf: v0.lowHalf, highHalf: v1.lowHalf), highHalf: SIMD16(lowHalf: v2.lowHalf, highHalf: v3.lowHalf)),
+                SIMD32(lowHalf: SIMD16(lowHalf: v0.highHalf, highHalf: v1.highHalf), highHalf: SIMD16(lowHalf: v2.highHalf, highHalf: v3.highHalf)))
+    }
+
+    /// Writes the rows `rowGroup` read back to `p`: `top`'s to the even rows, `bottom`'s to the odd.
+    @inline(__always)
+    static func storeRowGroup<T: TesselScalar>(top: SIMD32<T>, bottom: SIMD32<T>, to p: UnsafeMutablePointer<T>, width: Int) {
+        if width == 16 {
+            p.store(top.lowHalf, at: 0)
+            p.store(bottom.lowHalf, at: 16)
+            p.store(top.highHalf, at: 32)
+            p.store(bottom.highHalf, at: 48)
+            return
+        }
+        p.store(SIMD16(lowHalf: top.lowHalf.lowHalf, highHalf: bottom.lowHalf.lowHalf), at: 0)
+        p.store(SIMD16(lowHalf: top.lowHalf.highHalf, highHalf: bottom.lowHalf.highHalf), at: 16)
+        p.store(SIMD16(lowHalf: top.highHalf.lowHalf, highHalf: bottom.highHalf.lowHalf), at: 32)
+        p.store(SIMD16(lowHalf: top.highHalf.highHalf, highHalf: bottom.highHalf.highHalf), at: 48)
+    }
+
+    /// `gradient` in the lanes whose window index is `k`, 0 in the others.
+    @inline(__always)
+    static func windowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, _ k: Int) -> SIMD16<T> {
+        gradient.replacing(with: SIMD16<T>(), where: index.isNotEqual(to: SIMD16(repeating: T(k))))
     }
 
     /// One step of the vector scan: candidate `v` with window index `k`. `@_transparent`
@@ -142,10 +192,24 @@ extension MaxPool {
         }
     }
 
-    /// The output rows `0 ..< outHeight` of one plane: `forwardRow` over the plane.
-    @inline(__always)
-    static func forwardPlane<T: TesselScalar>(_ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ g: Geometry) {
-        for i in 0..<g.outHeight { forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g) }
+    /// The output rows `rows` of one plane, from its `input` into its `out`: groups of
+    /// `rowsPerGroup` rows as one vector of windows where that path applies, `forwardRow` for
+    /// the others.
+    static func forwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                             _ g: Geometry) {
+        var i = rows.lowerBound
+        let group = rowsPerGroup(g)
+        if group > 0 {
+            while i + group <= rows.upperBound {
+                let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
+                out.store(windowMax16x2x2(top: top, bottom: bottom).max, at: i * g.outWidth)
+                i += group
+            }
+        }
+        while i < rows.upperBound {
+            forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g)
+            i += 1
+        }
     }
 
     /// The dx rows of one plane that the windows of output `rows` own — their window rows, and
@@ -166,8 +230,22 @@ extension MaxPool {
             if g.poolHeight < 2 {
                 (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
             }
-            for i in rows {
+            var i = rows.lowerBound
+            let group = rowsPerGroup(g)
+            if group > 0 {
+                while i + group <= rows.upperBound {
+                    let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
+                    let index = windowMax16x2x2(top: top, bottom: bottom).index
+                    let value = SIMD16<T>() + upstream.load16(at: i * g.outWidth)
+                    storeRowGroup(top: interleave(windowGradient(value, index: index, 0), windowGradient(value, index: index, 1)),
+                                  bottom: interleave(windowGradient(value, index: index, 2), windowGradient(value, index: index, 3)),
+                                  to: gradient + 2 * i * g.width, width: g.width)
+                    i += group
+                }
+            }
+            while i < rows.upperBound {
                 backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g)
+                i += 1
             }
         } else {
             (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
@@ -216,9 +294,8 @@ extension MaxPool {
             if isContiguous(column: j, g) {
                 let gradient = zero + dout.load16(at: j)
                 for kh in 0..<g.poolHeight {
-                    let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
-                    let odd = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh + 1))))
-                    dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
+                    dx.store(interleave(windowGradient(gradient, index: index, 2 * kh), windowGradient(gradient, index: index, 2 * kh + 1)),
+                             at: kh * g.width + 2 * j)
                 }
             } else {
                 for lane in 0..<16 { writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]), gradient: dout[j + lane], dx, g) }

@@ -20,9 +20,11 @@
 /// The tiled kernels cut the N·C planes (and, when a plane is large, its output rows) into
 /// tiles. Inner loops run over 16 output columns at a time (contiguous loads for stride 1,
 /// even/odd splits of 32 columns for stride 2, gathers for larger strides); the common 2×2
-/// stride-2 backward writes whole interleaved rows of `dx` without a scatter. The last
-/// (row length mod 16) windows of a row — all of them in rows of fewer than 16, such as the
-/// 8 × 8 planes of small convnets — go through scalar loops of selects, not branches (whose
+/// stride-2 backward writes whole interleaved rows of `dx` without a scatter. Planes tiled
+/// exactly by 2 × 2 windows whose rows hold 8 or 4 windows (16 × 16 and 8 × 8 planes) take 2
+/// or 4 output rows as one vector of 16 windows, their input rows read and written as whole
+/// vectors (`rowsPerGroup`). The other windows of rows narrower than 16, and the last (row
+/// length mod 16) of longer ones, go through scalar loops of selects, not branches (whose
 /// data-dependent outcomes mispredict), four windows' chains interleaved: a 16-lane gather for
 /// a few windows cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
 ///
@@ -46,7 +48,7 @@ public enum MaxPool {
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try Geometry(x: x.shape, window: parameters, layer: name)
-        return try g.forward(x, scheduler: scheduler) { forwardRow($0, $1, g) }
+        return try g.forward(x, scheduler: scheduler) { forwardRows($2, $0, $1, g) }
     }
 
     /// Tiled backward. `dout`: (N, C, H', W') for `x`: (N, C, H, W). Returns `dx` shaped like `x`.

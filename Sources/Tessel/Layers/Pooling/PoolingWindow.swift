@@ -86,12 +86,14 @@ struct PoolingGeometry {
         }
     }
 
-    /// A pooling forward's output for `x`: `row(top, out)` fills each output row `out` from
-    /// the input rows starting at `top`, the rows cut into tiles over (plane, output row).
-    /// Each output row depends on its window rows alone, so any tiling gives the same bits.
+    /// A pooling forward's output for `x`: `rows(input, output, rows)` fills the output rows
+    /// `rows` of the plane at `output` from the plane at `input`, the rows cut into tiles over
+    /// (plane, output row). Each output row depends on its window rows alone, so any tiling
+    /// gives the same bits.
     @inline(__always)
     func forward<T: TesselScalar>(_ x: Tensor<T>, scheduler: Scheduler,
-                                  row: (UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) throws -> Tensor<T> {
+                                  rows: (_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ rows: Range<Int>) -> Void)
+        throws -> Tensor<T> {
         var out = try Tensor<T>.uninitialized(shape: outputShape, allocator: scheduler.allocator)
         let tiling = tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: false)
         x.withUnsafeBufferPointer { xs in
@@ -99,10 +101,7 @@ struct PoolingGeometry {
                 let x = xs.baseAddress!, out = outs.baseAddress!
                 scheduler.forEachTile(tiling, workPerTile: inputElements(of: tiling)) { tile in
                     for plane in tile.rows {
-                        let input = x + plane * height * width, output = out + plane * outHeight * outWidth
-                        for i in tile.columns {
-                            row(input + i * stride * width, output + i * outWidth)
-                        }
+                        rows(x + plane * height * width, out + plane * outHeight * outWidth, tile.columns)
                     }
                 }
             }

@@ -97,7 +97,7 @@ extension SpatialBatchNorm {
                     let y = scratch.assumingMemoryBound(to: T.self)
                     for index in tile.rows {
                         chain.reluOutput(plane: index, into: y)
-                        MaxPool.forwardPlane(y, out + index * g.outHeight * g.outWidth, g)
+                        MaxPool.forwardRows(0..<g.outHeight, y, out + index * g.outHeight * g.outWidth, g)
                     }
                 }
             }
