@@ -103,21 +103,27 @@ extension MaxPool {
     /// `@_transparent` for the same reason as `visit`.
     @_transparent
     static func windowMax16x2x2<T: TesselScalar>(_ top: UnsafePointer<T>, column j: Int, _ g: Geometry) -> (max: SIMD16<T>, index: SIMD16<T>) {
-        windowMax16x2x2(top: top.load(SIMD32<T>.self, at: 2 * j),
-                        bottom: g.poolHeight == 2 ? top.load(SIMD32<T>.self, at: g.width + 2 * j) : nil)
+        let first = top.load(SIMD32<T>.self, at: 2 * j)
+        var m = first.evenHalf, index = SIMD16<T>()
+        visit(first.oddHalf, 1, &m, &index)
+        if g.poolHeight == 2 {
+            let second = top.load(SIMD32<T>.self, at: g.width + 2 * j)
+            visit(second.evenHalf, 2, &m, &index)
+            visit(second.oddHalf, 3, &m, &index)
+        }
+        return (m, index)
     }
 
-    /// The maximum and window index of the 16 windows whose top rows' pairs are the even and
-    /// odd lanes of `top` (and bottom rows' those of `bottom`, for 2×2), visited as `windowMax16`
-    /// visits them.
+    /// The maximum and window index of the 16 2×2 windows whose top rows' pairs are the even
+    /// and odd lanes of `top` and bottom rows' those of `bottom`, visited as `windowMax16`
+    /// visits them (the grouped rows' scan; the per-row one above is kept apart, as an
+    /// optional `bottom` or a shared body measured slower on 32 × 32 planes).
     @_transparent
-    static func windowMax16x2x2<T: TesselScalar>(top: SIMD32<T>, bottom: SIMD32<T>?) -> (max: SIMD16<T>, index: SIMD16<T>) {
+    static func windowMax16x2x2<T: TesselScalar>(top: SIMD32<T>, bottom: SIMD32<T>) -> (max: SIMD16<T>, index: SIMD16<T>) {
         var m = top.evenHalf, index = SIMD16<T>()
         visit(top.oddHalf, 1, &m, &index)
-        if let bottom {
-            visit(bottom.evenHalf, 2, &m, &index)
-            visit(bottom.oddHalf, 3, &m, &index)
-        }
+        visit(bottom.evenHalf, 2, &m, &index)
+        visit(bottom.oddHalf, 3, &m, &index)
         return (m, index)
     }
 
@@ -197,19 +203,43 @@ extension MaxPool {
     /// the others.
     static func forwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                              _ g: Geometry) {
-        var i = rows.lowerBound
+        let grouped = rowsPerGroup(g) > 0 ? forwardRowGroups(rows, input, out, g) : rows.lowerBound
+        for i in grouped..<rows.upperBound { forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g) }
+    }
+
+    /// The whole groups of `rowsPerGroup` output rows from `rows.lowerBound` on, forward;
+    /// returns the first row left. Out of line, so that the per-row paths compile as before.
+    @inline(never)
+    static func forwardRowGroups<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                                  _ g: Geometry) -> Int {
         let group = rowsPerGroup(g)
-        if group > 0 {
-            while i + group <= rows.upperBound {
-                let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
-                out.store(windowMax16x2x2(top: top, bottom: bottom).max, at: i * g.outWidth)
-                i += group
-            }
+        var i = rows.lowerBound
+        while i + group <= rows.upperBound {
+            let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
+            out.store(windowMax16x2x2(top: top, bottom: bottom).max, at: i * g.outWidth)
+            i += group
         }
-        while i < rows.upperBound {
-            forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g)
-            i += 1
+        return i
+    }
+
+    /// The whole groups of `rowsPerGroup` output rows from `rows.lowerBound` on, backward
+    /// (as `backwardRow2x2`, writing every dx element of their input rows); returns the first
+    /// row left.
+    @inline(never)
+    static func backwardRowGroups<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
+                                                   _ gradient: UnsafeMutablePointer<T>, _ g: Geometry) -> Int {
+        let group = rowsPerGroup(g)
+        var i = rows.lowerBound
+        while i + group <= rows.upperBound {
+            let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
+            let index = windowMax16x2x2(top: top, bottom: bottom).index
+            let value = SIMD16<T>() + upstream.load16(at: i * g.outWidth)
+            storeRowGroup(top: interleave(windowGradient(value, index: index, 0), windowGradient(value, index: index, 1)),
+                          bottom: interleave(windowGradient(value, index: index, 2), windowGradient(value, index: index, 3)),
+                          to: gradient + 2 * i * g.width, width: g.width)
+            i += group
         }
+        return i
     }
 
     /// The dx rows of one plane that the windows of output `rows` own — their window rows, and
@@ -230,22 +260,9 @@ extension MaxPool {
             if g.poolHeight < 2 {
                 (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
             }
-            var i = rows.lowerBound
-            let group = rowsPerGroup(g)
-            if group > 0 {
-                while i + group <= rows.upperBound {
-                    let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
-                    let index = windowMax16x2x2(top: top, bottom: bottom).index
-                    let value = SIMD16<T>() + upstream.load16(at: i * g.outWidth)
-                    storeRowGroup(top: interleave(windowGradient(value, index: index, 0), windowGradient(value, index: index, 1)),
-                                  bottom: interleave(windowGradient(value, index: index, 2), windowGradient(value, index: index, 3)),
-                                  to: gradient + 2 * i * g.width, width: g.width)
-                    i += group
-                }
-            }
-            while i < rows.upperBound {
+            let grouped = rowsPerGroup(g) > 0 ? backwardRowGroups(rows, input, upstream, gradient, g) : rows.lowerBound
+            for i in grouped..<rows.upperBound {
                 backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g)
-                i += 1
             }
         } else {
             (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
@@ -294,8 +311,9 @@ extension MaxPool {
             if isContiguous(column: j, g) {
                 let gradient = zero + dout.load16(at: j)
                 for kh in 0..<g.poolHeight {
-                    dx.store(interleave(windowGradient(gradient, index: index, 2 * kh), windowGradient(gradient, index: index, 2 * kh + 1)),
-                             at: kh * g.width + 2 * j)
+                    let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
+                    let odd = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh + 1))))
+                    dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
                 }
             } else {
                 for lane in 0..<16 { writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]), gradient: dout[j + lane], dx, g) }
