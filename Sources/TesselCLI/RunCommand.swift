@@ -135,7 +135,14 @@ struct RunCommand: ParsableCommand {
                   + F.right(F.number("%.1f%%", layer.share * 100), 8)
                   + F.right(isLoss ? "-" : F.number("%.1f", layer.gigaflopsPerSecond), 10))
         }
-        let chains = report.layers.compactMap { layer in layer.fusedInto.map { "\($0) + \(layer.name)" } }
+        // One entry per chain, its head then its fused layers in order.
+        var heads: [String] = [], members: [String: [String]] = [:]
+        for layer in report.layers {
+            guard let head = layer.fusedInto else { continue }
+            if members[head] == nil { heads.append(head) }
+            members[head, default: [head]].append(layer.name)
+        }
+        let chains = heads.map { members[$0]!.joined(separator: " + ") }
         if !chains.isEmpty {
             print("fused chains (runtime setting 'fusion'; each chain's time is in its first layer's row): "
                   + chains.joined(separator: ", "))
