@@ -55,7 +55,8 @@ extension Network {
             var records: [LayerRecord<T>] = []
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 (xs, records) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
-                                                         pooling: fusion.pooling[index], layout: layout, exchange: exchange, scheduler: scheduler)
+                                                         pooling: fusion.pooling[index], layout: layout, exchange: exchange,
+                                                         scheduler: scheduler)
             } else {
                 for k in xs.indices {
                     let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
@@ -290,8 +291,8 @@ extension Network {
                                        scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
         let beta = layerParameters(index).map(\.value)[1]
         let pooled = pooling == nil ? nil : normalization as? any PoolFusingNormalization
-        if layout.shards == 1, pooled == nil, let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0],
-                                                                          scheduler: scheduler) {
+        if layout.shards == 1, pooled == nil,
+           let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0], scheduler: scheduler) {
             return ([g.dx], [g.dgamma, g.dbeta])
         }
         let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
