@@ -56,14 +56,6 @@ extension SpatialBatchNorm {
         }
     }
 
-    /// The mean and M2 of channel `c` over the planes of `samples` (one chunk): a sum sweep,
-    /// then `Σ(x − chunk mean)²` in a second sweep, from cache.
-    @inline(__always)
-    static func chunkMoments<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>,
-                                              shape: [Int]) -> (mean: Double, m2: Double) {
-        chunkMoments(x, channel: c, samples: samples, shape: shape, sum: chunkSum(x, channel: c, samples: samples, shape: shape))
-    }
-
     /// The sum of channel `c` over the planes of `samples` (one chunk): `SpanSums.sum` of each
     /// plane, added in sample order.
     @inline(__always)
@@ -74,8 +66,9 @@ extension SpatialBatchNorm {
         return sum
     }
 
-    /// `chunkMoments` from the chunk's sum, `Σ SpanSums.sum(plane)` over its planes in order,
-    /// taken elsewhere: the mean, then the M2 sweep.
+    /// The mean and M2 of channel `c` over the planes of `samples` (one chunk) from the
+    /// chunk's sum (`chunkSum`, taken elsewhere): the mean, then `Σ(x − chunk mean)²` in a
+    /// sweep over the planes in sample order.
     @inline(__always)
     static func chunkMoments<T: TesselScalar>(_ x: UnsafePointer<T>, channel c: Int, samples: Range<Int>, shape: [Int],
                                               sum: Double) -> (mean: Double, m2: Double) {
@@ -109,9 +102,10 @@ extension SpatialBatchNorm {
 
     /// Per channel: `Σ dout` and `Σ dout·(x − μ)`, as (chunk, channel) partials combined in
     /// chunk order. A tile reads its planes sample by sample, each channel's added in sample
-    /// order as `chunkGradientSums` adds them. `planeDout(offset, scratch)` gives the layer's dout of the plane at element
-    /// `offset`; `scratch` is `scratchLength` elements of the worker's own (nil when 0), where
-    /// a fused chain computes it (`FusedReLU.span`, `PooledChainDout`).
+    /// order as `chunkGradientSums` adds them. `planeDout(offset, scratch)` gives the layer's
+    /// dout of the plane at element `offset`; `scratch` is `scratchLength` elements of the
+    /// worker's own (nil when 0), where a fused chain computes it (`FusedReLU.span`,
+    /// `PooledChain.layerDout`).
     /// - Throws: `TesselError.outOfMemory` when the scratch cannot be allocated.
     static func channelGradientSums<T: TesselScalar>(
         x: UnsafePointer<T>, mean: UnsafePointer<Double>, shape: [Int], scratchLength: Int,

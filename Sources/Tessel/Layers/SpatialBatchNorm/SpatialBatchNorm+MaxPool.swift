@@ -57,12 +57,19 @@ extension SpatialBatchNorm {
     }
 
     /// Runs `body` with the chain over `x` normalized by the per-channel `mean` and `inverseStd`,
-    /// `gamma` and `beta`, pooled by `window`.
-    /// - Throws: `MaxPool`'s `TesselError`s for a window that does not fit x.
+    /// `gamma` and `beta`, pooled by `window`; a backward's `pooledDout` is checked against the
+    /// pool's output shape.
+    /// - Throws: `MaxPool`'s `TesselError`s for a window that does not fit x or a `pooledDout`
+    ///   not of the pool's output shape.
     static func withPooledChain<T: TesselScalar, R>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                    gamma: Tensor<T>, beta: Tensor<T>, window: PoolingWindow, scheduler: Scheduler,
+                                                    gamma: Tensor<T>, beta: Tensor<T>, window: PoolingWindow,
+                                                    pooledDout: Tensor<T>? = nil, scheduler: Scheduler,
                                                     _ body: (PooledChain<T>) throws -> R) throws -> R {
-        let geometry = try PoolingGeometry(x: x.shape, window: window, layer: MaxPool.name)
+        let geometry = if let pooledDout {
+            try PoolingGeometry(x: x.shape, dout: pooledDout, window: window, layer: MaxPool.name)
+        } else {
+            try PoolingGeometry(x: x.shape, window: window, layer: MaxPool.name)
+        }
         let channels = x.shape[1]
         return try scheduler.withScratch(T.self, count: 2 * channels) { scratch in
             let center = scratch.baseAddress!, scale = center + channels
@@ -113,10 +120,9 @@ extension SpatialBatchNorm {
     @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(pooledDout: Tensor<T>, window: PoolingWindow, beta: Tensor<T>, cache: Cache<T>,
                                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
-        _ = try PoolingGeometry(x: cache.x.shape, dout: pooledDout, window: window, layer: MaxPool.name)
         try withBaseAddresses(cache.mean, cache.inverseStd, pooledDout) { mean, inverseStd, dout in
             try withPooledChain(cache.x, mean: mean, inverseStd: inverseStd, gamma: cache.gamma, beta: beta, window: window,
-                                scheduler: scheduler) { chain in
+                                pooledDout: pooledDout, scheduler: scheduler) { chain in
                 let plane = chain.plane
                 try channelGradientSums(x: chain.x, mean: mean, shape: cache.x.shape, scratchLength: 2 * plane, sumDout: sums,
                                         sumDoutCentered: sums + chain.channels, scheduler: scheduler) { offset, scratch in
@@ -135,11 +141,10 @@ extension SpatialBatchNorm {
     package static func gradients<T: TesselScalar>(pooledDout: Tensor<T>, window: PoolingWindow, beta: Tensor<T>, cache: Cache<T>,
                                                    count samples: Int, sums: UnsafePointer<Double>,
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        _ = try PoolingGeometry(x: cache.x.shape, dout: pooledDout, window: window, layer: MaxPool.name)
         let x = cache.x, channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         return try withBaseAddresses(cache.mean, cache.inverseStd, pooledDout) { mean, inverseStd, dout in
             try withPooledChain(x, mean: mean, inverseStd: inverseStd, gamma: cache.gamma, beta: beta, window: window,
-                                scheduler: scheduler) { chain in
+                                pooledDout: pooledDout, scheduler: scheduler) { chain in
                 try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                         sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
                     var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)

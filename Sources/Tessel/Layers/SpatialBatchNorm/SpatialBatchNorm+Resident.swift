@@ -2,9 +2,10 @@
 // channel, runs the reduction and the output pass back to back while the channel's planes are
 // still in the core's cache, so memory is read once instead of twice.
 //
-// The arithmetic is the chunked passes' own (`chunkMoments`, `chunkGradientSums`, the chunk
-// merges of `ChunkPartials` and the per-channel maps), in the same order for every channel;
-// only the time at which each channel's values are computed differs. So both forms give the
+// The arithmetic is the chunked passes' own (each plane's `SpanSums` added in sample order,
+// here through `chunkSum`, `chunkMoments` and `chunkGradientSums`; the chunk merges of
+// `ChunkPartials` and the per-channel maps), in the same order for every channel; only the
+// time at which each channel's values are computed differs. So both forms give the
 // same bits, and which one runs is an order-neutral choice (`keepsChannelsResident`).
 import CCacheHints
 
