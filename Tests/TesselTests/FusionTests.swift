@@ -2,9 +2,10 @@ import Testing
 @testable import Tessel
 import TesselTestSupport
 
-/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, and a spatial batch norm,
-/// ReLU and max pool, run as one chain, give the bits of the layers run one by one — loss, gradients, updated parameters, running statistics
-/// and scores — for every worker count, tile size, shard count and both scalar types.
+/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, and a spatial batch norm
+/// or group norm, ReLU and max pool, run as one chain, give the bits of the layers run one by
+/// one — loss, gradients, updated parameters, running statistics and scores — for every worker
+/// count, tile size, shard count and both scalar types.
 @Suite struct FusionTests {
     /// Spatial batch norm → ReLU on odd planes (5×5, too narrow for the max pool after it to
     /// join the chain), batch norm → ReLU on 7 features, layer norm → ReLU on 9, and a ReLU
@@ -47,6 +48,38 @@ import TesselTestSupport
         let plane = 6 * 100
         for sample in 0..<count {
             for i in 0..<plane { scalars[(sample * 2 + 1) * plane + i] = T(0.25) }
+        }
+        return try Dataset(images: try Tensor(shape: random.images.shape, scalars: scalars), labels: random.labels)
+    }
+
+    /// Group norm → ReLU → max pool on the input: 2×2 windows at stride 2 on 8×34 planes (a
+    /// vector of 16 windows and a tail of one a row), then after a convolution 3×3 windows at
+    /// stride 3 on 4×17 planes (the last row and two columns in none), then group norm → ReLU →
+    /// 3×3 max pool at stride 2, whose overlapping windows keep the pool out of the chain.
+    /// `groupPooledBatch` makes the first group constant.
+    static let groupPooledNet = NetworkDefinition(
+        input: [4, 8, 34],
+        layers: [.groupNorm(groups: 2, epsilon: 1e-5), .relu, .maxPool(size: 2, stride: 2),
+                 .convolution(filters: 6, size: 3, stride: 1, pad: 1), .groupNorm(groups: 3, epsilon: 1e-5), .relu,
+                 .maxPool(size: 3, stride: 3), .convolution(filters: 4, size: 1, stride: 1, pad: 1),
+                 .groupNorm(groups: 2, epsilon: 1e-5), .relu, .maxPool(size: 3, stride: 2), .affine(units: 3)],
+        loss: .softmax, weightScale: 0.5)
+
+    /// Group norm → ReLU → max pool on 16×16 planes in one group, whose pool takes two rows of
+    /// 8 windows as one vector.
+    static let groupPooledRowsNet = NetworkDefinition(
+        input: [3, 16, 16],
+        layers: [.groupNorm(groups: 1, epsilon: 1e-5), .relu, .maxPool(size: 2, stride: 2), .affine(units: 3)],
+        loss: .svm, weightScale: 0.5)
+
+    /// A random batch for `groupPooledNet` whose first group (channels 0 and 1) is constant: it
+    /// normalizes to exactly β = 0, the ReLU's edge, and every window of it is a tie of zeros.
+    static func groupPooledBatch<T: TesselScalar>(count: Int, as _: T.Type) throws -> Dataset<T> {
+        let random = try NetworkTests.batch(groupPooledNet, count: count, seed: 5, as: T.self)
+        var scalars = random.images.withUnsafeBufferPointer { Array($0) }
+        let plane = 8 * 34
+        for sample in 0..<count {
+            for i in 0..<(2 * plane) { scalars[sample * 4 * plane + i] = T(0.25) }
         }
         return try Dataset(images: try Tensor(shape: random.images.shape, scalars: scalars), labels: random.labels)
     }
@@ -142,6 +175,16 @@ import TesselTestSupport
         try Self.expectFusedBits(Self.pooledNet, batch: try Self.pooledBatch(count: batchSize, as: Double.self), shards: shards)
     }
 
+    /// Group norm → ReLU → max pool chains, with a constant first group, in one shard and in
+    /// two; and on 16×16 planes.
+    @Test(arguments: [(5, 1), (7, 2)])
+    func groupPooledChainsGiveTheBitsOfTheLayers(batchSize: Int, shards: Int) throws {
+        try Self.expectFusedBits(Self.groupPooledNet, batch: try Self.groupPooledBatch(count: batchSize, as: Float.self), shards: shards)
+        try Self.expectFusedBits(Self.groupPooledNet, batch: try Self.groupPooledBatch(count: batchSize, as: Double.self), shards: shards)
+        try Self.expectFusedBits(Self.groupPooledRowsNet, batch: try NetworkTests.batch(Self.groupPooledRowsNet, count: batchSize, seed: 5,
+                                                                                        as: Float.self), shards: shards)
+    }
+
     /// A constant feature normalizes to exactly β = 0, where the ReLU's mask is 0 (x > 0 fails
     /// for +0 and −0 alike); a NaN feature gives NaN, whose mask is 0 too.
     @Test(arguments: [false, true])
@@ -199,6 +242,10 @@ import TesselTestSupport
         #expect(pooledPlan.pooling[0] == PoolingWindow(poolHeight: 2, poolWidth: 2, stride: 2))
         #expect(pooledPlan.pooling[4] == PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3))
         #expect(pooledPlan.pooling[8] == nil && pooledPlan.appliesNextReLU[8], "overlapping windows: the ReLU alone is fused")
+        let groupPooledPlan = FusionPlan(layers: Self.groupPooledNet.layers, shapes: try Self.groupPooledNet.shapes(), enabled: true)
+        #expect(Self.groupPooledNet.layers.indices.compactMap { groupPooledPlan.head(of: $0) } == [0, 0, 4, 4, 8])
+        #expect(groupPooledPlan.pooling[4] == PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3))
+        #expect(groupPooledPlan.pooling[8] == nil && groupPooledPlan.appliesNextReLU[8], "overlapping windows: the ReLU alone is fused")
         #expect(network.layer(runningFused: 2) == 1 && network.layer(runningFused: 12) == nil)
         network.fusesChains = false
         #expect(layers.indices.allSatisfy { network.layer(runningFused: $0) == nil })

@@ -2,9 +2,10 @@
 /// layer norm, group norm) followed by a ReLU applies the ReLU in its own passes while the data
 /// is in cache (`FusedReLU`) — forward, max(0, ·) on each span as its output pass writes it;
 /// backward, the ReLU's mask on each span of dout before the normalization sums it — and the
-/// ReLU layer itself runs nothing. A spatial batch norm followed by a ReLU and a max pool runs
-/// all three where `SpatialBatchNorm.chainSuits` the pool (`PoolFusingNormalization`): the ReLU's output
-/// is never stored. A fused chain gives the bits of the layers run one by one.
+/// ReLU layer itself runs nothing. A spatial batch norm or a group norm followed by a ReLU and a
+/// max pool runs all three where the chain suits the pool (`PoolFusingNormalization`,
+/// `PoolFusingKind`): the ReLU's output is never stored. A fused chain gives the bits of the
+/// layers run one by one.
 struct FusionPlan: Sendable, Equatable {
     /// By layer index: whether the layer is a normalization that applies the ReLU after it.
     let appliesNextReLU: [Bool]
@@ -21,10 +22,14 @@ struct FusionPlan: Sendable, Equatable {
         }
         self.appliesNextReLU = appliesNextReLU
         pooling = layers.indices.map { index in
-            guard appliesNextReLU[index], index + 2 < layers.count, layers[index].kind is any PoolFusingNormalization,
-                  let pool = layers[index + 2].kind as? MaxPoolKind, SpatialBatchNorm.chainSuits(pooling: pool.window, width: shapes[index].last!)
-            else { return nil }
-            return pool.window
+            guard appliesNextReLU[index], index + 2 < layers.count, let pool = layers[index + 2].kind as? MaxPoolKind else { return nil }
+            let kind = layers[index].kind
+            let suits = if let kind = kind as? any PoolFusingKind {
+                kind.chainSuits(pooling: pool.window)
+            } else {
+                kind is any PoolFusingNormalization && SpatialBatchNorm.chainSuits(pooling: pool.window, width: shapes[index].last!)
+            }
+            return suits ? pool.window : nil
         }
     }
 

@@ -84,16 +84,27 @@ public enum GroupNorm {
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                  appliesReLU: Bool, scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
+        return try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: appliesReLU, pooling: nil,
+                           scheduler: scheduler)
+    }
+
+    /// The forward over checked arguments. With `pooling` (`appliesReLU` then set), each plane
+    /// goes through the ReLU in the worker's scratch and is max-pooled from there into `out`
+    /// (N, C, H', W'), the chain of `GroupNorm+MaxPool.swift`.
+    static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
+                                         appliesReLU: Bool, pooling: PoolingGeometry?,
+                                         scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
-        var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
+        var out = try Tensor<T>.uninitialized(shape: pooling?.outputShape ?? x.shape, allocator: scheduler.allocator)
         let statisticsShape = [x.shape[0], parameters.groups]
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
-        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
-        withBaseAddresses(x, gamma, beta) { x, gammas, betas in
-            withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
-                scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize) { tile in
+        let streams = pooling == nil && scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
+        try withBaseAddresses(x, gamma, beta) { x, gammas, betas in
+            try withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
+                try FusedReLU.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
+                                          spanLength: layout.plane, as: T.self, scheduler: scheduler) { tile, scratch in
                     // The sweep that writes group q also sums group q + 1, so that reading
                     // the next group from memory overlaps writing this one.
                     var sum = layout.sum(x, group: tile.rows.lowerBound)
@@ -110,11 +121,16 @@ public enum GroupNorm {
                         sum = 0
                         for c in 0..<layout.channelsPerGroup {
                             let channel = firstChannel + c, offset = start + c * layout.plane
+                            let target = scratch ?? out + offset
                             sum += CenteredAffine.forward(
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
-                                out: out + offset, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil,
+                                out: target, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil,
                                 streaming: streams)
-                            if appliesReLU { ElementWise.relu(out + offset, out + offset, count: layout.plane) }
+                            if appliesReLU { ElementWise.relu(target, target, count: layout.plane) }
+                            if let pooling {
+                                let pooledPlane = pooling.outHeight * pooling.outWidth
+                                MaxPool.forwardRows(0..<pooling.outHeight, target, out + (start / layout.plane + c) * pooledPlane, pooling)
+                            }
                         }
                     }
                     if streams { tessel_store_fence() }
@@ -135,13 +151,65 @@ public enum GroupNorm {
     }
 
     /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
-    /// the ReLU's: each plane is masked (`FusedReLU`) right before the sweep that sums it. A dx
-    /// of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// the ReLU's: each plane is masked (`FusedReLU.span`) into the worker's scratch right before
+    /// a sweep reads it. A dx of `TileSettings.streamingOutputBytes` or more is written with
+    /// streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
+        return try withBaseAddresses(dout) { dout in
+            try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try backward(cache: cache, scheduler: scheduler, planeDout: reluOutput.map { .relu(dout: dout, reluOutput: $0) } ?? .layer(dout))
+            }
+        }
+    }
+
+    /// Where the backward reads each plane's dout.
+    enum PlaneDout<T: TesselScalar> {
+        /// The layer's dout (N, C, H, W).
+        case layer(UnsafePointer<T>)
+        /// The dout of a ReLU fused after the layer, and that ReLU's output.
+        case relu(dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>)
+        /// The dout of a ReLU and a max pool fused after the layer (`PooledGroupChain`).
+        case pooled(PooledGroupChain<T>)
+
+        /// Elements of scratch per worker: two groups' douts (the one whose dx a sweep writes
+        /// and the next one, which it sums), and a plane of the ReLU's output for a pooled chain.
+        func scratchLength(_ layout: GroupLayout) -> Int {
+            switch self {
+            case .layer: 0
+            case .relu: 2 * layout.groupSize
+            case .pooled: 2 * layout.groupSize + layout.plane
+            }
+        }
+
+        /// The layer's dout of channel `c` of `group`, whose `plane` values start at `offset`:
+        /// where it is not the layer's dout, computed into `target` (a plane), with `temporary`
+        /// (a plane) for a pooled chain's ReLU output.
+        @inline(__always)
+        func plane(group: Int, channel c: Int, offset: Int, plane: Int, into target: UnsafeMutablePointer<T>?,
+                   temporary: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+            switch self {
+            case let .layer(dout): dout + offset
+            case let .relu(dout, reluOutput): FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane, scratch: target)
+            case let .pooled(chain): chain.layerDout(group: group, channel: c, reluOutput: temporary!, into: target!)
+            }
+        }
+
+        /// Where `plane(…into: target…)` put its dout.
+        @inline(__always)
+        func stored(offset: Int, target: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+            if case let .layer(dout) = self { return dout + offset }
+            return UnsafePointer(target!)
+        }
+    }
+
+    /// The backward over checked arguments, each plane's dout read through `planeDout` (and
+    /// computed once, in the sweep that sums it, where it is not the layer's).
+    static func backward<T: TesselScalar>(cache: Cache<T>, scheduler: Scheduler,
+                                          planeDout: PlaneDout<T>) throws -> NormalizationGradients<T> {
         let x = cache.x, layout = GroupLayout(shape: x.shape, groups: cache.groups)
         let samples = x.shape[0], channels = x.shape[1], stride = samples * channels
         // Partials per (sample, channel) of dgamma and dbeta, then their sums over samples.
@@ -153,56 +221,64 @@ public enum GroupNorm {
             let tiling = layout.tiling(scheduler: scheduler)
             let count = Double(layout.groupSize)
             let streams = scheduler.tiles.streams(outputLike: x)
-            try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
-                withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gammas, means, inverseStds in
-                    dx.withUnsafeMutableBufferPointer { dxs in
-                        let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
-                        scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize) { tile in
-                            // Stores channel c's plane sums of `group` in its (sample, channel)
-                            // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
-                            func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
-                                        into groupSums: inout (Double, Double)) {
-                                let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
-                                let doutXhat = sums.doutCentered * inverseStds[group]
-                                partialDbeta[slot] = sums.dout
-                                partialDgamma[slot] = doutXhat
-                                let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
-                                groupSums.0 += g * sums.dout
-                                groupSums.1 += g * doutXhat
-                            }
-                            // The sweep that writes group q's dx also sums group q + 1, so that
-                            // reading the next group from memory overlaps writing this one.
-                            var groupSums = (0.0, 0.0)
-                            let first = tile.rows.lowerBound
-                            for c in 0..<layout.channelsPerGroup {
-                                let offset = first * layout.groupSize + c * layout.plane
-                                mask?.apply(offset, count: layout.plane)
-                                let sums = SpanSums.gradientSums(dout: dout + offset, x: x + offset, count: layout.plane,
-                                                                 mean: means[first])
-                                record(sums, group: first, channel: c, into: &groupSums)
-                            }
-                            for group in tile.rows {
-                                let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
-                                let firstChannel = layout.firstChannel(ofGroup: group)
-                                // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
-                                let b = T(-inverseStd * inverseStd * groupSums.1 / count)
-                                let c0 = T(-inverseStd * groupSums.0 / count)
-                                let hasNext = group + 1 < tile.rows.upperBound
-                                groupSums = (0, 0)
-                                for c in 0..<layout.channelsPerGroup {
-                                    let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
-                                    let a = T(Double(gammas[firstChannel + c]) * inverseStd)
-                                    if hasNext { mask?.apply(nextOffset, count: layout.plane) }
-                                    let sums = CenteredAffine.backward(
-                                        dout: dout + offset, x: x + offset, mean: T(mean), a: a, b: b, c: c0, dx: dx + offset,
-                                        count: layout.plane,
-                                        summing: hasNext ? (dout + nextOffset, x + nextOffset, means[group + 1]) : nil,
-                                        streaming: streams)
-                                    if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
-                                }
-                            }
-                            if streams { tessel_store_fence() }
+            let scratchLength = planeDout.scratchLength(layout)
+            try withBaseAddresses(x, cache.gamma, cache.mean, cache.inverseStd) { x, gammas, means, inverseStds in
+                try dx.withUnsafeMutableBufferPointer { dxs in
+                    let dx = dxs.baseAddress!
+                    try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize, masks: scratchLength > 0,
+                                              spanLength: scratchLength, as: T.self, scheduler: scheduler) { tile, scratch in
+                        // Two groups' douts, swapped from group to group, and a plane for the pooled chain.
+                        var current = scratch, next = scratch.map { $0 + layout.groupSize }
+                        let temporary = scratch.map { $0 + 2 * layout.groupSize }
+                        func target(_ slot: UnsafeMutablePointer<T>?, channel c: Int) -> UnsafeMutablePointer<T>? {
+                            slot.map { $0 + c * layout.plane }
                         }
+                        // Stores channel c's plane sums of `group` in its (sample, channel)
+                        // partial slots and adds them into the group sums (Σdx̂, Σdx̂·x̂).
+                        func record(_ sums: (dout: Double, doutCentered: Double), group: Int, channel c: Int,
+                                    into groupSums: inout (Double, Double)) {
+                            let slot = layout.sample(ofGroup: group) * channels + layout.firstChannel(ofGroup: group) + c
+                            let doutXhat = sums.doutCentered * inverseStds[group]
+                            partialDbeta[slot] = sums.dout
+                            partialDgamma[slot] = doutXhat
+                            let g = Double(gammas[layout.firstChannel(ofGroup: group) + c])
+                            groupSums.0 += g * sums.dout
+                            groupSums.1 += g * doutXhat
+                        }
+                        // The sweep that writes group q's dx also sums group q + 1, so that
+                        // reading the next group from memory overlaps writing this one.
+                        var groupSums = (0.0, 0.0)
+                        let first = tile.rows.lowerBound
+                        for c in 0..<layout.channelsPerGroup {
+                            let offset = first * layout.groupSize + c * layout.plane
+                            let dout = planeDout.plane(group: first, channel: c, offset: offset, plane: layout.plane,
+                                                       into: target(next, channel: c), temporary: temporary)
+                            let sums = SpanSums.gradientSums(dout: dout, x: x + offset, count: layout.plane, mean: means[first])
+                            record(sums, group: first, channel: c, into: &groupSums)
+                        }
+                        for group in tile.rows {
+                            swap(&current, &next)
+                            let start = group * layout.groupSize, mean = means[group], inverseStd = inverseStds[group]
+                            let firstChannel = layout.firstChannel(ofGroup: group)
+                            // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
+                            let b = T(-inverseStd * inverseStd * groupSums.1 / count)
+                            let c0 = T(-inverseStd * groupSums.0 / count)
+                            let hasNext = group + 1 < tile.rows.upperBound
+                            groupSums = (0, 0)
+                            for c in 0..<layout.channelsPerGroup {
+                                let offset = start + c * layout.plane, nextOffset = offset + layout.groupSize
+                                let a = T(Double(gammas[firstChannel + c]) * inverseStd)
+                                let summing = hasNext ? (planeDout.plane(group: group + 1, channel: c, offset: nextOffset, plane: layout.plane,
+                                                                         into: target(next, channel: c), temporary: temporary),
+                                                         x + nextOffset, means[group + 1]) : nil
+                                let sums = CenteredAffine.backward(
+                                    dout: planeDout.stored(offset: offset, target: target(current, channel: c)), x: x + offset,
+                                    mean: T(mean), a: a, b: b, c: c0, dx: dx + offset, count: layout.plane, summing: summing,
+                                    streaming: streams)
+                                if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
+                            }
+                        }
+                        if streams { tessel_store_fence() }
                     }
                 }
             }

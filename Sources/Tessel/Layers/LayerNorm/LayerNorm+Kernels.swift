@@ -65,17 +65,18 @@ extension LayerNorm {
         }
     }
 
-    /// `rowGradient` of this row, and in the same sweep `rowGradientSums` of the next row (at
-    /// `dout + count`, `x + count`, with its mean and 1/σ̂): the same operations in the same
-    /// order as `rowGradientSums`, so the same bits, while reading memory overlaps writing dx.
+    /// `rowGradient` of this row, and in the same sweep `rowGradientSums` of the next row (its
+    /// dout at `next.dout`, x at `x + count`, with its mean and 1/σ̂): the same operations in
+    /// the same order as `rowGradientSums`, so the same bits, while reading memory overlaps
+    /// writing dx.
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
-                                             streaming: Bool, summingNextRowWith next: (mean: Double, inverseStd: Double),
+                                             streaming: Bool, summingNextRowWith next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
                                              gammaWide: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
                                              dbeta: UnsafeMutablePointer<Double>) -> (Double, Double) {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
-        let nextDout = dout + count, nextX = x + count
+        let nextDout = next.dout, nextX = x + count
         var sums = RowGradientSums(mean: next.mean, inverseStd: next.inverseStd)
         var j = 0
         while j + 16 <= count {

@@ -108,7 +108,8 @@ public enum LayerNorm {
     }
 
     /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
-    /// the ReLU's: each row is masked (`FusedReLU`) right before the sweep that sums it.
+    /// the ReLU's: each row is masked (`FusedReLU.span`) into the worker's scratch in the sweep
+    /// that sums it, and read from there by the sweep that writes its dx.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
@@ -124,13 +125,17 @@ public enum LayerNorm {
             let sumDgamma = scratch + 2 * stride, sumDbeta = sumDgamma + d, gammaWide = sumDbeta + d
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
-            try FusedReLU.withMask(dout, reluOutput: reluOutput, scheduler: scheduler) { mask in
-                withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
-                    dx.withUnsafeMutableBufferPointer { dxs in
-                        let dx = dxs.baseAddress!, dout = mask?.dout ?? dout
+            try withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
+                try withOptionalBaseAddress(reluOutput) { reluOutput in
+                    try dx.withUnsafeMutableBufferPointer { dxs in
+                        let dx = dxs.baseAddress!
                         let streams = scheduler.tiles.streams(outputLike: cache.x)
                         for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
-                        scheduler.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d) { tile in
+                        // With a fused ReLU, two masked rows per worker: the one whose dx a sweep
+                        // writes and the next one, which it sums; swapped from row to row.
+                        try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d, masks: reluOutput != nil,
+                                                  spanLength: 2 * d, as: T.self, scheduler: scheduler) { tile, rows in
+                            var current = rows, next = rows.map { $0 + d }
                             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
                             let dgamma = partialDgamma + chunk * d, dbeta = partialDbeta + chunk * d
                             dgamma.update(repeating: 0, count: d)
@@ -138,23 +143,26 @@ public enum LayerNorm {
                             // The sweep that writes row i's dx also sums row i + 1, so that reading
                             // the next row from memory overlaps writing this one.
                             let first = tile.rows.lowerBound
-                            mask?.apply(first * d, count: d)
-                            var sums = rowGradientSums(dout: dout + first * d, x: x + first * d, mean: means[first],
-                                                       inverseStd: inverseStds[first], gamma: gammaWide,
-                                                       dgamma: dgamma, dbeta: dbeta, count: d)
+                            var sums = rowGradientSums(dout: FusedReLU.span(dout, reluOutput: reluOutput, offset: first * d, count: d,
+                                                                            scratch: next),
+                                                       x: x + first * d, mean: means[first], inverseStd: inverseStds[first],
+                                                       gamma: gammaWide, dgamma: dgamma, dbeta: dbeta, count: d)
                             for i in tile.rows {
+                                swap(&current, &next)
                                 let offset = i * d, inverseStd = inverseStds[i]
+                                let rowDout = current.map { UnsafePointer($0) } ?? dout + offset
                                 // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
                                 let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
                                 let c = T(-inverseStd * sums.0 / Double(d))
                                 if i + 1 < tile.rows.upperBound {
-                                    mask?.apply(offset + d, count: d)
-                                    sums = rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                    let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
+                                    sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                       streaming: streams, summingNextRowWith: (means[i + 1], inverseStds[i + 1]), gammaWide: gammaWide,
-                                                       dgamma: dgamma, dbeta: dbeta)
+                                                       streaming: streams,
+                                                       summingNextRowWith: (nextDout, means[i + 1], inverseStds[i + 1]),
+                                                       gammaWide: gammaWide, dgamma: dgamma, dbeta: dbeta)
                                 } else {
-                                    rowGradient(dout: dout + offset, x: x + offset, mean: T(means[i]), gamma: gamma,
+                                    rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                 inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                 streaming: streams)
                                 }

@@ -4,10 +4,11 @@
 /// the ReLU layer's own element operations (`ElementWise.relu`, `ElementWise.reluBackward`),
 /// which depend on the element alone, so the bits are those of the ReLU layer run on its own.
 enum FusedReLU {
-    /// The dout a batch normalization's passes read for the `count` values at `offset`:
-    /// `dout + offset` without a fused ReLU; with one (`reluOutput`, the ReLU's output), their
-    /// ReLU backward written to `scratch` (`count` values, the caller's) and `scratch`. Each
-    /// pass masks its spans again instead of keeping a masked tensor of x's size.
+    /// The dout a normalization's passes read for the `count` values at `offset`: `dout +
+    /// offset` without a fused ReLU; with one (`reluOutput`, the ReLU's output), their ReLU
+    /// backward written to `scratch` (`count` values, the caller's) and `scratch`. No caller
+    /// keeps a masked tensor of x's size: the batch norms mask each span again in each pass,
+    /// layer and group norm keep a worker's masked rows or groups between their two sweeps.
     @inline(__always)
     static func span<T: TesselScalar>(_ dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?, offset: Int, count: Int,
                                       scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
@@ -17,8 +18,8 @@ enum FusedReLU {
     }
 
     /// Runs `body` over every tile of `tiling` with a scratch area of `spanLength` elements of
-    /// `T` per worker for `span` when there is a fused ReLU (`masks`), and with none (nil) when
-    /// there is not, so the unfused path allocates nothing more.
+    /// `T` per worker when `masks` (for `span`'s masked dout, or a pooled chain's planes), and
+    /// with none (nil) otherwise, so the unfused path allocates nothing more.
     /// - Throws: `TesselError.outOfMemory` when the scratch areas cannot be allocated.
     static func forEachTile<T: TesselScalar>(_ tiling: Tiling, workPerTile: Int, masks: Bool, spanLength: Int, as _: T.Type,
                                              scheduler: Scheduler, _ body: (Tile, UnsafeMutablePointer<T>?) -> Void) throws {
@@ -28,41 +29,6 @@ enum FusedReLU {
         }
         try scheduler.forEachTile(tiling, workPerTile: workPerTile, scratchBytesPerWorker: spanLength * MemoryLayout<T>.stride) {
             body($0, $1.assumingMemoryBound(to: T.self))
-        }
-    }
-
-    /// Runs `body(mask)` where `mask` is nil without `reluOutput`; with it, `mask` masks spans
-    /// of `dout` (`ElementWise.reluBackward` into a buffer of dout's shape that lives until
-    /// `body` returns) and `mask.dout` is that buffer, which the passes then read as their dout.
-    /// Layer norm and group norm take it: their sweep that sums a span is not the one that
-    /// reads it back for dx.
-    static func withMask<T: TesselScalar, R>(_ dout: Tensor<T>, reluOutput: Tensor<T>?, scheduler: Scheduler,
-                                             _ body: (Mask<T>?) throws -> R) throws -> R {
-        guard let reluOutput else { return try body(nil) }
-        var masked = try Tensor<T>.uninitialized(shape: dout.shape, allocator: scheduler.allocator)
-        return try withBaseAddresses(dout, reluOutput) { dout, relu in
-            try masked.withUnsafeMutableBufferPointer { masked in
-                try body(Mask(source: dout, reluOutput: relu, masked: masked.baseAddress!))
-            }
-        }
-    }
-
-    /// Where a fused ReLU's backward reads and writes: `apply(offset, count)` writes the masked
-    /// dout of that span into `dout`.
-    struct Mask<T: TesselScalar> {
-        let source: UnsafePointer<T>, reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>
-
-        init(source: UnsafePointer<T>, reluOutput: UnsafePointer<T>, masked: UnsafeMutablePointer<T>) {
-            (self.source, self.reluOutput, self.masked) = (source, reluOutput, masked)
-        }
-
-        /// The masked dout, which the normalization's passes read.
-        var dout: UnsafePointer<T> { UnsafePointer(masked) }
-
-        /// The ReLU's backward of the `count` values from `offset`.
-        @inline(__always)
-        func apply(_ offset: Int, count: Int) {
-            ElementWise.reluBackward(source + offset, reluOutput + offset, masked + offset, count: count)
         }
     }
 }

@@ -1,5 +1,5 @@
 /// `groupnorm`: group normalization of NCHW input in `groups` groups of channels.
-package struct GroupNormKind: NormalizationKind, ReLUFusingKind {
+package struct GroupNormKind: NormalizationKind, PoolFusingKind {
     package var groups: Int
     package var epsilon: Double
 
@@ -61,6 +61,39 @@ package struct GroupNormKind: NormalizationKind, ReLUFusingKind {
         let g = switch backend {
         case let .tiled(s): try GroupNorm.backward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: s)
         case .reference: try GroupNorm.Reference.backward(dout: try ReLU.Reference.backward(dout: dout, x: reluOutput), cache: cache)
+        }
+        return (g.dx, [g.dgamma, g.dbeta])
+    }
+
+    package func chainSuits(pooling window: PoolingWindow) -> Bool { GroupNorm.chainSuits(pooling: window) }
+
+    /// Tiled: the chain's kernels (`GroupNorm+MaxPool.swift`); reference: the serial layer,
+    /// ReLU and max pool.
+    package func forwardPooling<T: TesselScalar>(_ x: Tensor<T>, window: PoolingWindow, parameters p: [Tensor<T>],
+                                                 context: inout LayerContext<T>, backend: Backend) throws -> (Tensor<T>, LayerRecord<T>) {
+        switch backend {
+        case let .tiled(s):
+            let (out, cache) = try GroupNorm.forwardPooling(x: x, gamma: p[0], beta: p[1], parameters: layerParameters, window: window,
+                                                            scheduler: s)
+            return (out, .state(cache))
+        case .reference:
+            let (out, cache) = try GroupNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: layerParameters)
+            return (try MaxPool.Reference.forward(x: try ReLU.Reference.forward(out), parameters: window), .state(cache))
+        }
+    }
+
+    /// Reference: the ReLU's output is recomputed by the serial layer from the cached x.
+    package func backwardThroughPool<T: TesselScalar>(_ pooledDout: Tensor<T>, window: PoolingWindow, record: LayerRecord<T>,
+                                                      parameters p: [Tensor<T>], backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
+        let cache = record.state(as: GroupNorm.Cache<T>.self)
+        let g: NormalizationGradients<T>
+        if case let .tiled(s) = backend {
+            g = try GroupNorm.backward(pooledDout: pooledDout, window: window, beta: p[1], cache: cache, scheduler: s)
+        } else {
+            let reluOutput = try ReLU.Reference.forward(try GroupNorm.Reference.forward(x: cache.x, gamma: p[0], beta: p[1],
+                                                                                        parameters: layerParameters).out)
+            let dout = try MaxPool.Reference.backward(dout: pooledDout, x: reluOutput, parameters: window)
+            g = try GroupNorm.Reference.backward(dout: try ReLU.Reference.backward(dout: dout, x: reluOutput), cache: cache)
         }
         return (g.dx, [g.dgamma, g.dbeta])
     }

@@ -60,7 +60,8 @@ extension Network {
             } else {
                 for k in xs.indices {
                     let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
-                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index])
+                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index],
+                                                    pooling: fusion.pooling[index])
                     xs[k] = out
                     records.append(record)
                 }
@@ -99,17 +100,20 @@ extension Network {
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             } else {
                 var shardGradients: [[Tensor<T>]] = []
+                let pooling = fusion.pooling[index]
                 for k in douts.indices {
-                    let reluOutput = fusion.appliesNextReLU[index] ? saved[index + 1][k].input() : nil
-                    if !computesInputGradient(layer: index, tracing: tracing) && reluOutput == nil {
+                    let reluOutput = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1][k].input() : nil
+                    if !computesInputGradient(layer: index, tracing: tracing) && !fusion.appliesNextReLU[index] {
                         shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
                         continue
                     }
-                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], reluOutput: reluOutput, backend: backend)
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], reluOutput: reluOutput,
+                                                            pooling: pooling, backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
                 }
-                if fusion.appliesNextReLU[index] { saved[index + 1] = [] }
+                let fusedLayers = pooling != nil ? 2 : fusion.appliesNextReLU[index] ? 1 : 0
+                for fused in (index + 1)..<(index + 1 + fusedLayers) { saved[fused] = [] }
                 for offset in 0..<(parameterOffsets[index + 1] - parameterOffsets[index]) {
                     partials.append((parameterOffsets[index] + offset, shardGradients.map { $0[offset] }))
                 }
