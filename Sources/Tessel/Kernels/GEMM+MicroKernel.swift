@@ -9,18 +9,20 @@ extension GEMM {
     @inlinable static var vectorBytes: Int { 32 }
     #endif
 
-    /// Vectors per micro-kernel row: 6 rows × 2 = 12 accumulating registers, of the 16 ymm
-    /// (AVX2) or 32 zmm (AVX-512). With AVX-512, 6 × 4 vectors (NR = 64 Float) measured the
-    /// same on matrix products but pads the 32 filters of a convolution's weight gradient to 64
-    /// columns: 6 × 2 made `conv_7x7`'s backward 19% faster (docs/PERFORMANCE.md).
+    /// Vectors per micro-kernel row: 2, so 8 rows × 2 = 16 accumulating registers of the 32
+    /// zmm (AVX-512) or 6 × 2 = 12 of the 16 ymm (AVX2). With AVX-512, 6 × 4 vectors (NR = 64
+    /// Float) measured the same on matrix products but pads the 32 filters of a convolution's
+    /// weight gradient to 64 columns: 6 × 2 made `conv_7x7`'s backward 19% faster
+    /// (docs/PERFORMANCE.md).
     @inlinable static var vectorsPerRow: Int { 2 }
 
-    /// The register-blocked inner kernel: `C[0..<6, 0..<NR] (+)= Σ_k A[k] ⊗ B[k]` over `depth`
-    /// steps, where `a` reads the A micro-panel (6 values per step; `APanelReader`) and `b` the B
-    /// micro-panel (NR values per step; `BPanelReader`). Each step broadcasts one
-    /// A value per row and issues one fused multiply-add per vector of the row; the
-    /// accumulators stay in registers (AVX-512: 6 × 2 `SIMD16<Float>` / `SIMD8<Double>`;
-    /// AVX2: 6 × 2 `SIMD8<Float>` / `SIMD4<Double>`). With `accumulate` the block is added to C.
+    /// The register-blocked inner kernel: `C[0..<MR, 0..<NR] (+)= Σ_k A[k] ⊗ B[k]` over `depth`
+    /// steps, where `a` reads the A micro-panel (MR values per step; `APanelReader`) and `b` the
+    /// B micro-panel (NR values per step; `BPanelReader`). Each step broadcasts one A value per
+    /// row and issues one fused multiply-add per vector of the row; the accumulators stay in
+    /// registers (AVX-512: 8 × 2 `SIMD16<Float>` / `SIMD8<Double>`; AVX2: 6 × 2 `SIMD8<Float>` /
+    /// `SIMD4<Double>`). With `accumulate` the block is added to C. Every element is the same
+    /// chain of fused multiply-adds from zero whatever the kernel's shape.
     @inline(__always)
     static func microKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
                                                                                c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
@@ -28,22 +30,69 @@ extension GEMM {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
-            microKernel2(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel8x2(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
-            microKernel2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel8x2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
         #else
         if T.self == Float.self {
-            microKernel2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel6x2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
-            microKernel2(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel6x2(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
         #endif
     }
 
+    /// 8 rows × 2 vectors.
+    @inline(__always)
+    static func microKernel8x2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                         c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var pa = a, pb = b
+        for _ in 0..<depth {
+            let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self)
+            var s = V(repeating: pa.value(0))
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: pa.value(1))
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: pa.value(2))
+            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: pa.value(3))
+            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: pa.value(4))
+            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: pa.value(5))
+            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            s = V(repeating: pa.value(6))
+            c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
+            s = V(repeating: pa.value(7))
+            c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
+            pa.advance()
+            pb.advance()
+        }
+        var row = c
+        store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)
+        row += ldc
+        store(row, 0, accumulate, c10); store(row, 1, accumulate, c11)
+        row += ldc
+        store(row, 0, accumulate, c20); store(row, 1, accumulate, c21)
+        row += ldc
+        store(row, 0, accumulate, c30); store(row, 1, accumulate, c31)
+        row += ldc
+        store(row, 0, accumulate, c40); store(row, 1, accumulate, c41)
+        row += ldc
+        store(row, 0, accumulate, c50); store(row, 1, accumulate, c51)
+        row += ldc
+        store(row, 0, accumulate, c60); store(row, 1, accumulate, c61)
+        row += ldc
+        store(row, 0, accumulate, c70); store(row, 1, accumulate, c71)
+    }
+
     /// 6 rows × 2 vectors.
     @inline(__always)
-    static func microKernel2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+    static func microKernel6x2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
                                                                        c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()

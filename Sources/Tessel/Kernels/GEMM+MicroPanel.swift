@@ -44,7 +44,8 @@ extension GEMM {
     struct InPlaceAPanel<Scalar: TesselScalar>: APanelReader {
         let base: UnsafePointer<Scalar>
         var stepOffsets: UnsafePointer<Int>
-        let rowOffsets: (Int, Int, Int, Int, Int, Int)
+        /// Eight rows' offsets; a 6-row kernel reads the first six.
+        let rowOffsets: (Int, Int, Int, Int, Int, Int, Int, Int)
 
         @inline(__always)
         func value(_ row: Int) -> Scalar {
@@ -55,7 +56,9 @@ extension GEMM {
             case 2: return step[rowOffsets.2]
             case 3: return step[rowOffsets.3]
             case 4: return step[rowOffsets.4]
-            default: return step[rowOffsets.5]
+            case 5: return step[rowOffsets.5]
+            case 6: return step[rowOffsets.6]
+            default: return step[rowOffsets.7]
             }
         }
 

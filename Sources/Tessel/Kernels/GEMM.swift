@@ -4,7 +4,7 @@ import CCacheHints
 /// van de Geijn), the engine of the affine and convolution layers.
 ///
 /// - **Micro-kernel** (`GEMM+MicroKernel.swift`): an `MR × NR` block of C held in vector
-///   registers — with AVX-512 6 × 32 Float (`SIMD16<Float>`) or 6 × 16 Double, with AVX2
+///   registers — with AVX-512 8 × 32 Float (`SIMD16<Float>`) or 8 × 16 Double, with AVX2
 ///   6 × 16 Float (`SIMD8<Float>`) or 6 × 8 Double — updated by one broadcast of A and one
 ///   fused multiply-add per vector of a row for every step of the depth.
 /// - **Packing** (`GEMM+Packing.swift`): A is copied into panels of `MR` rows and B into panels
@@ -24,15 +24,22 @@ import CCacheHints
 /// Double here: a blocked Float32 sum has an error bound of about `(KC + depth / KC) · ε`
 /// rather than `depth · ε`, which is the accepted trade for FMA throughput.
 enum GEMM {
-    /// Rows of the micro-kernel (MR).
+    #if TESSEL_AVX512
+    /// Rows of the micro-kernel (MR): 8 with AVX-512 (16 accumulating zmm of 32), 6 with AVX2
+    /// (12 of 16 ymm). An order-neutral choice: every element of C is the same sum either way.
+    @inlinable static var microRows: Int { 8 }
+    #else
+    /// Rows of the micro-kernel (MR): 8 with AVX-512 (16 accumulating zmm of 32), 6 with AVX2
+    /// (12 of 16 ymm). An order-neutral choice: every element of C is the same sum either way.
     @inlinable static var microRows: Int { 6 }
+    #endif
 
     /// Columns of the micro-kernel (NR): `vectorsPerRow` vectors of `vectorBytes`.
     @inlinable
     static func microColumns<T: TesselScalar>(_: T.Type) -> Int { vectorsPerRow * vectorBytes / MemoryLayout<T>.stride }
 
     /// The most depth steps per block (KC). A B micro-panel is then at most 256 × NR elements
-    /// (16 KiB with AVX2, 32 KiB with AVX-512) and an A micro-panel 6 KiB (Float).
+    /// (16 KiB with AVX2, 32 KiB with AVX-512) and an A micro-panel 6 or 8 KiB (Float).
     /// Order-fixing: the same on every build and machine (not derived from cache sizes), since
     /// the depth blocks fix the accumulation order of every element of C.
     @inlinable static var maxDepthBlock: Int { 256 }

@@ -12,8 +12,13 @@ extension Convolution {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let window = g.hh * g.ww, depth = g.filterSize, pixels = g.pixels
+        // Channels per tile: about two row blocks, in steps that make whole micro-panels
+        // (channels · window a multiple of MR) where the tile is not the last.
+        var common = mr
+        while window % common != 0 || mr % common != 0 { common -= 1 }
+        let channelStep = mr / common
         let tiling = Tiling(rows: g.n, columns: g.c, tileRows: 1,
-                            tileColumns: (2 * scheduler.tiles.gemmRowBlock + window - 1) / window)
+                            tileColumns: GEMM.roundUp((2 * scheduler.tiles.gemmRowBlock + window - 1) / window, to: channelStep))
         let rowsPerTile = tiling.tileColumns * window
         let blocks = GEMM.depthBlocks(g.f)
         let maxBlock = blocks.map(\.count).max() ?? 0

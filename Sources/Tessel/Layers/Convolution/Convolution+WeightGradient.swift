@@ -79,7 +79,7 @@ extension Convolution {
                             // Rows past the last position repeat it; the edge store drops them.
                             func row(_ r: Int) -> Int { positionOffsets[min(i + r, positions - 1)] }
                             let a = GEMM.InPlaceAPanel(base: UnsafePointer(padded), stepOffsets: windowOffsets + block.start,
-                                                       rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5)))
+                                                       rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
                             let height = min(mr, positions - i)
                             let target = partial + i * g.f + q * nr
                             if height == mr && width == nr {
