@@ -198,4 +198,46 @@ import TesselTestSupport
         #expect(throws: error) { try GroupNorm.backward(dout: try Tensor(shape: [2, 6, 3, 2]), cache: cache) }
         #expect(throws: error) { try GroupNorm.Reference.backward(dout: try Tensor(shape: [2, 6, 3, 2]), cache: cache) }
     }
+
+    /// The group norm → ReLU → max pool chain (`GroupNorm+MaxPool.swift`) gives the bits of the
+    /// tiled layers run one by one, forward and backward (a 3 × 3 window at stride 3 leaves the
+    /// last row and column in none), at every worker count and tile setting; the layer kind's
+    /// reference path gives the serial layers' values.
+    @Test func pooledChainGivesTheLayersBits() throws {
+        let x = try TestData.normal([3, 6, 7, 10], scale: 2, seed: 131, as: Double.self)
+        let gamma = try TestData.normal([6], mean: 1, seed: 132, as: Double.self)
+        let beta = try TestData.normal([6], seed: 133, as: Double.self)
+        let window = PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3), parameters = GroupNorm.Parameters(groups: 3)
+        let pooledDout = try TestData.normal([3, 6, 2, 3], seed: 134, as: Double.self)
+        var schedulers: [Scheduler] = [.serial]
+        for workers in [1, 2, 3] {
+            for tiles in determinismTileSettings { schedulers.append(try Scheduler(workers: workers, grainSize: 0, tiles: tiles)) }
+        }
+        for scheduler in schedulers {
+            let (normalized, cache) = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: scheduler)
+            let relu = try ReLU.forward(normalized, scheduler: scheduler)
+            let pooled = try MaxPool.forward(x: relu, parameters: window, scheduler: scheduler)
+            let chain = try GroupNorm.forwardPooling(x: x, gamma: gamma, beta: beta, parameters: parameters, window: window,
+                                                     scheduler: scheduler)
+            #expect(chain.out.isBitwiseEqual(to: pooled))
+            let dout = try ReLU.backward(dout: try MaxPool.backward(dout: pooledDout, x: relu, parameters: window, scheduler: scheduler),
+                                         x: relu, scheduler: scheduler)
+            let layers = try GroupNorm.backward(dout: dout, cache: cache, scheduler: scheduler)
+            let chained = try GroupNorm.backward(pooledDout: pooledDout, window: window, beta: beta, cache: chain.cache, scheduler: scheduler)
+            #expect(chained.dx.isBitwiseEqual(to: layers.dx) && chained.dgamma.isBitwiseEqual(to: layers.dgamma)
+                    && chained.dbeta.isBitwiseEqual(to: layers.dbeta))
+        }
+        let kind = GroupNormKind(groups: 3, epsilon: 1e-5)
+        var context = LayerContext<Double>(mode: .train, statistics: nil, seed: 0, firstRow: 0)
+        let (tiledOut, tiledRecord) = try kind.forwardPooling(x, window: window, parameters: [gamma, beta], context: &context,
+                                                               backend: .tiled(.serial))
+        let (referenceOut, referenceRecord) = try kind.forwardPooling(x, window: window, parameters: [gamma, beta], context: &context,
+                                                                       backend: .reference)
+        #expect(normwiseRelativeError(referenceOut, tiledOut) < 1e-13)
+        let tiled = try kind.backwardThroughPool(pooledDout, window: window, record: tiledRecord, parameters: [gamma, beta],
+                                                 backend: .tiled(.serial))
+        let reference = try kind.backwardThroughPool(pooledDout, window: window, record: referenceRecord, parameters: [gamma, beta],
+                                                     backend: .reference)
+        for (a, b) in zip([tiled.0] + tiled.1, [reference.0] + reference.1) { #expect(normwiseRelativeError(b, a) < 1e-12) }
+    }
 }
