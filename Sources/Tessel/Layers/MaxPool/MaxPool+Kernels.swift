@@ -192,6 +192,12 @@ extension MaxPool {
             (out[j], out[j + 1], out[j + 2], out[j + 3]) = m
             j += 4
         }
+        if j < g.outWidth && g.outWidth >= 4 {
+            // The last 1–3 windows with the three before them, written again with the same values.
+            let m = windowMax4(top, column: g.outWidth - 4, g).max
+            (out[g.outWidth - 4], out[g.outWidth - 3], out[g.outWidth - 2], out[g.outWidth - 1]) = m
+            return
+        }
         while j < g.outWidth {
             out[j] = windowMax(top, column: j, g).max
             j += 1
@@ -292,6 +298,15 @@ extension MaxPool {
             first[2 * g.stride + offset.2] += dout[j + 2]
             first[3 * g.stride + offset.3] += dout[j + 3]
             j += 4
+        }
+        if j < g.outWidth && g.outWidth >= 4 {
+            // The last 1–3 windows found with the three before them (whose gradients are already
+            // added), added in column order.
+            let start = g.outWidth - 4, offset = windowMax4(top, column: start, g).offset, first = dx + start * g.stride
+            if j - start <= 1 { first[g.stride + offset.1] += dout[start + 1] }
+            if j - start <= 2 { first[2 * g.stride + offset.2] += dout[start + 2] }
+            first[3 * g.stride + offset.3] += dout[start + 3]
+            return
         }
         while j < g.outWidth {
             dx[j * g.stride + windowMax(top, column: j, g).offset] += dout[j]

@@ -25,8 +25,9 @@
 /// or 4 output rows as one vector of 16 windows, their input rows read and written as whole
 /// vectors (`rowsPerGroup`). The other windows of rows narrower than 16, and the last (row
 /// length mod 16) of longer ones, go through scalar loops of selects, not branches (whose
-/// data-dependent outcomes mispredict), four windows' chains interleaved: a 16-lane gather for
-/// a few windows cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
+/// data-dependent outcomes mispredict), four windows' chains interleaved, the last one to
+/// three of a row with the three before them: a 16-lane gather for a few windows cost more
+/// (an 8 × 8 plane's 2 × 2 backward took twice as long).
 ///
 /// Inputs are not scanned; the NaN and −∞ rule above is tested for the tiled kernels and the
 /// reference in Float and Double.
