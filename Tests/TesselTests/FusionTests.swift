@@ -40,16 +40,23 @@ import TesselTestSupport
                  .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .maxPool(size: 3, stride: 2), .affine(units: 3)],
         loss: .softmax, weightScale: 0.5)
 
-    /// A random batch for `pooledNet` whose channel 1 is constant: it normalizes to exactly β = 0,
-    /// the ReLU's edge, and every window of it is a tie of four zeros.
-    static func pooledBatch<T: TesselScalar>(count: Int, as _: T.Type) throws -> Dataset<T> {
-        let random = try NetworkTests.batch(pooledNet, count: count, seed: 5, as: T.self)
+    /// A random batch for `definition` whose input channels `channels` are 0.25 in every
+    /// example: a spatial batch norm of such a channel, or a group norm of such a group,
+    /// normalizes it to exactly β = 0, the ReLU's edge, and every pool window of it is a tie.
+    static func batch<T: TesselScalar>(_ definition: NetworkDefinition, count: Int, constant channels: Range<Int>,
+                                       as _: T.Type) throws -> Dataset<T> {
+        let random = try NetworkTests.batch(definition, count: count, seed: 5, as: T.self)
         var scalars = random.images.withUnsafeBufferPointer { Array($0) }
-        let plane = 6 * 100
+        let plane = definition.input[1] * definition.input[2], example = definition.input[0] * plane
         for sample in 0..<count {
-            for i in 0..<plane { scalars[(sample * 2 + 1) * plane + i] = T(0.25) }
+            for i in (channels.lowerBound * plane)..<(channels.upperBound * plane) { scalars[sample * example + i] = T(0.25) }
         }
         return try Dataset(images: try Tensor(shape: random.images.shape, scalars: scalars), labels: random.labels)
+    }
+
+    /// A batch for `pooledNet` whose channel 1 is constant.
+    static func pooledBatch<T: TesselScalar>(count: Int, as _: T.Type) throws -> Dataset<T> {
+        try batch(pooledNet, count: count, constant: 1..<2, as: T.self)
     }
 
     /// Group norm → ReLU → max pool on the input: 2×2 windows at stride 2 on 8×34 planes (a
@@ -72,16 +79,9 @@ import TesselTestSupport
         layers: [.groupNorm(groups: 1, epsilon: 1e-5), .relu, .maxPool(size: 2, stride: 2), .affine(units: 3)],
         loss: .svm, weightScale: 0.5)
 
-    /// A random batch for `groupPooledNet` whose first group (channels 0 and 1) is constant: it
-    /// normalizes to exactly β = 0, the ReLU's edge, and every window of it is a tie of zeros.
+    /// A batch for `groupPooledNet` whose first group (channels 0 and 1) is constant.
     static func groupPooledBatch<T: TesselScalar>(count: Int, as _: T.Type) throws -> Dataset<T> {
-        let random = try NetworkTests.batch(groupPooledNet, count: count, seed: 5, as: T.self)
-        var scalars = random.images.withUnsafeBufferPointer { Array($0) }
-        let plane = 8 * 34
-        for sample in 0..<count {
-            for i in 0..<(2 * plane) { scalars[sample * 4 * plane + i] = T(0.25) }
-        }
-        return try Dataset(images: try Tensor(shape: random.images.shape, scalars: scalars), labels: random.labels)
+        try batch(groupPooledNet, count: count, constant: 0..<2, as: T.self)
     }
 
     /// Batch norm right on the input, so a test can give it a constant feature (output exactly
