@@ -48,7 +48,8 @@ import TesselTestSupport
     /// pixel blocks of dx, three depth blocks of dw, several column panels, output rows wide
     /// enough for the 8 × 8 transposes); F = 6, exactly one full micro-kernel of rows; output
     /// rows of 35 pixels with two depth blocks, where the forward reads some micro-panels in
-    /// place (vectors within one output row) and packs the others.
+    /// place (vectors within one output row) and packs the others; F = 261 filters, two depth
+    /// blocks of the input gradient's product (its depth is F).
     static let cases: [Case] = [
         Case(x: [1, 3, 5, 7], w: [2, 3, 3, 3], stride: 1, pad: 1),
         Case(x: [7, 2, 6, 4], w: [5, 2, 2, 2], stride: 2, pad: 0),
@@ -58,6 +59,7 @@ import TesselTestSupport
         Case(x: [1, 2, 24, 23], w: [2, 2, 3, 3], stride: 1, pad: 1),
         Case(x: [3, 2, 9, 8], w: [6, 2, 3, 3], stride: 1, pad: 1),
         Case(x: [2, 29, 5, 35], w: [7, 29, 3, 3], stride: 1, pad: 1),
+        Case(x: [2, 3, 6, 5], w: [261, 3, 3, 3], stride: 1, pad: 1),
     ]
 
     @Test(arguments: cases)

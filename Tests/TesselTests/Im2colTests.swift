@@ -128,7 +128,7 @@ import Testing
             }
             let source = Buffer(dcols), padded = Buffer(start)
             defer { source.free(); padded.free() }
-            Im2col.accumulate(source.start, ldd: ldd, into: padded.start, g, channels: g.c, pixels: pixels)
+            Im2col.accumulate(source.start, ldd: ldd, into: padded.start, g, rows: 0..<(g.c * g.hh * g.ww), pixels: pixels)
             #expect(ReductionKernelTests.bits(padded.array()) == ReductionKernelTests.bits(expected), "\(T.self) pixels \(pixels)")
         }
     }

@@ -197,17 +197,18 @@ enum Im2col {
     }
 
     /// col2im into the padded gradient: `dxpad[c − c₀, oy·stride + i, ox·stride + j] +=
-    /// dcols[(c − c₀, i, j), p − p₀]` for the channels in `channels` and every pixel `p` in
-    /// `pixels`. `dcols` is row-major with leading dimension `ldd`; `padded` holds the
-    /// channels' padded planes. The additions to one element come in a fixed order: by
-    /// `(i, j)`, then by pixel.
+    /// dcols[(c − c₀, i, j) − r₀, p − p₀]` for the rows `(c − c₀, i, j)` in `rows` (r₀ its
+    /// first) and every pixel `p` in `pixels`. `dcols` is row-major with leading dimension
+    /// `ldd`; `padded` holds the channels' padded planes. The additions to one element come in
+    /// a fixed order: by `(i, j)`, then by pixel (calls for consecutive row ranges in order
+    /// keep it).
     @inline(__always)
     static func accumulate<T: TesselScalar>(_ dcols: UnsafePointer<T>, ldd: Int, into padded: UnsafeMutablePointer<T>,
-                                            _ g: Convolution.Geometry, channels: Int, pixels: Range<Int>) {
+                                            _ g: Convolution.Geometry, rows: Range<Int>, pixels: Range<Int>) {
         let wp = g.paddedWidth, s = g.stride
-        var position = Position(0, g)
+        var position = Position(rows.lowerBound, g)
         var source = dcols
-        for _ in 0..<(channels * g.hh * g.ww) {
+        for _ in rows {
             let target = padded + position.offset
             var e = 0, oy = pixels.lowerBound / g.outW, ox = pixels.lowerBound % g.outW
             while e < pixels.count {

@@ -1,12 +1,16 @@
+import CCacheHints
+
 // Convolution's backward kernels: dx and db (dw: `Convolution+WeightGradient.swift`) as GEMMs
 // over im2col panels and deterministic sums, on a `Geometry` that `Convolution.swift` has checked.
 extension Convolution {
     /// `dx[n, channels] = col2im(Wᵀ[rows of channels] · dout[n])`, one tile per image and
     /// block of channels (about two GEMM row blocks of filter positions: each tile packs
     /// `dout[n]` again, so tiles are not cut finer), the pixels in blocks of `pixelBlock`. A
-    /// tile packs its rows of Wᵀ once, for every depth block. (Reading the B micro-panels in
-    /// place from `dout[n]` was not faster: their depth steps lie whole planes apart, in few
-    /// L1 sets.)
+    /// tile packs its rows of Wᵀ once, for every depth block, and a pixel block's B panels
+    /// once; then each micro-panel of rows is multiplied across the pixel block into a buffer
+    /// of `MR` rows that stays in L1 and is scattered (col2im) at once, rows in order. The
+    /// products and the order of the col2im additions are those of one GEMM over all rows
+    /// followed by one col2im, so the bits do not depend on this loop order.
     static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
                                                into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
@@ -21,24 +25,22 @@ extension Convolution {
                             tileColumns: GEMM.roundUp((2 * scheduler.tiles.gemmRowBlock + window - 1) / window, to: channelStep))
         let rowsPerTile = tiling.tileColumns * window
         let blocks = GEMM.depthBlocks(g.f)
-        let maxBlock = blocks.map(\.count).max() ?? 0
         let size = MemoryLayout<T>.stride
         let columnsPerBlock = GEMM.roundUp(pixelBlock, to: nr)
-        let dcolsCount = rowsPerTile * columnsPerBlock
+        let dcolsCount = mr * columnsPerBlock
         let aCount = GEMM.roundUp(rowsPerTile, to: mr) * g.f
-        let bCount = maxBlock * nr
-        // dcols, then the B panel and the A panels; each part a multiple of 64 bytes so B stays aligned.
-        let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = bCount * size
+        let bCount = g.f * columnsPerBlock
+        // dcols, then the B panels and the A panels; each part a multiple of 64 bytes so B stays aligned.
+        let dcolsBytes = GEMM.roundUp(dcolsCount * size, to: 64), bBytes = GEMM.roundUp(bCount * size, to: 64)
         let aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = tiling.tileColumns * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
         try scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
-                              scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                              scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes) { tile, scratch in
             let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
-            let bPanel = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
+            let bPanels = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + dcolsBytes + bBytes).bindMemory(to: T.self, capacity: aCount)
             let padded = (scratch + dcolsBytes + bBytes + aBytes).bindMemory(to: T.self, capacity: paddedCount)
-            let edge = (scratch + dcolsBytes + bBytes + aBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
             let image = tile.rows.lowerBound, channels = tile.columns
             let rows = channels.count * window, firstRow = channels.lowerBound * window
             padded.update(repeating: 0, count: channels.count * g.paddedPlane)
@@ -53,17 +55,34 @@ extension Convolution {
             var start = 0
             while start < pixels {
                 let block = start..<min(pixels, start + pixelBlock)
-                GEMM.computeTile(rows: rows, columns: block.count, blocks: blocks, c: dcols, ldc: columnsPerBlock,
-                                 accumulate: false, edge: edge,
-                                 aBlock: { depthBlock in UnsafePointer(aPanels + rowPanels * mr * depthBlock.start) },
-                                 bPanel: { depthBlock, q in
-                                     GEMM.packPanels(.rowMajor(imageDout, leadingDimension: pixels),
-                                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count),
-                                                     extent: (block.lowerBound + q * nr)..<block.upperBound, panelCount: 1,
-                                                     width: nr, into: bPanel)
-                                     return .packed(bPanel)
-                                 })
-                Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, channels: channels.count, pixels: block)
+                let columnPanels = (block.count + nr - 1) / nr
+                // B = dout[n] over the block's pixels: panel q of depth block d at (d.start · columnsPerBlock + q · NR · d.count).
+                for depthBlock in blocks {
+                    GEMM.packPanels(.rowMajor(imageDout, leadingDimension: pixels),
+                                    depth: depthBlock.start..<(depthBlock.start + depthBlock.count), extent: block,
+                                    panelCount: columnPanels, width: nr, into: bPanels + depthBlock.start * columnsPerBlock)
+                }
+                // The next block's dout, read while this block's products run.
+                if block.upperBound < pixels {
+                    let lines = (min(pixelBlock, pixels - block.upperBound) * size + 63) / 64
+                    for k in 0..<g.f {
+                        let row = UnsafeRawPointer(imageDout + k * pixels + block.upperBound)
+                        for line in 0..<lines { tessel_prefetch(row + line * 64) }
+                    }
+                }
+                for rowPanel in 0..<rowPanels {
+                    // MR rows of dcols across the block (rows past the tile's are A's zero padding), then their col2im.
+                    for q in 0..<columnPanels {
+                        for depthBlock in blocks {
+                            GEMM.microKernel(depth: depthBlock.count,
+                                             a: UnsafePointer(aPanels + rowPanels * mr * depthBlock.start + rowPanel * mr * depthBlock.count),
+                                             panel: .packed(UnsafePointer(bPanels + depthBlock.start * columnsPerBlock + q * nr * depthBlock.count)),
+                                             c: dcols + q * nr, ldc: columnsPerBlock, accumulate: depthBlock.index > 0)
+                        }
+                    }
+                    let first = rowPanel * mr
+                    Im2col.accumulate(dcols, ldd: columnsPerBlock, into: padded, g, rows: first..<min(rows, first + mr), pixels: block)
+                }
                 start += pixelBlock
             }
             Im2col.unpad(padded, g, channels: channels.count, into: dx + image * g.imageSize + channels.lowerBound * g.h * g.w)
