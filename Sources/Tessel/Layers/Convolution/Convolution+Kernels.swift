@@ -74,9 +74,9 @@ extension Convolution {
                     // MR rows of dcols across the block (rows past the tile's are A's zero padding), then their col2im.
                     for q in 0..<columnPanels {
                         for depthBlock in blocks {
-                            GEMM.microKernel(depth: depthBlock.count,
-                                             a: UnsafePointer(aPanels + rowPanels * mr * depthBlock.start + rowPanel * mr * depthBlock.count),
-                                             panel: .packed(UnsafePointer(bPanels + depthBlock.start * columnsPerBlock + q * nr * depthBlock.count)),
+                            let a = aPanels + rowPanels * mr * depthBlock.start + rowPanel * mr * depthBlock.count
+                            let b = bPanels + depthBlock.start * columnsPerBlock + q * nr * depthBlock.count
+                            GEMM.microKernel(depth: depthBlock.count, a: UnsafePointer(a), panel: .packed(UnsafePointer(b)),
                                              c: dcols + q * nr, ldc: columnsPerBlock, accumulate: depthBlock.index > 0)
                         }
                     }

@@ -161,7 +161,8 @@ public enum GroupNorm {
         try validateBackward(dout: dout, cache: cache)
         return try withBaseAddresses(dout) { dout in
             try withOptionalBaseAddress(reluOutput) { reluOutput in
-                try backward(cache: cache, scheduler: scheduler, planeDout: reluOutput.map { .relu(dout: dout, reluOutput: $0) } ?? .layer(dout))
+                let planeDout: PlaneDout<T> = reluOutput.map { .relu(dout: dout, reluOutput: $0) } ?? .layer(dout)
+                return try backward(cache: cache, scheduler: scheduler, planeDout: planeDout)
             }
         }
     }
