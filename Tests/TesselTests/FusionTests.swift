@@ -242,6 +242,8 @@ import TesselTestSupport
         #expect(pooledPlan.pooling[0] == PoolingWindow(poolHeight: 2, poolWidth: 2, stride: 2))
         #expect(pooledPlan.pooling[4] == PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3))
         #expect(pooledPlan.pooling[8] == nil && pooledPlan.appliesNextReLU[8], "overlapping windows: the ReLU alone is fused")
+        #expect(pooledPlan.layers(fusedInto: 0) == 1..<3 && pooledPlan.layers(fusedInto: 8) == 9..<10
+                && pooledPlan.layers(fusedInto: 3).isEmpty)
         let groupPooledPlan = FusionPlan(layers: Self.groupPooledNet.layers, shapes: try Self.groupPooledNet.shapes(), enabled: true)
         #expect(Self.groupPooledNet.layers.indices.compactMap { groupPooledPlan.head(of: $0) } == [0, 0, 4, 4, 8])
         #expect(groupPooledPlan.pooling[4] == PoolingWindow(poolHeight: 3, poolWidth: 3, stride: 3))

@@ -41,6 +41,12 @@ struct FusionPlan: Sendable, Equatable {
         return nil
     }
 
+    /// The layers that layer `index` runs in its own passes: the ReLU after it, and the max
+    /// pool after that one where it pools; empty when it runs none.
+    func layers(fusedInto index: Int) -> Range<Int> {
+        (index + 1)..<(index + 1 + (pooling[index] != nil ? 2 : appliesNextReLU[index] ? 1 : 0))
+    }
+
     /// Whether layer `index` runs inside a layer before it.
     func isFused(_ index: Int) -> Bool { head(of: index) != nil }
 }

@@ -88,19 +88,16 @@ extension Network {
                 continue
             }
             let start = ContinuousClock.now
+            let pooling = fusion.pooling[index]
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                let pooling = fusion.pooling[index]
                 let reluOutputs = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1].map { $0.input() } : nil
                 let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
                                                                       maskedBy: reluOutputs, pooling: pooling, layout: layout,
                                                                       exchange: exchange, scheduler: scheduler)
-                let fusedLayers = pooling != nil ? 2 : reluOutputs != nil ? 1 : 0
-                for fused in (index + 1)..<(index + 1 + fusedLayers) { saved[fused] = [] }
                 douts = dxs
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             } else {
                 var shardGradients: [[Tensor<T>]] = []
-                let pooling = fusion.pooling[index]
                 for k in douts.indices {
                     let reluOutput = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1][k].input() : nil
                     if !computesInputGradient(layer: index, tracing: tracing) && !fusion.appliesNextReLU[index] {
@@ -112,12 +109,11 @@ extension Network {
                     douts[k] = dx
                     shardGradients.append(layerGradients)
                 }
-                let fusedLayers = pooling != nil ? 2 : fusion.appliesNextReLU[index] ? 1 : 0
-                for fused in (index + 1)..<(index + 1 + fusedLayers) { saved[fused] = [] }
                 for offset in 0..<(parameterOffsets[index + 1] - parameterOffsets[index]) {
                     partials.append((parameterOffsets[index] + offset, shardGradients.map { $0[offset] }))
                 }
             }
+            for layer in fusion.layers(fusedInto: index) { saved[layer] = [] }
             saved[index] = []
             profile?.backward[index] += start.duration(to: .now)
             try trace?.record(layerNames[index] + ".dx", douts)
