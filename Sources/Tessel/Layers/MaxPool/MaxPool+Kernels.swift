@@ -326,9 +326,8 @@ extension MaxPool {
             if isContiguous(column: j, g) {
                 let gradient = zero + dout.load16(at: j)
                 for kh in 0..<g.poolHeight {
-                    let even = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh))))
-                    let odd = gradient.replacing(with: zero, where: index.isNotEqual(to: SIMD16(repeating: T(2 * kh + 1))))
-                    dx.store(interleave(even, odd), at: kh * g.width + 2 * j)
+                    dx.store(interleave(windowGradient(gradient, index: index, 2 * kh), windowGradient(gradient, index: index, 2 * kh + 1)),
+                             at: kh * g.width + 2 * j)
                 }
             } else {
                 for lane in 0..<16 { writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]), gradient: dout[j + lane], dx, g) }
