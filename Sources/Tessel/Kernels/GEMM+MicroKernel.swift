@@ -1,13 +1,13 @@
 extension GEMM {
-    #if TESSEL_AVX512
     /// Bytes per vector register: 64 with AVX-512 (`TESSEL_AVX512`, set by the manifest when
     /// the host has it), 32 with AVX2.
-    @inlinable static var vectorBytes: Int { 64 }
-    #else
-    /// Bytes per vector register: 64 with AVX-512 (`TESSEL_AVX512`, set by the manifest when
-    /// the host has it), 32 with AVX2.
-    @inlinable static var vectorBytes: Int { 32 }
-    #endif
+    @inlinable static var vectorBytes: Int {
+        #if TESSEL_AVX512
+        return 64
+        #else
+        return 32
+        #endif
+    }
 
     /// Vectors per micro-kernel row: 2, so 8 rows × 2 = 16 accumulating registers of the 32
     /// zmm (AVX-512) or 6 × 2 = 12 of the 16 ymm (AVX2). With AVX-512, 6 × 4 vectors (NR = 64

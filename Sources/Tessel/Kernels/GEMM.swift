@@ -24,15 +24,15 @@ import CCacheHints
 /// Double here: a blocked Float32 sum has an error bound of about `(KC + depth / KC) · ε`
 /// rather than `depth · ε`, which is the accepted trade for FMA throughput.
 enum GEMM {
-    #if TESSEL_AVX512
     /// Rows of the micro-kernel (MR): 8 with AVX-512 (16 accumulating zmm of 32), 6 with AVX2
     /// (12 of 16 ymm). An order-neutral choice: every element of C is the same sum either way.
-    @inlinable static var microRows: Int { 8 }
-    #else
-    /// Rows of the micro-kernel (MR): 8 with AVX-512 (16 accumulating zmm of 32), 6 with AVX2
-    /// (12 of 16 ymm). An order-neutral choice: every element of C is the same sum either way.
-    @inlinable static var microRows: Int { 6 }
-    #endif
+    @inlinable static var microRows: Int {
+        #if TESSEL_AVX512
+        return 8
+        #else
+        return 6
+        #endif
+    }
 
     /// Columns of the micro-kernel (NR): `vectorsPerRow` vectors of `vectorBytes`.
     @inlinable
