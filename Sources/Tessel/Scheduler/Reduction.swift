@@ -28,13 +28,18 @@ extension Scheduler {
                        _ body: (Tile, UnsafeMutableBufferPointer<Double>) -> Void) {
         precondition(result.count >= width, "result buffer too small")
         let chunkCount = chunks.count
-        withScratch(Double.self, count: chunkCount * width) { partials in
+        // Each chunk's partials start on a cache line of their own: two workers on neighbouring
+        // chunks would otherwise pull one line back and forth at every update (a loss updates its
+        // one partial per row).
+        let linePartials = Allocator.alignment / MemoryLayout<Double>.stride
+        let stride = (width + linePartials - 1) / linePartials * linePartials
+        withScratch(Double.self, count: chunkCount * stride) { partials in
             partials.initialize(repeating: 0)
             let base = partials.baseAddress!
             forEachTile(chunks, workPerTile: workPerChunk) { tile in
-                body(tile, UnsafeMutableBufferPointer(start: base + tile.index * width, count: width))
+                body(tile, UnsafeMutableBufferPointer(start: base + tile.index * stride, count: width))
             }
-            ChunkPartials.sum(base, chunks: chunkCount, stride: width, columns: 0..<width, into: result.baseAddress!)
+            ChunkPartials.sum(base, chunks: chunkCount, stride: stride, columns: 0..<width, into: result.baseAddress!)
         }
     }
 }
