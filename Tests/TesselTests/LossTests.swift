@@ -124,6 +124,59 @@ struct LossFunction: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The softmax row scan's vector max (`rowExtremes`) keeps the bits of the first-maximum
+    /// scan (`firstExtremes`) on rows with tied zeros of both signs, NaNs of different payloads
+    /// in a block, in the overlapping last vector and in the tail, infinities and −∞ rows.
+    @Test(arguments: [16, 21, 37, 64, 1000])
+    func softmaxRowScanKeepsTheFirstMaximum(classes: Int) throws {
+        let random = try TestData.normal([classes], seed: 9, as: Float.self).scalars
+        let negative = random.map { -abs($0) - 1 }
+        var rows: [[Float]] = [random, negative, [Float](repeating: -.infinity, count: classes),
+                               [Float](repeating: 0, count: classes), [Float](repeating: -0.0, count: classes)]
+        for position in Set([0, 3, 15, 16, classes / 2, classes - 16, classes - 2, classes - 1]) where position < classes {
+            var zeros = negative
+            zeros[position] = -0.0
+            zeros[classes - 1 - position] = 0
+            rows.append(zeros)
+            var nans = random
+            nans[position] = Float(nan: 1, signaling: false)
+            nans[classes - 1 - position] = Float(nan: 2, signaling: false)
+            rows.append(nans)
+            var infinite = random
+            infinite[position] = .infinity
+            rows.append(infinite)
+        }
+        for row in rows {
+            row.withUnsafeBufferPointer { row in
+                let fast = SoftmaxLoss.rowExtremes(row.baseAddress!, classes: classes)
+                let first = SoftmaxLoss.firstExtremes(row.baseAddress!, classes: classes)
+                #expect(fast.maximum.bitPattern == first.maximum.bitPattern, "\(Array(row))")
+                #expect(fast.minimum == first.minimum || first.maximum.isNaN)
+            }
+        }
+    }
+
+    /// The exp pass's tail, loaded as one vector reaching into the next row, gives the bits of
+    /// the tail gathered lane by lane (the last row's way), whatever the next row holds.
+    @Test(arguments: [5, 16, 21, 37, 1000])
+    func softmaxTailVectorGivesTheGatheredBits(classes: Int) throws {
+        var x = try TestData.normal([classes + 16], scale: 4, seed: 10, as: Float.self).scalars
+        x[classes] = .nan
+        if classes + 2 < x.count { x[classes + 2] = .infinity }
+        let shift = x[..<classes].max()!
+        for inNormalRange in [true, false] {
+            var vector = [Float](repeating: 7, count: classes), gathered = vector
+            let sums = x.withUnsafeBufferPointer { x in
+                (SoftmaxLoss.exponentials(x.baseAddress!, &vector, count: classes, readable: x.count, shift: shift,
+                                          inNormalRange: inNormalRange, prefetching: 0),
+                 SoftmaxLoss.exponentials(x.baseAddress!, &gathered, count: classes, readable: classes, shift: shift,
+                                          inNormalRange: inNormalRange, prefetching: 0))
+            }
+            #expect(sums.0.bitPattern == sums.1.bitPattern)
+            #expect(vector.map(\.bitPattern) == gathered.map(\.bitPattern))
+        }
+    }
+
     /// NumPy sets the label's margin to 0 after computing it, so a +∞ label score gives a
     /// 0 loss rather than NaN (∞ − ∞) — in the vector path and in the scalar tail.
     @Test func svmIgnoresTheLabelsOwnMargin() throws {

@@ -54,7 +54,8 @@ public enum SoftmaxLoss {
                                 let offset = i * classes
                                 // The last row prefetches itself again, which costs nothing.
                                 let next = i + 1 < rows ? classes : 0
-                                partial[0] += row(x + offset, dx + offset, classes: classes, next: next, label: labels[i], rows: batch)
+                                partial[0] += row(x + offset, dx + offset, classes: classes, readable: (rows - i) * classes,
+                                                  next: next, label: labels[i], rows: batch)
                             }
                         }
                     }
@@ -65,16 +66,18 @@ public enum SoftmaxLoss {
     }
 
     /// One row: writes `dx = (probs − onehot(label)) / rows` and returns `log_probs[label]`;
-    /// prefetches the row `next` elements further on in x and dx while it computes.
+    /// prefetches the row `next` elements further on in x and dx while it computes. `readable`:
+    /// the elements of x from the row's start that may be read (the row and those after it).
     @inline(__always)
-    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, next: Int,
-                                     label: Int, rows: Int) -> Double {
+    static func row<T: TesselScalar>(_ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, classes: Int, readable: Int,
+                                     next: Int, label: Int, rows: Int) -> Double {
         let (maximum, minimum) = rowExtremes(x, classes: classes)
 
         // dx = exp(x − max), Z = Σ dx. Every x − max lies in [minimum − max, 0] (rounding is
         // monotonic); false for a NaN or infinite maximum.
         let inNormalRange = minimum - maximum >= -T(VectorMath.normalRange)
-        let z = exponentials(x, dx, count: classes, shift: maximum, inNormalRange: inNormalRange, prefetching: next)
+        let z = exponentials(x, dx, count: classes, readable: readable, shift: maximum, inNormalRange: inNormalRange,
+                             prefetching: next)
 
         // probs / N = exp(shifted) · (1 / (Z·N)); the label's entry is (p − 1) / N.
         let scale = T(1 / (z * Double(rows)))
@@ -94,10 +97,37 @@ public enum SoftmaxLoss {
     }
 
     /// The maximum and the minimum of the row `x[0 ..< classes]`; NaN wins the maximum
-    /// (`Maximum.keeps`), so a NaN row stays NaN (its minimum then matters to no one).
-    /// Lane-wise over the 16-element blocks, then across the lanes, then over the tail.
+    /// (`Maximum.keeps`: the first NaN, else the first largest value, in the order of
+    /// `firstExtremes`), so a NaN row stays NaN (its minimum then matters to no one).
+    ///
+    /// A row of 16 or more is scanned as 16-element vectors, the last one overlapping the one
+    /// before, by lane-wise vector max and min, reduced across the lanes at the end. Where no
+    /// lane is NaN this finds the largest value, and its bits are those of the first largest
+    /// value unless it is zero (−0 and +0 compare equal): a NaN or a zero maximum sends the row
+    /// to `firstExtremes`, whose scan keeps the first. The minimum is only compared with a bound.
     @inline(__always)
     static func rowExtremes<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> (maximum: T, minimum: T) {
+        guard classes >= 16 else { return firstExtremes(x, classes: classes) }
+        var m = x.load16()
+        var low = m
+        var unordered = m.isNotEqual(to: m)
+        var j = 16
+        while j < classes {
+            let v = x.load16(at: Swift.min(j, classes - 16))
+            m = m.replacing(with: v, where: v.isGreater(than: m))
+            low = low.replacing(with: v, where: low.isGreater(than: v))
+            unordered = unordered .| v.isNotEqual(to: v)
+            j += 16
+        }
+        let maximum = m.max()
+        if any(unordered) || maximum == 0 { return firstExtremes(x, classes: classes) }
+        return (maximum, low.min())
+    }
+
+    /// `rowExtremes` by `Maximum.keeps` in a fixed order: lane-wise over the 16-element blocks,
+    /// then across the lanes, then over the elements after the last block.
+    @inline(never)
+    static func firstExtremes<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> (maximum: T, minimum: T) {
         var maximum = x[0], minimum = x[0]
         var j = 0
         if classes >= 16 {
@@ -127,11 +157,12 @@ public enum SoftmaxLoss {
     /// so the vectors skip the range check (`VectorMath.expInNormalRange`, the same bits). Each
     /// 16 elements prefetch the same 16 of the next row, `next` elements further on, in x and
     /// in out, so that row's reads overlap the exp arithmetic rather than stall its maximum
-    /// pass. The tail goes through the same vector exp, padded with −∞ (exp gives 0). Kept out
-    /// of line: inlined into the tile closure, its vector code was split into 128-bit halves.
+    /// pass. The tail goes through one more vector exp (`tailExponentials`; `readable`: the
+    /// elements of x that may be read). Kept out of line: inlined into the tile closure, its
+    /// vector code was split into 128-bit halves.
     @inline(never)
-    static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, shift: T,
-                                              inNormalRange: Bool, prefetching next: Int) -> Double {
+    static func exponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, readable: Int,
+                                              shift: T, inNormalRange: Bool, prefetching next: Int) -> Double {
         var sums = SIMD16<Double>()
         var j = 0
         while j + 16 <= count {
@@ -147,21 +178,36 @@ public enum SoftmaxLoss {
             sums += e.widened
             j += 16
         }
-        return j < count ? (sums + tailExponentials(x, out, from: j, count: count, shift: shift)).sum() : sums.sum()
+        guard j < count else { return sums.sum() }
+        let tail = tailExponentials(x, out, from: j, count: count, readable: readable, shift: shift, inNormalRange: inNormalRange)
+        return (sums + tail).sum()
     }
 
     /// The exponentials of `x[from ..< count]` (fewer than 16) into `out`, through one vector
-    /// exp padded with −∞; returns them widened: lane k holds `exp(x[from + k] − shift)`, 0 past
-    /// the end. The lanes go through memory, a store each, and not lane by lane into the vector.
+    /// exp; returns them widened: lane k holds `exp(x[from + k] − shift)`, 0 past the end.
+    ///
+    /// When 16 elements from `from` may be read (`readable`: the rows after this one are in x),
+    /// they are loaded as one vector and the lanes past the row set to 0 before the exp and to 0
+    /// after it, what an exp of −∞ gives them. Otherwise (the last row) the lanes are gathered
+    /// through memory, a store each, padded with −∞. The row's lanes get the same bits either way.
     @inline(__always)
     static func tailExponentials<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, from: Int, count: Int,
-                                                  shift: T) -> SIMD16<Double> {
-        var tail = SIMD16<T>(repeating: -.infinity)
-        withUnsafeMutableBytes(of: &tail) { lanes in
-            let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
-            for lane in 0..<count - from { lanes[lane] = x[from + lane] - shift }
+                                                  readable: Int, shift: T, inNormalRange: Bool) -> SIMD16<Double> {
+        let e: SIMD16<T>
+        if from + 16 <= readable {
+            let lanes = SIMD16<T>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let past = lanes.isGreaterOrEqual(to: SIMD16(repeating: T(count - from)))
+            let shifted = (x.load16(at: from) - shift).replacing(with: 0, where: past)
+            let exponentials = inNormalRange ? VectorMath.expInNormalRange(shifted) : VectorMath.exp(shifted)
+            e = exponentials.replacing(with: 0, where: past)
+        } else {
+            var tail = SIMD16<T>(repeating: -.infinity)
+            withUnsafeMutableBytes(of: &tail) { lanes in
+                let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
+                for lane in 0..<count - from { lanes[lane] = x[from + lane] - shift }
+            }
+            e = VectorMath.exp(tail)
         }
-        let e = VectorMath.exp(tail)
         withUnsafeBytes(of: e) { lanes in
             let lanes = lanes.baseAddress!.assumingMemoryBound(to: T.self)
             for lane in 0..<count - from { out[from + lane] = lanes[lane] }
