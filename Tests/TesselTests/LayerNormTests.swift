@@ -115,6 +115,41 @@ import TesselTestSupport
         }
     }
 
+    /// dβ and dγ are summed in Double row by row within each row chunk (`ItemChunks`), dγ by
+    /// fused multiply-adds of dout·x̂, and the chunks' partials are added in chunk order: the
+    /// tiled backward's bits for every scheduler, on batches whose chunks hold odd and even
+    /// numbers of rows (the kernel adds the rows two at a time).
+    @Test(arguments: [[40, 19], [35, 21], [100, 37]])
+    func parameterGradientsAddTheRowsInOrder(shape: [Int]) throws {
+        let (n, d) = (shape[0], shape[1])
+        let x = try TestData.normal(shape, scale: 2, mean: 1, seed: 71, as: Double.self)
+        let dout = try TestData.normal(shape, seed: 72, as: Double.self)
+        let gamma = try TestData.normal([d], mean: 1, seed: 73, as: Double.self), beta = try TestData.normal([d], seed: 74, as: Double.self)
+        let (_, cache) = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: LayerNorm.Parameters())
+        let rowsPerChunk = ItemChunks(items: n, elementsPerItem: d).itemsPerChunk
+        #expect(rowsPerChunk > 2)
+        var dgamma = [Double](repeating: 0, count: d), dbeta = [Double](repeating: 0, count: d)
+        for start in stride(from: 0, to: n, by: rowsPerChunk) {
+            var chunkDgamma = [Double](repeating: 0, count: d), chunkDbeta = [Double](repeating: 0, count: d)
+            for i in start..<min(n, start + rowsPerChunk) {
+                for j in 0..<d {
+                    let xhat = (x[i, j] - cache.mean[i]) * cache.inverseStd[i]
+                    chunkDbeta[j] += dout[i, j]
+                    chunkDgamma[j].addProduct(dout[i, j], xhat)
+                }
+            }
+            for j in 0..<d {
+                dgamma[j] += chunkDgamma[j]
+                dbeta[j] += chunkDbeta[j]
+            }
+        }
+        for scheduler in [.default] + determinismSchedulers {
+            let gradients = try LayerNorm.backward(dout: dout, cache: cache, scheduler: scheduler)
+            #expect(gradients.dbeta.scalars.map(\.bitPattern) == dbeta.map(\.bitPattern))
+            #expect(gradients.dgamma.scalars.map(\.bitPattern) == dgamma.map(\.bitPattern))
+        }
+    }
+
     @Test func emptyBatchIsFine() throws {
         let gamma = try Tensor<Float>(shape: [3]), x = try Tensor<Float>(shape: [0, 3])
         let (out, cache) = try LayerNorm.forward(x: x, gamma: gamma, beta: gamma, parameters: LayerNorm.Parameters())

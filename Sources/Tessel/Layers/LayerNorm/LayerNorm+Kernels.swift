@@ -28,19 +28,18 @@ extension LayerNorm {
     }
 
     /// One row's sums in `Double`, with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
-    /// returns `(Σ dx̂, Σ dx̂·x̂)` and adds `dout·x̂` into `dgamma[j]`, `dout` into `dbeta[j]`.
+    /// returns `(Σ dx̂, Σ dx̂·x̂)`.
     static func rowGradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, inverseStd: Double,
-                                                 gamma: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
-                                                 dbeta: UnsafeMutablePointer<Double>, count: Int) -> (Double, Double) {
+                                                 gamma: UnsafePointer<Double>, count: Int) -> (Double, Double) {
         var sums = RowGradientSums(mean: mean, inverseStd: inverseStd)
         var j = 0
         while j + 16 <= count {
-            sums.add16(dout: dout, x: x, at: j, gamma: gamma, dgamma: dgamma, dbeta: dbeta)
+            _ = sums.add16(dout: dout, x: x, at: j, gamma: gamma)
             j += 16
         }
         var totals = sums.laneTotals
         while j < count {
-            sums.add(dout: dout, x: x, at: j, gamma: gamma, dgamma: dgamma, dbeta: dbeta, into: &totals)
+            _ = sums.add(dout: dout, x: x, at: j, gamma: gamma, into: &totals)
             j += 1
         }
         return totals
@@ -48,19 +47,23 @@ extension LayerNorm {
 
     /// `dx[j] = c + (x[j] − mean)·b + (dout[j]·γ[j])·inverseStd` for `j < count`; with
     /// `streaming`, the vector part is written with non-temporal stores where dx is aligned for
-    /// them (`store(_:at:streaming:)`; the caller fences).
+    /// them (`store(_:at:streaming:)`; the caller fences). With `columns`, the same sweep adds
+    /// this row's `dout` into `columns.dbeta[j]` and `dout·x̂` into `columns.dgamma[j]` (x̂ from
+    /// the row's mean and 1/σ̂ in Double).
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
-                                             streaming: Bool) {
+                                             streaming: Bool, adding columns: ColumnGradients?) {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
         var j = 0
         while j + 16 <= count {
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
+            if let columns { columns.add16(columns.row(dout: dout, x: x, at: j), at: j) }
             j += 16
         }
         while j < count {
             coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
+            if let columns { columns.add(columns.row(dout: dout[j], x: x[j]), at: j) }
             j += 1
         }
     }
@@ -68,12 +71,28 @@ extension LayerNorm {
     /// `rowGradient` of this row, and in the same sweep `rowGradientSums` of the next row (its
     /// dout at `next.dout`, x at `x + count`, with its mean and 1/σ̂): the same operations in
     /// the same order as `rowGradientSums`, so the same bits, while reading memory overlaps
-    /// writing dx.
+    /// writing dx. With `columns` (this row's mean and 1/σ̂ in Double and the chunk's partials),
+    /// the sweep also adds both rows into dβ and dγ, this row first: one load and one store of
+    /// each partial for two rows.
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
                                              streaming: Bool, summingNextRowWith next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
-                                             gammaWide: UnsafePointer<Double>, dgamma: UnsafeMutablePointer<Double>,
-                                             dbeta: UnsafeMutablePointer<Double>) -> (Double, Double) {
+                                             gammaWide: UnsafePointer<Double>, adding columns: ColumnGradients?) -> (Double, Double) {
+        // Two inlined copies, so that neither tests `columns` in its loop.
+        if let columns {
+            return sweep(dout: dout, x: x, mean: mean, gamma: gamma, inverseStd: inverseStd, b: b, c: c, dx: dx, count: count,
+                         streaming: streaming, next: next, gammaWide: gammaWide, columns: columns)
+        }
+        return sweep(dout: dout, x: x, mean: mean, gamma: gamma, inverseStd: inverseStd, b: b, c: c, dx: dx, count: count,
+                     streaming: streaming, next: next, gammaWide: gammaWide, columns: nil)
+    }
+
+    /// The loop of the two-row `rowGradient`.
+    @inline(__always)
+    private static func sweep<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
+                                               inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int, streaming: Bool,
+                                               next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
+                                               gammaWide: UnsafePointer<Double>, columns: ColumnGradients?) -> (Double, Double) {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
         let nextDout = next.dout, nextX = x + count
@@ -81,13 +100,18 @@ extension LayerNorm {
         var j = 0
         while j + 16 <= count {
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
-            sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide, dgamma: dgamma, dbeta: dbeta)
+            let nextRow = sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide)
+            if let columns { columns.add16(columns.row(dout: dout, x: x, at: j), then: nextRow, at: j) }
             j += 16
         }
         var totals = sums.laneTotals
         while j < count {
             coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
-            sums.add(dout: nextDout, x: nextX, at: j, gamma: gammaWide, dgamma: dgamma, dbeta: dbeta, into: &totals)
+            let nextRow = sums.add(dout: nextDout, x: nextX, at: j, gamma: gammaWide, into: &totals)
+            if let columns {
+                columns.add(columns.row(dout: dout[j], x: x[j]), at: j)
+                columns.add(nextRow, at: j)
+            }
             j += 1
         }
         return totals
@@ -116,8 +140,8 @@ private struct RowGradientCoefficients<T: TesselScalar> {
 }
 
 /// A row's gradient sums in `Double` with `x̂ = (x − mean)·inverseStd` and `dx̂ = dout·γ`:
-/// `Σ dx̂` and `Σ dx̂·x̂` in 16 lanes, then (after `laneTotals`) one value at a time; each
-/// step also adds `dout·x̂` into `dgamma[j]` and `dout` into `dbeta[j]`.
+/// `Σ dx̂` and `Σ dx̂·x̂` in 16 lanes, then (after `laneTotals`) one value at a time. Each step
+/// returns its dout and x̂ in Double, for `ColumnGradients`.
 private struct RowGradientSums {
     let mean: Double, inverseStd: Double
     var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
@@ -130,28 +154,72 @@ private struct RowGradientSums {
     var laneTotals: (Double, Double) { (sumDxhat.sum(), sumDxhatXhat.sum()) }
 
     @inline(__always)
-    mutating func add16<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<Double>,
-                                         dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>) {
+    mutating func add16<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int,
+                                         gamma: UnsafePointer<Double>) -> (dout: SIMD16<Double>, xhat: SIMD16<Double>) {
         let g = dout.load16(at: j).widened
         let xhat = (x.load16(at: j).widened - SIMD16(repeating: mean)) * SIMD16(repeating: inverseStd)
         let dxhat = g * gamma.load16(at: j)
         sumDxhat += dxhat
         sumDxhatXhat.addProduct(dxhat, xhat)
-        let db = dbeta.load16(at: j)
-        dbeta.store(db + g, at: j)
-        var dg = dgamma.load16(at: j)
-        dg.addProduct(g, xhat)
-        dgamma.store(dg, at: j)
+        return (g, xhat)
     }
 
     @inline(__always)
     func add<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<Double>,
-                              dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>,
-                              into totals: inout (Double, Double)) {
+                              into totals: inout (Double, Double)) -> (dout: Double, xhat: Double) {
         let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
         totals.0 += dxhat
         totals.1.addProduct(dxhat, xhat)
-        dbeta[j] += g
-        dgamma[j].addProduct(g, xhat)
+        return (g, xhat)
+    }
+}
+
+extension LayerNorm {
+    /// A chunk's partial dβ and dγ in Double, and the mean and 1/σ̂ of the row a sweep writes:
+    /// `dbeta[j] += dout`, `dgamma[j] += dout·x̂` with `x̂ = (x − mean)·inverseStd`, row by row
+    /// in row order.
+    struct ColumnGradients {
+        let mean: Double, inverseStd: Double
+        let dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>
+
+
+        /// The row's dout and x̂ in Double at `j ..< j + 16`.
+        @inline(__always)
+        func row<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int) -> (dout: SIMD16<Double>, xhat: SIMD16<Double>) {
+            (dout.load16(at: j).widened, (x.load16(at: j).widened - SIMD16(repeating: mean)) * SIMD16(repeating: inverseStd))
+        }
+
+        /// One value's dout and x̂ in Double.
+        @inline(__always)
+        func row<T: TesselScalar>(dout: T, x: T) -> (dout: Double, xhat: Double) {
+            (Double(dout), (Double(x) - mean) * inverseStd)
+        }
+
+        /// Adds one row at `j ..< j + 16`.
+        @inline(__always)
+        func add16(_ row: (dout: SIMD16<Double>, xhat: SIMD16<Double>), at j: Int) {
+            dbeta.store(dbeta.load16(at: j) + row.dout, at: j)
+            var dg = dgamma.load16(at: j)
+            dg.addProduct(row.dout, row.xhat)
+            dgamma.store(dg, at: j)
+        }
+
+        /// Adds `first` and then `second` at `j ..< j + 16`: one load and store for both.
+        @inline(__always)
+        func add16(_ first: (dout: SIMD16<Double>, xhat: SIMD16<Double>), then second: (dout: SIMD16<Double>, xhat: SIMD16<Double>),
+                   at j: Int) {
+            dbeta.store(dbeta.load16(at: j) + first.dout + second.dout, at: j)
+            var dg = dgamma.load16(at: j)
+            dg.addProduct(first.dout, first.xhat)
+            dg.addProduct(second.dout, second.xhat)
+            dgamma.store(dg, at: j)
+        }
+
+        /// Adds one value at `j`.
+        @inline(__always)
+        func add(_ value: (dout: Double, xhat: Double), at j: Int) {
+            dbeta[j] += value.dout
+            dgamma[j].addProduct(value.dout, value.xhat)
+        }
     }
 }

@@ -146,7 +146,7 @@ public enum LayerNorm {
                             var sums = rowGradientSums(dout: FusedReLU.span(dout, reluOutput: reluOutput, offset: first * d, count: d,
                                                                             scratch: next),
                                                        x: x + first * d, mean: means[first], inverseStd: inverseStds[first],
-                                                       gamma: gammaWide, dgamma: dgamma, dbeta: dbeta, count: d)
+                                                       gamma: gammaWide, count: d)
                             for i in tile.rows {
                                 swap(&current, &next)
                                 let offset = i * d, inverseStd = inverseStds[i]
@@ -154,17 +154,21 @@ public enum LayerNorm {
                                 // dx = (1/σ̂)(dout·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)/σ̂.
                                 let b = T(-inverseStd * inverseStd * sums.1 / Double(d))
                                 let c = T(-inverseStd * sums.0 / Double(d))
+                                // The rows go into dβ and dγ two at a time, in row order: the sweep
+                                // of the first, third, … row of the tile adds it and the next one.
+                                let columns = (i - first) % 2 == 0
+                                    ? ColumnGradients(mean: means[i], inverseStd: inverseStd, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
                                     let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
                                     sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                        streaming: streams,
                                                        summingNextRowWith: (nextDout, means[i + 1], inverseStds[i + 1]),
-                                                       gammaWide: gammaWide, dgamma: dgamma, dbeta: dbeta)
+                                                       gammaWide: gammaWide, adding: columns)
                                 } else {
                                     rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                 inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
-                                                streaming: streams)
+                                                streaming: streams, adding: columns)
                                 }
                             }
                             if streams { tessel_store_fence() }
