@@ -49,7 +49,10 @@ import TesselTestSupport
     /// enough for the 8 × 8 transposes); F = 6, exactly one full micro-kernel of rows; output
     /// rows of 35 pixels with two depth blocks, where the forward reads some micro-panels in
     /// place (vectors within one output row) and packs the others; F = 261 filters, two depth
-    /// blocks of the input gradient's product (its depth is F).
+    /// blocks of the input gradient's product (its depth is F). Stride 1 with 16 or more
+    /// channels, where dx is a convolution of dout (`Convolution.transposedGeometry`): 3 × 3
+    /// filters at pad 1, 5 × 5 at pad 0 (dout padded by 4), 3 × 3 at pad 2 (dout not padded),
+    /// 1 × 1.
     static let cases: [Case] = [
         Case(x: [1, 3, 5, 7], w: [2, 3, 3, 3], stride: 1, pad: 1),
         Case(x: [7, 2, 6, 4], w: [5, 2, 2, 2], stride: 2, pad: 0),
@@ -60,6 +63,9 @@ import TesselTestSupport
         Case(x: [3, 2, 9, 8], w: [6, 2, 3, 3], stride: 1, pad: 1),
         Case(x: [2, 29, 5, 35], w: [7, 29, 3, 3], stride: 1, pad: 1),
         Case(x: [2, 3, 6, 5], w: [261, 3, 3, 3], stride: 1, pad: 1),
+        Case(x: [2, 16, 7, 6], w: [4, 16, 5, 5], stride: 1, pad: 0),
+        Case(x: [1, 17, 4, 5], w: [9, 17, 3, 3], stride: 1, pad: 2),
+        Case(x: [3, 20, 5, 4], w: [6, 20, 1, 1], stride: 1, pad: 0),
     ]
 
     @Test(arguments: cases)

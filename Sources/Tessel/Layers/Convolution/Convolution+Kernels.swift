@@ -14,6 +14,7 @@ extension Convolution {
     static func inputGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ w: UnsafePointer<T>, _ g: Geometry,
                                                into dx: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
         guard g.n > 0, g.c > 0, g.h * g.w > 0 else { return }
+        if try inputGradientByConvolution(dout, w, g, into: dx, scheduler: scheduler) { return }
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let window = g.hh * g.ww, depth = g.filterSize, pixels = g.pixels
         // Channels per tile: about two row blocks, in steps that make whole micro-panels

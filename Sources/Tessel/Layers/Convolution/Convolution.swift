@@ -11,7 +11,9 @@
 ///
 /// The tiled path lowers the convolution to the blocked GEMM (`GEMM`) with the input gathered
 /// straight into packed panels (`Im2col`): forward `out[n] = W · cols(x[n])` per
-/// image and block of output pixels; `dx` by col2im of `Wᵀ · dout[n]` per image and block of
+/// image and block of output pixels; `dx` at stride 1 with square filters, `pad ≤ HH − 1` and
+/// at least 16 channels as the forward of dout with the filters transposed and flipped
+/// (`transposedGeometry`), otherwise by col2im of `Wᵀ · dout[n]` per image and block of
 /// channels; `dw = Σₙ dout[n] · cols(x[n])ᵀ` over fixed chunks of the batch whose partials are
 /// added in chunk order, in Double; `db` in Double over the batch, in image order. Every
 /// accumulation order depends only on the shape, so results are the same bits for every
@@ -57,6 +59,27 @@ public enum Convolution {
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try validate(x: x, w: w, b: b, parameters: parameters)
         var out = try Tensor<T>.uninitialized(shape: [g.n, g.f, g.outH, g.outW], allocator: scheduler.allocator)
+        try x.withUnsafeBufferPointer { xs in
+            try w.withUnsafeBufferPointer { ws in
+                try b.withUnsafeBufferPointer { bs in
+                    try out.withUnsafeMutableBufferPointer { outs in
+                        try convolve(xs.baseAddress!, ws.baseAddress!, bias: bs.baseAddress!, g, into: outs.baseAddress!,
+                                     scheduler: scheduler)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The forward product of `g` on raw storage: `out (n, f, outH, outW)` from `x (n, c, h, w)`
+    /// and `w (f, c, hh, ww)`, plus `bias (f,)` when given. Per image and block of output
+    /// pixels, `W · cols(x)` through the blocked GEMM over `GEMM.depthBlocks(c·hh·ww)`.
+    /// - Throws: `TesselError.outOfMemory` when the packed filters or the scratch areas cannot
+    ///   be allocated.
+    static func convolve<T: TesselScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?, _ g: Geometry,
+                                          into out: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+        guard g.n > 0, g.f > 0, g.pixels > 0 else { return }
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let depth = g.filterSize, pixels = g.pixels
         let blocks = GEMM.depthBlocks(depth)
@@ -72,46 +95,35 @@ public enum Convolution {
         let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
         let paddedCount = g.c * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
-        try x.withUnsafeBufferPointer { xs in
-            try w.withUnsafeBufferPointer { ws in
-                try b.withUnsafeBufferPointer { bs in
-                    try out.withUnsafeMutableBufferPointer { outs in
-                        let x = xs.baseAddress!, bias = bs.baseAddress!, out = outs.baseAddress!
-                        guard g.n > 0, g.f > 0, pixels > 0 else { return }
-                        let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
-                        GEMM.packWholeMatrix(.transposed(ws.baseAddress!, leadingDimension: depth), extent: g.f, width: mr,
-                                             blocks: blocks, into: wPanels, scheduler: scheduler)
-                        try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
-                                              scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
-                            let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
-                            let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
-                            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
-                            let image = tile.rows.lowerBound, columns = tile.columns
-                            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
-                            let c = out + image * g.f * pixels + columns.lowerBound
-                            GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
-                                             accumulate: false, edge: edge,
-                                             aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
-                                             bPanel: { block, q in
-                                                 let first = columns.lowerBound + q * nr
-                                                 if first + nr <= columns.upperBound,
-                                                    let panel = Im2col.inPlacePanel(UnsafePointer(padded), g,
-                                                                                    stepOffsets: UnsafePointer(positionOffsets) + block.start,
-                                                                                    firstPixel: first) {
-                                                     return .inPlace(panel)
-                                                 }
-                                                 Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
-                                                                    pixels: first..<columns.upperBound, width: nr, into: columnPanel)
-                                                 return .packed(columnPanel)
-                                             })
-                            GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count)
-                        }
-                    }
-                }
-            }
+        let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
+        GEMM.packWholeMatrix(.transposed(w, leadingDimension: depth), extent: g.f, width: mr,
+                             blocks: blocks, into: wPanels, scheduler: scheduler)
+        try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
+                                  scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+            let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
+            let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
+            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let image = tile.rows.lowerBound, columns = tile.columns
+            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+            let c = out + image * g.f * pixels + columns.lowerBound
+            GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
+                             accumulate: false, edge: edge,
+                             aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
+                             bPanel: { block, q in
+                                 let first = columns.lowerBound + q * nr
+                                 if first + nr <= columns.upperBound,
+                                    let panel = Im2col.inPlacePanel(UnsafePointer(padded), g,
+                                                                    stepOffsets: UnsafePointer(positionOffsets) + block.start,
+                                                                    firstPixel: first) {
+                                     return .inPlace(panel)
+                                 }
+                                 Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
+                                                    pixels: first..<columns.upperBound, width: nr, into: columnPanel)
+                                 return .packed(columnPanel)
+                             })
+            if let bias { GEMM.addRowBias(bias, to: c, ldc: pixels, rows: g.f, columns: columns.count) }
         }
         withExtendedLifetime(packedW) {}
-        return out
     }
 
     /// Tiled backward; returns `dx` (shape of `x`), `dw` (shape of `w`), `db (F,)`.
