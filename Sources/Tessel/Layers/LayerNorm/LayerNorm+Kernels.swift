@@ -1,5 +1,7 @@
 // LayerNorm's row kernels: one row's normalization and gradient, on sizes `LayerNorm.swift`
 // has checked.
+import CCacheHints
+
 extension LayerNorm {
     /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
     /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
@@ -73,18 +75,20 @@ extension LayerNorm {
     /// the same order as `rowGradientSums`, so the same bits, while reading memory overlaps
     /// writing dx. With `columns` (this row's mean and 1/σ̂ in Double and the chunk's partials),
     /// the sweep also adds both rows into dβ and dγ, this row first: one load and one store of
-    /// each partial for two rows.
+    /// each partial for two rows. `ahead`: the row after the next one, prefetched in the sweep
+    /// (a row is a page, where the hardware prefetchers stop).
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
                                              streaming: Bool, summingNextRowWith next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
-                                             gammaWide: UnsafePointer<Double>, adding columns: ColumnGradients?) -> (Double, Double) {
+                                             gammaWide: UnsafePointer<Double>, adding columns: ColumnGradients?,
+                                             prefetching ahead: RowPrefetch<T>) -> (Double, Double) {
         // Two inlined copies, so that neither tests `columns` in its loop.
         if let columns {
             return sweep(dout: dout, x: x, mean: mean, gamma: gamma, inverseStd: inverseStd, b: b, c: c, dx: dx, count: count,
-                         streaming: streaming, next: next, gammaWide: gammaWide, columns: columns)
+                         streaming: streaming, next: next, gammaWide: gammaWide, columns: columns, ahead: ahead)
         }
         return sweep(dout: dout, x: x, mean: mean, gamma: gamma, inverseStd: inverseStd, b: b, c: c, dx: dx, count: count,
-                     streaming: streaming, next: next, gammaWide: gammaWide, columns: nil)
+                     streaming: streaming, next: next, gammaWide: gammaWide, columns: nil, ahead: ahead)
     }
 
     /// The loop of the two-row `rowGradient`.
@@ -92,13 +96,15 @@ extension LayerNorm {
     private static func sweep<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                                inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int, streaming: Bool,
                                                next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
-                                               gammaWide: UnsafePointer<Double>, columns: ColumnGradients?) -> (Double, Double) {
+                                               gammaWide: UnsafePointer<Double>, columns: ColumnGradients?,
+                                               ahead: RowPrefetch<T>) -> (Double, Double) {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
         let nextDout = next.dout, nextX = x + count
         var sums = RowGradientSums(mean: next.mean, inverseStd: next.inverseStd)
         var j = 0
         while j + 16 <= count {
+            ahead.lines(at: j)
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             let nextRow = sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide)
             if let columns { columns.add16(columns.row(dout: dout, x: x, at: j), then: nextRow, at: j) }
@@ -115,6 +121,23 @@ extension LayerNorm {
             j += 1
         }
         return totals
+    }
+}
+
+extension LayerNorm {
+    /// A row of the backward's inputs to prefetch: x, dout and, with a fused ReLU, its output.
+    struct RowPrefetch<T: TesselScalar> {
+        let x: UnsafePointer<T>, dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?
+
+        /// Prefetches the 16 elements from `j` of each.
+        @inline(__always)
+        func lines(at j: Int) {
+            for offset in stride(from: j, to: j + 16, by: 64 / MemoryLayout<T>.stride) {
+                tessel_prefetch(x + offset)
+                tessel_prefetch(dout + offset)
+                if let reluOutput { tessel_prefetch(reluOutput + offset) }
+            }
+        }
     }
 }
 

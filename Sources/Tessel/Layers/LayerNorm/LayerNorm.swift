@@ -160,11 +160,15 @@ public enum LayerNorm {
                                     ? ColumnGradients(mean: means[i], inverseStd: inverseStd, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
                                     let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
+                                    // The row after the next, in the tensor (itself again at the end).
+                                    let ahead = i + 2 < n ? offset + 2 * d : offset + d
                                     sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                        streaming: streams,
                                                        summingNextRowWith: (nextDout, means[i + 1], inverseStds[i + 1]),
-                                                       gammaWide: gammaWide, adding: columns)
+                                                       gammaWide: gammaWide, adding: columns,
+                                                       prefetching: RowPrefetch(x: x + ahead, dout: dout + ahead,
+                                                                                reluOutput: reluOutput.map { $0 + ahead }))
                                 } else {
                                     rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                 inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
