@@ -34,6 +34,26 @@ extension UnsafeMutablePointer {
     }
 }
 
+extension UnsafePointer where Pointee: TesselScalar {
+    /// Prefetches `self[offset ..< offset + 16]` for reading: its line (Float) or two lines
+    /// (Double) when the 16 elements start on a line, as a row's blocks of 16 do in a
+    /// 64-byte aligned tensor whose rows are whole lines. A hint: results never depend on it.
+    @inlinable @inline(__always)
+    func prefetch16(at offset: Int = 0) {
+        tessel_prefetch(self + offset)
+        if MemoryLayout<Pointee>.stride > 4 { tessel_prefetch(self + offset + 8) }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee: TesselScalar {
+    /// `prefetch16(at:)` for writing: the lines come in exclusive, ready for stores.
+    @inlinable @inline(__always)
+    func prefetchForWrite16(at offset: Int = 0) {
+        tessel_prefetch_for_write(self + offset)
+        if MemoryLayout<Pointee>.stride > 4 { tessel_prefetch_for_write(self + offset + 8) }
+    }
+}
+
 extension UnsafeMutablePointer where Pointee: SIMDScalar {
     /// The 16 elements `self[offset ..< offset + 16]`.
     @inlinable @inline(__always)

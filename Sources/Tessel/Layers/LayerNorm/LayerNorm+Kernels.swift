@@ -1,7 +1,5 @@
 // LayerNorm's row kernels: one row's normalization and gradient, on sizes `LayerNorm.swift`
 // has checked.
-import CCacheHints
-
 extension LayerNorm {
     /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
     /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
@@ -132,11 +130,9 @@ extension LayerNorm {
         /// Prefetches the 16 elements from `j` of each.
         @inline(__always)
         func lines(at j: Int) {
-            for offset in stride(from: j, to: j + 16, by: 64 / MemoryLayout<T>.stride) {
-                tessel_prefetch(x + offset)
-                tessel_prefetch(dout + offset)
-                if let reluOutput { tessel_prefetch(reluOutput + offset) }
-            }
+            x.prefetch16(at: j)
+            dout.prefetch16(at: j)
+            reluOutput?.prefetch16(at: j)
         }
     }
 }

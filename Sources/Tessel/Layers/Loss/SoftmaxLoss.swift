@@ -1,5 +1,3 @@
-import CCacheHints
-
 /// Softmax cross-entropy loss (seed: `softmax_loss`).
 ///
 /// For scores `x` (N, C) and labels `y` (N,), per row: `shifted = x − max(x)`,
@@ -166,12 +164,8 @@ public enum SoftmaxLoss {
         var sums = SIMD16<Double>()
         var j = 0
         while j + 16 <= count {
-            tessel_prefetch(x + next + j)
-            tessel_prefetch_for_write(out + next + j)
-            if MemoryLayout<T>.stride > 4 {
-                tessel_prefetch(x + next + j + 8)
-                tessel_prefetch_for_write(out + next + j + 8)
-            }
+            x.prefetch16(at: next + j)
+            out.prefetchForWrite16(at: next + j)
             let shifted = x.load16(at: j) - shift
             let e = inNormalRange ? VectorMath.expInNormalRange(shifted) : VectorMath.exp(shifted)
             out.store(e, at: j)
