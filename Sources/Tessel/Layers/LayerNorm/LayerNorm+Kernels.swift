@@ -31,15 +31,15 @@ extension LayerNorm {
     /// returns `(Σ dx̂, Σ dx̂·x̂)`.
     static func rowGradientSums<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double, inverseStd: Double,
                                                  gamma: UnsafePointer<Double>, count: Int) -> (Double, Double) {
-        var sums = RowGradientSums(mean: mean, inverseStd: inverseStd)
+        var sums = RowGradientSums(row: RowStatistics(mean: mean, inverseStd: inverseStd))
         var j = 0
         while j + 16 <= count {
-            _ = sums.add16(dout: dout, x: x, at: j, gamma: gamma)
+            sums.add16(dout: dout, x: x, at: j, gamma: gamma)
             j += 16
         }
         var totals = sums.laneTotals
         while j < count {
-            _ = sums.add(dout: dout, x: x, at: j, gamma: gamma, into: &totals)
+            sums.add(dout: dout, x: x, at: j, gamma: gamma, into: &totals)
             j += 1
         }
         return totals
@@ -58,12 +58,12 @@ extension LayerNorm {
         var j = 0
         while j + 16 <= count {
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
-            if let columns { columns.add16(columns.row(dout: dout, x: x, at: j), at: j) }
+            if let columns { columns.add16(columns.row.widened(dout: dout, x: x, at: j), at: j) }
             j += 16
         }
         while j < count {
             coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
-            if let columns { columns.add(columns.row(dout: dout[j], x: x[j]), at: j) }
+            if let columns { columns.add(columns.row.widened(dout: dout[j], x: x[j]), at: j) }
             j += 1
         }
     }
@@ -99,13 +99,13 @@ extension LayerNorm {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
         let nextDout = next.dout, nextX = x + count
-        var sums = RowGradientSums(mean: next.mean, inverseStd: next.inverseStd)
+        var sums = RowGradientSums(row: RowStatistics(mean: next.mean, inverseStd: next.inverseStd))
         var j = 0
         while j + 16 <= count {
             ahead.lines(at: j)
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             let nextRow = sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide)
-            if let columns { columns.add16(columns.row(dout: dout, x: x, at: j), then: nextRow, at: j) }
+            if let columns { columns.add16(columns.row.widened(dout: dout, x: x, at: j), then: nextRow, at: j) }
             j += 16
         }
         var totals = sums.laneTotals
@@ -113,7 +113,7 @@ extension LayerNorm {
             coefficients.store(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             let nextRow = sums.add(dout: nextDout, x: nextX, at: j, gamma: gammaWide, into: &totals)
             if let columns {
-                columns.add(columns.row(dout: dout[j], x: x[j]), at: j)
+                columns.add(columns.row.widened(dout: dout[j], x: x[j]), at: j)
                 columns.add(nextRow, at: j)
             }
             j += 1
@@ -162,31 +162,27 @@ private struct RowGradientCoefficients<T: TesselScalar> {
 /// `Σ dx̂` and `Σ dx̂·x̂` in 16 lanes, then (after `laneTotals`) one value at a time. Each step
 /// returns its dout and x̂ in Double, for `ColumnGradients`.
 private struct RowGradientSums {
-    let mean: Double, inverseStd: Double
+    let row: LayerNorm.RowStatistics
     var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
-
-    init(mean: Double, inverseStd: Double) {
-        (self.mean, self.inverseStd) = (mean, inverseStd)
-    }
 
     /// The lane sums of `(Σ dx̂, Σ dx̂·x̂)`, which the one-at-a-time tail continues.
     var laneTotals: (Double, Double) { (sumDxhat.sum(), sumDxhatXhat.sum()) }
 
-    @inline(__always)
+    @inline(__always) @discardableResult
     mutating func add16<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int,
                                          gamma: UnsafePointer<Double>) -> (dout: SIMD16<Double>, xhat: SIMD16<Double>) {
-        let g = dout.load16(at: j).widened
-        let xhat = (x.load16(at: j).widened - SIMD16(repeating: mean)) * SIMD16(repeating: inverseStd)
+        let (g, xhat) = row.widened(dout: dout, x: x, at: j)
         let dxhat = g * gamma.load16(at: j)
         sumDxhat += dxhat
         sumDxhatXhat.addProduct(dxhat, xhat)
         return (g, xhat)
     }
 
-    @inline(__always)
+    @inline(__always) @discardableResult
     func add<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int, gamma: UnsafePointer<Double>,
                               into totals: inout (Double, Double)) -> (dout: Double, xhat: Double) {
-        let g = Double(dout[j]), xhat = (Double(x[j]) - mean) * inverseStd, dxhat = g * gamma[j]
+        let (g, xhat) = row.widened(dout: dout[j], x: x[j])
+        let dxhat = g * gamma[j]
         totals.0 += dxhat
         totals.1.addProduct(dxhat, xhat)
         return (g, xhat)
@@ -194,25 +190,30 @@ private struct RowGradientSums {
 }
 
 extension LayerNorm {
-    /// A chunk's partial dβ and dγ in Double, and the mean and 1/σ̂ of the row a sweep writes:
-    /// `dbeta[j] += dout`, `dgamma[j] += dout·x̂` with `x̂ = (x − mean)·inverseStd`, row by row
-    /// in row order.
-    struct ColumnGradients {
+    /// A row's mean and 1/σ̂ in Double, which widen its dout and x̂ = (x − mean)·inverseStd to
+    /// Double as the backward's row sums and the dβ, dγ partials take them.
+    struct RowStatistics {
         let mean: Double, inverseStd: Double
-        let dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>
-
 
         /// The row's dout and x̂ in Double at `j ..< j + 16`.
         @inline(__always)
-        func row<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int) -> (dout: SIMD16<Double>, xhat: SIMD16<Double>) {
+        func widened<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int)
+            -> (dout: SIMD16<Double>, xhat: SIMD16<Double>) {
             (dout.load16(at: j).widened, (x.load16(at: j).widened - SIMD16(repeating: mean)) * SIMD16(repeating: inverseStd))
         }
 
         /// One value's dout and x̂ in Double.
         @inline(__always)
-        func row<T: TesselScalar>(dout: T, x: T) -> (dout: Double, xhat: Double) {
+        func widened<T: TesselScalar>(dout: T, x: T) -> (dout: Double, xhat: Double) {
             (Double(dout), (Double(x) - mean) * inverseStd)
         }
+    }
+
+    /// A chunk's partial dβ and dγ in Double, and the statistics of the row a sweep writes:
+    /// `dbeta[j] += dout`, `dgamma[j] += dout·x̂`, row by row in row order.
+    struct ColumnGradients {
+        let row: RowStatistics
+        let dgamma: UnsafeMutablePointer<Double>, dbeta: UnsafeMutablePointer<Double>
 
         /// Adds one row at `j ..< j + 16`.
         @inline(__always)

@@ -156,8 +156,8 @@ public enum LayerNorm {
                                 let c = T(-inverseStd * sums.0 / Double(d))
                                 // The rows go into dβ and dγ two at a time, in row order: the sweep
                                 // of the first, third, … row of the tile adds it and the next one.
-                                let columns = (i - first) % 2 == 0
-                                    ? ColumnGradients(mean: means[i], inverseStd: inverseStd, dgamma: dgamma, dbeta: dbeta) : nil
+                                let row = RowStatistics(mean: means[i], inverseStd: inverseStd)
+                                let columns = (i - first) % 2 == 0 ? ColumnGradients(row: row, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
                                     let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
                                     // The row after the next, in the tensor (itself again at the end).
