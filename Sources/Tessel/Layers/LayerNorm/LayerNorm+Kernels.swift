@@ -73,13 +73,13 @@ extension LayerNorm {
     /// the same order as `rowGradientSums`, so the same bits, while reading memory overlaps
     /// writing dx. With `columns` (this row's mean and 1/σ̂ in Double and the chunk's partials),
     /// the sweep also adds both rows into dβ and dγ, this row first: one load and one store of
-    /// each partial for two rows. `ahead`: the row after the next one, prefetched in the sweep
-    /// (a row is a page, where the hardware prefetchers stop).
+    /// each partial for two rows. `ahead`, when given: the row after the next one, prefetched in
+    /// the sweep (a row is a page, where the hardware prefetchers stop).
     static func rowGradient<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T, gamma: UnsafePointer<T>,
                                              inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
                                              streaming: Bool, summingNextRowWith next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
                                              gammaWide: UnsafePointer<Double>, adding columns: ColumnGradients?,
-                                             prefetching ahead: RowPrefetch<T>) -> (Double, Double) {
+                                             prefetching ahead: RowPrefetch<T>?) -> (Double, Double) {
         // Two inlined copies, so that neither tests `columns` in its loop.
         if let columns {
             return sweep(dout: dout, x: x, mean: mean, gamma: gamma, inverseStd: inverseStd, b: b, c: c, dx: dx, count: count,
@@ -95,14 +95,14 @@ extension LayerNorm {
                                                inverseStd: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int, streaming: Bool,
                                                next: (dout: UnsafePointer<T>, mean: Double, inverseStd: Double),
                                                gammaWide: UnsafePointer<Double>, columns: ColumnGradients?,
-                                               ahead: RowPrefetch<T>) -> (Double, Double) {
+                                               ahead: RowPrefetch<T>?) -> (Double, Double) {
         let coefficients = RowGradientCoefficients(mean: mean, inverseStd: inverseStd, b: b, c: c,
                                                    streams: streaming && dx.isStreamAligned)
         let nextDout = next.dout, nextX = x + count
         var sums = RowGradientSums(row: RowStatistics(mean: next.mean, inverseStd: next.inverseStd))
         var j = 0
         while j + 16 <= count {
-            ahead.lines(at: j)
+            ahead?.lines(at: j)
             coefficients.store16(dout: dout, x: x, at: j, gamma: gamma, dx: dx)
             let nextRow = sums.add16(dout: nextDout, x: nextX, at: j, gamma: gammaWide)
             if let columns { columns.add16(columns.row.widened(dout: dout, x: x, at: j), then: nextRow, at: j) }

@@ -160,15 +160,17 @@ public enum LayerNorm {
                                 let columns = (i - first) % 2 == 0 ? ColumnGradients(row: row, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
                                     let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
-                                    // The row after the next, in the tensor (itself again at the end).
+                                    // The row after the next, in the tensor (itself again at the end), where
+                                    // x is too large for the caches, as where dx streams: from cache the
+                                    // prefetches only cost time.
                                     let ahead = i + 2 < n ? offset + 2 * d : offset + d
+                                    let prefetch = streams ? RowPrefetch(x: x + ahead, dout: dout + ahead,
+                                                                         reluOutput: reluOutput.map { $0 + ahead }) : nil
                                     sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                        streaming: streams,
                                                        summingNextRowWith: (nextDout, means[i + 1], inverseStds[i + 1]),
-                                                       gammaWide: gammaWide, adding: columns,
-                                                       prefetching: RowPrefetch(x: x + ahead, dout: dout + ahead,
-                                                                                reluOutput: reluOutput.map { $0 + ahead }))
+                                                       gammaWide: gammaWide, adding: columns, prefetching: prefetch)
                                 } else {
                                     rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                 inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
