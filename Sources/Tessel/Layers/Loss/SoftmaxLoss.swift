@@ -99,7 +99,7 @@ public enum SoftmaxLoss {
     /// `firstExtremes`), so a NaN row stays NaN (its minimum then matters to no one).
     ///
     /// A row of 16 or more is scanned as 16-element vectors, the last one overlapping the one
-    /// before, by lane-wise vector max and min, reduced across the lanes at the end. Where no
+    /// before, by lane-wise vector max and min, reduced across the lanes at the end (`largestLane`, `smallestLane`). Where no
     /// lane is NaN this finds the largest value, and its bits are those of the first largest
     /// value unless it is zero (−0 and +0 compare equal): a NaN or a zero maximum sends the row
     /// to `firstExtremes`, whose scan keeps the first. The minimum is only compared with a bound.
@@ -117,9 +117,9 @@ public enum SoftmaxLoss {
             unordered = unordered .| v.isNotEqual(to: v)
             j += 16
         }
-        let maximum = m.max()
+        let maximum = m.largestLane()
         if any(unordered) || maximum == 0 { return firstExtremes(x, classes: classes) }
-        return (maximum, low.min())
+        return (maximum, low.smallestLane())
     }
 
     /// `rowExtremes` by `Maximum.keeps` in a fixed order: lane-wise over the 16-element blocks,
