@@ -79,8 +79,10 @@ public struct GoldenLayerCase: Sendable {
         GoldenLayerCase("svm_loss/small", "svm_loss", [], [("x", [7, 5])], classes: 5),
         GoldenLayerCase("svm_loss/n1", "svm_loss", [], [("x", [1, 3])], classes: 3),
         GoldenLayerCase("svm_loss/tall", "svm_loss", [], [("x", [2053, 11])], classes: 11),
+        GoldenLayerCase("svm_loss/wide", "svm_loss", [], [("x", [37, 1011])], classes: 1011),
         GoldenLayerCase("softmax_loss/small", "softmax_loss", [], [("x", [13, 11])], classes: 11),
         GoldenLayerCase("softmax_loss/n1", "softmax_loss", [], [("x", [1, 2])], classes: 2),
         GoldenLayerCase("softmax_loss/tall", "softmax_loss", [], [("x", [2053, 17])], classes: 17),
+        GoldenLayerCase("softmax_loss/wide", "softmax_loss", [], [("x", [37, 1011])], classes: 1011),
     ]
 }
