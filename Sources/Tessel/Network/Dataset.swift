@@ -62,7 +62,8 @@ public struct Dataset<T: TesselScalar>: Sendable {
             throw TesselError.invalidParameter(component: "dataset", parameter: "indices", value: "\(bad)", reason: "an index must lie in 0..<\(count)")
         }
         let exampleSize = images.count / max(count, 1)
-        var batch = try Tensor<T>(shape: [indices.count] + exampleShape)
+        // Every row is written below: no fill first.
+        var batch = try Tensor<T>.uninitialized(shape: [indices.count] + exampleShape)
         images.withUnsafeBufferPointer { source in
             batch.withUnsafeMutableBufferPointer { destination in
                 for (row, index) in indices.enumerated() {

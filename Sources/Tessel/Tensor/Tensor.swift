@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An n-dimensional, contiguous, row-major array of `Float` or `Double`.
 ///
 /// **Value semantics** (copy-on-write): `var b = a; b[…] = …` never changes `a`. This is
@@ -19,14 +23,16 @@ public struct Tensor<Scalar: TesselScalar>: Sendable {
     /// A tensor of `shape` with every element `value`.
     /// - Throws: `TesselError.invalidShape` for a negative dimension or an element count that
     ///   overflows; `TesselError.outOfMemory` when the allocation is refused.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(shape: [Int], repeating value: Scalar = 0, allocator: Allocator = .standard) throws {
-        let count = try Shape.elementCount(shape)
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
-        guard !overflow else { throw TesselError.invalidShape(shape: shape, reason: "byte count overflows Int") }
-        self.shape = shape
-        self.count = count
-        self.block = try allocator.allocate(byteCount: bytes, rows: shape.first ?? 1)
-        block.baseAddress.initializeMemory(as: Scalar.self, repeating: value, count: count)
+        try self.init(shapeWithoutFill: shape, allocator: allocator)
+        if value == 0 && value.sign == .plus {
+            // +0 is all zero bits: one memset rather than a store per element.
+            memset(block.baseAddress, 0, count * MemoryLayout<Scalar>.stride)
+        } else {
+            withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+        }
     }
 
     /// A tensor of `shape` holding `scalars` in row-major order.
