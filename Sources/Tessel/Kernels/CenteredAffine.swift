@@ -58,6 +58,27 @@ enum CenteredAffine {
         return total
     }
 
+    /// `out[j] = relu(shift + (x[j] − mean)·scale)` for `j < count`, in one sweep: the scalar
+    /// `forward` followed by `ElementWise.relu` in place, with the same operations on each
+    /// element (so the same bits), without writing and reading back the normalized values.
+    @inline(__always)
+    static func forwardReLU<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
+                                             out: UnsafeMutablePointer<T>, count: Int) {
+        let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        let zero = SIMD16<T>(repeating: 0)
+        var j = 0
+        while j + 16 <= count {
+            let y = b.addingProduct(x.load16(at: j) - m, s)
+            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j)
+            j += 16
+        }
+        while j < count {
+            let y = shift.addingProduct(x[j] - mean, scale)
+            out[j] = y <= 0 ? 0 : y
+            j += 1
+        }
+    }
+
     /// `dx[j] = c[j] + (x[j] − mean[j])·b[j] + dout[j]·a[j]` for `j < count`; `streaming` as
     /// in `forward`.
     @inlinable

@@ -26,9 +26,8 @@ struct PooledGroupChain<T: TesselScalar> {
                    into dy: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         let plane = layout.plane, channel = layout.firstChannel(ofGroup: group) + c
         let index = group * layout.channelsPerGroup + c
-        CenteredAffine.forward(x + index * plane, mean: T(mean[group]), scale: T(Double(gamma[channel]) * inverseStd[group]),
-                               shift: beta[channel], out: y, count: plane)
-        ElementWise.relu(y, y, count: plane)
+        CenteredAffine.forwardReLU(x + index * plane, mean: T(mean[group]), scale: T(Double(gamma[channel]) * inverseStd[group]),
+                                   shift: beta[channel], out: y, count: plane)
         MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry)
         ElementWise.reluBackward(dy, y, dy, count: plane)
         return UnsafePointer(dy)

@@ -29,8 +29,7 @@ struct PooledChain<T: TesselScalar> {
     @inline(__always)
     func reluOutput(plane index: Int, into y: UnsafeMutablePointer<T>) {
         let c = index % channels
-        CenteredAffine.forward(x + index * plane, mean: center[c], scale: scale[c], shift: shift[c], out: y, count: plane)
-        ElementWise.relu(y, y, count: plane)
+        CenteredAffine.forwardReLU(x + index * plane, mean: center[c], scale: scale[c], shift: shift[c], out: y, count: plane)
     }
 
     /// The normalization's dout of plane `index`: the ReLU's backward of the max pool's
