@@ -8,13 +8,13 @@ import TesselTestSupport
 /// count, tile size, shard count and both scalar types.
 @Suite struct FusionTests {
     /// Spatial batch norm → ReLU on odd planes (5×5, too narrow for the max pool after it to
-    /// join the chain), batch norm → ReLU on 7 features, layer norm → ReLU on 9, and a ReLU
-    /// after an affine layer, which does not fuse.
+    /// join the chain), batch norm → ReLU on 23 features, layer norm → ReLU on 21 (a vector of
+    /// 16 and a tail), and a ReLU after an affine layer, which does not fuse.
     static let convnet = NetworkDefinition(
         input: [2, 5, 5],
         layers: [.convolution(filters: 3, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
-                 .maxPool(size: 2, stride: 2), .affine(units: 7), .batchNorm(epsilon: 1e-5, momentum: 0.8), .relu,
-                 .dropout(keep: 0.6), .affine(units: 9), .layerNorm(epsilon: 1e-5), .relu, .affine(units: 6), .relu,
+                 .maxPool(size: 2, stride: 2), .affine(units: 23), .batchNorm(epsilon: 1e-5, momentum: 0.8), .relu,
+                 .dropout(keep: 0.6), .affine(units: 21), .layerNorm(epsilon: 1e-5), .relu, .affine(units: 6), .relu,
                  .affine(units: 4)],
         loss: .softmax, weightScale: 0.5)
 

@@ -148,13 +148,13 @@ import TesselTestSupport
         let scalarForward = (0..<count).map { sh.addingProduct(x[$0] - m, s) }
         let scalarBackward = (0..<count).map { cc.addingProduct(x[$0] - m, cb).addingProduct(dout[$0], ca) }
         // `forwardReLU`: the scalar forward, then the ReLU layer's element rule.
-        let scalarReLU = scalarForward.map { $0 <= 0 ? 0 : $0 }
+        let scalarReLU = scalarForward.map { $0 <= 0 ? 0 : $0 }, columnReLU = forward.map { $0 <= 0 ? 0 : $0 }
         // Whole, and cut at offsets that put vector lanes where the tail was (a tile starting elsewhere).
         for cut in Set([0, 1, 5, count / 2, count]) where cut <= count {
             let zeros = [T](repeating: 0, count: count)
             let out = Buffer(zeros), dx = Buffer(zeros), scalarOut = Buffer(zeros), scalarDx = Buffer(zeros)
-            let reluOut = Buffer(zeros)
-            defer { for buffer in [out, dx, scalarOut, scalarDx, reluOut] { buffer.free() } }
+            let reluOut = Buffer(zeros), columnReLUOut = Buffer(zeros)
+            defer { for buffer in [out, dx, scalarOut, scalarDx, reluOut, columnReLUOut] { buffer.free() } }
             for range in [0..<cut, cut..<count] where !range.isEmpty {
                 let j = range.lowerBound, n = range.count
                 CenteredAffine.forward(x.start + j, mean: mean.start + j, scale: scale.start + j, shift: shift.start + j,
@@ -164,6 +164,8 @@ import TesselTestSupport
                 CenteredAffine.forward(x.start + j, mean: m, scale: s, shift: sh, out: scalarOut.start + j, count: n)
                 CenteredAffine.backward(dout: dout.start + j, x: x.start + j, mean: m, a: ca, b: cb, c: cc, dx: scalarDx.start + j, count: n)
                 CenteredAffine.forwardReLU(x.start + j, mean: m, scale: s, shift: sh, out: reluOut.start + j, count: n)
+                CenteredAffine.forwardReLU(x.start + j, mean: mean.start + j, scale: scale.start + j, shift: shift.start + j,
+                                           out: columnReLUOut.start + j, count: n)
             }
             let label = "\(T.self) \(count) cut at \(cut)"
             #expect(Self.bits(out.array()) == Self.bits(forward), "per-column forward, \(label)")
@@ -171,6 +173,7 @@ import TesselTestSupport
             #expect(Self.bits(scalarOut.array()) == Self.bits(scalarForward), "scalar forward, \(label)")
             #expect(Self.bits(scalarDx.array()) == Self.bits(scalarBackward), "scalar backward, \(label)")
             #expect(Self.bits(reluOut.array()) == Self.bits(scalarReLU), "scalar forward and ReLU, \(label)")
+            #expect(Self.bits(columnReLUOut.array()) == Self.bits(columnReLU), "per-column forward and ReLU, \(label)")
         }
     }
 

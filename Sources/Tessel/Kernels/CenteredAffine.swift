@@ -58,18 +58,40 @@ enum CenteredAffine {
         return total
     }
 
-    /// `out[j] = relu(shift + (x[j] − mean)·scale)` for `j < count`, in one sweep: the scalar
-    /// `forward` followed by `ElementWise.relu` in place, with the same operations on each
-    /// element (so the same bits), without writing and reading back the normalized values.
+    /// `out[j] = relu(shift[j] + (x[j] − mean[j])·scale[j])` for `j < count`, in one sweep: the
+    /// per-column `forward` followed by `ElementWise.relu` in place, with the same operations
+    /// on each element (so the same bits), without writing and reading back the normalized
+    /// values; `streaming` as in `forward`.
+    @inline(__always)
+    static func forwardReLU<T: TesselScalar>(_ x: UnsafePointer<T>, mean: UnsafePointer<T>, scale: UnsafePointer<T>,
+                                             shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
+                                             streaming: Bool = false) {
+        let streams = streaming && out.isStreamAligned
+        let zero = SIMD16<T>(repeating: 0)
+        var j = 0
+        while j + 16 <= count {
+            let y = shift.load16(at: j).addingProduct(x.load16(at: j) - mean.load16(at: j), scale.load16(at: j))
+            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j, streaming: streams)
+            j += 16
+        }
+        while j < count {
+            let y = shift[j].addingProduct(x[j] - mean[j], scale[j])
+            out[j] = y <= 0 ? 0 : y
+            j += 1
+        }
+    }
+
+    /// `forwardReLU` with one scalar set of coefficients for the whole span.
     @inline(__always)
     static func forwardReLU<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
-                                             out: UnsafeMutablePointer<T>, count: Int) {
+                                             out: UnsafeMutablePointer<T>, count: Int, streaming: Bool = false) {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        let streams = streaming && out.isStreamAligned
         let zero = SIMD16<T>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let y = b.addingProduct(x.load16(at: j) - m, s)
-            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j)
+            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j, streaming: streams)
             j += 16
         }
         while j < count {

@@ -194,9 +194,9 @@ extension BatchNorm {
         }
     }
 
-    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks; with `appliesReLU`, each
-    /// span is then passed through `ElementWise.relu` in place while in cache. Without it, an
-    /// output of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks; with `appliesReLU`, the ReLU
+    /// of it in the same sweep (`CenteredAffine.forwardReLU`). An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
@@ -204,14 +204,19 @@ extension BatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
+        let streams = scheduler.tiles.streams(outputLike: x)
         return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                      scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
-                CenteredAffine.forward(x + i * d + first, mean: center + first, scale: scale + first,
-                                       shift: shift + first, out: out + i * d + first, count: width, streaming: streams)
-                if appliesReLU { ElementWise.relu(out + i * d + first, out + i * d + first, count: width) }
+                let (x, out) = (x + i * d + first, out + i * d + first)
+                if appliesReLU {
+                    CenteredAffine.forwardReLU(x, mean: center + first, scale: scale + first, shift: shift + first, out: out,
+                                               count: width, streaming: streams)
+                } else {
+                    CenteredAffine.forward(x, mean: center + first, scale: scale + first, shift: shift + first, out: out,
+                                           count: width, streaming: streams)
+                }
             }
             if streams { tessel_store_fence() }
         }

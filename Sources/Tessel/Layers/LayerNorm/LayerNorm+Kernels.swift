@@ -1,26 +1,29 @@
 // LayerNorm's row kernels: one row's normalization and gradient, on sizes `LayerNorm.swift`
 // has checked.
 extension LayerNorm {
-    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`; returns
-    /// `SpanSums.sum(next, count: count)` (the same operations, so the same bits) when `next`
-    /// is given, else 0.
+    /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`, with `rectifying`
+    /// then the ReLU's element rule on each value before it is stored (what `ElementWise.relu`
+    /// in place would give); returns `SpanSums.sum(next, count: count)` (the same operations,
+    /// so the same bits) when `next` is given, else 0.
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
                                               beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
-                                              summing next: UnsafePointer<T>?) -> Double {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
+                                              rectifying: Bool, summing next: UnsafePointer<T>?) -> Double {
+        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd), zero = SIMD16<T>(repeating: 0)
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let v = x.load16(at: j)
             let g = gamma.load16(at: j)
             let b = beta.load16(at: j)
-            out.store(b.addingProduct((v - m) * r, g), at: j)
+            let y = b.addingProduct((v - m) * r, g)
+            out.store(rectifying ? y.replacing(with: zero, where: y.isLessOrEqual(to: zero)) : y, at: j)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
         while j < count {
-            out[j] = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
+            let y = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
+            out[j] = rectifying && y <= 0 ? 0 : y
             if let next { total += Double(next[j]) }
             j += 1
         }

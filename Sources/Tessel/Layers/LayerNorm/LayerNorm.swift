@@ -63,8 +63,9 @@ public enum LayerNorm {
         try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
     }
 
-    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each row passed
-    /// through `ElementWise.relu` as soon as it is written (`FusedReLU`). The cache is the same.
+    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, the ReLU applied to
+    /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedReLU`). The cache
+    /// is the same.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
@@ -88,8 +89,8 @@ public enum LayerNorm {
                         means[i] = mean
                         inverseStds[i] = inverseStd
                         sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
-                                           out: out + i * d, count: d, summing: i + 1 < tile.rows.upperBound ? row + d : nil)
-                        if appliesReLU { ElementWise.relu(out + i * d, out + i * d, count: d) }
+                                           out: out + i * d, count: d, rectifying: appliesReLU,
+                                           summing: i + 1 < tile.rows.upperBound ? row + d : nil)
                     }
                 }
             }

@@ -58,8 +58,8 @@ public enum SpatialBatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes; with `appliesReLU`,
-    /// each span is then passed through `ElementWise.relu` in place while in cache. Without it,
-    /// an output of `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// the ReLU of it in the same sweep (`CenteredAffine.forwardReLU`). An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
@@ -67,15 +67,19 @@ public enum SpatialBatchNorm {
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
+        let streams = scheduler.tiles.streams(outputLike: x)
         return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                                scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for planeIndex in tile.rows {
                 let c = planeIndex % channels, offset = planeIndex * plane + first
-                CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset, count: width,
-                                       streaming: streams)
-                if appliesReLU { ElementWise.relu(out + offset, out + offset, count: width) }
+                if appliesReLU {
+                    CenteredAffine.forwardReLU(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset,
+                                               count: width, streaming: streams)
+                } else {
+                    CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset,
+                                           count: width, streaming: streams)
+                }
             }
             if streams { tessel_store_fence() }
         }
