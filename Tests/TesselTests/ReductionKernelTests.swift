@@ -200,6 +200,15 @@ import TesselTestSupport
                 "\(T.self) backward, \(count)")
         // Without a next span the sweep sums nothing.
         #expect(CenteredAffine.forward(x.start, mean: T(0.5), scale: T(2), shift: T(1), out: out.start, count: count) == 0)
+        // Rectifying, it writes what `forwardReLU` writes and still sums the next span.
+        let rectified = Buffer([T](repeating: 0, count: count)), reference = Buffer([T](repeating: 0, count: count))
+        defer { for buffer in [rectified, reference] { buffer.free() } }
+        let rectifiedSum = CenteredAffine.forward(x.start, mean: T(0.5), scale: T(2), shift: T(1), out: rectified.start, count: count,
+                                                  rectifying: true, summing: nextX.start)
+        CenteredAffine.forwardReLU(x.start, mean: T(0.5), scale: T(2), shift: T(1), out: reference.start, count: count)
+        #expect(rectifiedSum.bitPattern == sum.bitPattern, "\(T.self) rectifying forward's sum, \(count)")
+        #expect(Self.bits(rectified.array()) == Self.bits(reference.array()), "\(T.self) rectifying forward, \(count)")
+        #expect(count < 16 || rectified.array().contains(0), "\(T.self) rectifying forward has values to clip, \(count)")
     }
 
     // MARK: ChunkPartials

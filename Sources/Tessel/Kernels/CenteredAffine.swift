@@ -31,27 +31,30 @@ enum CenteredAffine {
         }
     }
 
-    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`. When `next` is given, also
-    /// returns `SpanSums.sum(next, count: count)` (the same operations, so the same bits):
-    /// a layer that sums the next span in the sweep that writes this one overlaps reading
-    /// memory with writing it. `streaming` as in the per-column `forward`.
+    /// `out[j] = shift + (x[j] − mean)·scale` for `j < count`, with `rectifying` then the
+    /// ReLU's element rule on each value before it is stored (as `forwardReLU`). When `next` is
+    /// given, also returns `SpanSums.sum(next, count: count)` (the same operations, so the same
+    /// bits): a layer that sums the next span in the sweep that writes this one overlaps
+    /// reading memory with writing it. `streaming` as in the per-column `forward`.
     @inlinable @discardableResult
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
-                                         out: UnsafeMutablePointer<T>, count: Int,
+                                         out: UnsafeMutablePointer<T>, count: Int, rectifying: Bool = false,
                                          summing next: UnsafePointer<T>? = nil, streaming: Bool = false) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
+        let zero = SIMD16<T>(repeating: 0)
         let streams = streaming && out.isStreamAligned
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
-            let v = x.load16(at: j)
-            out.store(b.addingProduct(v - m, s), at: j, streaming: streams)
+            let y = b.addingProduct(x.load16(at: j) - m, s)
+            out.store(rectifying ? y.replacing(with: zero, where: y.isLessOrEqual(to: zero)) : y, at: j, streaming: streams)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
         while j < count {
-            out[j] = shift.addingProduct(x[j] - mean, scale)
+            let y = shift.addingProduct(x[j] - mean, scale)
+            out[j] = rectifying && y <= 0 ? 0 : y
             if let next { total += Double(next[j]) }
             j += 1
         }

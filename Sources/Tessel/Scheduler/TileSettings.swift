@@ -31,9 +31,8 @@ public struct TileSettings: Sendable, Equatable, Codable {
     public static var defaultStreamingOutputBytes: Int { LastLevelCache.bytes.map { $0 / 2 } ?? Int.max }
 
     /// Whether a pass writing an output of `x`'s element count and type streams it: when the
-    /// output has `streamingOutputBytes` or more, and never when `readBack` (a normalization
-    /// whose fused ReLU reads each span back right after writing it keeps it in the cache).
-    func streams<T>(outputLike x: Tensor<T>, readBack: Bool = false) -> Bool {
-        !readBack && x.count * MemoryLayout<T>.stride >= streamingOutputBytes
+    /// output has `streamingOutputBytes` or more.
+    func streams<T>(outputLike x: Tensor<T>) -> Bool {
+        x.count * MemoryLayout<T>.stride >= streamingOutputBytes
     }
 }

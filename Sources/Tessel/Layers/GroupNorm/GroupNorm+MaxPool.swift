@@ -4,7 +4,7 @@
 // the ReLU's output from x (in cache: a tile owns whole groups), scatters the pool's dout into
 // it (`MaxPool.backwardRows`) and masks it by the ReLU, where the layer alone reads its dout.
 // Each step is the layers' own element operation on the same values (`CenteredAffine`,
-// `ElementWise.relu` and `reluBackward`, the max pool's row kernels), so the chain gives the
+// `forwardReLU`, `ElementWise.reluBackward`, the max pool's row kernels), so the chain gives the
 // bits of the three layers run one by one.
 
 /// The backward's view of one group norm → ReLU → max pool chain over checked arguments: x

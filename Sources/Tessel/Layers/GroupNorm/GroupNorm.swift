@@ -75,10 +75,9 @@ public enum GroupNorm {
         try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
     }
 
-    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each plane passed
-    /// through `ElementWise.relu` as soon as it is written (`FusedReLU`). The cache is the same.
-    /// Without `appliesReLU`, an output of `TileSettings.streamingOutputBytes` or more is
-    /// written with streaming stores.
+    /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each value rectified
+    /// in the sweep that normalizes it (`FusedReLU`). The cache is the same. An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
@@ -100,7 +99,7 @@ public enum GroupNorm {
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
-        let streams = pooling == nil && scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
+        let streams = pooling == nil && scheduler.tiles.streams(outputLike: x)
         try withBaseAddresses(x, gamma, beta) { x, gammas, betas in
             try withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
                 try FusedReLU.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
@@ -124,9 +123,8 @@ public enum GroupNorm {
                             let target = scratch ?? out + offset
                             sum += CenteredAffine.forward(
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
-                                out: target, count: layout.plane, summing: hasNext ? x + offset + layout.groupSize : nil,
-                                streaming: streams)
-                            if appliesReLU { ElementWise.relu(target, target, count: layout.plane) }
+                                out: target, count: layout.plane, rectifying: appliesReLU,
+                                summing: hasNext ? x + offset + layout.groupSize : nil, streaming: streams)
                             if let pooling {
                                 let pooledPlane = pooling.outHeight * pooling.outWidth
                                 MaxPool.forwardRows(0..<pooling.outHeight, target, out + (start / layout.plane + c) * pooledPlane, pooling)

@@ -1,8 +1,9 @@
 /// A ReLU fused after a normalization (see `Network`'s `FusionPlan`): its forward runs on each
-/// span of the normalization's output pass as soon as the span is written, its backward on each
-/// span of dout right before the normalization's backward sums that span, from cache. Both use
-/// the ReLU layer's own element operations (`ElementWise.relu`, `ElementWise.reluBackward`),
-/// which depend on the element alone, so the bits are those of the ReLU layer run on its own.
+/// value of the normalization's output pass before it is stored (`CenteredAffine.forwardReLU`,
+/// `rectifying`), its backward on each span of dout right before the normalization's backward
+/// sums that span, from cache. Both use the ReLU layer's own element rules (those of
+/// `ElementWise.relu` and `ElementWise.reluBackward`), which depend on the element alone, so the
+/// bits are those of the ReLU layer run on its own.
 enum FusedReLU {
     /// The dout a normalization's passes read for the `count` values at `offset`: `dout +
     /// offset` without a fused ReLU; with one (`reluOutput`, the ReLU's output), their ReLU

@@ -4,7 +4,7 @@
 // plane of the ReLU's output from x in both of its passes, scatters the pool's dout into it
 // (`MaxPool.backwardRows`) and masks it by the ReLU before the normalization sums it or writes
 // dx. Each step is the layers' own element operation on the same values (`CenteredAffine`,
-// `ElementWise.relu` and `reluBackward`, the max pool's row kernels), so the chain gives the
+// `forwardReLU`, `ElementWise.reluBackward`, the max pool's row kernels), so the chain gives the
 // bits of the three layers run one by one, with memory passes of x and the pooled tensors only.
 import CCacheHints
 

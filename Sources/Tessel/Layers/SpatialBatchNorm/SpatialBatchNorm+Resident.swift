@@ -32,11 +32,10 @@ extension SpatialBatchNorm {
     /// mode or when `keepsChannelsResident` declines the shape. Per channel of
     /// a tile: its chunks' moments (the sums of its chunks in order, the chunk means, the M2
     /// sweep from cache) merged in chunk order, its variance and `1/√(variance + eps)`, then
-    /// its output planes (through `ElementWise.relu` with `appliesReLU`); the output sweep also
+    /// its output planes (rectified in the same sweep with `appliesReLU`); the output sweep also
     /// takes the chunk sums of the tile's next channel (`CenteredAffine.forward(summing:)`),
-    /// so that channel is read from memory while this one is written. Without `appliesReLU`,
-    /// an output of `TileSettings.streamingOutputBytes` or more is written with streaming
-    /// stores. Updates `running` as `featureStatistics` does. The same bits as the moments
+    /// so that channel is read from memory while this one is written. An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores. Updates `running` as `featureStatistics` does. The same bits as the moments
     /// pass followed by `normalize`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -47,7 +46,7 @@ extension SpatialBatchNorm {
         let shape = x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, values = Double(n * plane)
-        let streams = scheduler.tiles.streams(outputLike: x, readBack: appliesReLU)
+        let streams = scheduler.tiles.streams(outputLike: x)
         var out = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         return try scheduler.withScratch(Double.self, count: 3 * channels + 3 * stride) { scratch in
             let mean = scratch.baseAddress!, variance = mean + channels, inverseStd = mean + 2 * channels
@@ -79,10 +78,9 @@ extension SpatialBatchNorm {
                                 for sample in chunks.items(of: chunk) {
                                     let offset = (sample * channels + c) * plane
                                     nextSum += CenteredAffine.forward(x + offset, mean: center, scale: scale, shift: beta[c],
-                                                                      out: out + offset, count: plane,
+                                                                      out: out + offset, count: plane, rectifying: appliesReLU,
                                                                       summing: next.map { x + (sample * channels + $0) * plane },
                                                                       streaming: streams)
-                                    if appliesReLU { ElementWise.relu(out + offset, out + offset, count: plane) }
                                 }
                                 if let next { chunkSums[chunk * channels + next] = nextSum }
                             }
