@@ -99,10 +99,11 @@ public enum SoftmaxLoss {
     /// `firstExtremes`), so a NaN row stays NaN (its minimum then matters to no one).
     ///
     /// A row of 16 or more is scanned as 16-element vectors, the last one overlapping the one
-    /// before, by lane-wise vector max and min, reduced across the lanes at the end (`largestLane`, `smallestLane`). Where no
-    /// lane is NaN this finds the largest value, and its bits are those of the first largest
-    /// value unless it is zero (−0 and +0 compare equal): a NaN or a zero maximum sends the row
-    /// to `firstExtremes`, whose scan keeps the first. The minimum is only compared with a bound.
+    /// before, by lane-wise vector max and min, reduced across the lanes at the end
+    /// (`largestLane`, `smallestLane`). Where no lane is NaN this finds the largest value, and
+    /// its bits are those of the first largest value unless it is zero (−0 and +0 compare
+    /// equal): a NaN or a zero maximum sends the row to `firstExtremes`, whose scan keeps the
+    /// first. The minimum is only compared with a bound.
     @inline(__always)
     static func rowExtremes<T: TesselScalar>(_ x: UnsafePointer<T>, classes: Int) -> (maximum: T, minimum: T) {
         guard classes >= 16 else { return firstExtremes(x, classes: classes) }
