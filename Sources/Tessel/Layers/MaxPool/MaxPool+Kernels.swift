@@ -229,17 +229,17 @@ extension MaxPool {
     }
 
     /// The whole groups of `rowsPerGroup` output rows from `rows.lowerBound` on, backward
-    /// (as `backwardRow2x2`, writing every dx element of their input rows); returns the first
-    /// row left.
+    /// (as `backwardRow2x2`, writing every dx element of their input rows, `rectifying` as
+    /// there); returns the first row left.
     @inline(never)
     static func backwardRowGroups<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
-                                                   _ gradient: UnsafeMutablePointer<T>, _ g: Geometry) -> Int {
+                                                   _ gradient: UnsafeMutablePointer<T>, _ g: Geometry, rectifying: Bool) -> Int {
         let group = rowsPerGroup(g)
         var i = rows.lowerBound
         while i + group <= rows.upperBound {
             let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
-            let index = windowMax16x2x2(top: top, bottom: bottom).index
-            let value = SIMD16<T>() + upstream.load16(at: i * g.outWidth)
+            let (maximum, index) = windowMax16x2x2(top: top, bottom: bottom)
+            let value = SIMD16<T>() + rectified(upstream.load16(at: i * g.outWidth), maximum: maximum, rectifying)
             storeRowGroup(top: interleave(windowGradient(value, index: index, 0), windowGradient(value, index: index, 1)),
                           bottom: interleave(windowGradient(value, index: index, 2), windowGradient(value, index: index, 3)),
                           to: gradient + 2 * i * g.width, width: g.width)
@@ -248,27 +248,50 @@ extension MaxPool {
         return i
     }
 
+    /// Whether `backwardRows` takes its interleaved rows for `g` (2×2 or 1×2 windows at stride 2
+    /// that tile the plane's columns, and for 2×2 its rows), which write every dx element of
+    /// their windows' rows and can fold a ReLU's backward into the scatter (`rectifying`).
+    static func scattersRectified(_ g: Geometry) -> Bool {
+        g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
+            && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
+    }
+
+    /// A window's gradient for a rectified scatter: 0 where its maximum is not positive (or
+    /// NaN), else `gradient`; `gradient` itself when not `rectifying`.
+    @inline(__always)
+    static func rectified<T: TesselScalar>(_ gradient: SIMD16<T>, maximum: SIMD16<T>, _ rectifying: Bool) -> SIMD16<T> {
+        rectifying ? gradient.replacing(with: SIMD16<T>(), where: .!maximum.isGreater(than: SIMD16<T>())) : gradient
+    }
+
+    /// `rectified` for one window.
+    @inline(__always)
+    static func rectified<T: TesselScalar>(_ gradient: T, maximum: T, _ rectifying: Bool) -> T {
+        rectifying && !(maximum > 0) ? 0 : gradient
+    }
+
     /// The dx rows of one plane that the windows of output `rows` own — their window rows, and
     /// after the last output row every row below it — from the plane's `input`, its `upstream`
     /// gradient (H' × W') and into its `gradient` (H × W). Every dx element of those rows is
     /// written; rows of overlapping windows (stride < pool height) need the plane's whole
-    /// range of output rows in one call.
+    /// range of output rows in one call. With `rectifying` (only where `scattersRectified`),
+    /// `input` is a ReLU's output and `gradient` is the ReLU's backward of the pool's: a
+    /// window whose maximum is not positive passes 0 (`rectified`), the bits of
+    /// `ElementWise.reluBackward(gradient, input)` after the plain scatter.
     static func backwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
-                                              _ gradient: UnsafeMutablePointer<T>, _ g: Geometry) {
+                                              _ gradient: UnsafeMutablePointer<T>, _ g: Geometry, rectifying: Bool = false) {
+        precondition(!rectifying || scattersRectified(g), "max_pool: a rectified scatter needs windows that tile the rows")
         let firstRow = rows.lowerBound * g.stride
         let endRow = rows.upperBound == g.outHeight ? g.height : rows.upperBound * g.stride
-        // The interleaved rows write every dx element of their windows' rows, so they need
-        // windows that cover every column (and, for 2×2, every row).
-        let interleaved = g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
-            && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
-        if interleaved {
+        if scattersRectified(g) {
             // 2×2 windows cover every row; 1×2 windows leave the odd rows to zero.
             if g.poolHeight < 2 {
                 (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
             }
-            let grouped = rowsPerGroup(g) > 0 ? backwardRowGroups(rows, input, upstream, gradient, g) : rows.lowerBound
+            let grouped = rowsPerGroup(g) > 0 ? backwardRowGroups(rows, input, upstream, gradient, g, rectifying: rectifying)
+                                              : rows.lowerBound
             for i in grouped..<rows.upperBound {
-                backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g)
+                backwardRow2x2(input + i * 2 * g.width, upstream + i * g.outWidth, gradient + i * 2 * g.width, g,
+                               rectifying: rectifying)
             }
         } else {
             (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
@@ -317,35 +340,43 @@ extension MaxPool {
     /// One output row of the 2×2 (or 1×2) stride-2 backward, where windows tile the rows
     /// exactly: writes the window rows (`2i`, and `2i + 1` for 2×2) of `dx` whole, as
     /// interleaved pairs. Gradients are `0 + dout` so that a −0 upstream gives the reference's +0.
+    /// `rectifying` as in `backwardRows`.
     static func backwardRow2x2<T: TesselScalar>(_ top: UnsafePointer<T>, _ dout: UnsafePointer<T>,
-                                                _ dx: UnsafeMutablePointer<T>, _ g: Geometry) {
+                                                _ dx: UnsafeMutablePointer<T>, _ g: Geometry, rectifying: Bool) {
         let zero = SIMD16<T>()
         var j = 0
         while j + 16 <= g.outWidth {
-            let index = windowMax16(top, column: j, g).index
+            let (maximum, index) = windowMax16(top, column: j, g)
             if isContiguous(column: j, g) {
-                let gradient = zero + dout.load16(at: j)
+                let gradient = zero + rectified(dout.load16(at: j), maximum: maximum, rectifying)
                 for kh in 0..<g.poolHeight {
                     dx.store(interleave(windowGradient(gradient, index: index, 2 * kh), windowGradient(gradient, index: index, 2 * kh + 1)),
                              at: kh * g.width + 2 * j)
                 }
             } else {
-                for lane in 0..<16 { writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]), gradient: dout[j + lane], dx, g) }
+                for lane in 0..<16 {
+                    writeWindow2x2(at: 2 * (j + lane), maximumAt: Int(index[lane]),
+                                   gradient: rectified(dout[j + lane], maximum: maximum[lane], rectifying), dx, g)
+                }
             }
             j += 16
         }
         // A window's offset kh · width + kw is its index 2·kh + kw.
         @inline(__always) func index(_ offset: Int) -> Int { offset < g.width ? offset : offset - g.width + 2 }
         while j + 4 <= g.outWidth {
-            let offset = windowMax4(top, column: j, g).offset
-            writeWindow2x2(at: 2 * j, maximumAt: index(offset.0), gradient: dout[j], dx, g)
-            writeWindow2x2(at: 2 * j + 2, maximumAt: index(offset.1), gradient: dout[j + 1], dx, g)
-            writeWindow2x2(at: 2 * j + 4, maximumAt: index(offset.2), gradient: dout[j + 2], dx, g)
-            writeWindow2x2(at: 2 * j + 6, maximumAt: index(offset.3), gradient: dout[j + 3], dx, g)
+            let (maximum, offset) = windowMax4(top, column: j, g)
+            writeWindow2x2(at: 2 * j, maximumAt: index(offset.0), gradient: rectified(dout[j], maximum: maximum.0, rectifying), dx, g)
+            writeWindow2x2(at: 2 * j + 2, maximumAt: index(offset.1), gradient: rectified(dout[j + 1], maximum: maximum.1, rectifying),
+                           dx, g)
+            writeWindow2x2(at: 2 * j + 4, maximumAt: index(offset.2), gradient: rectified(dout[j + 2], maximum: maximum.2, rectifying),
+                           dx, g)
+            writeWindow2x2(at: 2 * j + 6, maximumAt: index(offset.3), gradient: rectified(dout[j + 3], maximum: maximum.3, rectifying),
+                           dx, g)
             j += 4
         }
         while j < g.outWidth {
-            writeWindow2x2(at: 2 * j, maximumAt: index(windowMax(top, column: j, g).offset), gradient: dout[j], dx, g)
+            let (maximum, offset) = windowMax(top, column: j, g)
+            writeWindow2x2(at: 2 * j, maximumAt: index(offset), gradient: rectified(dout[j], maximum: maximum, rectifying), dx, g)
             j += 1
         }
     }

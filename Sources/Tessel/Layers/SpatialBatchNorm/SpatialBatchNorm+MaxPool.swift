@@ -38,8 +38,11 @@ struct PooledChain<T: TesselScalar> {
     func layerDout(plane index: Int, pooledDout: UnsafePointer<T>, scratch: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         let y = scratch, dy = scratch + plane
         reluOutput(plane: index, into: y)
-        MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry)
-        ElementWise.reluBackward(dy, y, dy, count: plane)
+        // Where the pool's windows tile the rows, its scatter applies the ReLU's backward itself.
+        let rectifies = MaxPool.scattersRectified(geometry)
+        MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry,
+                             rectifying: rectifies)
+        if !rectifies { ElementWise.reluBackward(dy, y, dy, count: plane) }
         return UnsafePointer(dy)
     }
 }
