@@ -248,10 +248,10 @@ extension MaxPool {
         return i
     }
 
-    /// Whether `backwardRows` takes its interleaved rows for `g` (2×2 or 1×2 windows at stride 2
-    /// that tile the plane's columns, and for 2×2 its rows), which write every dx element of
-    /// their windows' rows and can fold a ReLU's backward into the scatter (`rectifying`).
-    static func scattersRectified(_ g: Geometry) -> Bool {
+    /// Whether `backwardRows` writes interleaved rows for `g` (2×2 or 1×2 windows at stride 2
+    /// that tile the plane's columns, and for 2×2 its rows): rows that hold every dx element
+    /// of their windows, into which the scatter can fold a ReLU's backward (`rectifying`).
+    static func writesInterleavedRows(_ g: Geometry) -> Bool {
         g.stride == 2 && g.poolWidth == 2 && g.poolHeight <= 2
             && g.width == 2 * g.outWidth && (g.poolHeight < 2 || g.height == 2 * g.outHeight)
     }
@@ -273,16 +273,16 @@ extension MaxPool {
     /// after the last output row every row below it — from the plane's `input`, its `upstream`
     /// gradient (H' × W') and into its `gradient` (H × W). Every dx element of those rows is
     /// written; rows of overlapping windows (stride < pool height) need the plane's whole
-    /// range of output rows in one call. With `rectifying` (only where `scattersRectified`),
+    /// range of output rows in one call. With `rectifying` (only where `writesInterleavedRows`),
     /// `input` is a ReLU's output and `gradient` is the ReLU's backward of the pool's: a
     /// window whose maximum is not positive passes 0 (`rectified`), the bits of
     /// `ElementWise.reluBackward(gradient, input)` after the plain scatter.
     static func backwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
                                               _ gradient: UnsafeMutablePointer<T>, _ g: Geometry, rectifying: Bool = false) {
-        precondition(!rectifying || scattersRectified(g), "max_pool: a rectified scatter needs windows that tile the rows")
+        precondition(!rectifying || writesInterleavedRows(g), "max_pool: a rectified scatter needs windows that tile the rows")
         let firstRow = rows.lowerBound * g.stride
         let endRow = rows.upperBound == g.outHeight ? g.height : rows.upperBound * g.stride
-        if scattersRectified(g) {
+        if writesInterleavedRows(g) {
             // 2×2 windows cover every row; 1×2 windows leave the odd rows to zero.
             if g.poolHeight < 2 {
                 (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)

@@ -39,7 +39,7 @@ struct PooledChain<T: TesselScalar> {
         let y = scratch, dy = scratch + plane
         reluOutput(plane: index, into: y)
         // Where the pool's windows tile the rows, its scatter applies the ReLU's backward itself.
-        let rectifies = MaxPool.scattersRectified(geometry)
+        let rectifies = MaxPool.writesInterleavedRows(geometry)
         MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry,
                              rectifying: rectifies)
         if !rectifies { ElementWise.reluBackward(dy, y, dy, count: plane) }
