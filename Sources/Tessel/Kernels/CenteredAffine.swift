@@ -41,20 +41,19 @@ enum CenteredAffine {
                                          out: UnsafeMutablePointer<T>, count: Int, rectifying: Bool = false,
                                          summing next: UnsafePointer<T>? = nil, streaming: Bool = false) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
-        let zero = SIMD16<T>(repeating: 0)
         let streams = streaming && out.isStreamAligned
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let y = b.addingProduct(x.load16(at: j) - m, s)
-            out.store(rectifying ? y.replacing(with: zero, where: y.isLessOrEqual(to: zero)) : y, at: j, streaming: streams)
+            out.store(rectifying ? ElementWise.relu(y) : y, at: j, streaming: streams)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
         while j < count {
             let y = shift.addingProduct(x[j] - mean, scale)
-            out[j] = rectifying && y <= 0 ? 0 : y
+            out[j] = rectifying ? ElementWise.relu(y) : y
             if let next { total += Double(next[j]) }
             j += 1
         }
@@ -70,16 +69,15 @@ enum CenteredAffine {
                                              shift: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
                                              streaming: Bool = false) {
         let streams = streaming && out.isStreamAligned
-        let zero = SIMD16<T>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let y = shift.load16(at: j).addingProduct(x.load16(at: j) - mean.load16(at: j), scale.load16(at: j))
-            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j, streaming: streams)
+            out.store(ElementWise.relu(y), at: j, streaming: streams)
             j += 16
         }
         while j < count {
             let y = shift[j].addingProduct(x[j] - mean[j], scale[j])
-            out[j] = y <= 0 ? 0 : y
+            out[j] = ElementWise.relu(y)
             j += 1
         }
     }
@@ -90,16 +88,15 @@ enum CenteredAffine {
                                              out: UnsafeMutablePointer<T>, count: Int, streaming: Bool = false) {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
         let streams = streaming && out.isStreamAligned
-        let zero = SIMD16<T>(repeating: 0)
         var j = 0
         while j + 16 <= count {
             let y = b.addingProduct(x.load16(at: j) - m, s)
-            out.store(y.replacing(with: zero, where: y.isLessOrEqual(to: zero)), at: j, streaming: streams)
+            out.store(ElementWise.relu(y), at: j, streaming: streams)
             j += 16
         }
         while j < count {
             let y = shift.addingProduct(x[j] - mean, scale)
-            out[j] = y <= 0 ? 0 : y
+            out[j] = ElementWise.relu(y)
             j += 1
         }
     }

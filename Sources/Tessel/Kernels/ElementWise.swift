@@ -5,15 +5,13 @@ enum ElementWise {
     /// `x ≤ 0` is replaced, so a NaN, which compares false, stays NaN, and −0 becomes +0.
     @inlinable
     static func relu<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int) {
-        let zero = SIMD16<T>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let v = x.load16(at: i)
-            out.store(v.replacing(with: zero, where: v.isLessOrEqual(to: zero)), at: i)
+            out.store(relu(x.load16(at: i)), at: i)
             i += 16
         }
         while i < count {
-            out[i] = x[i] <= 0 ? 0 : x[i]
+            out[i] = relu(x[i])
             i += 1
         }
     }
@@ -22,17 +20,36 @@ enum ElementWise {
     @inlinable
     static func reluBackward<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>,
                                               _ dx: UnsafeMutablePointer<T>, count: Int) {
-        let zero = SIMD16<T>(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let v = x.load16(at: i)
-            let g = dout.load16(at: i)
-            dx.store(g.replacing(with: zero, where: .!v.isGreater(than: zero)), at: i)
+            dx.store(reluBackward(dout.load16(at: i), output: x.load16(at: i)), at: i)
             i += 16
         }
         while i < count {
-            dx[i] = x[i] > 0 ? dout[i] : 0
+            dx[i] = reluBackward(dout[i], output: x[i])
             i += 1
         }
     }
+
+    /// The ReLU's element rule, the one every sweep and every fused ReLU applies: `x ≤ 0`
+    /// becomes +0, anything else (NaN included) stays.
+    @inlinable @inline(__always)
+    static func relu<T: TesselScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
+        x.replacing(with: SIMD16(), where: x.isLessOrEqual(to: SIMD16()))
+    }
+
+    /// `relu` of one value.
+    @inlinable @inline(__always)
+    static func relu<T: TesselScalar>(_ x: T) -> T { x <= 0 ? 0 : x }
+
+    /// The ReLU's backward rule: `gradient` where the ReLU's input (equivalently its `output`)
+    /// was positive, else +0.
+    @inlinable @inline(__always)
+    static func reluBackward<T: TesselScalar>(_ gradient: SIMD16<T>, output: SIMD16<T>) -> SIMD16<T> {
+        gradient.replacing(with: SIMD16(), where: .!output.isGreater(than: SIMD16()))
+    }
+
+    /// `reluBackward` of one value.
+    @inlinable @inline(__always)
+    static func reluBackward<T: TesselScalar>(_ gradient: T, output: T) -> T { output > 0 ? gradient : 0 }
 }

@@ -28,11 +28,7 @@ struct PooledGroupChain<T: TesselScalar> {
         let index = group * layout.channelsPerGroup + c
         CenteredAffine.forwardReLU(x + index * plane, mean: T(mean[group]), scale: T(Double(gamma[channel]) * inverseStd[group]),
                                    shift: beta[channel], out: y, count: plane)
-        // Where the pool's windows tile the rows, its scatter applies the ReLU's backward itself.
-        let rectifies = MaxPool.writesInterleavedRows(geometry)
-        MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry,
-                             rectifying: rectifies)
-        if !rectifies { ElementWise.reluBackward(dy, y, dy, count: plane) }
+        MaxPool.backwardThroughReLU(y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry)
         return UnsafePointer(dy)
     }
 }

@@ -8,7 +8,7 @@ extension LayerNorm {
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
                                               beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
                                               rectifying: Bool, summing next: UnsafePointer<T>?) -> Double {
-        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd), zero = SIMD16<T>(repeating: 0)
+        let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
         while j + 16 <= count {
@@ -16,14 +16,14 @@ extension LayerNorm {
             let g = gamma.load16(at: j)
             let b = beta.load16(at: j)
             let y = b.addingProduct((v - m) * r, g)
-            out.store(rectifying ? y.replacing(with: zero, where: y.isLessOrEqual(to: zero)) : y, at: j)
+            out.store(rectifying ? ElementWise.relu(y) : y, at: j)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
         var total = acc.sum()
         while j < count {
             let y = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
-            out[j] = rectifying && y <= 0 ? 0 : y
+            out[j] = rectifying ? ElementWise.relu(y) : y
             if let next { total += Double(next[j]) }
             j += 1
         }

@@ -260,13 +260,13 @@ extension MaxPool {
     /// NaN), else `gradient`; `gradient` itself when not `rectifying`.
     @inline(__always)
     static func rectified<T: TesselScalar>(_ gradient: SIMD16<T>, maximum: SIMD16<T>, _ rectifying: Bool) -> SIMD16<T> {
-        rectifying ? gradient.replacing(with: SIMD16<T>(), where: .!maximum.isGreater(than: SIMD16<T>())) : gradient
+        rectifying ? ElementWise.reluBackward(gradient, output: maximum) : gradient
     }
 
     /// `rectified` for one window.
     @inline(__always)
     static func rectified<T: TesselScalar>(_ gradient: T, maximum: T, _ rectifying: Bool) -> T {
-        rectifying && !(maximum > 0) ? 0 : gradient
+        rectifying ? ElementWise.reluBackward(gradient, output: maximum) : gradient
     }
 
     /// The dx rows of one plane that the windows of output `rows` own — their window rows, and
@@ -299,6 +299,18 @@ extension MaxPool {
                 backwardRow(input + i * g.stride * g.width, upstream + i * g.outWidth, gradient + i * g.stride * g.width, g)
             }
         }
+    }
+
+    /// One plane's gradient of a ReLU's input through the max pool after that ReLU: `input` is
+    /// the ReLU's output (H × W), `upstream` the pool's gradient (H' × W'), and `gradient`
+    /// (H × W) gets the pool's backward followed by the ReLU's. Where the windows tile the rows
+    /// (`writesInterleavedRows`) the scatter applies the ReLU's backward itself; otherwise
+    /// `ElementWise.reluBackward` sweeps the plane after it. The same bits either way.
+    static func backwardThroughReLU<T: TesselScalar>(_ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
+                                                     _ gradient: UnsafeMutablePointer<T>, _ g: Geometry) {
+        let rectifies = writesInterleavedRows(g)
+        backwardRows(0..<g.outHeight, input, upstream, gradient, g, rectifying: rectifies)
+        if !rectifies { ElementWise.reluBackward(gradient, input, gradient, count: g.height * g.width) }
     }
 
     /// One output row of the general backward: adds `dout[j]` at the first maximum of each

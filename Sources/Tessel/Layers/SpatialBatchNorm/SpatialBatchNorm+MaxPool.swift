@@ -38,11 +38,7 @@ struct PooledChain<T: TesselScalar> {
     func layerDout(plane index: Int, pooledDout: UnsafePointer<T>, scratch: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         let y = scratch, dy = scratch + plane
         reluOutput(plane: index, into: y)
-        // Where the pool's windows tile the rows, its scatter applies the ReLU's backward itself.
-        let rectifies = MaxPool.writesInterleavedRows(geometry)
-        MaxPool.backwardRows(0..<geometry.outHeight, y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry,
-                             rectifying: rectifies)
-        if !rectifies { ElementWise.reluBackward(dy, y, dy, count: plane) }
+        MaxPool.backwardThroughReLU(y, pooledDout + index * geometry.outHeight * geometry.outWidth, dy, geometry)
         return UnsafePointer(dy)
     }
 }
