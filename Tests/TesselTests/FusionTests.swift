@@ -2,10 +2,11 @@ import Testing
 @testable import Tessel
 import TesselTestSupport
 
-/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, and a spatial batch norm
-/// or group norm, ReLU and max pool, run as one chain, give the bits of the layers run one by
-/// one — loss, gradients, updated parameters, running statistics and scores — for every worker
-/// count, tile size, shard count and both scalar types.
+/// Fused chains (`FusionPlan`): a normalization and the ReLU after it, with or without the
+/// dropout after that, and a spatial batch norm or group norm, ReLU and max pool, run as one
+/// chain, give the bits of the layers run one by one — loss, gradients, updated parameters,
+/// running statistics and scores — for every worker count, tile size, shard count and both
+/// scalar types.
 @Suite struct FusionTests {
     /// Spatial batch norm → ReLU on odd planes (5×5, too narrow for the max pool after it to
     /// join the chain), batch norm → ReLU on 23 features, layer norm → ReLU on 21 (a vector of
@@ -84,6 +85,17 @@ import TesselTestSupport
         try batch(groupPooledNet, count: count, constant: 0..<2, as: T.self)
     }
 
+    /// Every normalization → ReLU → dropout chain: spatial batch norm on the input (planes of 6×7,
+    /// so that spans and rows start inside the dropout generator's groups of 16), group norm
+    /// after a convolution, layer norm on 37 features and batch norm on 29.
+    static let droppedNet = NetworkDefinition(
+        input: [3, 6, 7],
+        layers: [.spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .dropout(keep: 0.7),
+                 .convolution(filters: 4, size: 3, stride: 1, pad: 1), .groupNorm(groups: 2, epsilon: 1e-5), .relu, .dropout(keep: 0.5),
+                 .affine(units: 37), .layerNorm(epsilon: 1e-5), .relu, .dropout(keep: 0.8),
+                 .affine(units: 29), .batchNorm(epsilon: 1e-5, momentum: 0.8), .relu, .dropout(keep: 0.9), .affine(units: 4)],
+        loss: .softmax, weightScale: 0.5)
+
     /// Batch norm right on the input, so a test can give it a constant feature (output exactly
     /// β = 0, the ReLU's edge) or a NaN feature; 19 features, past one vector of 16.
     static let fullyConnected = NetworkDefinition(
@@ -137,6 +149,13 @@ import TesselTestSupport
         for (x, y) in zip(a.scores, b.scores) { #expect(x.isBitwiseEqual(to: y), "\(label): scores") }
     }
 
+    /// `fullyConnected` with a dropout after its first batch norm → ReLU.
+    static let fullyConnectedDropped = NetworkDefinition(
+        input: [19],
+        layers: [.batchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .dropout(keep: 0.5), .affine(units: 5),
+                 .batchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .affine(units: 3)],
+        loss: .svm, weightScale: 0.5)
+
     /// Every worker count and tile size, with small tiles that cut planes and rows into spans.
     static func schedulers() throws -> [(String, Scheduler)] {
         var schedulers: [(String, Scheduler)] = [("serial", .serial)]
@@ -159,7 +178,7 @@ import TesselTestSupport
 
     /// Batches of 40 give reductions chunks of several rows (`ItemChunks`), hence tiles of several.
     @Test(arguments: [(convnet, 12, 1), (convnet, 13, 3), (convnet, 40, 1), (fullyConnected, 11, 1), (fullyConnected, 40, 2),
-                      (groupNormNet, 5, 1), (groupNormNet, 7, 2)])
+                      (groupNormNet, 5, 1), (groupNormNet, 7, 2), (droppedNet, 6, 1), (droppedNet, 13, 3), (droppedNet, 40, 2)])
     func fusedChainsGiveTheBitsOfTheLayers(definition: NetworkDefinition, batchSize: Int, shards: Int) throws {
         try Self.expectFusedBits(definition, batch: try NetworkTests.batch(definition, count: batchSize, seed: 5, as: Float.self),
                                  shards: shards)
@@ -186,9 +205,10 @@ import TesselTestSupport
     }
 
     /// A constant feature normalizes to exactly β = 0, where the ReLU's mask is 0 (x > 0 fails
-    /// for +0 and −0 alike); a NaN feature gives NaN, whose mask is 0 too.
-    @Test(arguments: [false, true])
-    func edgesOfTheReLUMaskGiveTheSameBits(withNaN: Bool) throws {
+    /// for +0 and −0 alike); a NaN feature gives NaN, whose mask is 0 too; with a dropout after
+    /// the ReLU as well.
+    @Test(arguments: [(false, fullyConnected), (true, fullyConnected), (false, fullyConnectedDropped), (true, fullyConnectedDropped)])
+    func edgesOfTheReLUMaskGiveTheSameBits(withNaN: Bool, definition: NetworkDefinition) throws {
         let count = 9, features = 19
         var scalars = (0..<(count * features)).map { Float(($0 * 37) % 23) / 7 - 1.5 }
         for row in 0..<count {
@@ -199,8 +219,8 @@ import TesselTestSupport
         let batch = try Dataset(images: try Tensor(shape: [count, features], scalars: scalars), labels: (0..<count).map { $0 % 3 })
         for (label, scheduler) in [("serial", Scheduler.serial), ("3 workers", try Scheduler(workers: 3, grainSize: 0,
                                                                                             tiles: determinismTileSettings[0]))] {
-            let unfused = try Self.train(Self.fullyConnected, batch: batch, fusion: false, scheduler: scheduler)
-            let fused = try Self.train(Self.fullyConnected, batch: batch, fusion: true, scheduler: scheduler)
+            let unfused = try Self.train(definition, batch: batch, fusion: false, scheduler: scheduler)
+            let fused = try Self.train(definition, batch: batch, fusion: true, scheduler: scheduler)
             try Self.expectBitwiseEqual(fused, unfused, "NaN \(withNaN), \(label)")
             #expect(withNaN == fused.losses[0].isNaN)
         }
@@ -231,12 +251,16 @@ import TesselTestSupport
         let layers = Self.convnet.layers
         let plan = FusionPlan(layers: layers, shapes: try Self.convnet.shapes(), enabled: true)
         #expect(plan.appliesNextReLU.indices.filter { plan.appliesNextReLU[$0] } == [1, 5, 9])
-        #expect(layers.indices.filter { plan.isFused($0) } == [2, 6, 10] && !plan.pooling.contains { $0 != nil })
+        #expect(layers.indices.filter { plan.isFused($0) } == [2, 6, 7, 10] && !plan.pooling.contains { $0 != nil })
+        #expect(plan.dropping[5] == 0.6 && plan.dropping.compactMap { $0 }.count == 1 && plan.layers(fusedInto: 5) == 6..<8)
+        let droppedPlan = FusionPlan(layers: Self.droppedNet.layers, shapes: try Self.droppedNet.shapes(), enabled: true)
+        #expect(Self.droppedNet.layers.indices.compactMap { droppedPlan.head(of: $0) } == [0, 0, 4, 4, 8, 8, 12, 12])
+        #expect(droppedPlan.dropping == [0.7, nil, nil, nil, 0.5, nil, nil, nil, 0.8, nil, nil, nil, 0.9, nil, nil, nil])
         let groupNormPlan = FusionPlan(layers: Self.groupNormNet.layers, shapes: try Self.groupNormNet.shapes(), enabled: true)
         #expect(Self.groupNormNet.layers.indices.filter { groupNormPlan.isFused($0) } == [1, 4])
         #expect(!FusionPlan(layers: layers, shapes: try Self.convnet.shapes(), enabled: false).appliesNextReLU.contains(true))
         var network = try Network<Float>(Self.convnet, seed: 3)
-        #expect(layers.indices.compactMap { network.layer(runningFused: $0) } == [1, 5, 9])
+        #expect(layers.indices.compactMap { network.layer(runningFused: $0) } == [1, 5, 5, 9])
         let pooledPlan = FusionPlan(layers: Self.pooledNet.layers, shapes: try Self.pooledNet.shapes(), enabled: true)
         #expect(Self.pooledNet.layers.indices.compactMap { pooledPlan.head(of: $0) } == [0, 0, 4, 4, 8])
         #expect(pooledPlan.pooling[0] == PoolingWindow(poolHeight: 2, poolWidth: 2, stride: 2))

@@ -39,7 +39,7 @@ import TesselTestSupport
             let chunked = try SpatialBatchNorm.normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters,
                                                                   running: &chunkedRunning, scheduler: scheduler)
             let resident = try #require(try SpatialBatchNorm.residentForward(x: x, gamma: gamma, beta: beta, parameters: parameters,
-                                                                             appliesReLU: false, running: &residentRunning,
+                                                                             appliesReLU: false, dropout: nil, running: &residentRunning,
                                                                              scheduler: scheduler), "\(context): resident forward taken")
             #expect(resident.out.isBitwiseEqual(to: chunked.out), "\(context): out")
             #expect(residentRunning.mean.isBitwiseEqual(to: chunkedRunning.mean), "\(context): running mean")
@@ -49,11 +49,12 @@ import TesselTestSupport
 
             var fusedRunning = chunkedRunning
             let fused = try #require(try SpatialBatchNorm.residentForward(x: x, gamma: gamma, beta: beta, parameters: parameters,
-                                                                          appliesReLU: true, running: &fusedRunning, scheduler: scheduler))
+                                                                          appliesReLU: true, dropout: nil, running: &fusedRunning,
+                                                                          scheduler: scheduler))
             let relu = try ReLU.forward(chunked.out, scheduler: scheduler)
             #expect(fused.out.isBitwiseEqual(to: relu), "\(context): out with the ReLU")
 
-            for mask in [nil, reluOutput] {
+            for mask in [nil, ChainMask(reluOutput: reluOutput)] {
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
                 defer { sums.deallocate() }
                 try SpatialBatchNorm.gradientSums(dout: dout, maskedBy: mask, cache: chunked.cache, sums: sums, scheduler: scheduler)
@@ -64,7 +65,7 @@ import TesselTestSupport
                 let masked = mask == nil ? "" : ", masked"
                 if let mask {
                     // The ReLU layer's own backward, then the layer's unmasked passes.
-                    let reluDout = try ReLU.backward(dout: dout, x: mask, scheduler: scheduler)
+                    let reluDout = try ReLU.backward(dout: dout, x: mask.reluOutput, scheduler: scheduler)
                     try SpatialBatchNorm.gradientSums(dout: reluDout, maskedBy: nil, cache: chunked.cache, sums: sums, scheduler: scheduler)
                     let unfused = try SpatialBatchNorm.gradients(dout: reluDout, maskedBy: nil, cache: chunked.cache, count: shape[0],
                                                                  sums: sums, scheduler: scheduler)

@@ -36,6 +36,7 @@ import TesselTestSupport
         let beta = try TestData.uniform([shape[1]], seed: 23, as: T.self)
         let dout = try TestData.uniform(shape, seed: 24, as: T.self)
         let reluOutput = try TestData.uniform(shape, seed: 25, as: T.self)
+        let dropoutOutput = try TestData.uniform(shape, seed: 26, as: T.self)
         for (label, never, always) in try schedulerPairs() {
             let context = "\(T.self) \(shape), \(label)"
             for mode in [Mode.train, .test] {
@@ -49,10 +50,10 @@ import TesselTestSupport
                 }
             }
             let layer = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: LayerNorm.Parameters(), scheduler: never)
-            for mask in [nil, reluOutput] {
+            for mask in [nil, ChainMask(reluOutput: reluOutput), ChainMask(reluOutput: reluOutput, dropoutOutput: dropoutOutput, keep: 0.75)] {
                 let a = try LayerNorm.backward(dout: dout, maskedBy: mask, cache: layer.cache, scheduler: never)
                 let b = try LayerNorm.backward(dout: dout, maskedBy: mask, cache: layer.cache, scheduler: always)
-                #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): layer norm dx, mask \(mask != nil)")
+                #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): layer norm dx, mask \(maskLabel(mask))")
                 #expect(b.dgamma.isBitwiseEqual(to: a.dgamma) && b.dbeta.isBitwiseEqual(to: a.dbeta), "\(context): layer norm dγ, dβ")
             }
         }
@@ -65,26 +66,27 @@ import TesselTestSupport
         let beta = try TestData.uniform([channels], seed: 33, as: T.self)
         let dout = try TestData.uniform(shape, seed: 34, as: T.self)
         let reluOutput = try TestData.uniform(shape, seed: 35, as: T.self)
+        let dropoutOutput = try TestData.uniform(shape, seed: 36, as: T.self)
         for (label, never, always) in try schedulerPairs() {
             let context = "\(T.self) \(shape), \(label)"
             for mode in [Mode.train, .test] {
                 let cache = try expectSameForward(SpatialBatchNorm.self, x: x, gamma: gamma, beta: beta, mode: mode, never: never,
                                                   always: always, context: context)
                 guard mode == .train else { continue }
-                for mask in [nil, reluOutput] {
+                for mask in [nil, ChainMask(reluOutput: reluOutput), ChainMask(reluOutput: reluOutput, dropoutOutput: dropoutOutput, keep: 0.75)] {
                     let a = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: never)
                     let b = try spatialBatchNormBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: always)
-                    #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): spatial batch norm dx, mask \(mask != nil)")
+                    #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): spatial batch norm dx, mask \(maskLabel(mask))")
                 }
             }
             let parameters = GroupNorm.Parameters(groups: groups)
             let plain = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: never)
             let streamed = try GroupNorm.forward(x: x, gamma: gamma, beta: beta, parameters: parameters, scheduler: always)
             #expect(streamed.out.isBitwiseEqual(to: plain.out), "\(context): group norm out")
-            for mask in [nil, reluOutput] {
+            for mask in [nil, ChainMask(reluOutput: reluOutput), ChainMask(reluOutput: reluOutput, dropoutOutput: dropoutOutput, keep: 0.75)] {
                 let a = try GroupNorm.backward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: never)
                 let b = try GroupNorm.backward(dout: dout, maskedBy: mask, cache: plain.cache, scheduler: always)
-                #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): group norm dx, mask \(mask != nil)")
+                #expect(b.dx.isBitwiseEqual(to: a.dx), "\(context): group norm dx, mask \(maskLabel(mask))")
             }
         }
     }
@@ -106,9 +108,14 @@ import TesselTestSupport
         return plain.cache
     }
 
+    /// Which chain `mask` is: none, a ReLU, or a ReLU and a dropout.
+    static func maskLabel<T>(_ mask: ChainMask<T>?) -> String {
+        mask == nil ? "none" : mask?.dropoutOutput == nil ? "ReLU" : "ReLU and dropout"
+    }
+
     /// Spatial batch norm's backward as a fused chain runs it: the resident passes where they
     /// take the shape, else the chunked sums and dx pass.
-    static func spatialBatchNormBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: Tensor<T>?, cache: BatchNorm.Cache<T>,
+    static func spatialBatchNormBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: BatchNorm.Cache<T>,
                                                           scheduler: Scheduler) throws -> NormalizationGradients<T> {
         if let resident = try SpatialBatchNorm.residentBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: scheduler) {
             return resident

@@ -116,10 +116,11 @@ extension Network {
     /// Layer `index` forward on `x` (N, shape of its input). On the tiled backend, `x` may be the
     /// rows from `firstRow` on of a larger batch: dropout then draws that batch's mask for them.
     /// With `appliesReLU` (a `ReLUFusingKind` layer only), also the ReLU after the layer: its output;
-    /// with `pooling` as well (a `PoolFusingKind` layer only), the max pool after that ReLU: its output.
+    /// with `pooling` as well (a `PoolFusingKind` layer only), the max pool after that ReLU: its
+    /// output; with `dropout` instead, the dropout after that ReLU, written to its output.
     func forward(layer index: Int, _ x: Tensor<T>, mode: Mode, backend: Backend, statistics: inout RunningStatistics<T>?,
-                 dropoutSeed: UInt64, firstRow: Int = 0, appliesReLU: Bool = false,
-                 pooling: PoolingWindow? = nil) throws -> (Tensor<T>, LayerRecord<T>) {
+                 dropoutSeed: UInt64, firstRow: Int = 0, appliesReLU: Bool = false, pooling: PoolingWindow? = nil,
+                 dropout: FusedDropout<T>? = nil) throws -> (Tensor<T>, LayerRecord<T>) {
         var context = LayerContext<T>(mode: mode, statistics: nil, seed: RandomTensor.seed(dropoutSeed, stream: UInt64(index)), firstRow: firstRow)
         // The statistics move into the context and back, so that their update copies nothing.
         swap(&context.statistics, &statistics)
@@ -129,24 +130,24 @@ extension Network {
             return try kind.forwardPooling(x, window: pooling, parameters: p, context: &context, backend: backend)
         }
         if appliesReLU, let kind = kind as? any ReLUFusingKind {
-            return try kind.forwardApplyingReLU(x, parameters: p, context: &context, backend: backend)
+            return try kind.forwardApplyingReLU(x, parameters: p, dropout: dropout, context: &context, backend: backend)
         }
         return try kind.forward(x, parameters: p, context: &context, backend: backend)
     }
 
     /// Layer `index` backward: the gradient with respect to its input and to its parameters (in
-    /// order). With `reluOutput` (a `ReLUFusingKind` layer only), `dout` is that of the ReLU after
-    /// the layer, whose output was `reluOutput`, and the ReLU's backward runs first. With `pooling`
-    /// (a `PoolFusingKind` layer only), `dout` is that of the max pool after the ReLU after the
-    /// layer, and the pool's and the ReLU's backward run first.
-    func backward(layer index: Int, _ dout: Tensor<T>, _ record: LayerRecord<T>, reluOutput: Tensor<T>? = nil,
+    /// order). With `mask` (a `ReLUFusingKind` layer only), `dout` is that of the last layer of
+    /// the chain after it (the ReLU, or the dropout after the ReLU), whose backward runs first.
+    /// With `pooling` (a `PoolFusingKind` layer only), `dout` is that of the max pool after the
+    /// ReLU after the layer, and the pool's and the ReLU's backward run first.
+    func backward(layer index: Int, _ dout: Tensor<T>, _ record: LayerRecord<T>, mask: ChainMask<T>? = nil,
                   pooling: PoolingWindow? = nil, backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
         let kind = definition.layers[index].kind, p = layerParameters(index).map(\.value)
         if let pooling, let kind = kind as? any PoolFusingKind {
             return try kind.backwardThroughPool(dout, window: pooling, record: record, parameters: p, backend: backend)
         }
-        if let reluOutput, let kind = kind as? any ReLUFusingKind {
-            return try kind.backwardThroughReLU(dout, reluOutput: reluOutput, record: record, parameters: p, backend: backend)
+        if let mask, let kind = kind as? any ReLUFusingKind {
+            return try kind.backwardThroughReLU(dout, mask: mask, record: record, parameters: p, backend: backend)
         }
         return try kind.backward(dout, record: record, parameters: p, backend: backend)
     }

@@ -195,28 +195,31 @@ extension BatchNorm {
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)`, one pass, tiled in row blocks; with `appliesReLU`, the ReLU
-    /// of it in the same sweep (`CenteredAffine.forwardReLU`). An output of
-    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// of it in the same sweep (`CenteredAffine.forwardReLU`), and with `dropout` as well, the
+    /// dropout of each row's span right after it (`FusedDropout`). An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores, unless a
+    /// fused dropout reads it back.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, dropout: FusedDropout<T>?,
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
-        let streams = scheduler.tiles.streams(outputLike: x)
+        let streams = dropout == nil && scheduler.tiles.streams(outputLike: x)
         return try normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                      scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
-                let (x, out) = (x + i * d + first, out + i * d + first)
+                let offset = i * d + first
                 if appliesReLU {
-                    CenteredAffine.forwardReLU(x, mean: center + first, scale: scale + first, shift: shift + first, out: out,
-                                               count: width, streaming: streams)
+                    CenteredAffine.forwardReLU(x + offset, mean: center + first, scale: scale + first, shift: shift + first,
+                                               out: out + offset, count: width, streaming: streams)
                 } else {
-                    CenteredAffine.forward(x, mean: center + first, scale: scale + first, shift: shift + first, out: out,
-                                           count: width, streaming: streams)
+                    CenteredAffine.forward(x + offset, mean: center + first, scale: scale + first, shift: shift + first,
+                                           out: out + offset, count: width, streaming: streams)
                 }
+                dropout?.apply(out, offset: offset, count: width)
             }
             if streams { tessel_store_fence() }
         }
@@ -239,19 +242,19 @@ extension BatchNorm {
     /// The per-feature sums of a backward over the rows of `cache.x`, into `sums` (3·D
     /// values): `Σdout`, then `Σdout·(x − μ)`, then `Σ(x − μ)` (0 unless the graph formula
     /// follows a train forward); sums over several parts of a batch add up to the whole batch's.
-    /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
-    /// dout is the ReLU's backward of `dout`, computed block by block in the same pass (see
+    /// With `mask` (a ReLU fused after this layer, and maybe a dropout after it, `ChainMask`),
+    /// the layer's dout is the chain's backward of `dout`, computed block by block in the same pass (see
     /// `FusedReLU.span`).
     /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
-    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, formula: Formula,
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>, formula: Formula,
                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         let x = cache.x, n = x.shape[0], d = x.shape[1]
         let withCenteredSum = formula == .graph && cache.mode == .train
         let sumDout = sums, sumDoutCentered = sums + d, sumCentered = sums + 2 * d
         sumCentered.update(repeating: 0, count: d)
         try withBaseAddresses(x, dout, cache.mean) { x, dout, mean in
-            try withOptionalBaseAddress(reluOutput) { reluOutput in
-                try columnGradientSums(dout: dout, x: x, mean: mean, rows: n, columns: d, reluOutput: reluOutput, sumDout: sumDout,
+            try ChainMask.withPointers(mask) { mask in
+                try columnGradientSums(dout: dout, x: x, mean: mean, rows: n, columns: d, mask: mask, sumDout: sumDout,
                                        sumDoutCentered: sumDoutCentered, sumCentered: withCenteredSum ? sumCentered : nil,
                                        scheduler: scheduler)
             }
@@ -259,15 +262,15 @@ extension BatchNorm {
     }
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` rows (the whole
-    /// batch's: more than `cache.x`'s rows when the batch was sharded); with `reluOutput`, dout
+    /// batch's: more than `cache.x`'s rows when the batch was sharded); with `mask`, dout
     /// is masked again span by span as `gradientSums` masked it.
-    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, formula: Formula,
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>, formula: Formula,
                                            count rows: Int, sums: UnsafePointer<Double>,
                                            scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let d = cache.x.shape[1]
         return try gradients(cache: cache, formula: formula, count: Double(rows), sumDout: sums, sumDoutCentered: sums + d,
                              sumCentered: sums + 2 * d, scheduler: scheduler) { center, a, b, c in
-            try applyGradient(dout: dout, maskedBy: reluOutput, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
+            try applyGradient(dout: dout, maskedBy: mask, x: cache.x, center: center, a: a, b: b, c: c, scheduler: scheduler)
         }
     }
 
@@ -308,12 +311,12 @@ extension BatchNorm {
     }
 
     /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
-    /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `reluOutput` (a fused
-    /// ReLU's output), each block's dout is first `ElementWise.reluBackward(dout, reluOutput)`,
+    /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `mask` (a fused
+    /// chain's, `ChainMask`), each block's dout is first masked by it (`FusedReLU.span`),
     /// written to the worker's scratch and summed from there.
     private static func columnGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
-        reluOutput: UnsafePointer<T>?, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
+        mask: ChainMask<T>.Pointers?, sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>,
         sumCentered: UnsafeMutablePointer<Double>?, scheduler: Scheduler
     ) throws {
         let chunks = ItemChunks(items: n, elementsPerItem: d)
@@ -321,7 +324,7 @@ extension BatchNorm {
         try scheduler.withScratch(Double.self, count: 3 * stride) { scratch in
             let partials = scratch.baseAddress!
             let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
-            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: reluOutput != nil,
+            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
                                       spanLength: rowBlock * tiling.tileColumns, as: T.self, scheduler: scheduler) { mirroredTile, masked in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
@@ -337,7 +340,7 @@ extension BatchNorm {
                     var blockDout = dout + offset, blockStride = d
                     if let masked {
                         for row in 0..<rows {
-                            _ = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + row * d, count: width,
+                            _ = FusedReLU.span(dout, mask: mask, offset: offset + row * d, count: width,
                                                scratch: masked + row * width)
                         }
                         (blockDout, blockStride) = (UnsafePointer(masked), width)
@@ -356,15 +359,15 @@ extension BatchNorm {
     }
 
     /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks;
-    /// with `reluOutput`, each row's dout is masked first (`FusedReLU.span`). A dx of
+    /// with `mask`, each row's dout is masked first (`FusedReLU.span`). A dx of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
-    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, x: Tensor<T>,
+    private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, x: Tensor<T>,
                                                        center: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
                                                        c: UnsafePointer<T>, scheduler: Scheduler) throws -> Tensor<T> {
         let n = x.shape[0], d = x.shape[1]
         let tiling = Tiling.rowBlocks(rows: n, columns: d, elementsPerTile: scheduler.tiles.elementsPerTile)
         let streams = scheduler.tiles.streams(outputLike: x)
-        return try gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
+        return try gradientPass(dout: dout, maskedBy: mask, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                 scheduler: scheduler) { tile, dout, x, dx in
             let first = tile.columns.lowerBound, width = tile.columns.count
             for i in tile.rows {
@@ -379,20 +382,20 @@ extension BatchNorm {
     /// The dx pass of a backward: dx of x's shape, written over `tiling` (two units of work
     /// per element) by `tileBody(tile, dout, x, dx)`, where `dout(offset, count)` gives the
     /// `count` values of the layer's dout from `offset` (at most `spanLength`): dout's own, or
-    /// with `reluOutput` their ReLU backward in the worker's scratch. Shared with `SpatialBatchNorm`.
+    /// with `mask` the chain's backward of them in the worker's scratch. Shared with `SpatialBatchNorm`.
     /// - Throws: `TesselError.outOfMemory` when dx or the masking scratch cannot be allocated.
     static func gradientPass<T: TesselScalar>(
-        dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, x: Tensor<T>, tiling: Tiling, spanLength: Int, scheduler: Scheduler,
+        dout: Tensor<T>, maskedBy mask: ChainMask<T>?, x: Tensor<T>, tiling: Tiling, spanLength: Int, scheduler: Scheduler,
         _ tileBody: (_ tile: Tile, _ dout: (Int, Int) -> UnsafePointer<T>, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) -> Void
     ) throws -> Tensor<T> {
         var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         try withBaseAddresses(x, dout) { x, dout in
-            try withOptionalBaseAddress(reluOutput) { reluOutput in
+            try ChainMask.withPointers(mask) { mask in
                 try dx.withUnsafeMutableBufferPointer { dxs in
                     let dx = dxs.baseAddress!
-                    try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: reluOutput != nil,
+                    try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
                                               spanLength: spanLength, as: T.self, scheduler: scheduler) { tile, masked in
-                        tileBody(tile, { FusedReLU.span(dout, reluOutput: reluOutput, offset: $0, count: $1, scratch: masked) }, x, dx)
+                        tileBody(tile, { FusedReLU.span(dout, mask: mask, offset: $0, count: $1, scratch: masked) }, x, dx)
                     }
                 }
             }

@@ -133,11 +133,12 @@ extension BatchNorm: BatchNormalizationLayer {
 
     /// None: a feature's values are one per row, N rows apart (nil).
     package static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                                         appliesReLU: Bool, running: inout RunningStatistics<T>,
+                                                         appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                                         running: inout RunningStatistics<T>,
                                                          scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>)? { nil }
 
     /// None (nil), as `residentForward`.
-    package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                           scheduler: Scheduler) throws -> NormalizationGradients<T>? { nil }
 
     /// `Σdout`, `Σdout·(x − μ)` and `Σ(x − μ)` per feature.
@@ -155,16 +156,16 @@ extension BatchNorm: BatchNormalizationLayer {
     /// The graph formula's sums, as `backward`'s.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
-        try gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
+        try gradientSums(dout: dout, maskedBy: mask, cache: cache, formula: .graph, sums: sums, scheduler: scheduler)
     }
 
     /// The graph formula's gradients, as `backward`'s.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, count: Int,
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>, count: Int,
                                                    sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        try gradients(dout: dout, maskedBy: reluOutput, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)
+        try gradients(dout: dout, maskedBy: mask, cache: cache, formula: .graph, count: count, sums: sums, scheduler: scheduler)
     }
 }

@@ -129,11 +129,11 @@ public enum Dropout {
 
     /// `mask[i] = keep(g) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
     /// `g = firstIndex + i` is the element's index in the generator's stream and `keep(g)` is
-    /// `(word(g) >> 8) < threshold`. Whole aligned groups of 16 stream words are vectorized
+    /// `(word(g) >> 8) < threshold`; the mask is not stored when `mask` is nil (`FusedDropout`). Whole aligned groups of 16 stream words are vectorized
     /// (two at a time where they fit); a range that starts or ends inside a group uses the
     /// group's words lane by lane.
     @inlinable
-    static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
+    static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>?,
                                            range: Range<Int>, firstIndex: Int = 0, generator: Philox, threshold: UInt32, scale: T) {
         var g = range.lowerBound + firstIndex
         let end = range.upperBound + firstIndex
@@ -141,20 +141,20 @@ public enum Dropout {
             let group = g / 16, groupStart = group * 16, i = g - firstIndex
             if g == groupStart && end - g >= 32 {
                 let (first, second) = generator.words(groupPair: UInt64(group))
-                applyMask(x + i, out + i, mask + i, maskValues(words: first, threshold: threshold, scale: scale))
-                applyMask(x + i + 16, out + i + 16, mask + i + 16, maskValues(words: second, threshold: threshold, scale: scale))
+                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: first, threshold: threshold, scale: scale))
+                applyMask(x + i + 16, out + i + 16, mask.map { $0 + i + 16 }, maskValues(words: second, threshold: threshold, scale: scale))
                 g += 32
                 continue
             }
             let words = generator.words(group: UInt64(group))
             if g == groupStart && end - g >= 16 {
-                applyMask(x + i, out + i, mask + i, maskValues(words: words, threshold: threshold, scale: scale))
+                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: words, threshold: threshold, scale: scale))
                 g += 16
             } else {
                 let groupEnd = min(end, groupStart + 16)
                 while g < groupEnd {
                     let m: T = words[g - groupStart] >> 8 < threshold ? scale : 0
-                    mask[g - firstIndex] = m
+                    mask?[g - firstIndex] = m
                     out[g - firstIndex] = x[g - firstIndex] * m
                     g += 1
                 }
@@ -162,11 +162,11 @@ public enum Dropout {
         }
     }
 
-    /// `mask[0..<16] = m`, `out[0..<16] = x[0..<16] * m`.
+    /// `mask[0..<16] = m` (unless nil), `out[0..<16] = x[0..<16] * m`.
     @inlinable @inline(__always)
-    static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>,
+    static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>?,
                                            _ m: SIMD16<T>) {
-        mask.store(m)
+        mask?.store(m)
         out.store(x.load16() * m)
     }
 

@@ -72,34 +72,38 @@ public enum GroupNorm {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
-        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
+        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, dropout: nil, scheduler: scheduler)
     }
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each value rectified
-    /// in the sweep that normalizes it (`FusedReLU`). The cache is the same. An output of
-    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// in the sweep that normalizes it (`FusedReLU`), and with `dropout` as well, the dropout of
+    /// each plane right after it (`FusedDropout`). The cache is the same. An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores, unless a
+    /// fused dropout reads it back.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                                 appliesReLU: Bool, scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
+                                                 appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                                 scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
-        return try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: appliesReLU, pooling: nil,
-                           scheduler: scheduler)
+        return try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: appliesReLU, dropout: dropout,
+                           pooling: nil, scheduler: scheduler)
     }
 
     /// The forward over checked arguments. With `pooling` (`appliesReLU` then set), each plane
     /// goes through the ReLU in the worker's scratch and is max-pooled from there into `out`
     /// (N, C, H', W'), the chain of `GroupNorm+MaxPool.swift`.
     static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                         appliesReLU: Bool, pooling: PoolingGeometry?,
+                                         appliesReLU: Bool, dropout: FusedDropout<T>? = nil, pooling: PoolingGeometry?,
                                          scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
+        precondition(dropout == nil || pooling == nil, "group_norm: a fused dropout follows the ReLU, not the pool")
         let layout = GroupLayout(shape: x.shape, groups: parameters.groups), eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: pooling?.outputShape ?? x.shape, allocator: scheduler.allocator)
         let statisticsShape = [x.shape[0], parameters.groups]
         var mean = try Tensor<Double>.uninitialized(shape: statisticsShape)
         var inverseStd = try Tensor<Double>.uninitialized(shape: statisticsShape)
         let tiling = layout.tiling(scheduler: scheduler)
-        let streams = pooling == nil && scheduler.tiles.streams(outputLike: x)
+        let streams = pooling == nil && dropout == nil && scheduler.tiles.streams(outputLike: x)
         try withBaseAddresses(x, gamma, beta) { x, gammas, betas in
             try withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
                 try FusedReLU.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
@@ -125,6 +129,7 @@ public enum GroupNorm {
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
                                 out: target, count: layout.plane, rectifying: appliesReLU,
                                 summing: hasNext ? x + offset + layout.groupSize : nil, streaming: streams)
+                            dropout?.apply(out, offset: offset, count: layout.plane)
                             if let pooling {
                                 let pooledPlane = pooling.outHeight * pooling.outWidth
                                 MaxPool.forwardRows(0..<pooling.outHeight, target, out + (start / layout.plane + c) * pooledPlane, pooling)
@@ -148,18 +153,18 @@ public enum GroupNorm {
         try backward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler)
     }
 
-    /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
-    /// the ReLU's: each plane is masked (`FusedReLU.span`) into the worker's scratch right before
+    /// `backward`; with `mask` (a ReLU fused after the layer, and maybe a dropout after it,
+    /// `ChainMask`), `dout` is the chain's last layer's: each plane is masked (`FusedReLU.span`) into the worker's scratch right before
     /// a sweep reads it. A dx of `TileSettings.streamingOutputBytes` or more is written with
     /// streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         return try withBaseAddresses(dout) { dout in
-            try withOptionalBaseAddress(reluOutput) { reluOutput in
-                let planeDout: PlaneDout<T> = reluOutput.map { .relu(dout: dout, reluOutput: $0) } ?? .layer(dout)
+            try ChainMask.withPointers(mask) { mask in
+                let planeDout: PlaneDout<T> = mask.map { .relu(dout: dout, mask: $0) } ?? .layer(dout)
                 return try backward(cache: cache, scheduler: scheduler, planeDout: planeDout)
             }
         }
@@ -170,7 +175,7 @@ public enum GroupNorm {
         /// The layer's dout (N, C, H, W).
         case layer(UnsafePointer<T>)
         /// The dout of a ReLU fused after the layer, and that ReLU's output.
-        case relu(dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>)
+        case relu(dout: UnsafePointer<T>, mask: ChainMask<T>.Pointers)
         /// The dout of a ReLU and a max pool fused after the layer (`PooledGroupChain`).
         case pooled(PooledGroupChain<T>)
 
@@ -192,7 +197,7 @@ public enum GroupNorm {
                    temporary: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
             switch self {
             case let .layer(dout): dout + offset
-            case let .relu(dout, reluOutput): FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane, scratch: target)
+            case let .relu(dout, mask): FusedReLU.span(dout, mask: mask, offset: offset, count: plane, scratch: target)
             case let .pooled(chain): chain.layerDout(group: group, channel: c, reluOutput: temporary!, into: target!)
             }
         }

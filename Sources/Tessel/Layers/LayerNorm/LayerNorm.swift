@@ -60,16 +60,17 @@ public enum LayerNorm {
     @_specialize(where T == Double)
     public static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
-        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, scheduler: scheduler)
+        try forward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false, dropout: nil, scheduler: scheduler)
     }
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, the ReLU applied to
-    /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedReLU`). The cache
-    /// is the same.
+    /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedReLU`), and with
+    /// `dropout` as well, the dropout of the row right after it (`FusedDropout`). The cache is the same.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                                 appliesReLU: Bool, scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
+                                                 appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                                 scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters)
         let n = x.shape[0], d = x.shape[1], eps = parameters.eps
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
@@ -91,6 +92,7 @@ public enum LayerNorm {
                         sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
                                            out: out + i * d, count: d, rectifying: appliesReLU,
                                            summing: i + 1 < tile.rows.upperBound ? row + d : nil)
+                        dropout?.apply(out, offset: i * d, count: d)
                     }
                 }
             }
@@ -108,12 +110,12 @@ public enum LayerNorm {
         try backward(dout: dout, maskedBy: nil, cache: cache, scheduler: scheduler)
     }
 
-    /// `backward`; with `reluOutput` (the output of a ReLU fused after the layer), `dout` is
-    /// the ReLU's: each row is masked (`FusedReLU.span`) into the worker's scratch in the sweep
+    /// `backward`; with `mask` (a ReLU fused after the layer, and maybe a dropout after it,
+    /// `ChainMask`), `dout` is the chain's last layer's: each row is masked (`FusedReLU.span`) into the worker's scratch in the sweep
     /// that sums it, and read from there by the sweep that writes its dx.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                   scheduler: Scheduler) throws -> NormalizationGradients<T> {
         try validateBackward(dout: dout, cache: cache)
         let x = cache.x, n = x.shape[0], d = x.shape[1]
@@ -127,14 +129,14 @@ public enum LayerNorm {
             var dx = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
             let tiling = Tiling.split(n, targetItemsPerTile: chunks.itemsPerChunk)
             try withBaseAddresses(x, dout, cache.gamma, cache.mean, cache.inverseStd) { x, dout, gamma, means, inverseStds in
-                try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try ChainMask.withPointers(mask) { mask in
                     try dx.withUnsafeMutableBufferPointer { dxs in
                         let dx = dxs.baseAddress!
                         let streams = scheduler.tiles.streams(outputLike: cache.x)
                         for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
                         // With a fused ReLU, two masked rows per worker: the one whose dx a sweep
                         // writes and the next one, which it sums; swapped from row to row.
-                        try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d, masks: reluOutput != nil,
+                        try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d, masks: mask != nil,
                                                   spanLength: 2 * d, as: T.self, scheduler: scheduler) { tile, rows in
                             var current = rows, next = rows.map { $0 + d }
                             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
@@ -144,7 +146,7 @@ public enum LayerNorm {
                             // The sweep that writes row i's dx also sums row i + 1, so that reading
                             // the next row from memory overlaps writing this one.
                             let first = tile.rows.lowerBound
-                            var sums = rowGradientSums(dout: FusedReLU.span(dout, reluOutput: reluOutput, offset: first * d, count: d,
+                            var sums = rowGradientSums(dout: FusedReLU.span(dout, mask: mask, offset: first * d, count: d,
                                                                             scratch: next),
                                                        x: x + first * d, mean: means[first], inverseStd: inverseStds[first],
                                                        gamma: gammaWide, count: d)
@@ -160,13 +162,13 @@ public enum LayerNorm {
                                 let row = RowStatistics(mean: means[i], inverseStd: inverseStd)
                                 let columns = (i - first) % 2 == 0 ? ColumnGradients(row: row, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
-                                    let nextDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset + d, count: d, scratch: next)
+                                    let nextDout = FusedReLU.span(dout, mask: mask, offset: offset + d, count: d, scratch: next)
                                     // The row after the next, in the tensor (itself again at the end), where
                                     // x is too large for the caches, as where dx streams: from cache the
                                     // prefetches only cost time.
                                     let ahead = i + 2 < n ? offset + 2 * d : offset + d
                                     let prefetch = streams ? RowPrefetch(x: x + ahead, dout: dout + ahead,
-                                                                         reluOutput: reluOutput.map { $0 + ahead }) : nil
+                                                                         reluOutput: mask.map { $0.reluOutput + ahead }) : nil
                                     sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                        streaming: streams,

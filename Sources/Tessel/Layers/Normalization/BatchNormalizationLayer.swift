@@ -38,37 +38,41 @@ package protocol BatchNormalizationLayer {
                                          scheduler: Scheduler)
 
     /// `out = β + (x − μ)·(γ/σ̂)` per feature, with `inverseStd` = 1/σ̂; with `appliesReLU`,
-    /// `max(0, out)` as the ReLU layer computes it (a fused ReLU, see `FusedReLU`).
+    /// `max(0, out)` as the ReLU layer computes it (a fused ReLU, see `FusedReLU`); with
+    /// `dropout` as well, the dropout after that ReLU written to the dropout's output (`FusedDropout`).
     static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                           gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, scheduler: Scheduler) throws -> Tensor<T>
+                                           gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                           scheduler: Scheduler) throws -> Tensor<T>
 
     /// The per-feature sums of `backward` over `cache.x`, into `sums` (`gradientSumCount` values);
-    /// sums over several parts of a batch add up to the whole batch's. With `reluOutput` (the
-    /// output of a ReLU fused after the layer), the sums are those of the ReLU's backward of
-    /// `dout`, masked span by span in the pass (`FusedReLU.span`).
+    /// sums over several parts of a batch add up to the whole batch's. With `mask` (a ReLU
+    /// fused after the layer, and maybe a dropout after it, `ChainMask`), the sums are those of
+    /// the chain's backward of `dout`, masked span by span in the pass (`FusedReLU.span`).
     /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
-    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>,
+    static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: BatchNorm.Cache<T>,
                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over a batch of `count` examples
-    /// (more than `cache.x`'s N when the batch was sharded); with `reluOutput`, of the ReLU's
+    /// (more than `cache.x`'s N when the batch was sharded); with `mask`, of the chain's
     /// backward of `dout`, as `gradientSums` took it.
-    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>, count: Int,
+    static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: BatchNorm.Cache<T>, count: Int,
                                            sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T>
 
     /// The train-mode forward on checked arguments with each block of features resident (its
     /// statistics pass and output pass back to back, while in cache), when the layer has such
     /// a path for x's shape and `scheduler`; nil otherwise. With `appliesReLU`, the output of a
-    /// ReLU after the layer. The same bits as `moments`, the statistics and `normalize`.
+    /// ReLU after the layer, and with `dropout`, the dropout after it, as `normalize`. The same
+    /// bits as `moments`, the statistics and `normalize`.
     static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: BatchNorm.Parameters,
-                                                 appliesReLU: Bool, running: inout RunningStatistics<T>,
+                                                 appliesReLU: Bool, dropout: FusedDropout<T>?, running: inout RunningStatistics<T>,
                                                  scheduler: Scheduler) throws -> (out: Tensor<T>, cache: BatchNorm.Cache<T>)?
 
     /// The backward on a checked dout with each block of features resident, when the layer has
-    /// such a path; nil otherwise. With `reluOutput` (the output of a ReLU fused after the
-    /// layer), dout is the ReLU's and the layer takes the ReLU's backward of it.
+    /// such a path; nil otherwise. With `mask` (a ReLU fused after the layer, and
+    /// maybe a dropout after it), dout is the chain's last layer's and the layer takes the
+    /// chain's backward of it.
     /// The same bits as `gradientSums` followed by `gradients` over the whole batch.
-    static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: BatchNorm.Cache<T>,
+    static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: BatchNorm.Cache<T>,
                                                   scheduler: Scheduler) throws -> NormalizationGradients<T>?
 }
 
@@ -98,7 +102,7 @@ extension BatchNormalizationLayer {
                 for j in 0..<features { variance[j] /= values }
             }
             let out = try normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, appliesReLU: false,
-                                    scheduler: scheduler)
+                                    dropout: nil, scheduler: scheduler)
             return (out, try BatchNorm.Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd, mode: parameters.mode))
         }
     }

@@ -1,20 +1,21 @@
 /// A ReLU fused after a normalization (see `Network`'s `FusionPlan`): its forward runs on each
 /// value of the normalization's output pass before it is stored (`CenteredAffine.forwardReLU`,
 /// `rectifying`), its backward on each span of dout right before the normalization's backward
-/// sums that span, from cache. Both use the ReLU layer's own element rules (those of
+/// sums that span, from cache (with a dropout fused after it, `FusedDropout` and `ChainMask`). Both use the ReLU layer's own element rules (those of
 /// `ElementWise.relu` and `ElementWise.reluBackward`), which depend on the element alone, so the
 /// bits are those of the ReLU layer run on its own.
 enum FusedReLU {
     /// The dout a normalization's passes read for the `count` values at `offset`: `dout +
-    /// offset` without a fused ReLU; with one (`reluOutput`, the ReLU's output), their ReLU
-    /// backward written to `scratch` (`count` values, the caller's) and `scratch`. No caller
-    /// keeps a masked tensor of x's size: the batch norms mask each span again in each pass,
-    /// layer and group norm keep a worker's masked rows or groups between their two sweeps.
+    /// offset` without a fused chain; with one (`mask`, see `ChainMask`), the ReLU's backward (of
+    /// the fused dropout's backward) of them written to `scratch` (`count` values, the
+    /// caller's) and `scratch`. No caller keeps a masked tensor of x's size: the batch norms mask
+    /// each span again in each pass, layer and group norm keep a worker's masked rows or groups
+    /// between their two sweeps.
     @inline(__always)
-    static func span<T: TesselScalar>(_ dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?, offset: Int, count: Int,
+    static func span<T: TesselScalar>(_ dout: UnsafePointer<T>, mask: ChainMask<T>.Pointers?, offset: Int, count: Int,
                                       scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
-        guard let reluOutput, let scratch else { return dout + offset }
-        ElementWise.reluBackward(dout + offset, reluOutput + offset, scratch, count: count)
+        guard let mask, let scratch else { return dout + offset }
+        ChainMask.apply(mask, dout, offset: offset, count: count, into: scratch)
         return UnsafePointer(scratch)
     }
 

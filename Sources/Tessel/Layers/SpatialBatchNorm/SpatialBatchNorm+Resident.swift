@@ -40,13 +40,14 @@ extension SpatialBatchNorm {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func residentForward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,
-                                                         appliesReLU: Bool, running: inout RunningStatistics<T>,
+                                                         appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                                         running: inout RunningStatistics<T>,
                                                          scheduler: Scheduler) throws -> (out: Tensor<T>, cache: Cache<T>)? {
         guard parameters.mode == .train && keepsChannelsResident(shape: x.shape, as: T.self, scheduler: scheduler) else { return nil }
         let shape = x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
         let chunks = ItemChunks(items: n, elementsPerItem: plane)
         let stride = chunks.count * channels, values = Double(n * plane)
-        let streams = scheduler.tiles.streams(outputLike: x)
+        let streams = dropout == nil && scheduler.tiles.streams(outputLike: x)
         var out = try Tensor<T>.uninitialized(shape: shape, allocator: scheduler.allocator)
         return try scheduler.withScratch(Double.self, count: 3 * channels + 3 * stride) { scratch in
             let mean = scratch.baseAddress!, variance = mean + channels, inverseStd = mean + 2 * channels
@@ -81,6 +82,7 @@ extension SpatialBatchNorm {
                                                                       out: out + offset, count: plane, rectifying: appliesReLU,
                                                                       summing: next.map { x + (sample * channels + $0) * plane },
                                                                       streaming: streams)
+                                    dropout?.apply(out, offset: offset, count: plane)
                                 }
                                 if let next { chunkSums[chunk * channels + next] = nextSum }
                             }
@@ -99,14 +101,14 @@ extension SpatialBatchNorm {
     /// and `Σdout·(x − μ)` added in chunk order, its dγ, dβ and dx coefficients, then its dx
     /// planes; the dx sweep also takes the chunk sums of the tile's next channel
     /// (`CenteredAffine.backward(summing:)`), so each channel but a tile's first is read from
-    /// memory once. With `reluOutput`, dout is the ReLU's: each plane of the layer's dout is its
-    /// backward, masked into one of two planes of the worker's scratch right before it is
+    /// memory once. With `mask` (`ChainMask`), dout is the fused chain's last layer's: each
+    /// plane of the layer's dout is the chain's backward, masked into one of two planes of the worker's scratch right before it is
     /// summed, and again before its dx (`FusedReLU.span`). A dx of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores. The same
     /// bits as `gradientSums` followed by `gradients`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func residentBackward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                           scheduler: Scheduler) throws -> NormalizationGradients<T>? {
         guard keepsChannelsResident(shape: cache.x.shape, as: T.self, scheduler: scheduler) else { return nil }
         let shape = cache.x.shape, n = shape[0], channels = shape[1], plane = shape[2] * shape[3]
@@ -120,10 +122,10 @@ extension SpatialBatchNorm {
             let sumDout = scratch.baseAddress!, sumDoutCentered = sumDout + channels
             let partialDouts = sumDout + 2 * channels, partialDoutCentereds = partialDouts + stride
             try withBaseAddresses(cache.x, cache.gamma, cache.mean, cache.inverseStd, dout) { x, gamma, mean, inverseStd, dout in
-                try withOptionalBaseAddress(reluOutput) { reluOutput in
+                try ChainMask.withPointers(mask) { mask in
                     try withMutableBaseAddresses(&dx, &dgamma, &dbeta) { dx, dgamma, dbeta in
                         let tiling = residentTiling(channels: channels, scheduler: scheduler)
-                        try FusedReLU.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane, masks: reluOutput != nil,
+                        try FusedReLU.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane, masks: mask != nil,
                                                   spanLength: 2 * plane, as: T.self, scheduler: scheduler) { tile, masked in
                             let nextMasked = masked.map { $0 + plane }
                             let first = tile.rows.lowerBound
@@ -131,7 +133,7 @@ extension SpatialBatchNorm {
                                 (partialDouts[chunk * channels + first], partialDoutCentereds[chunk * channels + first]) =
                                     chunkGradientSums(x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
                                                       shape: shape) {
-                                        FusedReLU.span(dout, reluOutput: reluOutput, offset: $0, count: plane, scratch: masked)
+                                        FusedReLU.span(dout, mask: mask, offset: $0, count: plane, scratch: masked)
                                     }
                             }
                             for c in tile.rows {
@@ -149,11 +151,11 @@ extension SpatialBatchNorm {
                                         let offset = (sample * channels + c) * plane
                                         let summing = next.map { next in
                                             let nextOffset = (sample * channels + next) * plane
-                                            return (FusedReLU.span(dout, reluOutput: reluOutput, offset: nextOffset, count: plane,
+                                            return (FusedReLU.span(dout, mask: mask, offset: nextOffset, count: plane,
                                                                    scratch: nextMasked),
                                                     x + nextOffset, mean[next])
                                         }
-                                        let planeDout = FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane,
+                                        let planeDout = FusedReLU.span(dout, mask: mask, offset: offset, count: plane,
                                                                        scratch: masked)
                                         let sums = CenteredAffine.backward(dout: planeDout, x: x + offset, mean: g.center, a: g.a,
                                                                            b: g.b, c: g.c, dx: dx + offset, count: plane,

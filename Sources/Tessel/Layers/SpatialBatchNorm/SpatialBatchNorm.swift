@@ -51,23 +51,25 @@ public enum SpatialBatchNorm {
                                                 scheduler: Scheduler = .default) throws -> (out: Tensor<T>, cache: Cache<T>) {
         try validateForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: running)
         if let resident = try residentForward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: false,
-                                              running: &running, scheduler: scheduler) {
+                                              dropout: nil, running: &running, scheduler: scheduler) {
             return resident
         }
         return try normalizingForward(x: x, gamma: gamma, beta: beta, parameters: parameters, running: &running, scheduler: scheduler)
     }
 
     /// `out = β + (x − μ)·(γ/σ̂)` per channel, one pass over the planes; with `appliesReLU`,
-    /// the ReLU of it in the same sweep (`CenteredAffine.forwardReLU`). An output of
-    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
+    /// the ReLU of it in the same sweep (`CenteredAffine.forwardReLU`), and with `dropout` as
+    /// well, the dropout of each span right after it (`FusedDropout`). An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores, unless a
+    /// fused dropout reads it back.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
-                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                   gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, dropout: FusedDropout<T>?,
                                                    scheduler: Scheduler) throws -> Tensor<T> {
         let channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         let tiling = Tiling.rowBlocks(rows: x.shape[0] * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
-        let streams = scheduler.tiles.streams(outputLike: x)
+        let streams = dropout == nil && scheduler.tiles.streams(outputLike: x)
         return try BatchNorm.normalizationPass(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, tiling: tiling,
                                                scheduler: scheduler) { tile, x, out, center, scale, shift in
             let first = tile.columns.lowerBound, width = tile.columns.count
@@ -80,6 +82,7 @@ public enum SpatialBatchNorm {
                     CenteredAffine.forward(x + offset, mean: center[c], scale: scale[c], shift: shift[c], out: out + offset,
                                            count: width, streaming: streams)
                 }
+                dropout?.apply(out, offset: offset, count: width)
             }
             if streams { tessel_store_fence() }
         }
@@ -103,37 +106,38 @@ public enum SpatialBatchNorm {
 
     /// The per-channel sums of a backward over `cache.x`, into `sums` (2·C values): `Σdout`,
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
-    /// With `reluOutput` (the output of a ReLU fused after this layer, x's shape), the layer's
-    /// dout is the ReLU's backward of `dout`, masked plane by plane in the pass (`FusedReLU.span`).
+    /// With `mask` (a ReLU fused after this layer, and maybe a dropout after it, `ChainMask`),
+    /// the layer's dout is the chain's backward of `dout`, masked plane by plane in the pass
+    /// (`FusedReLU.span`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>,
+    package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
                                                       sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         let channels = cache.x.shape[1], plane = cache.x.shape[2] * cache.x.shape[3]
         try withBaseAddresses(cache.x, dout, cache.mean) { x, dout, mean in
-            try withOptionalBaseAddress(reluOutput) { reluOutput in
-                try channelGradientSums(x: x, mean: mean, shape: cache.x.shape, scratchLength: reluOutput == nil ? 0 : plane,
+            try ChainMask.withPointers(mask) { mask in
+                try channelGradientSums(x: x, mean: mean, shape: cache.x.shape, scratchLength: mask == nil ? 0 : plane,
                                         sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler) { offset, masked in
-                    FusedReLU.span(dout, reluOutput: reluOutput, offset: offset, count: plane, scratch: masked)
+                    FusedReLU.span(dout, mask: mask, offset: offset, count: plane, scratch: masked)
                 }
             }
         }
     }
 
     /// dx, dgamma and dbeta from the `sums` of `gradientSums` over `count` samples (the whole
-    /// batch's: more than `cache.x`'s N when the batch was sharded); with `reluOutput`, each
+    /// batch's: more than `cache.x`'s N when the batch was sharded); with `mask`, each
     /// plane of dout is masked again as `gradientSums` masked it. A dx of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, cache: Cache<T>, count samples: Int,
+    package static func gradients<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>, count samples: Int,
                                                    sums: UnsafePointer<Double>, scheduler: Scheduler) throws -> NormalizationGradients<T> {
         let x = cache.x, n = x.shape[0], channels = x.shape[1], plane = x.shape[2] * x.shape[3]
         return try BatchNorm.gradients(cache: cache, formula: .simplified, count: Double(samples * plane), sumDout: sums,
                                        sumDoutCentered: sums + channels, sumCentered: nil, scheduler: scheduler) { center, a, b, c in
             let tiling = Tiling.rowBlocks(rows: n * channels, columns: plane, elementsPerTile: scheduler.tiles.elementsPerTile)
             let streams = scheduler.tiles.streams(outputLike: x)
-            return try BatchNorm.gradientPass(dout: dout, maskedBy: reluOutput, x: x, tiling: tiling, spanLength: tiling.tileColumns,
+            return try BatchNorm.gradientPass(dout: dout, maskedBy: mask, x: x, tiling: tiling, spanLength: tiling.tileColumns,
                                               scheduler: scheduler) { tile, dout, x, dx in
                 let first = tile.columns.lowerBound, width = tile.columns.count
                 for planeIndex in tile.rows {

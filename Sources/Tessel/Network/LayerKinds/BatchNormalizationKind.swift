@@ -104,42 +104,45 @@ extension BatchNormalizationKind {
     }
 
     package func normalize<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mean: [Double], inverseStd: [Double],
-                                            appliesReLU: Bool, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>) {
+                                            appliesReLU: Bool, dropout: FusedDropout<T>?,
+                                            scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>) {
         let out = try Layer.normalize(x, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta, appliesReLU: appliesReLU,
-                                      scheduler: scheduler)
+                                      dropout: dropout, scheduler: scheduler)
         return (out, .state(try BatchNorm.Cache(x: x, gamma: gamma, mean: mean, inverseStd: inverseStd, mode: .train)))
     }
 
     package func gradientSumCount(features: Int) -> Int { Layer.gradientSumCount(features: features) }
 
-    package func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+    package func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>,
                                                sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
         let cache = record.state(as: BatchNorm.Cache<T>.self)
         try Layer.validateBackward(dout: dout, cache: cache)
-        try Layer.gradientSums(dout: dout, maskedBy: reluOutput, cache: cache, sums: sums, scheduler: scheduler)
+        try Layer.gradientSums(dout: dout, maskedBy: mask, cache: cache, sums: sums, scheduler: scheduler)
     }
 
-    package func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>, count: Int,
+    package func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>, count: Int,
                                             sums: [Double], scheduler: Scheduler) throws -> NormalizationGradients<T> {
-        try Layer.gradients(dout: dout, maskedBy: reluOutput, cache: record.state(as: BatchNorm.Cache<T>.self), count: count,
+        try Layer.gradients(dout: dout, maskedBy: mask, cache: record.state(as: BatchNorm.Cache<T>.self), count: count,
                             sums: sums, scheduler: scheduler)
     }
 
     package func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+                                                  dropout: FusedDropout<T>?,
                                                   running: inout RunningStatistics<T>,
                                                   scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)? {
         try Layer.validateForward(x: x, gamma: gamma, beta: beta, parameters: trainParameters, running: running)
         guard let (out, cache) = try Layer.residentForward(x: x, gamma: gamma, beta: beta, parameters: trainParameters,
-                                                           appliesReLU: appliesReLU, running: &running, scheduler: scheduler)
+                                                           appliesReLU: appliesReLU, dropout: dropout, running: &running,
+                                                           scheduler: scheduler)
         else { return nil }
         return (out, .state(cache))
     }
 
-    package func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+    package func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>,
                                                    scheduler: Scheduler) throws -> NormalizationGradients<T>? {
         let cache = record.state(as: BatchNorm.Cache<T>.self)
         try Layer.validateBackward(dout: dout, cache: cache)
-        return try Layer.residentBackward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: scheduler)
+        return try Layer.residentBackward(dout: dout, maskedBy: mask, cache: cache, scheduler: scheduler)
     }
 }
 

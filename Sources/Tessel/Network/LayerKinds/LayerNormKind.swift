@@ -35,26 +35,30 @@ package struct LayerNormKind: NormalizationKind, ReLUFusingKind {
         return (g.dx, [g.dgamma, g.dbeta])
     }
 
-    /// Tiled: the fused kernels; reference: the serial layer, then the serial ReLU.
-    package func forwardApplyingReLU<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], context: inout LayerContext<T>,
-                                                      backend: Backend) throws -> (Tensor<T>, LayerRecord<T>) {
+    /// Tiled: the fused kernels; reference: the serial layer, then the serial ReLU, then the
+    /// fused dropout's element rule over the whole tensor.
+    package func forwardApplyingReLU<T: TesselScalar>(_ x: Tensor<T>, parameters p: [Tensor<T>], dropout: FusedDropout<T>?,
+                                                      context: inout LayerContext<T>, backend: Backend) throws -> (Tensor<T>, LayerRecord<T>) {
         let parameters = LayerNorm.Parameters(eps: epsilon)
         switch backend {
         case let .tiled(s):
-            let (out, cache) = try LayerNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, appliesReLU: true, scheduler: s)
+            let (out, cache) = try LayerNorm.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters, appliesReLU: true,
+                                                     dropout: dropout, scheduler: s)
             return (out, .state(cache))
         case .reference:
             let (out, cache) = try LayerNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
-            return (try ReLU.Reference.forward(out), .state(cache))
+            let reluOutput = try ReLU.Reference.forward(out)
+            if let dropout { withBaseAddresses(reluOutput) { dropout.apply($0, offset: 0, count: reluOutput.count) } }
+            return (reluOutput, .state(cache))
         }
     }
 
-    package func backwardThroughReLU<T: TesselScalar>(_ dout: Tensor<T>, reluOutput: Tensor<T>, record: LayerRecord<T>,
+    package func backwardThroughReLU<T: TesselScalar>(_ dout: Tensor<T>, mask: ChainMask<T>, record: LayerRecord<T>,
                                                       parameters p: [Tensor<T>], backend: Backend) throws -> (Tensor<T>, [Tensor<T>]) {
         let cache = record.state(as: LayerNorm.Cache<T>.self)
         let g = switch backend {
-        case let .tiled(s): try LayerNorm.backward(dout: dout, maskedBy: reluOutput, cache: cache, scheduler: s)
-        case .reference: try LayerNorm.Reference.backward(dout: try ReLU.Reference.backward(dout: dout, x: reluOutput), cache: cache)
+        case let .tiled(s): try LayerNorm.backward(dout: dout, maskedBy: mask, cache: cache, scheduler: s)
+        case .reference: try LayerNorm.Reference.backward(dout: try mask.applied(to: dout), cache: cache)
         }
         return (g.dx, [g.dgamma, g.dbeta])
     }

@@ -22,37 +22,38 @@ package protocol ShardableNormalization: LayerKind {
 
     /// The shard's output and backward record, normalized with the global per-feature `mean`
     /// and `inverseStd` (1/√(variance + eps)); with `appliesReLU`, the output of a ReLU after
-    /// the layer (`FusedReLU`). The record does not depend on `appliesReLU`.
+    /// the layer (`FusedReLU`), and with `dropout` as well, the dropout after that ReLU written
+    /// to the dropout's output (`FusedDropout`). The record does not depend on either.
     func normalize<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mean: [Double], inverseStd: [Double],
-                                    appliesReLU: Bool, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)
+                                    appliesReLU: Bool, dropout: FusedDropout<T>?, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)
 
     /// How many Doubles `gradientSums` writes for `features` features.
     func gradientSumCount(features: Int) -> Int
 
     /// Checks a shard's backward arguments, then writes its per-feature gradient sums. With
-    /// `reluOutput` (the output of a ReLU fused after the layer), `dout` is the ReLU's and the
-    /// sums are of the ReLU's backward of it.
+    /// `mask` (a ReLU fused after the layer, and maybe a dropout after it), `dout` is the last
+    /// fused layer's and the sums are of the chain's backward of it.
     /// - Throws: the layer's `TesselError`s for a `dout` that does not fit.
-    func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+    func gradientSums<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>,
                                        sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws
 
     /// The shard's dx, and dgamma and dbeta of the global batch of `count` examples, from the
-    /// global `sums`; with `reluOutput`, `dout` is the ReLU's, as for `gradientSums`.
-    func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>, count: Int,
+    /// global `sums`; with `mask`, `dout` is the last fused layer's, as for `gradientSums`.
+    func gradients<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>, count: Int,
                                     sums: [Double], scheduler: Scheduler) throws -> NormalizationGradients<T>
 
     /// The forward of a batch held whole as one shard, when the layer has a resident path for
     /// x's shape (its statistics and output pass per block of features while it is in cache);
     /// nil otherwise. The same bits, running statistics and record as `partialMoments`, the
-    /// one-shard merge and `normalize`.
+    /// one-shard merge and `normalize` (with `appliesReLU` and `dropout` as there).
     /// - Throws: the layer's `TesselError`s for arguments that do not fit.
-    func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool,
+    func residentForward<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, dropout: FusedDropout<T>?,
                                           running: inout RunningStatistics<T>, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)?
 
     /// The backward of a batch held whole as one shard when the layer has a resident path for
     /// its shape; nil otherwise. The same bits as `gradientSums`, the one-shard sum and `gradients`.
     /// - Throws: the layer's `TesselError`s for a `dout` that does not fit.
-    func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy reluOutput: Tensor<T>?, record: LayerRecord<T>,
+    func residentBackward<T: TesselScalar>(_ dout: Tensor<T>, maskedBy mask: ChainMask<T>?, record: LayerRecord<T>,
                                            scheduler: Scheduler) throws -> NormalizationGradients<T>?
 }
 

@@ -12,8 +12,9 @@ extension Network {
     /// with the same layout. Dropout masks are keyed by the global element index; the loss
     /// divides by the global batch. `scores` holds this rank's rows. The first layer computes no
     /// gradient with respect to the batch (`LayerKind.parameterGradients`) unless tracing. With
-    /// `fusesChains`, a normalization and the ReLU after it run as one chain (`FusionPlan`; the
-    /// ReLU's profile times are then 0, its work counted in the normalization's); the same bits.
+    /// `fusesChains`, a normalization and the ReLU after it (and a max pool or a dropout after
+    /// that) run as one chain (`FusionPlan`; the fused layers' profile times are then 0, their
+    /// work counted in the normalization's); the same bits.
     /// With `tracing`, `trace` holds this rank's rows of every tensor between the layers
     /// (`NetworkTrace`), copied only then, and every layer runs on its own.
     /// - Throws: as `step(images:labels:scheduler:profile:)`; `TesselError.shapeMismatch`
@@ -44,27 +45,39 @@ extension Network {
         var trace: NetworkTrace<T>? = tracing ? NetworkTrace() : nil
         try trace?.record("input", [images])
         let fusion = FusionPlan(layers: definition.layers, shapes: shapes, enabled: fusesChains && !tracing)
+        // The ReLU's outputs of the last chain that fused a dropout (the chain's output is the dropout's).
+        var chainReLUOutputs: [Tensor<T>] = []
         for index in definition.layers.indices {
             if let head = fusion.head(of: index) {
-                // A ReLU fused into the normalization before it keeps its output, the mask its
-                // backward takes; a pooled chain's normalization recomputes that and keeps nothing.
-                saved.append(fusion.pooling[head] == nil ? xs.map { .input($0) } : xs.map { _ in .released })
+                // A ReLU fused into the normalization before it keeps its output, and a fused
+                // dropout its own, the masks the backward takes; a pooled chain's normalization
+                // recomputes the ReLU's and keeps nothing.
+                let kept = fusion.dropping[head] != nil && index == head + 1 ? chainReLUOutputs : xs
+                saved.append(fusion.pooling[head] == nil ? kept.map { .input($0) } : xs.map { _ in .released })
                 continue
             }
             let start = ContinuousClock.now
             var records: [LayerRecord<T>] = []
+            let dropping = fusion.dropping[index].map { (keep: $0, seed: RandomTensor.seed(seed, stream: UInt64(index + 2))) }
+            var dropped = try Self.fusedDropoutOutputs(dropping, like: xs, scheduler: scheduler)
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                (xs, records) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
-                                                         pooling: fusion.pooling[index], layout: layout, exchange: exchange,
-                                                         scheduler: scheduler)
+                (xs, records, dropped) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
+                                                                  pooling: fusion.pooling[index], dropping: dropping, firstRows: rows.map(\.lowerBound),
+                                                                  layout: layout, exchange: exchange, scheduler: scheduler)
             } else {
                 for k in xs.indices {
-                    let (out, record) = try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
-                                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index],
-                                                    pooling: fusion.pooling[index])
+                    let (out, record) = try Self.withFusedDropout(dropping, writing: &dropped, shard: k, firstRow: rows[k].lowerBound) { dropout in
+                        try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
+                                    dropoutSeed: seed, firstRow: rows[k].lowerBound, appliesReLU: fusion.appliesNextReLU[index],
+                                    pooling: fusion.pooling[index], dropout: dropout)
+                    }
                     xs[k] = out
                     records.append(record)
                 }
+            }
+            if dropping != nil {
+                chainReLUOutputs = xs
+                xs = dropped
             }
             profile?.forward[index] += start.duration(to: .now)
             saved.append(records)
@@ -89,22 +102,24 @@ extension Network {
             }
             let start = ContinuousClock.now
             let pooling = fusion.pooling[index]
+            let masks = fusion.appliesNextReLU[index] && pooling == nil ? douts.indices.map { k in
+                ChainMask(reluOutput: saved[index + 1][k].input(), dropoutOutput: fusion.dropping[index].map { _ in saved[index + 2][k].input() },
+                          keep: fusion.dropping[index] ?? 1)
+            } : nil
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
-                let reluOutputs = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1].map { $0.input() } : nil
                 let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
-                                                                      maskedBy: reluOutputs, pooling: pooling, layout: layout,
+                                                                      maskedBy: masks, pooling: pooling, layout: layout,
                                                                       exchange: exchange, scheduler: scheduler)
                 douts = dxs
                 for (offset, gradient) in layerGradients.enumerated() { gradients[parameterOffsets[index] + offset] = gradient }
             } else {
                 var shardGradients: [[Tensor<T>]] = []
                 for k in douts.indices {
-                    let reluOutput = fusion.appliesNextReLU[index] && pooling == nil ? saved[index + 1][k].input() : nil
                     if !computesInputGradient(layer: index, tracing: tracing) && !fusion.appliesNextReLU[index] {
                         shardGradients.append(try parameterGradients(layer: index, douts[k], saved[index][k], backend: backend))
                         continue
                     }
-                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], reluOutput: reluOutput,
+                    let (dx, layerGradients) = try backward(layer: index, douts[k], saved[index][k], mask: masks?[k],
                                                             pooling: pooling, backend: backend)
                     douts[k] = dx
                     shardGradients.append(layerGradients)
@@ -231,17 +246,25 @@ extension Network {
     /// the statistics of the global batch: per shard the mean and M2 of each feature, all
     /// shards' exchanged and merged in shard order with Chan's update; then the running
     /// statistics update and each shard's normalization (followed by the ReLU after the layer
-    /// when `appliesReLU`, and by the max pool after that with `pooling`, its window). A batch
-    /// of one shard takes the layer's resident forward where it has one and nothing is pooled
+    /// when `appliesReLU`, and by the max pool after that with `pooling`, its window, or by the
+    /// dropout after that with `dropping`, its keep probability and seed; the shards' first rows
+    /// are `firstRows`). Returns the outputs (the ReLU's, or the pool's), the records, and the
+    /// fused dropout's outputs (empty without one). A batch of one shard takes the layer's
+    /// resident forward where it has one and nothing is pooled
     /// (`ShardableNormalization.residentForward`, the same bits).
     private mutating func normalizationForward(_ normalization: some ShardableNormalization, layer index: Int, _ xs: [Tensor<T>],
-                                               appliesReLU: Bool, pooling: PoolingWindow?, layout: ShardLayout,
-                                               exchange: any ShardExchange, scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>]) {
+                                               appliesReLU: Bool, pooling: PoolingWindow?, dropping: (keep: Double, seed: UInt64)?,
+                                               firstRows: [Int], layout: ShardLayout, exchange: any ShardExchange,
+                                               scheduler: Scheduler) throws -> ([Tensor<T>], [LayerRecord<T>], [Tensor<T>]) {
         let p = layerParameters(index).map(\.value)
         let (gamma, beta) = (p[0], p[1])
-        if layout.shards == 1, pooling == nil, let (out, record) = try normalization.residentForward(
-            xs[0], gamma: gamma, beta: beta, appliesReLU: appliesReLU, running: &runningStatistics[index]!, scheduler: scheduler) {
-            return ([out], [record])
+        var dropouts = try Self.fusedDropoutOutputs(dropping, like: xs, scheduler: scheduler)
+        if layout.shards == 1, pooling == nil,
+           let (out, record) = try Self.withFusedDropout(dropping, writing: &dropouts, shard: 0, firstRow: firstRows[0], { dropout in
+               try normalization.residentForward(xs[0], gamma: gamma, beta: beta, appliesReLU: appliesReLU, dropout: dropout,
+                                                 running: &runningStatistics[index]!, scheduler: scheduler)
+           }) {
+            return ([out], [record], dropouts)
         }
         let features = gamma.count
         var local = [Double](repeating: 0, count: 2 * features * xs.count)
@@ -264,35 +287,58 @@ extension Network {
             for j in 0..<features { variance[j] /= values }
         }
         var outs: [Tensor<T>] = [], records: [LayerRecord<T>] = []
-        for x in xs {
-            let (out, record) = if let pooling, let pooled = normalization as? any PoolFusingNormalization {
-                try pooled.normalizePooling(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, window: pooling,
-                                            scheduler: scheduler)
-            } else {
-                try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, appliesReLU: appliesReLU,
-                                            scheduler: scheduler)
+        for (k, x) in xs.enumerated() {
+            let (out, record) = try Self.withFusedDropout(dropping, writing: &dropouts, shard: k, firstRow: firstRows[k]) { dropout in
+                if let pooling, let pooled = normalization as? any PoolFusingNormalization {
+                    try pooled.normalizePooling(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, window: pooling,
+                                                scheduler: scheduler)
+                } else {
+                    try normalization.normalize(x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, appliesReLU: appliesReLU,
+                                                dropout: dropout, scheduler: scheduler)
+                }
             }
             outs.append(out)
             records.append(record)
         }
-        return (outs, records)
+        return (outs, records, dropouts)
+    }
+
+    /// The outputs of a dropout fused after a chain (`FusionPlan.dropping`), one of each shard's
+    /// shape of `xs`, the chain's inputs (whose shape its output keeps); none without `dropping`.
+    /// - Throws: `TesselError.outOfMemory`.
+    private static func fusedDropoutOutputs(_ dropping: (keep: Double, seed: UInt64)?, like xs: [Tensor<T>],
+                                            scheduler: Scheduler) throws -> [Tensor<T>] {
+        guard dropping != nil else { return [] }
+        return try xs.map { try Tensor<T>.uninitialized(shape: $0.shape, allocator: scheduler.allocator) }
+    }
+
+    /// `body` given the dropout fused after a chain with `dropping`'s keep probability and seed,
+    /// writing `outputs[shard]`, for the shard whose first row is row `firstRow` of the batch;
+    /// nil without `dropping`.
+    private static func withFusedDropout<R>(_ dropping: (keep: Double, seed: UInt64)?, writing outputs: inout [Tensor<T>], shard: Int,
+                                            firstRow: Int, _ body: (FusedDropout<T>?) throws -> R) rethrows -> R {
+        guard let dropping else { return try body(nil) }
+        let firstIndex = firstRow * (outputs[shard].count / max(1, outputs[shard].shape[0]))
+        return try outputs[shard].withUnsafeMutableBufferPointer { buffer in
+            try body(buffer.baseAddress.map { FusedDropout(keep: dropping.keep, seed: dropping.seed, firstIndex: firstIndex, output: $0) })
+        }
     }
 
     /// The backward of a train-mode batch norm or spatial batch norm over the local shards:
     /// per shard the per-feature sums, all shards' exchanged and added in shard order; then
-    /// each shard's dx, and dgamma and dbeta of the global batch. With `reluOutputs` (each
-    /// shard's output of a ReLU fused after the layer), `douts` are the ReLU's, masked by its
-    /// outputs in both passes. With `pooling` (the window of a max pool after that ReLU, see
+    /// each shard's dx, and dgamma and dbeta of the global batch. With `masks` (each shard's
+    /// `ChainMask` of a ReLU fused after the layer, and maybe of a dropout after it), `douts` are
+    /// the last fused layer's, masked in both passes. With `pooling` (the window of a max pool after that ReLU, see
     /// `PoolFusingNormalization`), `douts` are the pool's. A batch of one shard takes the
     /// layer's resident backward where it has one and nothing is pooled (the same bits).
     private func normalizationBackward(_ normalization: some ShardableNormalization, layer index: Int, _ douts: [Tensor<T>],
-                                       _ saved: [LayerRecord<T>], maskedBy reluOutputs: [Tensor<T>]?, pooling: PoolingWindow?,
+                                       _ saved: [LayerRecord<T>], maskedBy masks: [ChainMask<T>]?, pooling: PoolingWindow?,
                                        layout: ShardLayout, exchange: any ShardExchange,
                                        scheduler: Scheduler) throws -> ([Tensor<T>], [Tensor<T>]) {
         let beta = layerParameters(index).map(\.value)[1]
         let pooled = pooling == nil ? nil : normalization as? any PoolFusingNormalization
         if layout.shards == 1, pooled == nil,
-           let g = try normalization.residentBackward(douts[0], maskedBy: reluOutputs?[0], record: saved[0], scheduler: scheduler) {
+           let g = try normalization.residentBackward(douts[0], maskedBy: masks?[0], record: saved[0], scheduler: scheduler) {
             return ([g.dx], [g.dgamma, g.dbeta])
         }
         let width = normalization.gradientSumCount(features: layerParameters(index).first!.value.count)
@@ -304,7 +350,7 @@ extension Network {
                     try pooled.gradientSums(pooledDout: douts[k], window: pooling, beta: beta, record: saved[k], sums: sums,
                                             scheduler: scheduler)
                 } else {
-                    try normalization.gradientSums(douts[k], maskedBy: reluOutputs?[k], record: saved[k], sums: sums, scheduler: scheduler)
+                    try normalization.gradientSums(douts[k], maskedBy: masks?[k], record: saved[k], sums: sums, scheduler: scheduler)
                 }
             }
         }
@@ -317,7 +363,7 @@ extension Network {
                 try pooled.gradients(pooledDout: douts[k], window: pooling, beta: beta, record: saved[k], count: layout.batch, sums: sums,
                                      scheduler: scheduler)
             } else {
-                try normalization.gradients(douts[k], maskedBy: reluOutputs?[k], record: saved[k], count: layout.batch, sums: sums,
+                try normalization.gradients(douts[k], maskedBy: masks?[k], record: saved[k], count: layout.batch, sums: sums,
                                             scheduler: scheduler)
             }
             dxs.append(g.dx)
