@@ -95,7 +95,7 @@ let package = Package(
         // machine's peak. Used by `tessel scale`, `tessel bench` and Benchmarks/.
         .target(
             name: "TesselBenchmarking",
-            dependencies: ["Tessel", "TesselSystem", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["Tessel", "TesselSystem", "CCacheHints", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: kernelSettings
         ),
         // The layers by CS231n's names and argument names, as `tessel op` and the golden files run them.

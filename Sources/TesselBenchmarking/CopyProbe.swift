@@ -1,3 +1,4 @@
+import CCacheHints
 import Tessel
 
 #if canImport(Glibc)
@@ -7,13 +8,16 @@ import Glibc
 /// A copy of a fixed working set that can be timed again and again: the copy bandwidth
 /// against which a memory-bound layer's rate is judged. Half the working set is the source,
 /// half the destination (touched once at creation, so no copy faults a page in); `workers`
-/// threads copy equal contiguous parts with a vector load/store loop of ordinary stores, as
-/// the layers store, so a working set that fits in the caches is copied at cache speed.
-/// (`memcpy` switches to non-temporal stores above a size tied to the cache size, which would
-/// send such a working set to DRAM.)
+/// threads copy equal contiguous parts with a vector load/store loop, in two forms, as the
+/// layers store: ordinary stores, which copy a working set that fits in the caches at cache
+/// speed, and streaming stores (the layers stream outputs of `TileSettings.streamingOutputBytes`
+/// or more), which do not read the destination's lines before writing them, so a copy from
+/// memory moves two bytes per byte copied instead of three. The bound is the faster of the
+/// two: which one wins depends on whether the working set stays in a last-level cache that
+/// other tenants share (`seconds(_:)`, `gigabytesPerSecond(ordinary:streaming:)`).
 ///
-/// `PeerBenchmark` times one copy after each round of a layer's passes, so that the bandwidth
-/// and the layer are measured in the same minutes of a shared machine.
+/// `PeerBenchmark` times one copy of each form after each round of a layer's passes, so that
+/// the bandwidth and the layer are measured in the same minutes of a shared machine.
 final class CopyProbe {
     /// Bytes read plus bytes written by one copy.
     let bytes: Int
@@ -42,21 +46,39 @@ final class CopyProbe {
         destination.deallocate()
     }
 
-    /// The seconds one copy of the working set takes.
-    func seconds() -> Double {
+    /// How a copy writes the destination.
+    enum Stores {
+        /// Ordinary vector stores.
+        case ordinary
+        /// Streaming (non-temporal) vector stores, fenced at the end of each worker's part.
+        case streaming
+    }
+
+    /// The seconds one copy of the working set with `stores` takes.
+    func seconds(_ stores: Stores) -> Double {
         let (source, destination, parts) = (source, destination, parts)
         return Stopwatch.seconds {
             scheduler.forEachTile(parts, workPerTile: Int.max / parts.count) { tile in
                 let from = source.assumingMemoryBound(to: SIMD16<Float>.self)
                 let to = destination.assumingMemoryBound(to: SIMD16<Float>.self)
-                for index in tile.rows { to[index] = from[index] }
+                switch stores {
+                case .ordinary:
+                    for index in tile.rows { to[index] = from[index] }
+                case .streaming:
+                    // Each part starts on a 64-byte line: the halves are allocated so aligned.
+                    for index in tile.rows { tessel_stream_float16(to + index, from[index]) }
+                    tessel_store_fence()
+                }
             }
         }
     }
 
-    /// GB/s (bytes read plus bytes written per second) of the median of `samples`, seconds of
-    /// copies by `seconds()`.
-    func gigabytesPerSecond(_ samples: [Double]) -> Double {
-        Double(bytes) / Stopwatch.median(samples) / 1e9
+    /// The destination's bytes, as the last copy left them.
+    var destinationBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: destination, count: bytes / 2) }
+
+    /// GB/s (bytes read plus bytes written per second) of the faster of the two forms: of the
+    /// median of `ordinary` and of the median of `streaming`, seconds of copies by `seconds(_:)`.
+    func gigabytesPerSecond(ordinary: [Double], streaming: [Double]) -> Double {
+        Double(bytes) / min(Stopwatch.median(ordinary), Stopwatch.median(streaming)) / 1e9
     }
 }

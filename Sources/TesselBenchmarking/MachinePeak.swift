@@ -37,13 +37,20 @@ public enum MachinePeak {
     }
 
     /// Copy bandwidth in GB/s (bytes read plus bytes written per second) for a working set of
-    /// `workingSetBytes`, copied by `workers` threads (`CopyProbe`): the median of `repeats`
-    /// copies after one warm-up copy.
+    /// `workingSetBytes`, copied by `workers` threads (`CopyProbe`): the faster of the
+    /// medians of `repeats` copies with ordinary and with streaming stores (taking turns),
+    /// after one warm-up copy of each.
     /// - Throws: `TesselError.invalidParameter` when `workers` is below 1.
     public static func copyGigabytesPerSecond(workingSetBytes: Int, workers: Int, repeats: Int = 11) throws -> Double {
         let probe = try CopyProbe(workingSetBytes: workingSetBytes, workers: workers)
-        _ = probe.seconds()
-        return probe.gigabytesPerSecond((0..<repeats).map { _ in probe.seconds() })
+        _ = probe.seconds(.ordinary)
+        _ = probe.seconds(.streaming)
+        var ordinary: [Double] = [], streaming: [Double] = []
+        for _ in 0..<repeats {
+            ordinary.append(probe.seconds(.ordinary))
+            streaming.append(probe.seconds(.streaming))
+        }
+        return probe.gigabytesPerSecond(ordinary: ordinary, streaming: streaming)
     }
 
     /// `iterations` steps of 12 independent FMA chains; returns a value that depends on every

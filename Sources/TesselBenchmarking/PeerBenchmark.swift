@@ -12,8 +12,9 @@ public enum PeerBenchmark {
     /// Runs each workload's passes `warmup` times, then `repeats` times timed (forward and
     /// backward taking turns), and reports each pass's median. With `measurePeak`, adds the
     /// FMA ceilings and, for each GB/s workload, the copy bandwidth at the working-set size of
-    /// its larger pass: one copy (`CopyProbe`) timed after each round of the passes, so that
-    /// the layer and its bound are measured side by side, and their median.
+    /// its larger pass: one copy with ordinary and one with streaming stores (`CopyProbe`)
+    /// timed after each round of the passes, so that the layer and its bound are measured side
+    /// by side, and the faster form's median.
     /// - Throws: `TesselError.invalidParameter` when `workers` or `repeats` is below 1 or
     ///   `warmup` below 0; a layer's own error otherwise.
     public static func run(_ workloads: [PreparedBenchmark], workers: Int, repeats: Int, warmup: Int,
@@ -34,18 +35,22 @@ public enum PeerBenchmark {
                 ? try CopyProbe(workingSetBytes: Int(workload.passes.map(\.cost.bytes).max() ?? 0), workers: workers) : nil
             for _ in 0..<warmup {
                 try workload.runAll(scheduler: scheduler)
-                _ = probe?.seconds()
+                _ = probe?.seconds(.ordinary)
+                _ = probe?.seconds(.streaming)
             }
             var samples = Array(repeating: [Double](), count: workload.passes.count)
-            var copySamples: [Double] = []
+            var ordinaryCopies: [Double] = [], streamingCopies: [Double] = []
             for _ in 0..<repeats {
                 for (index, pass) in workload.passes.enumerated() {
                     samples[index].append(try Stopwatch.seconds { try pass.run(.tiled(scheduler)) })
                 }
-                if let probe { copySamples.append(probe.seconds()) }
+                if let probe {
+                    ordinaryCopies.append(probe.seconds(.ordinary))
+                    streamingCopies.append(probe.seconds(.streaming))
+                }
             }
             let medians = samples.map { Stopwatch.median($0) * 1e3 }
-            let copy = probe?.gigabytesPerSecond(copySamples)
+            let copy = probe?.gigabytesPerSecond(ordinary: ordinaryCopies, streaming: streamingCopies)
             let cost = workload.cost
             layers.append(PeerLayer(name: workload.name, shape: workload.values.description,
                                     forwardMilliseconds: medians[0], backwardMilliseconds: medians.dropFirst().reduce(0, +),

@@ -58,4 +58,16 @@ import Testing
         #expect(try MachinePeak.copyGigabytesPerSecond(workingSetBytes: 1 << 20, workers: 2, repeats: 3) > 0)
         #expect(throws: TesselError.self) { try MachinePeak.fmaGigaflopsPerCore(workers: 0) }
     }
+
+    /// Both forms of the copy copy the source, and the bound is the faster form's.
+    @Test func copyProbeCopiesAndTakesTheFasterForm() throws {
+        let probe = try CopyProbe(workingSetBytes: 1 << 20, workers: 2)
+        #expect(probe.destinationBytes.allSatisfy { $0 == 0 })
+        #expect(probe.seconds(.streaming) > 0)
+        #expect(probe.destinationBytes.allSatisfy { $0 == 1 }, "the source's bytes, copied by streaming stores")
+        #expect(probe.seconds(.ordinary) > 0)
+        let bytes = Double(probe.bytes)
+        #expect(probe.gigabytesPerSecond(ordinary: [3, 2, 1], streaming: [1, 1, 1]) == bytes / 1e9)
+        #expect(probe.gigabytesPerSecond(ordinary: [0.5, 0.5, 0.5], streaming: [1, 2, 3]) == bytes / 0.5 / 1e9)
+    }
 }
