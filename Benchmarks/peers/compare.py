@@ -14,7 +14,8 @@ PyTorch or, where it ran the layer, NumPy, whichever is faster in total. The fra
 rate Tessel reaches against the machine: for GFLOP/s layers, the FMA peak per worker
 (measured with all workers running the register-only loop at once) times the workers; for
 GB/s layers, the copy bandwidth measured at the layer's working-set size with the same
-workers. Work counts come from Tessel's workload registry.
+workers (the faster of a copy with ordinary stores and one with streaming stores). Work
+counts come from Tessel's workload registry.
 """
 import argparse
 import json

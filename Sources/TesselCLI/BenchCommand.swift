@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
             Runs every chosen layer at its standard shape (or a --shapes file): warm-up runs, \
             then timed runs with forward and backward taking turns; reports each pass's median \
             in milliseconds. With --peak, also measures the FMA peak of a core and, for each \
-            memory-bound layer, the copy bandwidth at its working-set size. Released tensors \
+            memory-bound layer, the copy bandwidth at its working-set size (the faster of a \
+            copy with ordinary stores and one with streaming stores). Released tensors \
             are kept for reuse by the block cache (as in `tessel run` and `train`) unless \
             --no-buffer-cache is given. The JSON schema is the one \
             Benchmarks/peers/torch_layers.py writes (see Benchmarks/peers/README.md).
