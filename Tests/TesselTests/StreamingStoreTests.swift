@@ -50,6 +50,8 @@ import TesselTestSupport
                 }
             }
             let layer = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: LayerNorm.Parameters(), scheduler: never)
+            let streamed = try LayerNorm.forward(x: x, gamma: gamma, beta: beta, parameters: LayerNorm.Parameters(), scheduler: always)
+            #expect(streamed.out.isBitwiseEqual(to: layer.out), "\(context): layer norm out")
             for mask in [nil, ChainMask(reluOutput: reluOutput), ChainMask(reluOutput: reluOutput, dropoutOutput: dropoutOutput, keep: 0.75)] {
                 let a = try LayerNorm.backward(dout: dout, maskedBy: mask, cache: layer.cache, scheduler: never)
                 let b = try LayerNorm.backward(dout: dout, maskedBy: mask, cache: layer.cache, scheduler: always)

@@ -4,10 +4,12 @@ extension LayerNorm {
     /// `out[j] = β[j] + ((x[j] − mean)·inverseStd)·γ[j]` for `j < count`, with `rectifying`
     /// then the ReLU's element rule on each value before it is stored (what `ElementWise.relu`
     /// in place would give); returns `SpanSums.sum(next, count: count)` (the same operations,
-    /// so the same bits) when `next` is given, else 0.
+    /// so the same bits) when `next` is given, else 0. With `streaming`, the vectors are
+    /// written with streaming stores where `out` is aligned for them (the caller fences).
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
                                               beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
-                                              rectifying: Bool, summing next: UnsafePointer<T>?) -> Double {
+                                              rectifying: Bool, summing next: UnsafePointer<T>?, streaming: Bool = false) -> Double {
+        let streams = streaming && out.isStreamAligned
         let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
         var acc = SIMD16<Double>(repeating: 0)
         var j = 0
@@ -16,7 +18,7 @@ extension LayerNorm {
             let g = gamma.load16(at: j)
             let b = beta.load16(at: j)
             let y = b.addingProduct((v - m) * r, g)
-            out.store(rectifying ? ElementWise.relu(y) : y, at: j)
+            out.store(rectifying ? ElementWise.relu(y) : y, at: j, streaming: streams)
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }

@@ -76,6 +76,7 @@ public enum LayerNorm {
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         var mean = try Tensor<Double>.uninitialized(shape: [n]), inverseStd = try Tensor<Double>.uninitialized(shape: [n])
         let tiling = Tiling.split(n, targetItemsPerTile: scheduler.tiles.elementsPerTile / d)
+        let streams = dropout == nil && scheduler.tiles.streams(outputLike: x)
         withBaseAddresses(x, gamma, beta) { x, gamma, beta in
             withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
                 scheduler.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * d) { tile in
@@ -91,9 +92,10 @@ public enum LayerNorm {
                         inverseStds[i] = inverseStd
                         sum = normalizeRow(row, mean: T(mean), inverseStd: T(inverseStd), gamma: gamma, beta: beta,
                                            out: out + i * d, count: d, rectifying: appliesReLU,
-                                           summing: i + 1 < tile.rows.upperBound ? row + d : nil)
+                                           summing: i + 1 < tile.rows.upperBound ? row + d : nil, streaming: streams)
                         dropout?.apply(out, offset: i * d, count: d)
                     }
+                    if streams { tessel_store_fence() }
                 }
             }
         }
