@@ -54,7 +54,25 @@ import TesselTestSupport
             let relu = try ReLU.forward(chunked.out, scheduler: scheduler)
             #expect(fused.out.isBitwiseEqual(to: relu), "\(context): out with the ReLU")
 
-            for mask in [nil, ChainMask(reluOutput: reluOutput)] {
+            // A dropout fused after the ReLU, for a shard whose element 0 is element 5 of the
+            // batch's: the dropout layer's output for those elements.
+            let dropout = Dropout.Parameters(p: 0.7, mode: .train, seed: 19)
+            var droppedRunning = chunkedRunning
+            var dropped = try Tensor<T>.uninitialized(shape: shape)
+            let withDropout = try dropped.withUnsafeMutableBufferPointer { buffer in
+                try SpatialBatchNorm.residentForward(x: x, gamma: gamma, beta: beta, parameters: parameters, appliesReLU: true,
+                                                     dropout: FusedDropout(keep: dropout.p, seed: 19, firstIndex: 5,
+                                                                           output: buffer.baseAddress!),
+                                                     running: &droppedRunning, scheduler: scheduler)
+            }
+            #expect(try #require(withDropout).out.isBitwiseEqual(to: relu), "\(context): the ReLU's output beside a dropout")
+            let layerDropout = try Dropout.forward(x: relu, parameters: dropout, firstIndex: 5, scheduler: scheduler)
+            #expect(dropped.isBitwiseEqual(to: layerDropout.out), "\(context): the fused dropout's output")
+
+            let (maskedDropout, dropoutMask) = try Dropout.forward(x: reluOutput, parameters: dropout, scheduler: scheduler)
+            let chains = [nil, ChainMask(reluOutput: reluOutput),
+                          ChainMask(reluOutput: reluOutput, dropoutOutput: maskedDropout, keep: dropout.p)]
+            for mask in chains {
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
                 defer { sums.deallocate() }
                 try SpatialBatchNorm.gradientSums(dout: dout, maskedBy: mask, cache: chunked.cache, sums: sums, scheduler: scheduler)
@@ -64,8 +82,11 @@ import TesselTestSupport
                                                                            scheduler: scheduler))
                 let masked = mask == nil ? "" : ", masked"
                 if let mask {
-                    // The ReLU layer's own backward, then the layer's unmasked passes.
-                    let reluDout = try ReLU.backward(dout: dout, x: mask.reluOutput, scheduler: scheduler)
+                    // The dropout layer's and the ReLU layer's own backwards, then the layer's
+                    // unmasked passes.
+                    let chainDout = mask.dropoutOutput == nil ? dout
+                        : try Dropout.backward(dout: dout, mask: dropoutMask, parameters: dropout, scheduler: scheduler)
+                    let reluDout = try ReLU.backward(dout: chainDout, x: mask.reluOutput, scheduler: scheduler)
                     try SpatialBatchNorm.gradientSums(dout: reluDout, maskedBy: nil, cache: chunked.cache, sums: sums, scheduler: scheduler)
                     let unfused = try SpatialBatchNorm.gradients(dout: reluDout, maskedBy: nil, cache: chunked.cache, count: shape[0],
                                                                  sums: sums, scheduler: scheduler)

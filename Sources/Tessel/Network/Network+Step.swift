@@ -114,7 +114,8 @@ extension Network {
     }
 
     /// Layer `index` forward on `x` (N, shape of its input). On the tiled backend, `x` may be the
-    /// rows from `firstRow` on of a larger batch: dropout then draws that batch's mask for them.
+    /// rows from `firstRow` on of a larger batch: a dropout layer then draws that batch's mask
+    /// for them (a fused `dropout` carries its own first index).
     /// With `appliesReLU` (a `ReLUFusingKind` layer only), also the ReLU after the layer: its output;
     /// with `pooling` as well (a `PoolFusingKind` layer only), the max pool after that ReLU: its
     /// output; with `dropout` instead, the dropout after that ReLU, written to its output.

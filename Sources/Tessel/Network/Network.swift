@@ -33,8 +33,9 @@ public struct Network<T: TesselScalar>: Sendable {
     /// Training steps taken so far; with `seed`, it keys the dropout masks of the next step,
     /// so that a resumed training run draws the masks the uninterrupted one would.
     public var stepCount: Int
-    /// Whether a training step runs a normalization and the ReLU after it as one fused chain
-    /// (`FusionPlan`; the same bits either way). On by default; `RuntimeSettings.fusion`.
+    /// Whether a training step runs a normalization and the ReLU after it (and a max pool or a
+    /// dropout after that) as one fused chain (`FusionPlan`; the same bits either way). On by
+    /// default; `RuntimeSettings.fusion`.
     public var fusesChains = true
 
     /// Output shape of one example after each layer.

@@ -38,8 +38,8 @@ public struct RuntimeSettings: Codable, Sendable, Equatable {
     /// The most memory Tessel's allocators may hold (nil: the system's limits only); see
     /// `MemoryLimit` and `applyMemoryLimit`.
     public var memoryLimit: MemorySize?
-    /// Whether training steps run a normalization and the ReLU after it as one fused chain
-    /// (`Network.fusesChains`; the same bits either way).
+    /// Whether training steps run a normalization and the ReLU after it (and a max pool or a
+    /// dropout after that) as one fused chain (`Network.fusesChains`; the same bits either way).
     public var fusion: Bool
 
     /// The environment variable that overrides `workers`: a positive integer.

@@ -129,9 +129,10 @@ public enum Dropout {
 
     /// `mask[i] = keep(g) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
     /// `g = firstIndex + i` is the element's index in the generator's stream and `keep(g)` is
-    /// `(word(g) >> 8) < threshold`; the mask is not stored when `mask` is nil (`FusedDropout`). Whole aligned groups of 16 stream words are vectorized
-    /// (two at a time where they fit); a range that starts or ends inside a group uses the
-    /// group's words lane by lane.
+    /// `(word(g) >> 8) < threshold`; the mask is not stored when `mask` is nil
+    /// (`FusedDropout`). Whole aligned groups of 16 stream words are vectorized (two at a time
+    /// where they fit); a range that starts or ends inside a group uses the group's words lane
+    /// by lane.
     @inlinable
     static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>?,
                                            range: Range<Int>, firstIndex: Int = 0, generator: Philox, threshold: UInt32, scale: T) {

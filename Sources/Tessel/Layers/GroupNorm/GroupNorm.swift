@@ -174,7 +174,8 @@ public enum GroupNorm {
     enum PlaneDout<T: TesselScalar> {
         /// The layer's dout (N, C, H, W).
         case layer(UnsafePointer<T>)
-        /// The dout of a ReLU fused after the layer, and that ReLU's output.
+        /// The dout of the last layer of a chain fused after the layer (a ReLU, or a ReLU and a
+        /// dropout), and the chain's mask.
         case relu(dout: UnsafePointer<T>, mask: ChainMask<T>.Pointers)
         /// The dout of a ReLU and a max pool fused after the layer (`PooledGroupChain`).
         case pooled(PooledGroupChain<T>)

@@ -8,7 +8,7 @@ extension LayerNorm {
     /// written with streaming stores where `out` is aligned for them (the caller fences).
     static func normalizeRow<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, inverseStd: T, gamma: UnsafePointer<T>,
                                               beta: UnsafePointer<T>, out: UnsafeMutablePointer<T>, count: Int,
-                                              rectifying: Bool, summing next: UnsafePointer<T>?, streaming: Bool = false) -> Double {
+                                              rectifying: Bool, summing next: UnsafePointer<T>?, streaming: Bool) -> Double {
         let streams = streaming && out.isStreamAligned
         let m = SIMD16<T>(repeating: mean), r = SIMD16<T>(repeating: inverseStd)
         var acc = SIMD16<Double>(repeating: 0)

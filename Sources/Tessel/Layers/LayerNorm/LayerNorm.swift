@@ -65,7 +65,9 @@ public enum LayerNorm {
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, the ReLU applied to
     /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedReLU`), and with
-    /// `dropout` as well, the dropout of the row right after it (`FusedDropout`). The cache is the same.
+    /// `dropout` as well, the dropout of the row right after it (`FusedDropout`). The cache is
+    /// the same. An output of `TileSettings.streamingOutputBytes` or more is written with
+    /// streaming stores, unless a fused dropout reads it back.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func forward<T: TesselScalar>(x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, parameters: Parameters,

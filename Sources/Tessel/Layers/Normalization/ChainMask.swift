@@ -32,7 +32,8 @@ package struct ChainMask<T: TesselScalar>: Sendable {
     ///   shaped like the ReLU's output; `TesselError.outOfMemory`.
     func applied(to dout: Tensor<T>) throws -> Tensor<T> {
         guard dout.shape == reluOutput.shape else {
-            throw TesselError.shapeMismatch(component: ReLU.name, argument: "dout", expected: Shape.describe(reluOutput.shape), actual: dout.shape)
+            throw TesselError.shapeMismatch(component: ReLU.name, argument: "dout", expected: Shape.describe(reluOutput.shape),
+                                            actual: dout.shape)
         }
         var dx = try Tensor<T>.uninitialized(shape: dout.shape)
         let count = dout.count

@@ -1,9 +1,10 @@
 /// A ReLU fused after a normalization (see `Network`'s `FusionPlan`): its forward runs on each
 /// value of the normalization's output pass before it is stored (`CenteredAffine.forwardReLU`,
 /// `rectifying`), its backward on each span of dout right before the normalization's backward
-/// sums that span, from cache (with a dropout fused after it, `FusedDropout` and `ChainMask`). Both use the ReLU layer's own element rules (those of
+/// sums that span, from cache. Both use the ReLU layer's own element rules (those of
 /// `ElementWise.relu` and `ElementWise.reluBackward`), which depend on the element alone, so the
-/// bits are those of the ReLU layer run on its own.
+/// bits are those of the ReLU layer run on its own. A dropout fused after the ReLU rides on
+/// the same seams: `FusedDropout` in the output pass, `ChainMask` in `span`.
 enum FusedReLU {
     /// The dout a normalization's passes read for the `count` values at `offset`: `dout +
     /// offset` without a fused chain; with one (`mask`, see `ChainMask`), the ReLU's backward (of

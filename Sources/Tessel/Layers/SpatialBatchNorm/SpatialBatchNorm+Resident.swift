@@ -32,10 +32,12 @@ extension SpatialBatchNorm {
     /// mode or when `keepsChannelsResident` declines the shape. Per channel of
     /// a tile: its chunks' moments (the sums of its chunks in order, the chunk means, the M2
     /// sweep from cache) merged in chunk order, its variance and `1/√(variance + eps)`, then
-    /// its output planes (rectified in the same sweep with `appliesReLU`); the output sweep also
-    /// takes the chunk sums of the tile's next channel (`CenteredAffine.forward(summing:)`),
-    /// so that channel is read from memory while this one is written. An output of
-    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores. Updates `running` as `featureStatistics` does. The same bits as the moments
+    /// its output planes (rectified in the same sweep with `appliesReLU`, and each plane then
+    /// put through `dropout` where one is fused, `FusedDropout`); the output sweep also takes
+    /// the chunk sums of the tile's next channel (`CenteredAffine.forward(summing:)`), so that
+    /// channel is read from memory while this one is written. An output of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores, unless a
+    /// fused dropout reads it back. Updates `running` as `featureStatistics` does. The same bits as the moments
     /// pass followed by `normalize`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)

@@ -1,5 +1,5 @@
-/// A layer kind that can run the ReLU after it in its own passes (`FusionPlan`, `FusedReLU`):
-/// layer norm and group norm. (Batch norm and spatial batch norm do it through
+/// A layer kind that can run the ReLU after it, and a dropout after that ReLU, in its own
+/// passes (`FusionPlan`, `FusedReLU`, `FusedDropout`): layer norm and group norm. (Batch norm and spatial batch norm do it through
 /// `ShardableNormalization`, the seam of the sharded step they run through.)
 package protocol ReLUFusingKind: LayerKind {
     /// `forward`, then the ReLU after the layer, and with `dropout`, the dropout after that ReLU

@@ -54,17 +54,19 @@ extension Network {
                 // recomputes the ReLU's and keeps nothing.
                 let kept = fusion.dropping[head] != nil && index == head + 1 ? chainReLUOutputs : xs
                 saved.append(fusion.pooling[head] == nil ? kept.map { .input($0) } : xs.map { _ in .released })
+                if index == head + 1 { chainReLUOutputs = [] }
                 continue
             }
             let start = ContinuousClock.now
             var records: [LayerRecord<T>] = []
             let dropping = fusion.dropping[index].map { (keep: $0, seed: RandomTensor.seed(seed, stream: UInt64(index + 2))) }
-            var dropped = try Self.fusedDropoutOutputs(dropping, like: xs, scheduler: scheduler)
+            var dropped: [Tensor<T>] = []
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 (xs, records, dropped) = try normalizationForward(normalization, layer: index, xs, appliesReLU: fusion.appliesNextReLU[index],
                                                                   pooling: fusion.pooling[index], dropping: dropping, firstRows: rows.map(\.lowerBound),
                                                                   layout: layout, exchange: exchange, scheduler: scheduler)
             } else {
+                dropped = try Self.fusedDropoutOutputs(dropping, like: xs, scheduler: scheduler)
                 for k in xs.indices {
                     let (out, record) = try Self.withFusedDropout(dropping, writing: &dropped, shard: k, firstRow: rows[k].lowerBound) { dropout in
                         try forward(layer: index, xs[k], mode: .train, backend: backend, statistics: &runningStatistics[index],
@@ -103,8 +105,9 @@ extension Network {
             let start = ContinuousClock.now
             let pooling = fusion.pooling[index]
             let masks = fusion.appliesNextReLU[index] && pooling == nil ? douts.indices.map { k in
-                ChainMask(reluOutput: saved[index + 1][k].input(), dropoutOutput: fusion.dropping[index].map { _ in saved[index + 2][k].input() },
-                          keep: fusion.dropping[index] ?? 1)
+                let reluOutput = saved[index + 1][k].input()
+                return fusion.dropping[index].map { ChainMask(reluOutput: reluOutput, dropoutOutput: saved[index + 2][k].input(), keep: $0) }
+                    ?? ChainMask(reluOutput: reluOutput)
             } : nil
             if let normalization = definition.layers[index].kind as? any ShardableNormalization {
                 let (dxs, layerGradients) = try normalizationBackward(normalization, layer: index, douts, saved[index],
