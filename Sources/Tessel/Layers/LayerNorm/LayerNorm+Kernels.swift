@@ -128,9 +128,10 @@ extension LayerNorm {
 }
 
 extension LayerNorm {
-    /// A row of the backward's inputs to prefetch: x, dout and, with a fused ReLU, its output.
+    /// A row of the backward's inputs to prefetch: x, dout and, with a fused chain, the ReLU's
+    /// output and the fused dropout's.
     struct RowPrefetch<T: TesselScalar> {
-        let x: UnsafePointer<T>, dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?
+        let x: UnsafePointer<T>, dout: UnsafePointer<T>, reluOutput: UnsafePointer<T>?, dropoutOutput: UnsafePointer<T>?
 
         /// Prefetches the 16 elements from `j` of each.
         @inline(__always)
@@ -138,6 +139,7 @@ extension LayerNorm {
             x.prefetch16(at: j)
             dout.prefetch16(at: j)
             reluOutput?.prefetch16(at: j)
+            dropoutOutput?.prefetch16(at: j)
         }
     }
 }

@@ -172,7 +172,8 @@ public enum LayerNorm {
                                     // prefetches only cost time.
                                     let ahead = i + 2 < n ? offset + 2 * d : offset + d
                                     let prefetch = streams ? RowPrefetch(x: x + ahead, dout: dout + ahead,
-                                                                         reluOutput: mask.map { $0.reluOutput + ahead }) : nil
+                                                                         reluOutput: mask.map { $0.reluOutput + ahead },
+                                                                         dropoutOutput: mask?.dropoutOutput.map { $0 + ahead }) : nil
                                     sums = rowGradient(dout: rowDout, x: x + offset, mean: T(means[i]), gamma: gamma,
                                                        inverseStd: T(inverseStd), b: b, c: c, dx: dx + offset, count: d,
                                                        streaming: streams,
