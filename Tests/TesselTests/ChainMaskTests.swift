@@ -25,12 +25,12 @@ import TesselTestSupport
                                          x: reluOutput, scheduler: .serial)
         let chain = ChainMask(reluOutput: reluOutput, dropoutOutput: dropoutOutput, keep: keep)
         #expect(try chain.applied(to: dout).isBitwiseEqual(to: expected), "\(T.self), keep \(keep)")
-        // A span that starts inside a vector, through `FusedReLU.span`.
+        // A span that starts inside a vector, through `FusedChain.span`.
         var scratch = [T](repeating: 7, count: count - 3)
         ChainMask.withPointers(chain) { pointers in
             withBaseAddresses(dout) { dout in
                 scratch.withUnsafeMutableBufferPointer {
-                    _ = FusedReLU.span(dout, mask: pointers, offset: 3, count: count - 3, scratch: $0.baseAddress!)
+                    _ = FusedChain.span(dout, mask: pointers, offset: 3, count: count - 3, scratch: $0.baseAddress!)
                 }
             }
         }

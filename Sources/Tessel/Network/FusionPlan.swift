@@ -1,6 +1,6 @@
 /// Which layers of a training step run fused: a normalization (batch norm, spatial batch norm,
 /// layer norm, group norm) followed by a ReLU applies the ReLU in its own passes while the data
-/// is in cache (`FusedReLU`) — forward, max(0, ·) on each span as its output pass writes it;
+/// is in cache (`FusedChain`) — forward, max(0, ·) on each span as its output pass writes it;
 /// backward, the ReLU's mask on each span of dout before the normalization sums it — and the
 /// ReLU layer itself runs nothing. A spatial batch norm or a group norm followed by a ReLU and a
 /// max pool runs all three where the chain suits the pool (`PoolFusingNormalization`,

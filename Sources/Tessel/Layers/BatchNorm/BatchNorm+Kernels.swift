@@ -244,7 +244,7 @@ extension BatchNorm {
     /// follows a train forward); sums over several parts of a batch add up to the whole batch's.
     /// With `mask` (a ReLU fused after this layer, and maybe a dropout after it, `ChainMask`),
     /// the layer's dout is the chain's backward of `dout`, computed block by block in the same pass (see
-    /// `FusedReLU.span`).
+    /// `FusedChain.span`).
     /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>, formula: Formula,
                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws {
@@ -312,7 +312,7 @@ extension BatchNorm {
 
     /// Per feature over the rows: `Σ dout`, `Σ dout·(x − μ)` and, when `sumCentered` is given,
     /// `Σ (x − μ)`, as chunked partials combined in chunk order. With `mask` (a fused
-    /// chain's, `ChainMask`), each block's dout is first masked by it (`FusedReLU.span`),
+    /// chain's, `ChainMask`), each block's dout is first masked by it (`FusedChain.span`),
     /// written to the worker's scratch and summed from there.
     private static func columnGradientSums<T: TesselScalar>(
         dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<Double>, rows n: Int, columns d: Int,
@@ -324,7 +324,7 @@ extension BatchNorm {
         try scheduler.withScratch(Double.self, count: 3 * stride) { scratch in
             let partials = scratch.baseAddress!
             let tiling = reductionTiling(chunks, columns: d, scheduler: scheduler, as: T.self)
-            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
+            try FusedChain.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
                                       spanLength: rowBlock * tiling.tileColumns, as: T.self, scheduler: scheduler) { mirroredTile, masked in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
@@ -340,7 +340,7 @@ extension BatchNorm {
                     var blockDout = dout + offset, blockStride = d
                     if let masked {
                         for row in 0..<rows {
-                            _ = FusedReLU.span(dout, mask: mask, offset: offset + row * d, count: width,
+                            _ = FusedChain.span(dout, mask: mask, offset: offset + row * d, count: width,
                                                scratch: masked + row * width)
                         }
                         (blockDout, blockStride) = (UnsafePointer(masked), width)
@@ -359,7 +359,7 @@ extension BatchNorm {
     }
 
     /// `dx = c + (x − center)·b + dout·a` with per-feature coefficients, one pass in row blocks;
-    /// with `mask`, each row's dout is masked first (`FusedReLU.span`). A dx of
+    /// with `mask`, each row's dout is masked first (`FusedChain.span`). A dx of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     private static func applyGradient<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, x: Tensor<T>,
                                                        center: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
@@ -393,9 +393,9 @@ extension BatchNorm {
             try ChainMask.withPointers(mask) { mask in
                 try dx.withUnsafeMutableBufferPointer { dxs in
                     let dx = dxs.baseAddress!
-                    try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
+                    try FusedChain.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns, masks: mask != nil,
                                               spanLength: spanLength, as: T.self, scheduler: scheduler) { tile, masked in
-                        tileBody(tile, { FusedReLU.span(dout, mask: mask, offset: $0, count: $1, scratch: masked) }, x, dx)
+                        tileBody(tile, { FusedChain.span(dout, mask: mask, offset: $0, count: $1, scratch: masked) }, x, dx)
                     }
                 }
             }

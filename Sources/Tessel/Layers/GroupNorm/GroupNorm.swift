@@ -76,7 +76,7 @@ public enum GroupNorm {
     }
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, each value rectified
-    /// in the sweep that normalizes it (`FusedReLU`), and with `dropout` as well, the dropout of
+    /// in the sweep that normalizes it (`FusedChain`), and with `dropout` as well, the dropout of
     /// each plane right after it (`FusedDropout`). The cache is the same. An output of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores, unless a
     /// fused dropout reads it back.
@@ -106,7 +106,7 @@ public enum GroupNorm {
         let streams = pooling == nil && dropout == nil && scheduler.tiles.streams(outputLike: x)
         try withBaseAddresses(x, gamma, beta) { x, gammas, betas in
             try withMutableBaseAddresses(&out, &mean, &inverseStd) { out, means, inverseStds in
-                try FusedReLU.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
+                try FusedChain.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
                                           spanLength: layout.plane, as: T.self, scheduler: scheduler) { tile, scratch in
                     // The sweep that writes group q also sums group q + 1, so that reading
                     // the next group from memory overlaps writing this one.
@@ -154,9 +154,9 @@ public enum GroupNorm {
     }
 
     /// `backward`; with `mask` (a ReLU fused after the layer, and maybe a dropout after it,
-    /// `ChainMask`), `dout` is the chain's last layer's: each plane is masked (`FusedReLU.span`) into the worker's scratch right before
-    /// a sweep reads it. A dx of `TileSettings.streamingOutputBytes` or more is written with
-    /// streaming stores.
+    /// `ChainMask`), `dout` is the chain's last layer's: each plane is masked (`FusedChain.span`)
+    /// into the worker's scratch right before a sweep reads it. A dx of
+    /// `TileSettings.streamingOutputBytes` or more is written with streaming stores.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
@@ -198,7 +198,7 @@ public enum GroupNorm {
                    temporary: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
             switch self {
             case let .layer(dout): dout + offset
-            case let .relu(dout, mask): FusedReLU.span(dout, mask: mask, offset: offset, count: plane, scratch: target)
+            case let .relu(dout, mask): FusedChain.span(dout, mask: mask, offset: offset, count: plane, scratch: target)
             case let .pooled(chain): chain.layerDout(group: group, channel: c, reluOutput: temporary!, into: target!)
             }
         }
@@ -230,7 +230,7 @@ public enum GroupNorm {
             try withBaseAddresses(x, cache.gamma, cache.mean, cache.inverseStd) { x, gammas, means, inverseStds in
                 try dx.withUnsafeMutableBufferPointer { dxs in
                     let dx = dxs.baseAddress!
-                    try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize, masks: scratchLength > 0,
+                    try FusedChain.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * layout.groupSize, masks: scratchLength > 0,
                                               spanLength: scratchLength, as: T.self, scheduler: scheduler) { tile, scratch in
                         // Two groups' douts, swapped from group to group, and a plane for the pooled chain.
                         var current = scratch, next = scratch.map { $0 + layout.groupSize }

@@ -64,7 +64,7 @@ public enum LayerNorm {
     }
 
     /// `forward`; with `appliesReLU`, the output of a ReLU after the layer, the ReLU applied to
-    /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedReLU`), and with
+    /// each value in the sweep that normalizes the row (`normalizeRow`, `FusedChain`), and with
     /// `dropout` as well, the dropout of the row right after it (`FusedDropout`). The cache is
     /// the same. An output of `TileSettings.streamingOutputBytes` or more is written with
     /// streaming stores, unless a fused dropout reads it back.
@@ -115,8 +115,9 @@ public enum LayerNorm {
     }
 
     /// `backward`; with `mask` (a ReLU fused after the layer, and maybe a dropout after it,
-    /// `ChainMask`), `dout` is the chain's last layer's: each row is masked (`FusedReLU.span`) into the worker's scratch in the sweep
-    /// that sums it, and read from there by the sweep that writes its dx.
+    /// `ChainMask`), `dout` is the chain's last layer's: each row is masked (`FusedChain.span`)
+    /// into the worker's scratch in the sweep that sums it, and read from there by the sweep
+    /// that writes its dx.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func backward<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
@@ -140,7 +141,7 @@ public enum LayerNorm {
                         for j in 0..<d { gammaWide[j] = Double(gamma[j]) }
                         // With a fused ReLU, two masked rows per worker: the one whose dx a sweep
                         // writes and the next one, which it sums; swapped from row to row.
-                        try FusedReLU.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d, masks: mask != nil,
+                        try FusedChain.forEachTile(tiling, workPerTile: 4 * tiling.tileRows * d, masks: mask != nil,
                                                   spanLength: 2 * d, as: T.self, scheduler: scheduler) { tile, rows in
                             var current = rows, next = rows.map { $0 + d }
                             let chunk = chunks.chunk(containing: tile.rows.lowerBound)
@@ -150,7 +151,7 @@ public enum LayerNorm {
                             // The sweep that writes row i's dx also sums row i + 1, so that reading
                             // the next row from memory overlaps writing this one.
                             let first = tile.rows.lowerBound
-                            var sums = rowGradientSums(dout: FusedReLU.span(dout, mask: mask, offset: first * d, count: d,
+                            var sums = rowGradientSums(dout: FusedChain.span(dout, mask: mask, offset: first * d, count: d,
                                                                             scratch: next),
                                                        x: x + first * d, mean: means[first], inverseStd: inverseStds[first],
                                                        gamma: gammaWide, count: d)
@@ -166,7 +167,7 @@ public enum LayerNorm {
                                 let row = RowStatistics(mean: means[i], inverseStd: inverseStd)
                                 let columns = (i - first) % 2 == 0 ? ColumnGradients(row: row, dgamma: dgamma, dbeta: dbeta) : nil
                                 if i + 1 < tile.rows.upperBound {
-                                    let nextDout = FusedReLU.span(dout, mask: mask, offset: offset + d, count: d, scratch: next)
+                                    let nextDout = FusedChain.span(dout, mask: mask, offset: offset + d, count: d, scratch: next)
                                     // The row after the next, in the tensor (itself again at the end), where
                                     // x is too large for the caches, as where dx streams: from cache the
                                     // prefetches only cost time.

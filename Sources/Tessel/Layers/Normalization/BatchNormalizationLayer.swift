@@ -38,7 +38,7 @@ package protocol BatchNormalizationLayer {
                                          scheduler: Scheduler)
 
     /// `out = β + (x − μ)·(γ/σ̂)` per feature, with `inverseStd` = 1/σ̂; with `appliesReLU`,
-    /// `max(0, out)` as the ReLU layer computes it (a fused ReLU, see `FusedReLU`); with
+    /// `max(0, out)` as the ReLU layer computes it (a fused ReLU, see `FusedChain`); with
     /// `dropout` as well, the dropout after that ReLU written to the dropout's output (`FusedDropout`).
     static func normalize<T: TesselScalar>(_ x: Tensor<T>, mean: UnsafePointer<Double>, inverseStd: UnsafePointer<Double>,
                                            gamma: Tensor<T>, beta: Tensor<T>, appliesReLU: Bool, dropout: FusedDropout<T>?,
@@ -47,7 +47,7 @@ package protocol BatchNormalizationLayer {
     /// The per-feature sums of `backward` over `cache.x`, into `sums` (`gradientSumCount` values);
     /// sums over several parts of a batch add up to the whole batch's. With `mask` (a ReLU
     /// fused after the layer, and maybe a dropout after it, `ChainMask`), the sums are those of
-    /// the chain's backward of `dout`, masked span by span in the pass (`FusedReLU.span`).
+    /// the chain's backward of `dout`, masked span by span in the pass (`FusedChain.span`).
     /// - Throws: `TesselError.outOfMemory` when the masking scratch cannot be allocated.
     static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: BatchNorm.Cache<T>,
                                               sums: UnsafeMutablePointer<Double>, scheduler: Scheduler) throws

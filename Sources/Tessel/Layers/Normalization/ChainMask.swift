@@ -1,7 +1,7 @@
 /// What the backward of a fused chain (`Network`'s `FusionPlan`) masks the normalization's dout
 /// by: the ReLU after the layer, whose output was `reluOutput`, and, when a dropout after that
 /// ReLU is fused too, the dropout, whose output was `dropoutOutput` and whose kept elements
-/// were scaled by `dropoutScale`. dout is then the last fused layer's. `FusedReLU.span` applies it.
+/// were scaled by `dropoutScale`. dout is then the last fused layer's. `FusedChain.span` applies it.
 package struct ChainMask<T: TesselScalar>: Sendable {
     /// The ReLU's output, shaped like the layer's x.
     let reluOutput: Tensor<T>

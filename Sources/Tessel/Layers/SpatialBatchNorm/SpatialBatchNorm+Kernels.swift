@@ -104,7 +104,7 @@ extension SpatialBatchNorm {
     /// chunk order. A tile reads its planes sample by sample, each channel's added in sample
     /// order as `chunkGradientSums` adds them. `planeDout(offset, scratch)` gives the layer's
     /// dout of the plane at element `offset`; `scratch` is `scratchLength` elements of the
-    /// worker's own (nil when 0), where a fused chain computes it (`FusedReLU.span`,
+    /// worker's own (nil when 0), where a fused chain computes it (`FusedChain.span`,
     /// `PooledChain.layerDout`).
     /// - Throws: `TesselError.outOfMemory` when the scratch cannot be allocated.
     static func channelGradientSums<T: TesselScalar>(
@@ -117,7 +117,7 @@ extension SpatialBatchNorm {
         let stride = chunks.count * channels
         try scheduler.withScratch(Double.self, count: 2 * stride) { scratch in
             let partials = scratch.baseAddress!
-            try FusedReLU.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane, masks: scratchLength > 0,
+            try FusedChain.forEachTile(tiling, workPerTile: 2 * tiling.tileRows * tiling.tileColumns * plane, masks: scratchLength > 0,
                                       spanLength: scratchLength, as: T.self, scheduler: scheduler) { mirroredTile, scratch in
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)

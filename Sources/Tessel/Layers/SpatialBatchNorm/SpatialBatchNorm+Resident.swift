@@ -105,7 +105,7 @@ extension SpatialBatchNorm {
     /// (`CenteredAffine.backward(summing:)`), so each channel but a tile's first is read from
     /// memory once. With `mask` (`ChainMask`), dout is the fused chain's last layer's: each
     /// plane of the layer's dout is the chain's backward, masked into one of two planes of the worker's scratch right before it is
-    /// summed, and again before its dx (`FusedReLU.span`). A dx of
+    /// summed, and again before its dx (`FusedChain.span`). A dx of
     /// `TileSettings.streamingOutputBytes` or more is written with streaming stores. The same
     /// bits as `gradientSums` followed by `gradients`.
     @_specialize(where T == Float)
@@ -127,7 +127,7 @@ extension SpatialBatchNorm {
                 try ChainMask.withPointers(mask) { mask in
                     try withMutableBaseAddresses(&dx, &dgamma, &dbeta) { dx, dgamma, dbeta in
                         let tiling = residentTiling(channels: channels, scheduler: scheduler)
-                        try FusedReLU.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane, masks: mask != nil,
+                        try FusedChain.forEachTile(tiling, workPerTile: 5 * tiling.tileRows * n * plane, masks: mask != nil,
                                                   spanLength: 2 * plane, as: T.self, scheduler: scheduler) { tile, masked in
                             let nextMasked = masked.map { $0 + plane }
                             let first = tile.rows.lowerBound
@@ -135,7 +135,7 @@ extension SpatialBatchNorm {
                                 (partialDouts[chunk * channels + first], partialDoutCentereds[chunk * channels + first]) =
                                     chunkGradientSums(x: x, mean: mean[first], channel: first, samples: chunks.items(of: chunk),
                                                       shape: shape) {
-                                        FusedReLU.span(dout, mask: mask, offset: $0, count: plane, scratch: masked)
+                                        FusedChain.span(dout, mask: mask, offset: $0, count: plane, scratch: masked)
                                     }
                             }
                             for c in tile.rows {
@@ -153,11 +153,11 @@ extension SpatialBatchNorm {
                                         let offset = (sample * channels + c) * plane
                                         let summing = next.map { next in
                                             let nextOffset = (sample * channels + next) * plane
-                                            return (FusedReLU.span(dout, mask: mask, offset: nextOffset, count: plane,
+                                            return (FusedChain.span(dout, mask: mask, offset: nextOffset, count: plane,
                                                                    scratch: nextMasked),
                                                     x + nextOffset, mean[next])
                                         }
-                                        let planeDout = FusedReLU.span(dout, mask: mask, offset: offset, count: plane,
+                                        let planeDout = FusedChain.span(dout, mask: mask, offset: offset, count: plane,
                                                                        scratch: masked)
                                         let sums = CenteredAffine.backward(dout: planeDout, x: x + offset, mean: g.center, a: g.a,
                                                                            b: g.b, c: g.c, dx: dx + offset, count: plane,

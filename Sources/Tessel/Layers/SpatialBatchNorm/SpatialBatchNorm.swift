@@ -108,7 +108,7 @@ public enum SpatialBatchNorm {
     /// then `Σdout·(x − μ)`; sums over several parts of a batch add up to the whole batch's.
     /// With `mask` (a ReLU fused after this layer, and maybe a dropout after it, `ChainMask`),
     /// the layer's dout is the chain's backward of `dout`, masked plane by plane in the pass
-    /// (`FusedReLU.span`).
+    /// (`FusedChain.span`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     package static func gradientSums<T: TesselScalar>(dout: Tensor<T>, maskedBy mask: ChainMask<T>?, cache: Cache<T>,
@@ -118,7 +118,7 @@ public enum SpatialBatchNorm {
             try ChainMask.withPointers(mask) { mask in
                 try channelGradientSums(x: x, mean: mean, shape: cache.x.shape, scratchLength: mask == nil ? 0 : plane,
                                         sumDout: sums, sumDoutCentered: sums + channels, scheduler: scheduler) { offset, masked in
-                    FusedReLU.span(dout, mask: mask, offset: offset, count: plane, scratch: masked)
+                    FusedChain.span(dout, mask: mask, offset: offset, count: plane, scratch: masked)
                 }
             }
         }

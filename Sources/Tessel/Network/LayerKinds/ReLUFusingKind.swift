@@ -1,6 +1,7 @@
 /// A layer kind that can run the ReLU after it, and a dropout after that ReLU, in its own
-/// passes (`FusionPlan`, `FusedReLU`, `FusedDropout`): layer norm and group norm. (Batch norm and spatial batch norm do it through
-/// `ShardableNormalization`, the seam of the sharded step they run through.)
+/// passes (`FusionPlan`, `FusedChain`, `FusedDropout`): layer norm and group norm. (Batch norm
+/// and spatial batch norm do it through `ShardableNormalization`, the seam of the sharded step
+/// they run through.)
 package protocol ReLUFusingKind: LayerKind {
     /// `forward`, then the ReLU after the layer, and with `dropout`, the dropout after that ReLU
     /// written to the dropout's output (`FusedDropout`): returns the ReLU's output and the

@@ -22,7 +22,7 @@ package protocol ShardableNormalization: LayerKind {
 
     /// The shard's output and backward record, normalized with the global per-feature `mean`
     /// and `inverseStd` (1/√(variance + eps)); with `appliesReLU`, the output of a ReLU after
-    /// the layer (`FusedReLU`), and with `dropout` as well, the dropout after that ReLU written
+    /// the layer (`FusedChain`), and with `dropout` as well, the dropout after that ReLU written
     /// to the dropout's output (`FusedDropout`). The record does not depend on either.
     func normalize<T: TesselScalar>(_ x: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>, mean: [Double], inverseStd: [Double],
                                     appliesReLU: Bool, dropout: FusedDropout<T>?, scheduler: Scheduler) throws -> (Tensor<T>, LayerRecord<T>)

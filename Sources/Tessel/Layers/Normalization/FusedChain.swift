@@ -1,11 +1,12 @@
-/// A ReLU fused after a normalization (see `Network`'s `FusionPlan`): its forward runs on each
-/// value of the normalization's output pass before it is stored (`CenteredAffine.forwardReLU`,
-/// `rectifying`), its backward on each span of dout right before the normalization's backward
-/// sums that span, from cache. Both use the ReLU layer's own element rules (those of
-/// `ElementWise.relu` and `ElementWise.reluBackward`), which depend on the element alone, so the
-/// bits are those of the ReLU layer run on its own. A dropout fused after the ReLU rides on
-/// the same seams: `FusedDropout` in the output pass, `ChainMask` in `span`.
-enum FusedReLU {
+/// The backward seams of a chain fused after a normalization (see `Network`'s `FusionPlan`):
+/// a ReLU, and maybe a dropout after it. The ReLU's forward runs on each value of the
+/// normalization's output pass before it is stored (`CenteredAffine.forwardReLU`,
+/// `rectifying`), a fused dropout on each span right after it (`FusedDropout`); their backward
+/// (`ChainMask`) on each span of dout right before the normalization's backward sums that span,
+/// from cache (`span`). They use the layers' own element rules (`ElementWise.relu`,
+/// `ElementWise.reluBackward`, `Dropout.applyMask`), which depend on the element and its index
+/// alone, so the bits are those of the layers run on their own.
+enum FusedChain {
     /// The dout a normalization's passes read for the `count` values at `offset`: `dout +
     /// offset` without a fused chain; with one (`mask`, see `ChainMask`), the ReLU's backward (of
     /// the fused dropout's backward) of them written to `scratch` (`count` values, the
