@@ -53,7 +53,7 @@ public enum Dropout {
         try validate(parameters)
         guard parameters.mode == .train else { return (x, nil) }
         let generator = Philox(seed: resolvedSeed(parameters))
-        let threshold = Philox.threshold(below: parameters.p), scale = T(1 / parameters.p)
+        let threshold = Philox.threshold(below: parameters.p), scale: T = keptScale(keep: parameters.p)
         var out = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator), mask = try Tensor<T>.uninitialized(shape: x.shape, allocator: scheduler.allocator)
         let tiling = Tiling.split(x.count, targetItemsPerTile: scheduler.tiles.elementsPerTile)
         x.withUnsafeBufferPointer { xs in
@@ -95,6 +95,12 @@ public enum Dropout {
         }
         return dx
     }
+
+    /// The value of a kept element's mask for the keep probability `p`: `T(1 / p)`, at least 1
+    /// for `p` in (0, 1]. The tiled layer and a fused dropout (`FusedDropout`, `ChainMask`)
+    /// take it from here, so that they scale by the same bits.
+    @inlinable @inline(__always)
+    static func keptScale<T: TesselScalar>(keep p: Double) -> T { T(1 / p) }
 
     /// Checks `p`: a number in (0, 1].
     static func validate(_ parameters: Parameters) throws {

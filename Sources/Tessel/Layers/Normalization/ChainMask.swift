@@ -7,7 +7,7 @@ package struct ChainMask<T: TesselScalar>: Sendable {
     let reluOutput: Tensor<T>
     /// The fused dropout's output, shaped like `reluOutput`; nil without a fused dropout.
     let dropoutOutput: Tensor<T>?
-    /// The value of a kept element's dropout mask, `T(1 / keep)`.
+    /// The value of a kept element's dropout mask (`Dropout.keptScale`).
     let dropoutScale: T
 
     /// The mask of a ReLU alone.
@@ -17,7 +17,7 @@ package struct ChainMask<T: TesselScalar>: Sendable {
 
     /// The mask of a ReLU and the dropout after it, which kept elements with probability `keep`.
     package init(reluOutput: Tensor<T>, dropoutOutput: Tensor<T>?, keep: Double) {
-        self.init(reluOutput: reluOutput, dropoutOutput: dropoutOutput, dropoutScale: T(1 / keep))
+        self.init(reluOutput: reluOutput, dropoutOutput: dropoutOutput, dropoutScale: Dropout.keptScale(keep: keep))
     }
 
     private init(reluOutput: Tensor<T>, dropoutOutput: Tensor<T>?, dropoutScale: T) {

@@ -7,7 +7,7 @@
 package struct FusedDropout<T: TesselScalar> {
     let generator: Philox
     let threshold: UInt32
-    /// `T(1 / keep)`, the value of a kept element's mask.
+    /// The value of a kept element's mask (`Dropout.keptScale`).
     let scale: T
     /// The generator index of the tensor's element 0 (a shard's first row · its elements per row).
     let firstIndex: Int
@@ -20,9 +20,14 @@ package struct FusedDropout<T: TesselScalar> {
     init(keep: Double, seed: UInt64, firstIndex: Int, output: UnsafeMutablePointer<T>) {
         generator = Philox(seed: seed)
         threshold = Philox.threshold(below: keep)
-        scale = T(1 / keep)
+        scale = Dropout.keptScale(keep: keep)
         self.firstIndex = firstIndex
         self.output = output
+    }
+
+    /// `apply` over every element of `reluOutput` (the reference paths' form, shaped like `output`).
+    func apply(toWhole reluOutput: Tensor<T>) {
+        withBaseAddresses(reluOutput) { apply($0, offset: 0, count: reluOutput.count) }
     }
 
     /// `output[i] = reluOutput[i] · mask[i]` for `i` in `offset ..< offset + count`.

@@ -53,7 +53,7 @@ package struct GroupNormKind: NormalizationKind, PoolFusingKind {
         case .reference:
             let (out, cache) = try GroupNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: layerParameters)
             let reluOutput = try ReLU.Reference.forward(out)
-            if let dropout { withBaseAddresses(reluOutput) { dropout.apply($0, offset: 0, count: reluOutput.count) } }
+            dropout?.apply(toWhole: reluOutput)
             return (reluOutput, .state(cache))
         }
     }

@@ -48,7 +48,7 @@ package struct LayerNormKind: NormalizationKind, ReLUFusingKind {
         case .reference:
             let (out, cache) = try LayerNorm.Reference.forward(x: x, gamma: p[0], beta: p[1], parameters: parameters)
             let reluOutput = try ReLU.Reference.forward(out)
-            if let dropout { withBaseAddresses(reluOutput) { dropout.apply($0, offset: 0, count: reluOutput.count) } }
+            dropout?.apply(toWhole: reluOutput)
             return (reluOutput, .state(cache))
         }
     }
