@@ -16,8 +16,9 @@ import Glibc
 /// two: which one wins depends on whether the working set stays in a last-level cache that
 /// other tenants share (`seconds(_:)`, `gigabytesPerSecond(ordinary:streaming:)`).
 ///
-/// `PeerBenchmark` times one copy of each form after each round of a layer's passes, so that
-/// the bandwidth and the layer are measured in the same minutes of a shared machine.
+/// `PeerBenchmark` times one copy of each form after each round of a layer's passes
+/// (`secondsOfEachForm`), so that the bandwidth and the layer are measured in the same minutes
+/// of a shared machine.
 final class CopyProbe {
     /// Bytes read plus bytes written by one copy.
     let bytes: Int
@@ -76,9 +77,16 @@ final class CopyProbe {
     /// The destination's bytes, as the last copy left them.
     var destinationBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: destination, count: bytes / 2) }
 
+    /// The seconds of one copy of each form, the ordinary one first.
+    func secondsOfEachForm() -> (ordinary: Double, streaming: Double) {
+        let ordinary = seconds(.ordinary)
+        return (ordinary, seconds(.streaming))
+    }
+
     /// GB/s (bytes read plus bytes written per second) of the faster of the two forms: of the
-    /// median of `ordinary` and of the median of `streaming`, seconds of copies by `seconds(_:)`.
-    func gigabytesPerSecond(ordinary: [Double], streaming: [Double]) -> Double {
-        Double(bytes) / min(Stopwatch.median(ordinary), Stopwatch.median(streaming)) / 1e9
+    /// median of the ordinary copies' seconds and of the median of the streaming copies', over
+    /// `samples` from `secondsOfEachForm()`.
+    func gigabytesPerSecond(_ samples: [(ordinary: Double, streaming: Double)]) -> Double {
+        Double(bytes) / min(Stopwatch.median(samples.map(\.ordinary)), Stopwatch.median(samples.map(\.streaming))) / 1e9
     }
 }

@@ -43,14 +43,8 @@ public enum MachinePeak {
     /// - Throws: `TesselError.invalidParameter` when `workers` is below 1.
     public static func copyGigabytesPerSecond(workingSetBytes: Int, workers: Int, repeats: Int = 11) throws -> Double {
         let probe = try CopyProbe(workingSetBytes: workingSetBytes, workers: workers)
-        _ = probe.seconds(.ordinary)
-        _ = probe.seconds(.streaming)
-        var ordinary: [Double] = [], streaming: [Double] = []
-        for _ in 0..<repeats {
-            ordinary.append(probe.seconds(.ordinary))
-            streaming.append(probe.seconds(.streaming))
-        }
-        return probe.gigabytesPerSecond(ordinary: ordinary, streaming: streaming)
+        _ = probe.secondsOfEachForm()
+        return probe.gigabytesPerSecond((0..<repeats).map { _ in probe.secondsOfEachForm() })
     }
 
     /// `iterations` steps of 12 independent FMA chains; returns a value that depends on every

@@ -35,22 +35,18 @@ public enum PeerBenchmark {
                 ? try CopyProbe(workingSetBytes: Int(workload.passes.map(\.cost.bytes).max() ?? 0), workers: workers) : nil
             for _ in 0..<warmup {
                 try workload.runAll(scheduler: scheduler)
-                _ = probe?.seconds(.ordinary)
-                _ = probe?.seconds(.streaming)
+                _ = probe?.secondsOfEachForm()
             }
             var samples = Array(repeating: [Double](), count: workload.passes.count)
-            var ordinaryCopies: [Double] = [], streamingCopies: [Double] = []
+            var copySamples: [(ordinary: Double, streaming: Double)] = []
             for _ in 0..<repeats {
                 for (index, pass) in workload.passes.enumerated() {
                     samples[index].append(try Stopwatch.seconds { try pass.run(.tiled(scheduler)) })
                 }
-                if let probe {
-                    ordinaryCopies.append(probe.seconds(.ordinary))
-                    streamingCopies.append(probe.seconds(.streaming))
-                }
+                if let probe { copySamples.append(probe.secondsOfEachForm()) }
             }
             let medians = samples.map { Stopwatch.median($0) * 1e3 }
-            let copy = probe?.gigabytesPerSecond(ordinary: ordinaryCopies, streaming: streamingCopies)
+            let copy = probe?.gigabytesPerSecond(copySamples)
             let cost = workload.cost
             layers.append(PeerLayer(name: workload.name, shape: workload.values.description,
                                     forwardMilliseconds: medians[0], backwardMilliseconds: medians.dropFirst().reduce(0, +),

@@ -67,7 +67,7 @@ import Testing
         #expect(probe.destinationBytes.allSatisfy { $0 == 1 }, "the source's bytes, copied by streaming stores")
         #expect(probe.seconds(.ordinary) > 0)
         let bytes = Double(probe.bytes)
-        #expect(probe.gigabytesPerSecond(ordinary: [3, 2, 1], streaming: [1, 1, 1]) == bytes / 1e9)
-        #expect(probe.gigabytesPerSecond(ordinary: [0.5, 0.5, 0.5], streaming: [1, 2, 3]) == bytes / 0.5 / 1e9)
+        #expect(probe.gigabytesPerSecond([(3, 1), (2, 1), (1, 1)]) == bytes / 1e9)
+        #expect(probe.gigabytesPerSecond([(0.5, 1), (0.5, 2), (0.5, 3)]) == bytes / 0.5 / 1e9)
     }
 }
