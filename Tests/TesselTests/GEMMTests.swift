@@ -62,4 +62,53 @@ import TesselTestSupport
             #expect(try product(scheduler).isBitwiseEqual(to: c))
         }
     }
+
+    /// Whole panels of NR, a tail of at most NR/2 columns as a half panel.
+    @Test func computedColumnsCountHalfPanels() {
+        let nr = GEMM.microColumns(Float.self), half = nr / 2
+        #expect(GEMM.computedColumns(3 * nr, Float.self) == 3 * nr)
+        #expect(GEMM.computedColumns(3 * nr + 1, Float.self) == 3 * nr + half)
+        #expect(GEMM.computedColumns(3 * nr + half, Float.self) == 3 * nr + half)
+        #expect(GEMM.computedColumns(3 * nr + half + 1, Float.self) == 4 * nr)
+        #expect(GEMM.computedColumns(1, Float.self) == half)
+        #expect(GEMM.computedColumns(1, Double.self) == GEMM.microColumns(Double.self) / 2)
+    }
+
+    /// A tile's last micro-panel of at most `NR/2` columns runs the half micro-kernel; its
+    /// columns are the same bits as the full kernel gives them in a wider product whose B has
+    /// the same first columns (every element is one FMA chain whatever the kernel's shape).
+    @Test(arguments: [1, 5, 8])
+    func halfPanelColumnsMatchFullPanels(tail: Int) throws {
+        try checkHalfPanelColumns(tail: tail, as: Float.self)
+        try checkHalfPanelColumns(tail: tail, as: Double.self)
+    }
+
+    func checkHalfPanelColumns<T: TesselScalar>(tail: Int, as _: T.Type) throws {
+        let nr = GEMM.microColumns(T.self)
+        let m = 2 * GEMM.microRows + 3, depth = 300, n = nr + min(tail, nr / 2), wide = 2 * nr
+        let a = try TestData.normal([m, depth], seed: 61, as: T.self)
+        let b = try TestData.normal([depth, wide], seed: 62, as: T.self)
+        func product(columns: Int, _ scheduler: Scheduler) throws -> [T] {
+            var c = [T](repeating: .nan, count: m * columns)
+            try a.withUnsafeBufferPointer { a in
+                try b.withUnsafeBufferPointer { b in
+                    try c.withUnsafeMutableBufferPointer { c in
+                        try GEMM.multiply(.rowMajor(a.baseAddress!, leadingDimension: depth), .rowMajor(b.baseAddress!, leadingDimension: wide),
+                                          into: c.baseAddress!, ldc: columns, m: m, n: columns, depth: depth, scheduler: scheduler)
+                    }
+                }
+            }
+            return c
+        }
+        let full = try product(columns: wide, .serial)
+        for scheduler in [Scheduler.serial, try Scheduler(workers: 2, grainSize: 0, tiles: determinismTileSettings[0])] {
+            let narrow = try product(columns: n, scheduler)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let (x, y) = (narrow[i * n + j], full[i * wide + j])
+                    #expect(x.isFinite && x == y && x.sign == y.sign, "C[\(i), \(j)]: \(x) against \(y)")
+                }
+            }
+        }
+    }
 }

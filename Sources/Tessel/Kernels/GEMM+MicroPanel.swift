@@ -110,4 +110,18 @@ extension GEMM {
             microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
     }
+
+    /// Runs the half micro-kernel (`halfMicroKernel`: the first `NR/2` columns) on the packed A
+    /// micro-panel `a` and `panel`.
+    @inline(__always)
+    static func halfMicroKernel<T: TesselScalar>(depth: Int, a: UnsafePointer<T>, panel: MicroPanel<T>,
+                                                 c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
+        switch panel {
+        case .packed(let b):
+            halfMicroKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel(pointer: b), c: c, ldc: ldc,
+                            accumulate: accumulate)
+        case .inPlace(let b):
+            halfMicroKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
 }

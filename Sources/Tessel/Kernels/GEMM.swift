@@ -6,7 +6,8 @@ import CCacheHints
 /// - **Micro-kernel** (`GEMM+MicroKernel.swift`): an `MR × NR` block of C held in vector
 ///   registers — with AVX-512 8 × 32 Float (`SIMD16<Float>`) or 8 × 16 Double, with AVX2
 ///   6 × 16 Float (`SIMD8<Float>`) or 6 × 8 Double — updated by one broadcast of A and one
-///   fused multiply-add per vector of a row for every step of the depth.
+///   fused multiply-add per vector of a row for every step of the depth. A tile's last panel
+///   with at most `NR/2` columns of the product runs the half kernel (`MR × NR/2`) instead.
 /// - **Packing** (`GEMM+Packing.swift`): A is copied into panels of `MR` rows and B into panels
 ///   of `NR` columns, each panel contiguous along the depth, zero-padded at the edges, so the
 ///   micro-kernel reads both operands sequentially.
@@ -67,6 +68,14 @@ enum GEMM {
     @inlinable
     static func roundUp(_ value: Int, to multiple: Int) -> Int {
         max(1, (value + multiple - 1) / multiple) * multiple
+    }
+
+    /// The columns the micro-kernels compute for a product of `n` columns in one tile: whole
+    /// panels of `NR`, the last one only `NR/2` wide when at most `NR/2` of its columns are the
+    /// product's (`halfMicroKernel`).
+    static func computedColumns<T: TesselScalar>(_ n: Int, _: T.Type) -> Int {
+        let nr = microColumns(T.self), tail = n % nr
+        return n - tail + (tail == 0 ? 0 : 2 * tail <= nr ? nr / 2 : nr)
     }
 
     /// A matrix operand read in place: element `(i, j)` is `base[i * rowStride + j * columnStride]`.
@@ -229,7 +238,11 @@ enum GEMM {
                         }
                         microKernel(depth: kc, a: panelA, panel: panelB, c: target, ldc: ldc, accumulate: add)
                     } else {
-                        microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
+                        if 2 * width <= nr {
+                            halfMicroKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
+                        } else {
+                            microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
+                        }
                         storeEdge(edge, rows: height, columns: width, to: target, ldc: ldc, accumulate: add)
                     }
                     i += mr

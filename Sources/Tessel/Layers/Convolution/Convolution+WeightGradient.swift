@@ -9,12 +9,13 @@ extension Convolution {
         /// image; filters as columns.
         case byPositions
 
-        /// The orientation with fewer padded products (micro-kernel rows and columns rounded
-        /// up to `MR` and `NR`) for `g` and `T`: an order-neutral choice.
+        /// The orientation with fewer padded products (micro-kernel rows rounded up to `MR`,
+        /// columns to what the micro-kernels compute, `GEMM.computedColumns`) for `g` and `T`:
+        /// an order-neutral choice.
         static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
-            let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
-            let byPositions = GEMM.roundUp(g.filterSize, to: mr) * GEMM.roundUp(g.f, to: nr)
-            let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.roundUp(g.filterSize, to: nr)
+            let mr = GEMM.microRows
+            let byPositions = GEMM.roundUp(g.filterSize, to: mr) * GEMM.computedColumns(g.f, T.self)
+            let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.computedColumns(g.filterSize, T.self)
             return byPositions <= byFilters ? .byPositions : .byFilters
         }
     }
@@ -84,6 +85,9 @@ extension Convolution {
                             let target = partial + i * g.f + q * nr
                             if height == mr && width == nr {
                                 GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
+                            } else if 2 * width <= nr {
+                                GEMM.halfMicroKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
+                                GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
                             } else {
                                 GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
                                 GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
