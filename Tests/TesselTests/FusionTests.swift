@@ -41,6 +41,16 @@ import TesselTestSupport
                  .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .maxPool(size: 3, stride: 2), .affine(units: 3)],
         loss: .softmax, weightScale: 0.5)
 
+    /// Spatial batch norm → ReLU → 2×2 max pool chains on planes whose rows are whole vectors
+    /// of 32 (`PooledChain.runsInRegisters`): 8×64 planes (two vectors of 16 windows a row),
+    /// then after a convolution 4×32 planes (one).
+    static let pooledRegisterNet = NetworkDefinition(
+        input: [2, 8, 64],
+        layers: [.spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu, .maxPool(size: 2, stride: 2),
+                 .convolution(filters: 3, size: 3, stride: 1, pad: 1), .spatialBatchNorm(epsilon: 1e-5, momentum: 0.9), .relu,
+                 .maxPool(size: 2, stride: 2), .affine(units: 3)],
+        loss: .softmax, weightScale: 0.5)
+
     /// A random batch for `definition` whose input channels `channels` are 0.25 in every
     /// example: a spatial batch norm of such a channel, or a group norm of such a group,
     /// normalizes it to exactly β = 0, the ReLU's edge, and every pool window of it is a tie.
@@ -192,6 +202,26 @@ import TesselTestSupport
     func pooledChainsGiveTheBitsOfTheLayers(batchSize: Int, shards: Int) throws {
         try Self.expectFusedBits(Self.pooledNet, batch: try Self.pooledBatch(count: batchSize, as: Float.self), shards: shards)
         try Self.expectFusedBits(Self.pooledNet, batch: try Self.pooledBatch(count: batchSize, as: Double.self), shards: shards)
+    }
+
+    /// The register path of the pooled chain, with a constant input channel, in one shard and
+    /// in two, against the layers one by one.
+    @Test(arguments: [(5, 1), (9, 2)])
+    func pooledRegisterChainsGiveTheBitsOfTheLayers(batchSize: Int, shards: Int) throws {
+        let window = PoolingWindow(poolHeight: 2, poolWidth: 2, stride: 2)
+        for shape in [[batchSize, 2, 8, 64], [batchSize, 3, 4, 32]] {
+            #expect(PooledChain<Float>.runsInRegisters(try PoolingGeometry(x: shape, window: window, layer: MaxPool.name)))
+        }
+        #expect(!PooledChain<Float>.runsInRegisters(try PoolingGeometry(x: [batchSize, 2, 6, 100], window: window, layer: MaxPool.name)))
+        let plan = FusionPlan(layers: Self.pooledRegisterNet.layers, shapes: try Self.pooledRegisterNet.shapes(), enabled: true)
+        #expect(plan.pooling[0] == window && plan.pooling[4] == window)
+        for type in [Float.self, Double.self] as [any TesselScalar.Type] {
+            try expect(type)
+        }
+        func expect<T: TesselScalar>(_: T.Type) throws {
+            try Self.expectFusedBits(Self.pooledRegisterNet, batch: try Self.batch(Self.pooledRegisterNet, count: batchSize, constant: 1..<2,
+                                                                                  as: T.self), shards: shards)
+        }
     }
 
     /// Group norm → ReLU → max pool chains, with a constant first group, in one shard and in

@@ -112,6 +112,22 @@ extension SpatialBatchNorm {
         sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler,
         planeDout: (_ offset: Int, _ scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T>
     ) throws {
+        let plane = shape[2] * shape[3]
+        try channelGradientSums(shape: shape, scratchLength: scratchLength, sumDout: sumDout, sumDoutCentered: sumDoutCentered,
+                                scheduler: scheduler) { offset, c, scratch in
+            SpanSums.gradientSums(dout: planeDout(offset, scratch), x: x + offset, count: plane, mean: mean[c])
+        }
+    }
+
+    /// `channelGradientSums(x:mean:…planeDout:)` with each plane's two sums given by
+    /// `planeSums(offset, channel, scratch)`, which must be `SpanSums.gradientSums` of the
+    /// plane's dout (a fused chain that computes the dout in registers: `PooledChain`).
+    /// - Throws: `TesselError.outOfMemory` when the scratch cannot be allocated.
+    static func channelGradientSums<T: TesselScalar>(
+        shape: [Int], scratchLength: Int,
+        sumDout: UnsafeMutablePointer<Double>, sumDoutCentered: UnsafeMutablePointer<Double>, scheduler: Scheduler,
+        planeSums: (_ offset: Int, _ channel: Int, _ scratch: UnsafeMutablePointer<T>?) -> (dout: Double, doutCentered: Double)
+    ) throws {
         let channels = shape[1], plane = shape[2] * shape[3]
         let (chunks, tiling) = reductionTiling(shape: shape, scheduler: scheduler)
         let stride = chunks.count * channels
@@ -126,7 +142,7 @@ extension SpatialBatchNorm {
                 for sample in tile.rows {
                     for c in tile.columns {
                         let offset = (sample * channels + c) * plane
-                        let sums = SpanSums.gradientSums(dout: planeDout(offset, scratch), x: x + offset, count: plane, mean: mean[c])
+                        let sums = planeSums(offset, c, scratch)
                         douts[c] += sums.dout
                         doutCentereds[c] += sums.doutCentered
                     }

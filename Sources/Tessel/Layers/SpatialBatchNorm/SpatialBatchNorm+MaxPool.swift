@@ -6,6 +6,8 @@
 // dx. Each step is the layers' own element operation on the same values (`CenteredAffine`,
 // `forwardReLU`, `ElementWise.reluBackward`, the max pool's row kernels), so the chain gives the
 // bits of the three layers run one by one, with memory passes of x and the pooled tensors only.
+// For 2×2 windows at stride 2 on rows of whole vectors (`PooledChain.runsInRegisters`) the
+// same operations run on pairs of rows in registers instead (PooledChain+Registers.swift).
 import CCacheHints
 
 /// One spatial batch norm → ReLU → max pool chain over checked arguments: x (N, C, H, W), the
@@ -101,8 +103,12 @@ extension SpatialBatchNorm {
                                           scratchBytesPerWorker: chain.plane * MemoryLayout<T>.stride) { tile, scratch in
                     let y = scratch.assumingMemoryBound(to: T.self)
                     for index in tile.rows {
-                        chain.reluOutput(plane: index, into: y)
-                        MaxPool.forwardRows(0..<g.outHeight, y, out + index * g.outHeight * g.outWidth, g)
+                        if chain.runsInRegisters {
+                            chain.poolPlane(index, into: out + index * g.outHeight * g.outWidth)
+                        } else {
+                            chain.reluOutput(plane: index, into: y)
+                            MaxPool.forwardRows(0..<g.outHeight, y, out + index * g.outHeight * g.outWidth, g)
+                        }
                     }
                 }
             }
@@ -122,9 +128,16 @@ extension SpatialBatchNorm {
             try withPooledChain(cache.x, mean: mean, inverseStd: inverseStd, gamma: cache.gamma, beta: beta, window: window,
                                 pooledDout: pooledDout, scheduler: scheduler) { chain in
                 let plane = chain.plane
-                try channelGradientSums(x: chain.x, mean: mean, shape: cache.x.shape, scratchLength: 2 * plane, sumDout: sums,
-                                        sumDoutCentered: sums + chain.channels, scheduler: scheduler) { offset, scratch in
-                    chain.layerDout(plane: offset / plane, pooledDout: dout, scratch: scratch!)
+                if chain.runsInRegisters {
+                    try channelGradientSums(shape: cache.x.shape, scratchLength: 0, sumDout: sums, sumDoutCentered: sums + chain.channels,
+                                            scheduler: scheduler) { (offset, c, _: UnsafeMutablePointer<T>?) in
+                        chain.gradientSums(plane: offset / plane, pooledDout: dout, mean: mean[c])
+                    }
+                } else {
+                    try channelGradientSums(x: chain.x, mean: mean, shape: cache.x.shape, scratchLength: 2 * plane, sumDout: sums,
+                                            sumDoutCentered: sums + chain.channels, scheduler: scheduler) { offset, scratch in
+                        chain.layerDout(plane: offset / plane, pooledDout: dout, scratch: scratch!)
+                    }
                 }
             }
         }
@@ -154,9 +167,14 @@ extension SpatialBatchNorm {
                             let scratch = scratch.assumingMemoryBound(to: T.self)
                             for index in tile.rows {
                                 let k = index % channels, offset = index * plane
-                                CenteredAffine.backward(dout: chain.layerDout(plane: index, pooledDout: dout, scratch: scratch),
-                                                        x: chain.x + offset, mean: center[k], a: a[k], b: b[k], c: c[k], dx: dx + offset,
-                                                        count: plane, streaming: streams)
+                                if chain.runsInRegisters {
+                                    chain.backwardPlane(index, pooledDout: dout, mean: center[k], a: a[k], b: b[k], c: c[k], dx: dx,
+                                                        streaming: streams)
+                                } else {
+                                    CenteredAffine.backward(dout: chain.layerDout(plane: index, pooledDout: dout, scratch: scratch),
+                                                            x: chain.x + offset, mean: center[k], a: a[k], b: b[k], c: c[k],
+                                                            dx: dx + offset, count: plane, streaming: streams)
+                                }
                             }
                             if streams { tessel_store_fence() }
                         }
