@@ -21,89 +21,59 @@ extension GEMM {
     /// B micro-panel (NR values per step; `BPanelReader`). Each step broadcasts one A value per
     /// row and issues one fused multiply-add per vector of the row; the accumulators stay in
     /// registers (AVX-512: 8 × 2 `SIMD16<Float>` / `SIMD8<Double>`; AVX2: 6 × 2 `SIMD8<Float>` /
-    /// `SIMD4<Double>`). With `accumulate` the block is added to C. Every element is the same
-    /// chain of fused multiply-adds from zero whatever the kernel's shape.
+    /// `SIMD4<Double>`). With `accumulate` the block is added to C. With `half`, only the first
+    /// vector of each row (`MR × NR/2`, for a panel whose last `NR/2` columns are padding: a
+    /// tile's last panel of a product `NR/2` columns or fewer past a multiple of NR); C gets
+    /// the first `NR/2` columns of each row. Every element is the same chain of fused
+    /// multiply-adds from zero whatever the kernel's shape.
     @inline(__always)
     static func microKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
-                                                                               c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
+                                                                               c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+                                                                               half: Bool = false)
     where A.Scalar == T, B.Scalar == T {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
-            microKernel8x2(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
         } else {
-            microKernel8x2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
         }
         #else
         if T.self == Float.self {
-            microKernel6x2(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
         } else {
-            microKernel6x2(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
         }
         #endif
     }
 
-    /// The micro-kernel over the first vector of each row only (`MR × NR/2`): the same FMA chain
-    /// for each of those elements as `microKernel`, for a panel whose last `NR/2` columns are
-    /// padding (a tile's last panel of a product `NR/2` columns or fewer past a multiple of NR).
-    /// `c` gets the first `NR/2` columns of each row.
+    /// `microKernel` with vectors of type `V`.
     @inline(__always)
-    static func halfMicroKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
-                                                                                   c: UnsafeMutablePointer<T>, ldc: Int,
-                                                                                   accumulate: Bool)
-    where A.Scalar == T, B.Scalar == T {
-        #if TESSEL_AVX512
-        if T.self == Float.self {
-            microKernel8x1(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        } else {
-            microKernel8x1(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        }
-        #else
-        if T.self == Float.self {
-            microKernel6x1(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        } else {
-            microKernel6x1(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        }
-        #endif
-    }
-
-    /// 8 rows × 1 vector (the first of each row of the B panel).
-    @inline(__always)
-    static func microKernel8x1<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
-                                                                         c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    static func microKernel<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                      c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool,
+                                                                      half: Bool)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-        var pa = a, pb = b
-        for _ in 0..<depth {
-            let b0 = pb.load(0, V.self)
-            c0 = c0.addingProduct(V(repeating: pa.value(0)), b0)
-            c1 = c1.addingProduct(V(repeating: pa.value(1)), b0)
-            c2 = c2.addingProduct(V(repeating: pa.value(2)), b0)
-            c3 = c3.addingProduct(V(repeating: pa.value(3)), b0)
-            c4 = c4.addingProduct(V(repeating: pa.value(4)), b0)
-            c5 = c5.addingProduct(V(repeating: pa.value(5)), b0)
-            c6 = c6.addingProduct(V(repeating: pa.value(6)), b0)
-            c7 = c7.addingProduct(V(repeating: pa.value(7)), b0)
-            pa.advance()
-            pb.advance()
+        if half {
+            microKernelRowsx1(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+        } else {
+            #if TESSEL_AVX512
+            microKernel8x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            #else
+            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            #endif
         }
-        var row = c
-        store(row, 0, accumulate, c0); row += ldc
-        store(row, 0, accumulate, c1); row += ldc
-        store(row, 0, accumulate, c2); row += ldc
-        store(row, 0, accumulate, c3); row += ldc
-        store(row, 0, accumulate, c4); row += ldc
-        store(row, 0, accumulate, c5); row += ldc
-        store(row, 0, accumulate, c6); row += ldc
-        store(row, 0, accumulate, c7)
     }
 
-    /// 6 rows × 1 vector (the first of each row of the B panel).
+    /// `microRows` rows (8 with AVX-512, 6 with AVX2) × 1 vector, the first of each row of the
+    /// B panel.
     @inline(__always)
-    static func microKernel6x1<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
-                                                                         c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+    static func microKernelRowsx1<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                            c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        #if TESSEL_AVX512
+        var c6 = V(), c7 = V()
+        #endif
         var pa = a, pb = b
         for _ in 0..<depth {
             let b0 = pb.load(0, V.self)
@@ -113,6 +83,10 @@ extension GEMM {
             c3 = c3.addingProduct(V(repeating: pa.value(3)), b0)
             c4 = c4.addingProduct(V(repeating: pa.value(4)), b0)
             c5 = c5.addingProduct(V(repeating: pa.value(5)), b0)
+            #if TESSEL_AVX512
+            c6 = c6.addingProduct(V(repeating: pa.value(6)), b0)
+            c7 = c7.addingProduct(V(repeating: pa.value(7)), b0)
+            #endif
             pa.advance()
             pb.advance()
         }
@@ -123,6 +97,11 @@ extension GEMM {
         store(row, 0, accumulate, c3); row += ldc
         store(row, 0, accumulate, c4); row += ldc
         store(row, 0, accumulate, c5)
+        #if TESSEL_AVX512
+        row += ldc
+        store(row, 0, accumulate, c6); row += ldc
+        store(row, 0, accumulate, c7)
+        #endif
     }
 
     /// 8 rows × 2 vectors.

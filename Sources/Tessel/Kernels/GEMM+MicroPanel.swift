@@ -99,29 +99,17 @@ extension GEMM {
         mutating func advance() { stepOffsets += 1 }
     }
 
-    /// Runs the micro-kernel on the packed A micro-panel `a` and `panel` (see `microKernel`).
+    /// Runs the micro-kernel on the packed A micro-panel `a` and `panel` (see `microKernel`,
+    /// also for `half`).
     @inline(__always)
     static func microKernel<T: TesselScalar>(depth: Int, a: UnsafePointer<T>, panel: MicroPanel<T>,
-                                             c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
+                                             c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, half: Bool = false) {
         switch panel {
         case .packed(let b):
-            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel(pointer: b), c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel(pointer: b), c: c, ldc: ldc, accumulate: accumulate,
+                        half: half)
         case .inPlace(let b):
-            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate)
-        }
-    }
-
-    /// Runs the half micro-kernel (`halfMicroKernel`: the first `NR/2` columns) on the packed A
-    /// micro-panel `a` and `panel`.
-    @inline(__always)
-    static func halfMicroKernel<T: TesselScalar>(depth: Int, a: UnsafePointer<T>, panel: MicroPanel<T>,
-                                                 c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
-        switch panel {
-        case .packed(let b):
-            halfMicroKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel(pointer: b), c: c, ldc: ldc,
-                            accumulate: accumulate)
-        case .inPlace(let b):
-            halfMicroKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
         }
     }
 }

@@ -72,7 +72,7 @@ enum GEMM {
 
     /// The columns the micro-kernels compute for a product of `n` columns in one tile: whole
     /// panels of `NR`, the last one only `NR/2` wide when at most `NR/2` of its columns are the
-    /// product's (`halfMicroKernel`).
+    /// product's (`microKernel`'s `half`).
     static func computedColumns<T: TesselScalar>(_ n: Int, _: T.Type) -> Int {
         let nr = microColumns(T.self), tail = n % nr
         return n - tail + (tail == 0 ? 0 : 2 * tail <= nr ? nr / 2 : nr)
@@ -238,11 +238,7 @@ enum GEMM {
                         }
                         microKernel(depth: kc, a: panelA, panel: panelB, c: target, ldc: ldc, accumulate: add)
                     } else {
-                        if 2 * width <= nr {
-                            halfMicroKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
-                        } else {
-                            microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false)
-                        }
+                        microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false, half: 2 * width <= nr)
                         storeEdge(edge, rows: height, columns: width, to: target, ldc: ldc, accumulate: add)
                     }
                     i += mr

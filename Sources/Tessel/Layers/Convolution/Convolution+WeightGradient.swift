@@ -85,11 +85,9 @@ extension Convolution {
                             let target = partial + i * g.f + q * nr
                             if height == mr && width == nr {
                                 GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
-                            } else if 2 * width <= nr {
-                                GEMM.halfMicroKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
-                                GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
                             } else {
-                                GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false)
+                                GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false,
+                                                 half: 2 * width <= nr)
                                 GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
                             }
                             i += mr
