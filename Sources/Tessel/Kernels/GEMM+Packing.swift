@@ -9,25 +9,21 @@ extension GEMM {
     static func packPanels<T: TesselScalar>(_ s: Operand<T>, depth: Range<Int>, extent: Range<Int>,
                                             panelCount: Int, width: Int, into panels: UnsafeMutablePointer<T>) {
         let kc = depth.count
-        if s.columnStride == 1 {
-            // Rows of S are contiguous: each depth step's values of every panel, read along
-            // the row (`valid` values per panel).
-            for k in 0..<kc {
-                let row = s.base + (depth.lowerBound + k) * s.rowStride + extent.lowerBound
-                for q in 0..<panelCount {
-                    let valid = max(0, min(width, extent.count - q * width))
-                    let destination = panels + q * width * kc + k * width
-                    copy(row + q * width, destination, count: valid)
-                    if valid < width { (destination + valid).update(repeating: 0, count: width - valid) }
-                }
-            }
-            return
-        }
         for q in 0..<panelCount {
             let first = extent.lowerBound + q * width
             let valid = max(0, min(width, extent.upperBound - first))
             let panel = panels + q * width * kc
-            if T.self == Float.self && s.rowStride == 1 && valid == width && width % 8 == 0 {
+            if s.columnStride == 1 {
+                // Rows of S are contiguous: copy `valid` values per depth step.
+                var source = s.base + depth.lowerBound * s.rowStride + first
+                var destination = panel
+                for _ in 0..<kc {
+                    copy(source, destination, count: valid)
+                    if valid < width { (destination + valid).update(repeating: 0, count: width - valid) }
+                    source += s.rowStride
+                    destination += width
+                }
+            } else if T.self == Float.self && s.rowStride == 1 && valid == width && width % 8 == 0 {
                 // Columns of S are contiguous along the depth: 8 × 8 transposes.
                 let base = UnsafeRawPointer(s.base).assumingMemoryBound(to: Float.self)
                 let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
