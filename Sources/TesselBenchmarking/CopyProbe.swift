@@ -14,7 +14,7 @@ import Glibc
 /// or more), which do not read the destination's lines before writing them, so a copy from
 /// memory moves two bytes per byte copied instead of three. The bound is the faster of the
 /// two: which one wins depends on whether the working set stays in a last-level cache that
-/// other tenants share (`seconds(_:)`, `gigabytesPerSecond(ordinary:streaming:)`).
+/// other tenants share (`seconds(_:)`, `secondsOfEachForm()`, `gigabytesPerSecond(_:)`).
 ///
 /// `PeerBenchmark` times one copy of each form after each round of a layer's passes
 /// (`secondsOfEachForm`), so that the bandwidth and the layer are measured in the same minutes
