@@ -134,7 +134,7 @@ enum GEMM {
         let tiling = outputTiling(rows: m, columns: n, settings: scheduler.tiles, T.self)
         let aCount = roundUp(tiling.tileRows, to: mr) * maxBlock
         let aBytes = roundUp(aCount * MemoryLayout<T>.stride, to: 64)
-        try scheduler.forEachTile(tiling, workPerTile: tiling.tileRows * tiling.tileColumns * max(1, depth),
+        try scheduler.forEachTile(tiling, workPerTile: Scheduler.productWork(multiplyAdds: tiling.tileRows * tiling.tileColumns * max(1, depth)),
                               scratchBytesPerWorker: aBytes + edgeBytes(T.self)) { tile, scratch in
             let aPanels = scratch.bindMemory(to: T.self, capacity: aCount)
             let edge = (scratch + aBytes).bindMemory(to: T.self, capacity: mr * nr)

@@ -8,7 +8,7 @@ import Foundation
 /// from a JSON settings file such as `config/runtime.json`:
 ///
 /// ```json
-/// { "workers": null, "grainSize": 65536, "numa": "disabled", "hugePages": false, "fusion": true,
+/// { "workers": null, "grainSize": 262144, "numa": "disabled", "hugePages": false, "fusion": true,
 ///   "tiles": { "elementsPerTile": 32768, "gemmRowBlock": 96, "gemmColumnBlock": 512 } }
 /// ```
 ///

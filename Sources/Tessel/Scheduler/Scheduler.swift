@@ -16,8 +16,8 @@ import Glibc
 public struct Scheduler: Sendable {
     /// The most threads a call uses (≥ 1).
     public let workers: Int
-    /// Estimated work (about one unit per element touched or per multiply-add) below which a
-    /// call runs inline on the caller's thread.
+    /// Estimated work (about one unit per element touched, or per `multiplyAddsPerWorkUnit`
+    /// multiply-adds of a product) below which a call runs inline on the caller's thread.
     public let grainSize: Int
     /// Tile sizes of the non-reduced dimensions; they change the tiling but never the results.
     public let tiles: TileSettings
@@ -31,8 +31,18 @@ public struct Scheduler: Sendable {
     /// When set, every call records its tile and thread counts there (tests; see `TileCounter`).
     public let tileCounter: TileCounter?
 
-    /// Default grain: about 30 µs of simple element work, well above a 2–3 µs dispatch.
-    public static let defaultGrainSize = 1 << 16
+    /// Default grain: 2¹⁸ units, tens of microseconds of simple element work. A parallel call
+    /// pays for waking the idle workers, which on the 2-vCPU virtual machines measured costs
+    /// more than a call that short saves (docs/PERFORMANCE.md, "Small networks and the grain").
+    public static let defaultGrainSize = 1 << 18
+
+    /// Multiply-adds of a GEMM-shaped product that count as one unit of work: vector FMAs
+    /// retire about this many in the time a simple pass spends on one element.
+    public static let multiplyAddsPerWorkUnit = 16
+
+    /// The work units (see `grainSize`) of a product of `multiplyAdds` multiply-adds.
+    @inlinable
+    public static func productWork(multiplyAdds: Int) -> Int { multiplyAdds / multiplyAddsPerWorkUnit }
 
     /// A scheduler with `workers` threads (default: `Scheduler.defaultWorkerCount`), an
     /// optional NUMA tile placement (see `TilePlacement(mode:topology:)`) and the allocator

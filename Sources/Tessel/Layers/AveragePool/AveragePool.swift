@@ -54,7 +54,7 @@ public enum AveragePool {
         dout.withUnsafeBufferPointer { douts in
             dx.withUnsafeMutableBufferPointer { dxs in
                 let dout = douts.baseAddress!, dx = dxs.baseAddress!
-                scheduler.forEachTile(tiling, workPerTile: g.inputElements(of: tiling)) { tile in
+                scheduler.forEachTile(tiling, workPerTile: g.work(of: tiling)) { tile in
                     for plane in tile.rows {
                         let gradient = dx + plane * g.height * g.width
                         let upstream = dout + plane * g.outHeight * g.outWidth

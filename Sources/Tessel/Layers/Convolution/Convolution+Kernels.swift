@@ -36,7 +36,7 @@ extension Convolution {
         let aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = tiling.tileColumns * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        try scheduler.forEachTile(tiling, workPerTile: rowsPerTile * g.f * pixels,
+        try scheduler.forEachTile(tiling, workPerTile: Scheduler.productWork(multiplyAdds: rowsPerTile * g.f * pixels),
                               scratchBytesPerWorker: dcolsBytes + bBytes + aBytes + paddedBytes) { tile, scratch in
             let dcols = scratch.bindMemory(to: T.self, capacity: dcolsCount)
             let bPanels = (scratch + dcolsBytes).bindMemory(to: T.self, capacity: bCount)

@@ -58,7 +58,7 @@ extension Convolution {
         let panels = (g.f + nr - 1) / nr
         let bCount = panels * nr * maxBlock, bBytes = GEMM.roundUp(bCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+        try scheduler.forEachTile(chunks, workPerTile: Scheduler.productWork(multiplyAdds: chunks.tileRows * count * pixels),
                                   scratchBytesPerWorker: bBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
             let padded = (scratch + bBytes).bindMemory(to: T.self, capacity: paddedCount)
@@ -122,7 +122,7 @@ extension Convolution {
         let aCount = GEMM.roundUp(g.f, to: mr) * maxBlock
         let bBytes = bCount * size, aBytes = GEMM.roundUp(aCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
-        try scheduler.forEachTile(chunks, workPerTile: chunks.tileRows * count * pixels,
+        try scheduler.forEachTile(chunks, workPerTile: Scheduler.productWork(multiplyAdds: chunks.tileRows * count * pixels),
                               scratchBytesPerWorker: bBytes + aBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let bPanel = scratch.bindMemory(to: T.self, capacity: bCount)
             let aPanels = (scratch + bBytes).bindMemory(to: T.self, capacity: aCount)

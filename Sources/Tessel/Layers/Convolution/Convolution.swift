@@ -98,7 +98,7 @@ public enum Convolution {
         let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
         GEMM.packWholeMatrix(.transposed(w, leadingDimension: depth), extent: g.f, width: mr,
                              blocks: blocks, into: wPanels, scheduler: scheduler)
-        try scheduler.forEachTile(tiling, workPerTile: g.f * depth * tiling.tileColumns,
+        try scheduler.forEachTile(tiling, workPerTile: Scheduler.productWork(multiplyAdds: g.f * depth * tiling.tileColumns),
                                   scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
             let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)

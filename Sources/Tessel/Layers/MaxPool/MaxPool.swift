@@ -65,7 +65,7 @@ public enum MaxPool {
         withBaseAddresses(x, dout) { x, dout in
             dx.withUnsafeMutableBufferPointer { dxs in
                 let dx = dxs.baseAddress!
-                scheduler.forEachTile(tiling, workPerTile: g.inputElements(of: tiling)) { tile in
+                scheduler.forEachTile(tiling, workPerTile: g.work(of: tiling)) { tile in
                     for plane in tile.rows {
                         let offset = plane * g.height * g.width
                         backwardRows(tile.columns, x + offset, dout + plane * g.outHeight * g.outWidth, dx + offset, g)

@@ -99,7 +99,7 @@ struct PoolingGeometry {
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { outs in
                 let x = xs.baseAddress!, out = outs.baseAddress!
-                scheduler.forEachTile(tiling, workPerTile: inputElements(of: tiling)) { tile in
+                scheduler.forEachTile(tiling, workPerTile: work(of: tiling)) { tile in
                     for plane in tile.rows {
                         rows(x + plane * height * width, out + plane * outHeight * outWidth, tile.columns)
                     }
@@ -119,8 +119,9 @@ struct PoolingGeometry {
         return Tiling(rows: n * c, columns: outHeight, tileRows: max(1, elementsPerTile / planeElements), tileColumns: outHeight)
     }
 
-    /// About the number of input elements a full tile reads.
-    func inputElements(of tiling: Tiling) -> Int {
-        tiling.tileRows * tiling.tileColumns * stride * width
+    /// The work of a full tile (`Scheduler.grainSize` units): the input elements it reads and
+    /// the candidates its windows compare (more than the reads where windows overlap).
+    func work(of tiling: Tiling) -> Int {
+        tiling.tileRows * tiling.tileColumns * (stride * width + outWidth * poolHeight * poolWidth)
     }
 }
