@@ -52,7 +52,9 @@ import TesselTestSupport
     /// blocks of the input gradient's product (its depth is F). Stride 1 with 16 or more
     /// channels, where dx is a convolution of dout (`Convolution.transposedGeometry`): 3 × 3
     /// filters at pad 1, 5 × 5 at pad 0 (dout padded by 4), 3 × 3 at pad 2 (dout not padded),
-    /// 1 × 1.
+    /// 1 × 1. Stride 2 with output rows of 18 and 16 pixels and 98 and 49 filter positions,
+    /// where im2col takes every other value of 16 and colsᵀ is gathered by 8 × 8 transposes of
+    /// such loads up to the end of the padded planes, with single values for the rest.
     static let cases: [Case] = [
         Case(x: [1, 3, 5, 7], w: [2, 3, 3, 3], stride: 1, pad: 1),
         Case(x: [7, 2, 6, 4], w: [5, 2, 2, 2], stride: 2, pad: 0),
@@ -66,6 +68,8 @@ import TesselTestSupport
         Case(x: [2, 16, 7, 6], w: [4, 16, 5, 5], stride: 1, pad: 0),
         Case(x: [1, 17, 4, 5], w: [9, 17, 3, 3], stride: 1, pad: 2),
         Case(x: [3, 20, 5, 4], w: [6, 20, 1, 1], stride: 1, pad: 0),
+        Case(x: [3, 2, 37, 35], w: [5, 2, 7, 7], stride: 2, pad: 3),
+        Case(x: [2, 1, 32, 32], w: [8, 1, 7, 7], stride: 2, pad: 3),
     ]
 
     @Test(arguments: cases)

@@ -93,12 +93,16 @@ extension GEMM {
         }
     }
 
-    /// Transposes an 8 × 8 block of Floats: row `r` is the 8 values at `rows[r]`; column `t`
-    /// is stored as 8 values at `destination + t × ldd`.
+    /// Transposes an 8 × 8 block of Floats: row `r` is the 8 values at `rows[r]` (with `stride`
+    /// 2, every other value of the 16 there); column `t` is stored as 8 values at
+    /// `destination + t × ldd`.
     @inline(__always)
-    static func transpose8x8(_ rows: SIMD8<Int>, base: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, ldd: Int) {
+    static func transpose8x8(_ rows: SIMD8<Int>, base: UnsafePointer<Float>, stride: Int = 1,
+                             into destination: UnsafeMutablePointer<Float>, ldd: Int) {
         typealias V = SIMD8<Float>
-        func load(_ r: Int) -> V { base.load(V.self, at: rows[r]) }
+        @inline(__always) func load(_ r: Int) -> V {
+            stride == 1 ? base.load(V.self, at: rows[r]) : base.load(SIMD16<Float>.self, at: rows[r]).evenHalf
+        }
         // Three rounds of interleaving: pairs of rows, pairs of pairs, halves.
         func low(_ a: V, _ b: V) -> V { V(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
         func high(_ a: V, _ b: V) -> V { V(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }

@@ -120,6 +120,27 @@ enum Im2col {
                     x = 0
                     y += 1
                 }
+            } else if s == 2 {
+                // Each output row the panel touches is every other value of a run of xpad: eight
+                // at a time from the even lanes of 16, where those stay inside the padded planes.
+                let end = g.c * g.paddedPlane
+                var e = 0, y = oy, x = ox
+                while e < valid {
+                    let run = min(valid - e, g.outW - x)
+                    let start = position.offset + 2 * (y * wp + x)
+                    var t = 0
+                    while t + 8 <= run && start + 2 * t + 16 <= end {
+                        row.store(padded.load(SIMD16<T>.self, at: start + 2 * t).evenHalf, at: e + t)
+                        t += 8
+                    }
+                    while t < run {
+                        row[e + t] = padded[start + 2 * t]
+                        t += 1
+                    }
+                    e += run
+                    x = 0
+                    y += 1
+                }
             } else {
                 var y = oy, x = ox
                 for e in 0..<valid {
@@ -144,48 +165,53 @@ enum Im2col {
         let wp = g.paddedWidth, s = g.stride
         let valid = min(width, positions.count)
         var position = Position(positions.lowerBound, g)
-        if T.self == Float.self && s == 1 && valid == width && width % 8 == 0 {
+        // Float at stride 1 or 2: whole groups of eight positions by 8 × 8 transposes.
+        var grouped = 0
+        if T.self == Float.self && s <= 2 {
             let source = UnsafeRawPointer(padded).assumingMemoryBound(to: Float.self)
             let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
-            for group in stride(from: 0, to: width, by: 8) {
+            while grouped + 8 <= valid {
                 var offsets = SIMD8<Int>()
                 for t in 0..<8 {
                     offsets[t] = position.offset
                     position.advance()
                 }
-                packTransposedGroup(source, g, offsets: offsets, depth: depth, into: destination + group, width: width)
+                packTransposedGroup(source, g, offsets: offsets, depth: depth, into: destination + grouped, width: width)
+                grouped += 8
             }
-        } else {
-            for e in 0..<valid {
-                var destination = panel + e
-                var y = depth.lowerBound / g.outW, x = depth.lowerBound % g.outW
-                for _ in depth {
-                    destination.pointee = padded[position.offset + y * s * wp + x * s]
-                    destination += width
-                    x += 1
-                    if x == g.outW { x = 0; y += 1 }
-                }
-                position.advance()
+        }
+        for e in grouped..<valid {
+            var destination = panel + e
+            var y = depth.lowerBound / g.outW, x = depth.lowerBound % g.outW
+            for _ in depth {
+                destination.pointee = padded[position.offset + y * s * wp + x * s]
+                destination += width
+                x += 1
+                if x == g.outW { x = 0; y += 1 }
             }
-            if valid < width {
-                for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
-            }
+            position.advance()
+        }
+        if valid < width {
+            for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
         }
     }
 
-    /// Eight filter positions (at `offsets` in `xpad`) across the pixels of `depth`, stride 1:
-    /// 8 × 8 transposes where eight pixels share an output row, single values elsewhere.
+    /// Eight filter positions (at `offsets` in `xpad`) across the pixels of `depth`, stride 1
+    /// or 2: 8 × 8 transposes where eight pixels share an output row (and, at stride 2, the 16
+    /// values each row of the transpose loads stay inside the padded planes), single values
+    /// elsewhere.
     @inline(__always)
     static func packTransposedGroup(_ padded: UnsafePointer<Float>, _ g: Convolution.Geometry, offsets: SIMD8<Int>,
                                     depth: Range<Int>, into destination: UnsafeMutablePointer<Float>, width: Int) {
-        let wp = g.paddedWidth
+        let wp = g.paddedWidth, s = g.stride
+        let lastLoad = g.c * g.paddedPlane - (s == 1 ? 8 : 16) - offsets.max()
         var p = depth.lowerBound
         var row = destination
         while p < depth.upperBound {
             let oy = p / g.outW, ox = p % g.outW
-            let corner = padded + oy * wp + ox
-            if ox + 8 <= g.outW && p + 8 <= depth.upperBound {
-                GEMM.transpose8x8(offsets, base: corner, into: row, ldd: width)
+            let cornerOffset = s * (oy * wp + ox), corner = padded + cornerOffset
+            if ox + 8 <= g.outW && p + 8 <= depth.upperBound && cornerOffset <= lastLoad {
+                GEMM.transpose8x8(offsets, base: corner, stride: s, into: row, ldd: width)
                 p += 8
                 row += 8 * width
             } else {
