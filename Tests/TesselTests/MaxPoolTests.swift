@@ -36,9 +36,19 @@ import TesselTestSupport
     /// The shared odd shapes, which reach every kernel path (vector chunks with scalar tails for
     /// stride 1 and 2, the 2×2 and 1×2 stride-2 backward), and a 3×3 stride-2 vector row with a tail.
     /// 10 × 8 and 14 × 16 planes take the narrow 2×2 path in groups of 4 and 2 output rows, with
-    /// one row left over.
+    /// one row left over. The narrow rows at stride 2 (`MaxPool.takesNarrowRows`): 3×3 windows
+    /// on 16 × 16 planes (7 × 7 windows, an odd number of rows), 2 × 3 on 9 × 15, 3 × 2 on
+    /// 7 × 13, and 2 × 2 on 6 × 11 (windows that do not tile the columns), rows read past their
+    /// end up to the plane's or the tile's last element.
     static let oddCases = poolingOddCases + [([2, 3, 5, 37], Parameters(poolHeight: 3, poolWidth: 3, stride: 2)),
                                              ([2, 3, 10, 8], Parameters()), ([3, 2, 14, 16], Parameters())]
+        + narrowRowCases
+    static let narrowRowCases: [([Int], Parameters)] = [
+        ([3, 2, 16, 16], Parameters(poolHeight: 3, poolWidth: 3, stride: 2)),
+        ([2, 3, 9, 15], Parameters(poolHeight: 2, poolWidth: 3, stride: 2)),
+        ([2, 2, 7, 13], Parameters(poolHeight: 3, poolWidth: 2, stride: 2)),
+        ([3, 1, 6, 11], Parameters()),
+    ]
 
     @Test(arguments: oddCases)
     func tiledMatchesReferenceBitwise(shape: [Int], parameters: Parameters) throws {
@@ -63,6 +73,16 @@ import TesselTestSupport
         let choices: [Float] = [0, 1, 2, .nan, -.infinity]
         let x = try Tensor<Float>(shape: shape, scalars: (0..<count).map { _ in choices[Int.random(in: 0..<5, using: &generator)] })
         try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, Parameters())
+    }
+
+    /// The narrow rows on NaN, −∞ and ties: the reference's bits, forward and backward.
+    @Test(arguments: narrowRowCases)
+    func narrowRowsKeepTheNaNAndTieRules(shape: [Int], parameters: Parameters) throws {
+        var generator = SeededGenerator(seed: 43)
+        let count = try Shape.elementCount(shape)
+        let choices: [Float] = [0, 1, 2, .nan, -.infinity]
+        let x = try Tensor<Float>(shape: shape, scalars: (0..<count).map { _ in choices[Int.random(in: 0..<5, using: &generator)] })
+        try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, parameters)
     }
 
     @Test func tieExample() throws {

@@ -204,11 +204,12 @@ extension MaxPool {
         }
     }
 
-    /// The output rows `rows` of one plane, from its `input` into its `out`: groups of
-    /// `rowsPerGroup` rows as one vector of windows where that path applies, `forwardRow` for
-    /// the others.
+    /// The output rows `rows` of one plane, from its `input` into its `out`: the narrow rows
+    /// two at a time where that path applies (`takesNarrowRows`), groups of `rowsPerGroup` rows
+    /// as one vector of windows where that one does, `forwardRow` for the others.
     static func forwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                              _ g: Geometry) {
+        if takesNarrowRows(g) { return forwardNarrowRows(rows, input, out, g) }
         let grouped = rowsPerGroup(g) > 0 ? forwardRowGroups(rows, input, out, g) : rows.lowerBound
         for i in grouped..<rows.upperBound { forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g) }
     }
@@ -295,6 +296,7 @@ extension MaxPool {
             }
         } else {
             (gradient + firstRow * g.width).initialize(repeating: 0, count: (endRow - firstRow) * g.width)
+            if takesNarrowRows(g) { return backwardNarrowRows(rows, endRow: endRow, input, upstream, gradient, g) }
             for i in rows {
                 backwardRow(input + i * g.stride * g.width, upstream + i * g.outWidth, gradient + i * g.stride * g.width, g)
             }
