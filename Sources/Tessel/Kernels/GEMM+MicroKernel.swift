@@ -47,6 +47,47 @@ extension GEMM {
         #endif
     }
 
+    /// Rows of the micro-kernel over A panels read in place (`InPlaceAPanel`): 6 on every
+    /// build. With AVX-512, 8 rows' eight broadcasts a step, twice over once the compiler
+    /// unrolls the depth loop, and 16 accumulators outgrow the 32 registers and spill two
+    /// accumulators each step; 6 rows (12 accumulators) do not.
+    @inlinable static var inPlaceRows: Int { 6 }
+
+    /// `microKernel` with `inPlaceRows` rows: `inPlaceRows × NR`, or `inPlaceRows × NR/2` with
+    /// `half`. The same FMA chain per element.
+    @inline(__always)
+    static func inPlaceKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
+                                                                                c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+                                                                                half: Bool)
+    where A.Scalar == T, B.Scalar == T {
+        #if TESSEL_AVX512
+        if T.self == Float.self {
+            inPlaceKernel(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+        } else {
+            inPlaceKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+        }
+        #else
+        if T.self == Float.self {
+            inPlaceKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+        } else {
+            inPlaceKernel(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+        }
+        #endif
+    }
+
+    /// `inPlaceKernel` with vectors of type `V`.
+    @inline(__always)
+    static func inPlaceKernel<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+                                                                        c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool,
+                                                                        half: Bool)
+    where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
+        if half {
+            microKernelRowsx1(V.self, rows: inPlaceRows, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+        } else {
+            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
     /// `microKernel` with vectors of type `V`.
     @inline(__always)
     static func microKernel<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
@@ -54,7 +95,7 @@ extension GEMM {
                                                                       half: Bool)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         if half {
-            microKernelRowsx1(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernelRowsx1(V.self, rows: microRows, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
             #if TESSEL_AVX512
             microKernel8x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
@@ -64,10 +105,10 @@ extension GEMM {
         }
     }
 
-    /// `microRows` rows (8 with AVX-512, 6 with AVX2) × 1 vector, the first of each row of the
-    /// B panel.
+    /// `rows` rows (6, or 8 with AVX-512: `microRows` or `inPlaceRows`) × 1 vector, the first of
+    /// each row of the B panel.
     @inline(__always)
-    static func microKernelRowsx1<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
+    static func microKernelRowsx1<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, rows: Int, depth: Int, a: A, b: B,
                                                                             c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
@@ -84,8 +125,10 @@ extension GEMM {
             c4 = c4.addingProduct(V(repeating: pa.value(4)), b0)
             c5 = c5.addingProduct(V(repeating: pa.value(5)), b0)
             #if TESSEL_AVX512
-            c6 = c6.addingProduct(V(repeating: pa.value(6)), b0)
-            c7 = c7.addingProduct(V(repeating: pa.value(7)), b0)
+            if rows == 8 {
+                c6 = c6.addingProduct(V(repeating: pa.value(6)), b0)
+                c7 = c7.addingProduct(V(repeating: pa.value(7)), b0)
+            }
             #endif
             pa.advance()
             pb.advance()
@@ -98,9 +141,11 @@ extension GEMM {
         store(row, 0, accumulate, c4); row += ldc
         store(row, 0, accumulate, c5)
         #if TESSEL_AVX512
-        row += ldc
-        store(row, 0, accumulate, c6); row += ldc
-        store(row, 0, accumulate, c7)
+        if rows == 8 {
+            row += ldc
+            store(row, 0, accumulate, c6); row += ldc
+            store(row, 0, accumulate, c7)
+        }
         #endif
     }
 

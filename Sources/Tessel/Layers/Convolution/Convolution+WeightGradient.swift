@@ -9,12 +9,12 @@ extension Convolution {
         /// image; filters as columns.
         case byPositions
 
-        /// The orientation with fewer padded products (micro-kernel rows rounded up to `MR`,
-        /// columns to what the micro-kernels compute, `GEMM.computedColumns`) for `g` and `T`:
-        /// an order-neutral choice.
+        /// The orientation with fewer padded products (micro-kernel rows rounded up to `MR`, or
+        /// to `GEMM.inPlaceRows` for positions read in place; columns to what the micro-kernels
+        /// compute, `GEMM.computedColumns`) for `g` and `T`: an order-neutral choice.
         static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
             let mr = GEMM.microRows
-            let byPositions = GEMM.roundUp(g.filterSize, to: mr) * GEMM.computedColumns(g.f, T.self)
+            let byPositions = GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * GEMM.computedColumns(g.f, T.self)
             let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.computedColumns(g.filterSize, T.self)
             return byPositions <= byFilters ? .byPositions : .byFilters
         }
@@ -40,7 +40,7 @@ extension Convolution {
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
     static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
                                                            into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
-        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
+        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self), rows = GEMM.inPlaceRows
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
         guard count > 0 else { return }
         let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
@@ -81,16 +81,16 @@ extension Convolution {
                             func row(_ r: Int) -> Int { positionOffsets[min(i + r, positions - 1)] }
                             let a = GEMM.InPlaceAPanel(base: UnsafePointer(padded), stepOffsets: windowOffsets + block.start,
                                                        rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
-                            let height = min(mr, positions - i)
+                            let height = min(rows, positions - i)
                             let target = partial + i * g.f + q * nr
-                            if height == mr && width == nr {
-                                GEMM.microKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add)
+                            if height == rows && width == nr {
+                                GEMM.inPlaceKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add, half: false)
                             } else {
-                                GEMM.microKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false,
-                                                 half: 2 * width <= nr)
+                                GEMM.inPlaceKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false,
+                                                   half: 2 * width <= nr)
                                 GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add)
                             }
-                            i += mr
+                            i += rows
                         }
                     }
                 }
