@@ -101,12 +101,26 @@ enum GEMM {
         microRows * microColumns(T.self) * MemoryLayout<T>.stride
     }
 
-    /// The output tiling of an `m × n` product: tiles of the scheduler's GEMM row and column
-    /// blocks, rounded up to whole micro-kernels so that tiles start on packed-panel boundaries.
-    static func outputTiling<T: TesselScalar>(rows m: Int, columns n: Int, settings: TileSettings, _: T.Type) -> Tiling {
-        Tiling(rows: m, columns: n,
-               tileRows: roundUp(settings.gemmRowBlock, to: microRows),
-               tileColumns: roundUp(settings.gemmColumnBlock, to: microColumns(T.self)))
+    /// The output tiling of an `m × n` product for `workers` workers: as many tiles along each
+    /// dimension as the scheduler's GEMM row and column blocks make, of even sizes rounded up
+    /// to whole micro-kernels (so that tiles start on packed-panel boundaries), rather than
+    /// full blocks and a small last one; and where that makes fewer than eight tiles a
+    /// worker, rows cut into a multiple of `workers` tiles when the tile count is not one
+    /// already. 512 × 100 in blocks of 96 rows: six tiles of 88 and 72 rows, not five of 96
+    /// and one of 32; 256 × 100: four of 64, not 96, 96 and 64, which left one of two workers
+    /// idle for a third of the product. Order-neutral: a tile's elements are the same sums.
+    static func outputTiling<T: TesselScalar>(rows m: Int, columns n: Int, settings: TileSettings, workers: Int,
+                                              _: T.Type) -> Tiling {
+        let rowBlock = roundUp(settings.gemmRowBlock, to: microRows)
+        let columnBlock = roundUp(settings.gemmColumnBlock, to: microColumns(T.self))
+        let columnTiles = max(1, (n + columnBlock - 1) / columnBlock)
+        var rowTiles = max(1, (m + rowBlock - 1) / rowBlock)
+        if rowTiles * columnTiles < 8 * workers && (rowTiles * columnTiles) % workers != 0 {
+            rowTiles = roundUp(rowTiles, to: workers)
+        }
+        return Tiling(rows: m, columns: n,
+                      tileRows: roundUp((m + rowTiles - 1) / rowTiles, to: microRows),
+                      tileColumns: roundUp((n + columnTiles - 1) / columnTiles, to: microColumns(T.self)))
     }
 
     /// `C = A · B (+ columnBias)`, with `A` of `m × depth`, `B` of `depth × n` and `C` row-major
@@ -131,7 +145,7 @@ enum GEMM {
         // Aᵀ is packed like B: panels across the rows.
         let aTransposed = Operand(base: a.base, rowStride: a.columnStride, columnStride: a.rowStride)
 
-        let tiling = outputTiling(rows: m, columns: n, settings: scheduler.tiles, T.self)
+        let tiling = outputTiling(rows: m, columns: n, settings: scheduler.tiles, workers: scheduler.workers, T.self)
         let aCount = roundUp(tiling.tileRows, to: mr) * maxBlock
         let aBytes = roundUp(aCount * MemoryLayout<T>.stride, to: 64)
         try scheduler.forEachTile(tiling, workPerTile: Scheduler.productWork(multiplyAdds: tiling.tileRows * tiling.tileColumns * max(1, depth)),
