@@ -33,7 +33,7 @@ public struct Scheduler: Sendable {
 
     /// Default grain: 2¹⁸ units, tens of microseconds of simple element work. A parallel call
     /// pays for waking the idle workers, which on the 2-vCPU virtual machines measured costs
-    /// more than a call that short saves (docs/PERFORMANCE.md, "Small networks and the grain").
+    /// more than a call that short saves (docs/PERFORMANCE.md, "Small networks").
     public static let defaultGrainSize = 1 << 18
 
     /// Multiply-adds of a GEMM-shaped product that count as one unit of work: vector FMAs
