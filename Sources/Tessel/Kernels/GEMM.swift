@@ -105,8 +105,8 @@ enum GEMM {
     /// dimension as the scheduler's GEMM row and column blocks make, of even sizes rounded up
     /// to whole micro-kernels (so that tiles start on packed-panel boundaries), rather than
     /// full blocks and a small last one; and where that makes fewer than eight tiles a
-    /// worker, rows cut into a multiple of `workers` tiles when the tile count is not one
-    /// already. 512 × 100 in blocks of 96 rows: six tiles of 88 and 72 rows, not five of 96
+    /// worker and their count is not a multiple of `workers`, rows cut into a multiple of
+    /// `workers` tiles. 512 × 100 in blocks of 96 rows: six tiles of 88 and 72 rows, not five of 96
     /// and one of 32; 256 × 100: four of 64, not 96, 96 and 64, which left one of two workers
     /// idle for a third of the product. Order-neutral: a tile's elements are the same sums.
     static func outputTiling<T: TesselScalar>(rows m: Int, columns n: Int, settings: TileSettings, workers: Int,
