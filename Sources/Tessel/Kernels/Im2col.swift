@@ -104,54 +104,44 @@ enum Im2col {
     static func packColumns<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
                                              depth: Range<Int>, pixels: Range<Int>, width: Int,
                                              into panel: UnsafeMutablePointer<T>) {
-        let wp = g.paddedWidth, s = g.stride
+        let wp = g.paddedWidth, s = g.stride, end = g.c * g.paddedPlane
         let valid = min(width, pixels.count)
         let oy = pixels.lowerBound / g.outW, ox = pixels.lowerBound % g.outW
         var row = panel
         var position = Position(depth.lowerBound, g)
         for _ in depth {
-            if s == 1 {
-                // Each output row the panel touches is one contiguous run of xpad.
-                var e = 0, y = oy, x = ox
-                while e < valid {
-                    let run = min(valid - e, g.outW - x)
-                    GEMM.copy(padded + position.offset + y * wp + x, row + e, count: run)
-                    e += run
-                    x = 0
-                    y += 1
-                }
-            } else if s == 2 {
-                // Each output row the panel touches is every other value of a run of xpad: eight
-                // at a time from the even lanes of 16, where those stay inside the padded planes.
-                let end = g.c * g.paddedPlane
-                var e = 0, y = oy, x = ox
-                while e < valid {
-                    let run = min(valid - e, g.outW - x)
-                    let start = position.offset + 2 * (y * wp + x)
-                    var t = 0
-                    while t + 8 <= run && start + 2 * t + 16 <= end {
-                        row.store(padded.load(SIMD16<T>.self, at: start + 2 * t).evenHalf, at: e + t)
-                        t += 8
-                    }
-                    while t < run {
-                        row[e + t] = padded[start + 2 * t]
-                        t += 1
-                    }
-                    e += run
-                    x = 0
-                    y += 1
-                }
-            } else {
-                var y = oy, x = ox
-                for e in 0..<valid {
-                    row[e] = padded[position.offset + y * s * wp + x * s]
-                    x += 1
-                    if x == g.outW { x = 0; y += 1 }
-                }
+            // Each output row the panel touches is a run of xpad taken at the stride.
+            var e = 0, y = oy, x = ox
+            while e < valid {
+                let run = min(valid - e, g.outW - x)
+                copyRun(padded, from: position.offset + s * (y * wp + x), stride: s, end: end, into: row + e, count: run)
+                e += run
+                x = 0
+                y += 1
             }
             if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
             row += width
             position.advance()
+        }
+    }
+
+    /// `destination[t] = padded[start + t · stride]` for `t < count`: one copy at stride 1; at
+    /// stride 2 eight at a time from the even lanes of 16, where those stay before element
+    /// `end` of the padded planes; one value at a time otherwise.
+    @inline(__always)
+    static func copyRun<T: TesselScalar>(_ padded: UnsafePointer<T>, from start: Int, stride: Int, end: Int,
+                                         into destination: UnsafeMutablePointer<T>, count: Int) {
+        if stride == 1 { return GEMM.copy(padded + start, destination, count: count) }
+        var t = 0
+        if stride == 2 {
+            while t + 8 <= count && start + 2 * t + 16 <= end {
+                destination.store(padded.load(SIMD16<T>.self, at: start + 2 * t).evenHalf, at: t)
+                t += 8
+            }
+        }
+        while t < count {
+            destination[t] = padded[start + t * stride]
+            t += 1
         }
     }
 

@@ -53,10 +53,10 @@ extension MaxPool {
     /// The output rows `rows` of one plane, forward, two at a time.
     static func forwardNarrowRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                                    _ g: Geometry) {
+        let end = rows.upperBound * g.outWidth
         var i = rows.lowerBound
         while i < rows.upperBound {
             let m = narrowWindows(input, outputRow: i, lastRow: rows.upperBound - 1, g).max
-            let end = rows.upperBound * g.outWidth
             storeNarrowRow(m.lowHalf, to: out, at: i * g.outWidth, end: end, g)
             if i + 1 < rows.upperBound { storeNarrowRow(m.highHalf, to: out, at: (i + 1) * g.outWidth, end: end, g) }
             i += 2
@@ -147,5 +147,4 @@ extension MaxPool {
             for column in 0..<g.width { plane[offset + column] = row[column] }
         }
     }
-
 }
