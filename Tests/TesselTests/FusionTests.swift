@@ -322,7 +322,7 @@ import TesselTestSupport
         #expect(normalized.withUnsafeBufferPointer { $0.contains { $0 < 0 } }, "the batch norm's own output, before the ReLU")
     }
 
-    /// `tessel run`'s report names the layer a fused ReLU ran in, and gives it no time of its own.
+    /// `tessel run`'s report names the layer a fused ReLU ran in, and gives it no time and no rate of its own.
     @Test func runReportMarksFusedLayers() throws {
         var workload = try Workload.load(from: "config/default.json")
         workload.run.warmup = 0
@@ -331,7 +331,8 @@ import TesselTestSupport
             let report = try workload.measure(steps: 1, batch: batch, scheduler: try Scheduler(workers: 2), fusion: fusion)
             let fused = report.layers.filter { $0.fusedInto != nil }
             #expect(fused.map(\.name) == (fusion ? ["relu2", "maxpool3"] : []) && fused.allSatisfy { $0.fusedInto == "spatial_batchnorm1" })
-            #expect(fused.allSatisfy { $0.forwardMilliseconds == 0 && $0.backwardMilliseconds == 0 })
+            #expect(fused.allSatisfy { $0.forwardMilliseconds == 0 && $0.backwardMilliseconds == 0 && $0.gigaflopsPerSecond == 0 })
+            #expect(report.layers.allSatisfy { $0.gigaflopsPerSecond.isFinite && $0.gigaflopsPerSecond < 1e5 })
         }
     }
 

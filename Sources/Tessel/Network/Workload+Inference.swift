@@ -26,7 +26,8 @@ extension Workload {
             return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
                                    forwardMilliseconds: milliseconds, backwardMilliseconds: 0,
                                    share: total == .zero ? 0 : forward[index] / total,
-                                   gigaflopsPerSecond: network.flops(layer: index, batch: batch.count).forward / max(milliseconds, 1e-9) / 1e6)
+                                   gigaflopsPerSecond: RunReport.gigaflopsPerSecond(network.flops(layer: index, batch: batch.count).forward,
+                                                                                     milliseconds: milliseconds))
         }
         return times.report(workload: name, mode: .test, batchSize: batch.count, warmup: run.warmup, workers: scheduler.workers,
                             layers: layers)

@@ -24,11 +24,17 @@ public struct RunReport: Sendable, Codable, Equatable {
         /// Its forward and backward time as a fraction of the summed layer times (0–1).
         public var share: Double
         /// Forward+backward floating-point operations per second, in 10⁹ (see `Network.flops`), of
-        /// this rank's examples.
+        /// this rank's examples; 0 for a layer with no time of its own (fused, or the loss).
         public var gigaflopsPerSecond: Double
         /// The layer whose passes ran this one, when it ran fused (`Network.layer(runningFused:)`):
         /// its times are then 0 and counted in that layer's row. Nil otherwise.
         public var fusedInto: String? = nil
+    }
+
+    /// `flops` over `milliseconds` in 10⁹ per second, or 0 when no time was measured (a fused
+    /// layer's time is in its chain's first row).
+    static func gigaflopsPerSecond(_ flops: Double, milliseconds: Double) -> Double {
+        milliseconds > 0 ? flops / milliseconds / 1e6 : 0
     }
 
     /// The config's name.
@@ -150,7 +156,7 @@ extension Workload {
             return RunReport.Layer(name: network.layerNames[index], output: network.outputShape(layer: index),
                                    forwardMilliseconds: forward, backwardMilliseconds: backward,
                                    share: (timed.forward[index] + timed.backward[index]) / total,
-                                   gigaflopsPerSecond: (flops.forward + flops.backward) / max(forward + backward, 1e-9) / 1e6,
+                                   gigaflopsPerSecond: RunReport.gigaflopsPerSecond(flops.forward + flops.backward, milliseconds: forward + backward),
                                    fusedInto: network.layer(runningFused: index).map { network.layerNames[$0] })
         }
         layers.append(RunReport.Layer(name: "loss", output: [network.classes], forwardMilliseconds: perStep(timed.loss),
