@@ -54,7 +54,8 @@ import TesselTestSupport
     /// filters at pad 1, 5 × 5 at pad 0 (dout padded by 4), 3 × 3 at pad 2 (dout not padded),
     /// 1 × 1. Stride 2 with output rows of 18 and 16 pixels and 98 and 49 filter positions,
     /// where im2col takes every other value of 16 and colsᵀ is gathered by 8 × 8 transposes of
-    /// such loads up to the end of the padded planes, with single values for the rest.
+    /// such loads up to the end of the padded planes, with single values for the rest; the
+    /// forward reads the panels of 16-pixel rows in place from the stride phases.
     static let cases: [Case] = [
         Case(x: [1, 3, 5, 7], w: [2, 3, 3, 3], stride: 1, pad: 1),
         Case(x: [7, 2, 6, 4], w: [5, 2, 2, 2], stride: 2, pad: 0),

@@ -74,7 +74,9 @@ public enum Convolution {
 
     /// The forward product of `g` on raw storage: `out (n, f, outH, outW)` from `x (n, c, h, w)`
     /// and `w (f, c, hh, ww)`, plus `bias (f,)` when given. Per image and block of output
-    /// pixels, `W · cols(x)` through the blocked GEMM over `GEMM.depthBlocks(c·hh·ww)`.
+    /// pixels, `W · cols(x)` through the blocked GEMM over `GEMM.depthBlocks(c·hh·ww)`. The B
+    /// micro-panels whose vectors each lie in one output row are read in place: from the padded
+    /// image at stride 1, from its stride phases (`Im2col.StridePhases`) at larger strides.
     /// - Throws: `TesselError.outOfMemory` when the packed filters or the scratch areas cannot
     ///   be allocated.
     static func convolve<T: TesselScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?, _ g: Geometry,
@@ -85,37 +87,48 @@ public enum Convolution {
         let blocks = GEMM.depthBlocks(depth)
         let maxBlock = blocks.map(\.count).max() ?? 0
         let paddedF = GEMM.roundUp(g.f, to: mr)
-        // The packed filters, then the offsets of the filter positions (`Im2col.writePositionOffsets`).
+        let phases = g.stride > 1 ? Im2col.StridePhases(g) : nil
+        // The packed filters, then the offsets of the filter positions in the padded image or its phases.
         let wBytes = GEMM.roundUp(paddedF * depth * MemoryLayout<T>.stride, to: 64)
         let packedW = try Allocator.standard.allocate(byteCount: wBytes + depth * MemoryLayout<Int>.stride)
         let positionOffsets = (packedW.baseAddress + wBytes).bindMemory(to: Int.self, capacity: depth)
-        Im2col.writePositionOffsets(g, into: positionOffsets)
+        if let phases {
+            phases.writePositionOffsets(g, into: positionOffsets)
+        } else {
+            Im2col.writePositionOffsets(g, into: positionOffsets)
+        }
         let tiling = Tiling(rows: g.n, columns: pixels, tileRows: 1,
                             tileColumns: GEMM.roundUp(scheduler.tiles.gemmColumnBlock, to: nr))
         let panelBytes = maxBlock * nr * MemoryLayout<T>.stride
         let paddedCount = g.c * g.paddedPlane
         let paddedBytes = GEMM.roundUp(paddedCount * MemoryLayout<T>.stride, to: 64)
+        let phaseCount = phases?.count ?? 0, phaseBytes = GEMM.roundUp(phaseCount * MemoryLayout<T>.stride, to: 64)
         let wPanels = packedW.baseAddress.bindMemory(to: T.self, capacity: paddedF * depth)
         GEMM.packWholeMatrix(.transposed(w, leadingDimension: depth), extent: g.f, width: mr,
                              blocks: blocks, into: wPanels, scheduler: scheduler)
         try scheduler.forEachTile(tiling, workPerTile: Scheduler.productWork(multiplyAdds: g.f * depth * tiling.tileColumns),
-                                  scratchBytesPerWorker: panelBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
+                                  scratchBytesPerWorker: panelBytes + paddedBytes + phaseBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let columnPanel = scratch.bindMemory(to: T.self, capacity: maxBlock * nr)
             let padded = (scratch + panelBytes).bindMemory(to: T.self, capacity: paddedCount)
-            let edge = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let phasePlanes = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: phaseCount)
+            let edge = (scratch + panelBytes + paddedBytes + phaseBytes).bindMemory(to: T.self, capacity: mr * nr)
             let image = tile.rows.lowerBound, columns = tile.columns
             Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+            phases?.write(from: padded, g, into: phasePlanes)
             let c = out + image * g.f * pixels + columns.lowerBound
             GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
                              accumulate: false, edge: edge,
                              aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
                              bPanel: { block, q in
                                  let first = columns.lowerBound + q * nr
-                                 if first + nr <= columns.upperBound,
-                                    let panel = Im2col.inPlacePanel(UnsafePointer(padded), g,
-                                                                    stepOffsets: UnsafePointer(positionOffsets) + block.start,
-                                                                    firstPixel: first) {
-                                     return .inPlace(panel)
+                                 let stepOffsets = UnsafePointer(positionOffsets) + block.start
+                                 if first + nr <= columns.upperBound {
+                                     let panel = if let phases {
+                                         phases.inPlacePanel(UnsafePointer(phasePlanes), g, stepOffsets: stepOffsets, firstPixel: first)
+                                     } else {
+                                         Im2col.inPlacePanel(UnsafePointer(padded), g, stepOffsets: stepOffsets, firstPixel: first)
+                                     }
+                                     if let panel { return .inPlace(panel) }
                                  }
                                  Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
                                                     pixels: first..<columns.upperBound, width: nr, into: columnPanel)
