@@ -109,18 +109,23 @@ extension MaxPool {
     @inline(__always)
     static func scatterNarrowRow<T: TesselScalar>(_ firstRow: Int, _ dout: SIMD16<T>, _ index: SIMD16<T>, high: Bool,
                                                   _ gradient: UnsafeMutablePointer<T>, end: Int, _ g: Geometry) {
-        let h = high ? 8 : 0
+        // The row's half of window k's gradients, taken whole: lanes picked at a run-time index
+        // went through the stack one by one.
+        @inline(__always)
+        func windowGradient(_ k: Int) -> SIMD8<T> {
+            let both = MaxPool.windowGradient(dout, index: index, k)
+            return high ? both.highHalf : both.lowHalf
+        }
         for kh in 0..<g.poolHeight {
             let k = kh * g.poolWidth
             let offset = (firstRow + kh) * g.width
             var row = narrowLoad(UnsafePointer(gradient), at: offset, end: end)
             if g.poolWidth == 3 {
-                let c = windowGradient(dout, index: index, k + 2)
-                row += SIMD16(0, 0, c[h], 0, c[h + 1], 0, c[h + 2], 0, c[h + 3], 0, c[h + 4], 0, c[h + 5], 0, c[h + 6], 0)
+                let c = windowGradient(k + 2)
+                row += SIMD16(0, 0, c[0], 0, c[1], 0, c[2], 0, c[3], 0, c[4], 0, c[5], 0, c[6], 0)
             }
-            let a = windowGradient(dout, index: index, k), b = windowGradient(dout, index: index, k + 1)
-            row += SIMD16(a[h], b[h], a[h + 1], b[h + 1], a[h + 2], b[h + 2], a[h + 3], b[h + 3],
-                          a[h + 4], b[h + 4], a[h + 5], b[h + 5], a[h + 6], b[h + 6], a[h + 7], b[h + 7])
+            let a = windowGradient(k), b = windowGradient(k + 1)
+            row += SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
             storeNarrowGradientRow(row, to: gradient, at: offset, end: end, g)
         }
     }
