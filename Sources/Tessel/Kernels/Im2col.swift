@@ -155,6 +155,18 @@ enum Im2col {
         let wp = g.paddedWidth, s = g.stride
         let valid = min(width, positions.count)
         var position = Position(positions.lowerBound, g)
+        if valid < width {
+            // The padding columns first, eight at a time from the multiple of 8 at or below
+            // `valid` (`width` is a multiple of 8): the gathers below write the valid ones again.
+            for p in 0..<depth.count {
+                let row = panel + p * width
+                var e = valid - valid % 8
+                while e < width {
+                    row.store(SIMD8<T>(), at: e)
+                    e += 8
+                }
+            }
+        }
         // Float at stride 1 or 2: whole groups of eight positions by 8 × 8 transposes.
         var grouped = 0
         if T.self == Float.self && s <= 2 {
@@ -180,9 +192,6 @@ enum Im2col {
                 if x == g.outW { x = 0; y += 1 }
             }
             position.advance()
-        }
-        if valid < width {
-            for p in 0..<depth.count { (panel + p * width + valid).update(repeating: 0, count: width - valid) }
         }
     }
 
