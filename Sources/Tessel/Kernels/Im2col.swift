@@ -154,13 +154,17 @@ enum Im2col {
         var position = Position(positions.lowerBound, g)
         if valid < width {
             // The padding columns first, eight at a time from the multiple of 8 at or below
-            // `valid` (`width` is a multiple of 8): the gathers below write the valid ones again.
+            // `valid` (the gathers below write the valid ones again), then one at a time.
             for p in 0..<depth.count {
                 let row = panel + p * width
                 var e = valid - valid % 8
-                while e < width {
+                while e + 8 <= width {
                     row.store(SIMD8<T>(), at: e)
                     e += 8
+                }
+                while e < width {
+                    row[e] = 0
+                    e += 1
                 }
             }
         }
