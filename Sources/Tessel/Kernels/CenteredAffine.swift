@@ -50,7 +50,7 @@ enum CenteredAffine {
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
-        var total = acc.sum()
+        var total = acc.sumInLaneOrder()
         while j < count {
             let y = shift.addingProduct(x[j] - mean, scale)
             out[j] = rectifying ? ElementWise.relu(y) : y
@@ -154,7 +154,7 @@ enum CenteredAffine {
             }
             j += 16
         }
-        var totalDout = sumDout.sum(), totalProduct = sumProduct.sum()
+        var totalDout = sumDout.sumInLaneOrder(), totalProduct = sumProduct.sumInLaneOrder()
         while j < count {
             dx[j] = c.addingProduct(x[j] - mean, b).addingProduct(dout[j], a)
             if let next {

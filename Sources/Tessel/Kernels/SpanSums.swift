@@ -13,7 +13,7 @@ enum SpanSums {
             acc += x.load16(at: i).widened
             i += 16
         }
-        var total = acc.sum()
+        var total = acc.sumInLaneOrder()
         while i < count {
             total += Double(x[i])
             i += 1
@@ -32,7 +32,7 @@ enum SpanSums {
             acc.addProduct(d, d)
             i += 16
         }
-        var total = acc.sum()
+        var total = acc.sumInLaneOrder()
         while i < count {
             let d = Double(x[i]) - mean
             total.addProduct(d, d)
@@ -56,7 +56,7 @@ enum SpanSums {
             sumProduct.addProduct(g, d)
             i += 16
         }
-        var totalDout = sumDout.sum(), totalProduct = sumProduct.sum()
+        var totalDout = sumDout.sumInLaneOrder(), totalProduct = sumProduct.sumInLaneOrder()
         while i < count {
             let g = Double(dout[i])
             totalDout += g

@@ -22,7 +22,7 @@ extension LayerNorm {
             if let next { acc += next.load16(at: j).widened }
             j += 16
         }
-        var total = acc.sum()
+        var total = acc.sumInLaneOrder()
         while j < count {
             let y = beta[j].addingProduct((x[j] - mean) * inverseStd, gamma[j])
             out[j] = rectifying ? ElementWise.relu(y) : y
@@ -173,7 +173,7 @@ private struct RowGradientSums {
     var sumDxhat = SIMD16<Double>(repeating: 0), sumDxhatXhat = SIMD16<Double>(repeating: 0)
 
     /// The lane sums of `(Σ dx̂, Σ dx̂·x̂)`, which the one-at-a-time tail continues.
-    var laneTotals: (Double, Double) { (sumDxhat.sum(), sumDxhatXhat.sum()) }
+    var laneTotals: (Double, Double) { (sumDxhat.sumInLaneOrder(), sumDxhatXhat.sumInLaneOrder()) }
 
     @inline(__always) @discardableResult
     mutating func add16<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, at j: Int,

@@ -86,7 +86,7 @@ public enum SVMLoss {
             dx.store(zero.replacing(with: positiveVector, where: isPositive), at: j)
             j += 16
         }
-        var sum = sums.sum(), positives = Int(counts.sum())
+        var sum = sums.sumInLaneOrder(), positives = Int(counts.sum())
         while j < classes {
             let margin = j == label ? 0 : (x[j] - correct) + 1
             if !(margin <= 0) { sum += Double(margin) }

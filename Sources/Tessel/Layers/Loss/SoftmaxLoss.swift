@@ -190,9 +190,9 @@ public enum SoftmaxLoss {
             sums += e.widened
             j += 16
         }
-        guard j < count else { return sums.sum() }
+        guard j < count else { return sums.sumInLaneOrder() }
         let tail = tailExponentials(x, out, from: j, count: count, readable: readable, shift: shift, inNormalRange: inNormalRange)
-        return (sums + tail).sum()
+        return (sums + tail).sumInLaneOrder()
     }
 
     /// The exponentials of `x[from ..< count]` (fewer than 16) into `out`, through one vector

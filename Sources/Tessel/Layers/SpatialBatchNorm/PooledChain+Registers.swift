@@ -103,7 +103,7 @@ extension PooledChain {
                 }
             }
         }
-        return (sumDout.sum(), sumProduct.sum())
+        return (sumDout.sumInLaneOrder(), sumProduct.sumInLaneOrder())
     }
 
     /// `CenteredAffine.backward` of plane `index` (coefficients `a`, `b`, `c` about `mean`) with
