@@ -50,7 +50,7 @@ extension Im2col {
 
         /// Writes the offset in the phase planes of every filter position `k = (c, kh, kw)`,
         /// `k < g.filterSize`, from output pixel (0, 0): the step offsets of an in-place B
-        /// micro-panel (`inPlacePanel`).
+        /// micro-panel (`Im2col.inPlacePanel` with `rowWidth` = `width`).
         func writePositionOffsets(_ g: Convolution.Geometry, into offsets: UnsafeMutablePointer<Int>) {
             let s = stride, plane = height * width
             var k = 0
@@ -62,24 +62,6 @@ extension Im2col {
                     }
                 }
             }
-        }
-
-        /// The B micro-panel of the `NR` output pixels from `firstPixel` read in place from the
-        /// phase planes, when the pixels of each of its vectors lie in one output row; nil
-        /// otherwise. `stepOffsets`: the position offsets (`writePositionOffsets`) from the
-        /// panel's first depth step on. The caller ensures the `NR` pixels exist.
-        @inline(__always)
-        func inPlacePanel<T: TesselScalar>(_ phases: UnsafePointer<T>, _ g: Convolution.Geometry,
-                                           stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceBPanel<T>? {
-            let lanes = GEMM.vectorBytes / MemoryLayout<T>.stride
-            var offsets = (0, 0)
-            for v in 0..<GEMM.vectorsPerRow {
-                let pixel = firstPixel + v * lanes, oy = pixel / g.outW, ox = pixel % g.outW
-                guard ox + lanes <= g.outW else { return nil }
-                let offset = oy * width + ox
-                if v == 0 { offsets.0 = offset } else { offsets.1 = offset }
-            }
-            return GEMM.InPlaceBPanel(base: phases, stepOffsets: stepOffsets, vectorOffsets: offsets)
         }
     }
 }

@@ -76,23 +76,24 @@ enum Im2col {
     }
 
     /// The GEMM B micro-panel `cols[k, p]` for the `NR` output pixels from `firstPixel` read in
-    /// place from the padded image, without a copy: possible when the stride is 1 and the
-    /// pixels of each vector lie in one output row (then the vector of step `k` is a run of
-    /// `xpad`); nil otherwise. `stepOffsets` holds the position offsets (`writePositionOffsets`) from the panel's first
-    /// depth step on. The caller ensures the `NR` pixels exist.
+    /// place, without a copy, from planes whose rows lie `rowWidth` elements apart: the padded
+    /// image at stride 1 (`paddedWidth`), its stride phases at larger strides
+    /// (`StridePhases.width`). Possible when the pixels of each vector lie in one output row
+    /// (then the vector of step `k` is a run of one plane); nil otherwise. `stepOffsets` holds
+    /// the position offsets (`writePositionOffsets`, or `StridePhases.writePositionOffsets`)
+    /// from the panel's first depth step on. The caller ensures the `NR` pixels exist.
     @inline(__always)
-    static func inPlacePanel<T: TesselScalar>(_ padded: UnsafePointer<T>, _ g: Convolution.Geometry,
+    static func inPlacePanel<T: TesselScalar>(_ planes: UnsafePointer<T>, _ g: Convolution.Geometry, rowWidth: Int,
                                               stepOffsets: UnsafePointer<Int>, firstPixel: Int) -> GEMM.InPlaceBPanel<T>? {
-        guard g.stride == 1 else { return nil }
         let lanes = GEMM.vectorBytes / MemoryLayout<T>.stride
         var offsets = (0, 0)
         for v in 0..<GEMM.vectorsPerRow {
             let pixel = firstPixel + v * lanes, oy = pixel / g.outW, ox = pixel % g.outW
             guard ox + lanes <= g.outW else { return nil }
-            let offset = oy * g.paddedWidth + ox
+            let offset = oy * rowWidth + ox
             if v == 0 { offsets.0 = offset } else { offsets.1 = offset }
         }
-        return GEMM.InPlaceBPanel(base: padded, stepOffsets: stepOffsets, vectorOffsets: offsets)
+        return GEMM.InPlaceBPanel(base: planes, stepOffsets: stepOffsets, vectorOffsets: offsets)
     }
 
     /// Packs the GEMM B micro-panel `cols[k, p]` for `k` in `depth` and the first `width`

@@ -115,20 +115,18 @@ public enum Convolution {
             let image = tile.rows.lowerBound, columns = tile.columns
             Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
             phases?.write(from: padded, g, into: phasePlanes)
+            let planes = UnsafePointer(phases == nil ? padded : phasePlanes), rowWidth = phases?.width ?? g.paddedWidth
             let c = out + image * g.f * pixels + columns.lowerBound
             GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
                              accumulate: false, edge: edge,
                              aBlock: { block in UnsafePointer(wPanels + block.start * paddedF) },
                              bPanel: { block, q in
                                  let first = columns.lowerBound + q * nr
-                                 let stepOffsets = UnsafePointer(positionOffsets) + block.start
-                                 if first + nr <= columns.upperBound {
-                                     let panel = if let phases {
-                                         phases.inPlacePanel(UnsafePointer(phasePlanes), g, stepOffsets: stepOffsets, firstPixel: first)
-                                     } else {
-                                         Im2col.inPlacePanel(UnsafePointer(padded), g, stepOffsets: stepOffsets, firstPixel: first)
-                                     }
-                                     if let panel { return .inPlace(panel) }
+                                 if first + nr <= columns.upperBound,
+                                    let panel = Im2col.inPlacePanel(planes, g, rowWidth: rowWidth,
+                                                                    stepOffsets: UnsafePointer(positionOffsets) + block.start,
+                                                                    firstPixel: first) {
+                                     return .inPlace(panel)
                                  }
                                  Im2col.packColumns(padded, g, depth: block.start..<(block.start + block.count),
                                                     pixels: first..<columns.upperBound, width: nr, into: columnPanel)
