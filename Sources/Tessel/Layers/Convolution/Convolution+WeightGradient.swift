@@ -56,6 +56,7 @@ extension Convolution {
         let maxBlock = blocks.map(\.count).max() ?? 0
         let size = MemoryLayout<T>.stride
         let panels = (g.f + nr - 1) / nr
+        let kernelsPerBlock = panels * ((positions + rows - 1) / rows)
         let bCount = panels * nr * maxBlock, bBytes = GEMM.roundUp(bCount * size, to: 64)
         let paddedCount = g.c * g.paddedPlane, paddedBytes = GEMM.roundUp(paddedCount * size, to: 64)
         try scheduler.forEachTile(chunks, workPerTile: Scheduler.productWork(multiplyAdds: chunks.tileRows * count * pixels),
@@ -71,6 +72,18 @@ extension Convolution {
                     GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
                                     depth: block.start..<(block.start + block.count), extent: 0..<g.f,
                                     panelCount: panels, width: nr, into: bPanels)
+                    // The next depth block's dout (this image's next block or the next image's
+                    // first) is prefetched while this block's micro-kernels run, a share before
+                    // each, so that its packing reads from the cache: each row's run is a
+                    // kilobyte or less, where the hardware prefetchers barely start.
+                    // At most 16 lines before a micro-kernel: bursts of a hundred, where a block
+                    // has few micro-kernels (groupnorm's conv0: 5), stalled them.
+                    let sameImage = block.index + 1 < blocks.count
+                    let nextDout = sameImage ? imageDout : imageDout + g.f * pixels, nextBlock = blocks[sameImage ? block.index + 1 : 0]
+                    var ahead = RowRunsPrefetch(base: UnsafeRawPointer(nextDout + nextBlock.start),
+                                                rows: sameImage || image + 1 < tile.rows.upperBound ? g.f : 0,
+                                                rowStride: pixels * size, bytesPerRun: nextBlock.count * size)
+                    let linesPerKernel = min(16, (ahead.remainingLines + kernelsPerBlock - 1) / kernelsPerBlock)
                     let add = image > tile.rows.lowerBound || block.index > 0
                     for q in 0..<panels {
                         let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
@@ -83,6 +96,7 @@ extension Convolution {
                                                        rowOffsets: (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
                             let height = min(rows, positions - i)
                             let target = partial + i * g.f + q * nr
+                            ahead.issue(linesPerKernel)
                             if height == rows && width == nr {
                                 GEMM.inPlaceKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add, half: false)
                             } else {
