@@ -1,5 +1,3 @@
-import CCacheHints
-
 // Convolution's backward kernels: dx and db (dw: `Convolution+WeightGradient.swift`) as GEMMs
 // over im2col panels and deterministic sums, on a `Geometry` that `Convolution.swift` has checked.
 extension Convolution {
@@ -63,20 +61,20 @@ extension Convolution {
                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count), extent: block,
                                     panelCount: columnPanels, width: nr, into: bPanels + depthBlock.start * columnsPerBlock)
                 }
-                // The next block's dout, read while this block's products run.
-                if block.upperBound < pixels {
-                    let lines = (min(pixelBlock, pixels - block.upperBound) * size + 63) / 64
-                    for k in 0..<g.f {
-                        let row = UnsafeRawPointer(imageDout + k * pixels + block.upperBound)
-                        for line in 0..<lines { tessel_prefetch(row + line * 64) }
-                    }
-                }
+                // The next block's dout, read while this block's products run, at most 16 lines
+                // before each micro-kernel (as the weight gradient by positions does).
+                var ahead = RowRunsPrefetch(base: UnsafeRawPointer(imageDout + block.upperBound),
+                                            rows: block.upperBound < pixels ? g.f : 0, rowStride: pixels * size,
+                                            bytesPerRun: min(pixelBlock, pixels - block.upperBound) * size)
+                let kernels = rowPanels * columnPanels * blocks.count
+                let linesPerKernel = min(16, (ahead.remainingLines + kernels - 1) / kernels)
                 for rowPanel in 0..<rowPanels {
                     // MR rows of dcols across the block (rows past the tile's are A's zero padding), then their col2im.
                     for q in 0..<columnPanels {
                         for depthBlock in blocks {
                             let a = aPanels + rowPanels * mr * depthBlock.start + rowPanel * mr * depthBlock.count
                             let b = bPanels + depthBlock.start * columnsPerBlock + q * nr * depthBlock.count
+                            ahead.issue(linesPerKernel)
                             GEMM.microKernel(depth: depthBlock.count, a: UnsafePointer(a), panel: .packed(UnsafePointer(b)),
                                              c: dcols + q * nr, ldc: columnsPerBlock, accumulate: depthBlock.index > 0)
                         }
