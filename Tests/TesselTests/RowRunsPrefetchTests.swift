@@ -2,9 +2,9 @@ import Testing
 @testable import Tessel
 
 @Suite struct RowRunsPrefetchTests {
-    /// Every run's lines and the one after are issued once, in shares, and nothing past the
-    /// last run: a share larger than what remains stops at the end.
-    @Test func issuesEachRunsLinesOnceInShares() {
+    /// Each run counts its lines and the one after; shares are taken from what remains, and a
+    /// share larger than that stops at the end (the count would go negative past it).
+    @Test func countsEachRunsLinesAndStopsAtTheEnd() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 3 * 4096, alignment: 64)
         defer { buffer.deallocate() }
         var runs = RowRunsPrefetch(base: UnsafeRawPointer(buffer + 32), rows: 3, rowStride: 4096, bytesPerRun: 1000)

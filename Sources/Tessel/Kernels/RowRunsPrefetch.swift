@@ -20,7 +20,7 @@ struct RowRunsPrefetch {
     }
 
     /// The lines still to prefetch.
-    var remainingLines: Int { max(0, (rows - row) * linesPerRun - line) }
+    var remainingLines: Int { (rows - row) * linesPerRun - line }
 
     /// Prefetches the next `count` lines (fewer when fewer remain), run after run.
     @inline(__always)
