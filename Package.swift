@@ -112,7 +112,9 @@ let package = Package(
                 "TesselSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (withMPI ? ["TesselDistributed"] : []),
-            swiftSettings: kernelSettings
+            // TESSEL_WITH_MPI, not `canImport(TesselDistributed)`: a module left in the build folder
+            // by a build that found MPI would otherwise be imported by one that did not.
+            swiftSettings: kernelSettings + (withMPI ? [.define("TESSEL_WITH_MPI")] : [])
         ),
         // tessel.h: the C interface's declarations, implemented by TesselC.
         .systemLibrary(name: "CTessel", path: "Sources/CTessel"),

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Tessel
-#if canImport(TesselDistributed)
+#if TESSEL_WITH_MPI
 import TesselDistributed
 #endif
 import TesselSystem
@@ -34,7 +34,7 @@ struct DistributedOptions: ParsableArguments {
     ///   MPI's start-up errors.
     func exchange() throws -> Distribution {
         guard distributed else { return Distribution(exchange: LocalExchange()) }
-        #if canImport(TesselDistributed)
+        #if TESSEL_WITH_MPI
         return Distribution(exchange: try MPIExchange(timeout: .milliseconds(Int64(mpiTimeout * 1000))))
         #else
         throw TesselError.configuration(source: "tessel", key: "--distributed",
@@ -57,7 +57,7 @@ struct Distribution {
 
     /// MPI's counters so far, when the exchange is MPI's.
     var statistics: CommunicationLog.Step? {
-        #if canImport(TesselDistributed)
+        #if TESSEL_WITH_MPI
         if let mpi = exchange as? MPIExchange {
             let s = mpi.statistics
             return CommunicationLog.Step(exchanges: s.calls, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, seconds: s.seconds)
@@ -88,7 +88,7 @@ struct Distribution {
             throw TesselError.system(operation: "comparing parameters across ranks",
                                      reason: "rank \(odd) ended with other parameters than rank 0 (hash \(hashes[odd]) ≠ \(hashes[0]))")
         }
-        #if canImport(TesselDistributed)
+        #if TESSEL_WITH_MPI
         if let mpi = exchange as? MPIExchange { try mpi.finalize() }
         #endif
     }
