@@ -61,13 +61,12 @@ extension Convolution {
                                     depth: depthBlock.start..<(depthBlock.start + depthBlock.count), extent: block,
                                     panelCount: columnPanels, width: nr, into: bPanels + depthBlock.start * columnsPerBlock)
                 }
-                // The next block's dout, read while this block's products run, at most 16 lines
-                // before each micro-kernel (as the weight gradient by positions does).
+                // The next block's dout, read while this block's products run, a share before
+                // each micro-kernel (as the weight gradient by positions does).
                 var ahead = RowRunsPrefetch(base: UnsafeRawPointer(imageDout + block.upperBound),
                                             rows: block.upperBound < pixels ? g.f : 0, rowStride: pixels * size,
                                             bytesPerRun: min(pixelBlock, pixels - block.upperBound) * size)
-                let kernels = rowPanels * columnPanels * blocks.count
-                let linesPerKernel = min(16, (ahead.remainingLines + kernels - 1) / kernels)
+                let linesPerKernel = ahead.linesPerShare(over: rowPanels * columnPanels * blocks.count)
                 for rowPanel in 0..<rowPanels {
                     // MR rows of dcols across the block (rows past the tile's are A's zero padding), then their col2im.
                     for q in 0..<columnPanels {

@@ -76,14 +76,12 @@ extension Convolution {
                     // first) is prefetched while this block's micro-kernels run, a share before
                     // each, so that its packing reads from the cache: each row's run is a
                     // kilobyte or less, where the hardware prefetchers barely start.
-                    // At most 16 lines before a micro-kernel: bursts of a hundred, where a block
-                    // has few micro-kernels (groupnorm's conv0: 5), stalled them.
                     let sameImage = block.index + 1 < blocks.count
                     let nextDout = sameImage ? imageDout : imageDout + g.f * pixels, nextBlock = blocks[sameImage ? block.index + 1 : 0]
                     var ahead = RowRunsPrefetch(base: UnsafeRawPointer(nextDout + nextBlock.start),
                                                 rows: sameImage || image + 1 < tile.rows.upperBound ? g.f : 0,
                                                 rowStride: pixels * size, bytesPerRun: nextBlock.count * size)
-                    let linesPerKernel = min(16, (ahead.remainingLines + kernelsPerBlock - 1) / kernelsPerBlock)
+                    let linesPerKernel = ahead.linesPerShare(over: kernelsPerBlock)
                     let add = image > tile.rows.lowerBound || block.index > 0
                     for q in 0..<panels {
                         let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
