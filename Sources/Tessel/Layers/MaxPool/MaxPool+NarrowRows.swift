@@ -106,28 +106,43 @@ extension MaxPool {
     /// row after window row. In a dx row's columns, window j's first and second columns are
     /// 2j and 2j + 1, its third 2j + 2: the third columns' gradients are added first, then the
     /// others', so that a shared even column gets window j − 1's before window j's.
+    ///
+    /// The half's windows are spread over the row's 16 columns once (`spreadWindows`), so
+    /// that each window row takes two compares, two selects and two adds. Lane c of the first
+    /// spread holds window c / 2, which owns column c through its column c mod 2; lane 2j + 2
+    /// of the second holds window j, which owns it through its third column, and the second's
+    /// other lanes hold the window index −1, which no window row selects.
     @inline(__always)
     static func scatterNarrowRow<T: TesselScalar>(_ firstRow: Int, _ dout: SIMD16<T>, _ index: SIMD16<T>, high: Bool,
                                                   _ gradient: UnsafeMutablePointer<T>, end: Int, _ g: Geometry) {
-        // The row's half of window k's gradients, taken whole: lanes picked at a run-time index
-        // went through the stack one by one.
-        @inline(__always)
-        func windowGradient(_ k: Int) -> SIMD8<T> {
-            let both = MaxPool.windowGradient(dout, index: index, k)
-            return high ? both.highHalf : both.lowHalf
-        }
+        // Window row kh owns column c where the spread index less c mod 2 is kh · poolWidth.
+        let column = SIMD16<T>(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1)
+        let (owner, ownerRow) = (spreadWindows(dout, high: high, by: 0), spreadWindows(index, high: high, by: 0) - column)
+        let third = spreadWindows(dout, high: high, by: 2)
+        let thirdColumns = SIMD16<T>(-1, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1)
+        let notThird = SIMD16<T>().isGreater(than: thirdColumns)
+        let thirdIndex = spreadWindows(index, high: high, by: 2).replacing(with: -1, where: notThird)
         for kh in 0..<g.poolHeight {
-            let k = kh * g.poolWidth
+            let k = SIMD16<T>(repeating: T(kh * g.poolWidth))
             let offset = (firstRow + kh) * g.width
             var row = narrowLoad(UnsafePointer(gradient), at: offset, end: end)
             if g.poolWidth == 3 {
-                let c = windowGradient(k + 2)
-                row += SIMD16(0, 0, c[0], 0, c[1], 0, c[2], 0, c[3], 0, c[4], 0, c[5], 0, c[6], 0)
+                row += third.replacing(with: SIMD16<T>(), where: thirdIndex.isNotEqual(to: k + 2))
             }
-            let a = windowGradient(k), b = windowGradient(k + 1)
-            row += SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+            row += owner.replacing(with: SIMD16<T>(), where: ownerRow.isNotEqual(to: k))
             storeNarrowGradientRow(row, to: gradient, at: offset, end: end, g)
         }
+    }
+
+    /// The `high` or low half of `v` (eight windows) spread over 16 columns, `by` 0 or 2 lanes
+    /// up: lanes 2j + by and 2j + by + 1 hold window j (with `by` 2, lanes 0 and 1 window 0).
+    @inline(__always)
+    static func spreadWindows<T: TesselScalar>(_ v: SIMD16<T>, high: Bool, by shift: Int) -> SIMD16<T> {
+        let h = high ? v.highHalf : v.lowHalf
+        if shift == 2 {
+            return SIMD16(h[0], h[0], h[0], h[0], h[1], h[1], h[2], h[2], h[3], h[3], h[4], h[4], h[5], h[5], h[6], h[6])
+        }
+        return SIMD16(h[0], h[0], h[1], h[1], h[2], h[2], h[3], h[3], h[4], h[4], h[5], h[5], h[6], h[6], h[7], h[7])
     }
 
     /// dout's output row `i` of a plane (its first `outWidth` lanes; the others unspecified).
