@@ -77,6 +77,37 @@ extension GEMM {
         #endif
     }
 
+    /// Whether a product of `n` columns over A panels read in place takes quarter panels of
+    /// `NR/4` columns (`inPlaceQuarterKernel`): with AVX-512 where `n` is at most that, so that
+    /// a narrow product (stem's 8 filters) runs 256-bit FMAs, two a cycle on Zen 4, instead of
+    /// 512-bit ones three quarters padding. An order-neutral choice.
+    @inlinable
+    static func takesQuarterPanels<T: TesselScalar>(_ n: Int, _: T.Type) -> Bool {
+        vectorBytes == 64 && n <= microColumns(T.self) / 4
+    }
+
+    /// `inPlaceRows × NR/4` over a B micro-panel packed `NR/4` wide (`QuarterPackedBPanel`):
+    /// one vector of `NR/4` lanes per row. The same FMA chain per element.
+    @inline(__always)
+    static func inPlaceQuarterKernel<T: TesselScalar, A: APanelReader>(depth: Int, a: A, b: UnsafePointer<T>,
+                                                                       c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
+    where A.Scalar == T {
+        let panel = QuarterPackedBPanel(pointer: b)
+        if T.self == Float.self {
+            #if TESSEL_AVX512
+            microKernelRowsx1(SIMD8<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            #else
+            microKernelRowsx1(SIMD4<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            #endif
+        } else {
+            #if TESSEL_AVX512
+            microKernelRowsx1(SIMD4<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            #else
+            microKernelRowsx1(SIMD2<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            #endif
+        }
+    }
+
     /// `inPlaceKernel` with vectors of type `V`.
     @inline(__always)
     static func inPlaceKernel<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,

@@ -79,6 +79,20 @@ extension GEMM {
         mutating func advance() { pointer += GEMM.microColumns(Scalar.self) }
     }
 
+    /// A B micro-panel packed `NR/4` wide (`GEMM.takesQuarterPanels`): the `NR/4` values of
+    /// depth step `k` at `pointer + k · NR/4`.
+    struct QuarterPackedBPanel<Scalar: TesselScalar>: BPanelReader {
+        var pointer: UnsafePointer<Scalar>
+
+        @inline(__always)
+        func load<V: SIMD>(_ index: Int, _: V.Type) -> V where V.Scalar == Scalar {
+            pointer.load(V.self, at: index * V.scalarCount)
+        }
+
+        @inline(__always)
+        mutating func advance() { pointer += GEMM.microColumns(Scalar.self) / 4 }
+    }
+
     /// A B micro-panel read where it lies: vector `v` of depth step `k` is the `V.scalarCount`
     /// contiguous values at `base + stepOffsets[k] + vectorOffsets[v]` (element offsets). For a
     /// stride-1 convolution, `base` is the padded image, `stepOffsets[k]` the offset of filter

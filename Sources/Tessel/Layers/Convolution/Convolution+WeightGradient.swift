@@ -14,7 +14,8 @@ extension Convolution {
         /// compute, `GEMM.computedColumns`) for `g` and `T`: an order-neutral choice.
         static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
             let mr = GEMM.microRows
-            let byPositions = GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * GEMM.computedColumns(g.f, T.self)
+            let columns = GEMM.takesQuarterPanels(g.f, T.self) ? GEMM.microColumns(T.self) / 4 : GEMM.computedColumns(g.f, T.self)
+            let byPositions = GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * columns
             let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.computedColumns(g.filterSize, T.self)
             return byPositions <= byFilters ? .byPositions : .byFilters
         }
@@ -36,11 +37,15 @@ extension Convolution {
 
     /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (six filter positions across the
     /// pixels of a depth block) are read in place from the padded image (`GEMM.InPlaceAPanel`),
-    /// so cols is never gathered; doutᵀ is packed into panels of `NR` filters per depth block.
+    /// so cols is never gathered; doutᵀ is packed into panels of `NR` filters per depth block
+    /// (`NR/4` where the filters fit one: `GEMM.takesQuarterPanels`).
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
     static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
                                                            into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
-        let mr = GEMM.microRows, nr = GEMM.microColumns(T.self), rows = GEMM.inPlaceRows
+        let mr = GEMM.microRows, rows = GEMM.inPlaceRows
+        // Quarter panels (`NR/4` filters) where the filters fit one (`GEMM.takesQuarterPanels`).
+        let quarter = GEMM.takesQuarterPanels(g.f, T.self)
+        let nr = GEMM.microColumns(T.self) / (quarter ? 4 : 1)
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
         guard count > 0 else { return }
         let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
@@ -95,7 +100,13 @@ extension Convolution {
                             let height = min(rows, positions - i)
                             let target = partial + i * g.f + q * nr
                             ahead.issue(linesPerKernel)
-                            if height == rows && width == nr {
+                            if quarter {
+                                let full = height == rows && width == nr
+                                GEMM.inPlaceQuarterKernel(depth: block.count, a: a, b: UnsafePointer(bPanels + q * nr * block.count),
+                                                          c: full ? target : edge, ldc: full ? g.f : GEMM.microColumns(T.self),
+                                                          accumulate: full && add)
+                                if !full { GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add) }
+                            } else if height == rows && width == nr {
                                 GEMM.inPlaceKernel(depth: block.count, a: a, b: b, c: target, ldc: g.f, accumulate: add, half: false)
                             } else {
                                 GEMM.inPlaceKernel(depth: block.count, a: a, b: b, c: edge, ldc: nr, accumulate: false,
