@@ -28,6 +28,7 @@ extension Im2col {
         @inline(__always)
         func write<T: TesselScalar>(from padded: UnsafePointer<T>, _ g: Convolution.Geometry, into phases: UnsafeMutablePointer<T>) {
             let wp = g.paddedWidth, hp = g.paddedHeight, s = stride
+            if s == 2 { return writeStride2(from: padded, g, into: phases) }
             var target = phases
             for c in 0..<channels {
                 for a in 0..<s {
@@ -43,6 +44,37 @@ extension Im2col {
                             for j in 0..<width { target[j] = s * j + b < wp ? row[s * j] : 0 }
                             target += width
                         }
+                    }
+                }
+            }
+        }
+
+        /// `write` at stride 2: each padded row `y = 2i + a` goes to row `i` of phases `(a, 0)`
+        /// and `(a, 1)`, its first columns as the even and odd lanes of 32-value loads.
+        @inline(__always)
+        func writeStride2<T: TesselScalar>(from padded: UnsafePointer<T>, _ g: Convolution.Geometry,
+                                           into phases: UnsafeMutablePointer<T>) {
+            let wp = g.paddedWidth, hp = g.paddedHeight, plane = height * width
+            for c in 0..<channels {
+                for y in 0..<(2 * height) {
+                    let even = phases + ((c * 2 + y % 2) * 2 * height + y / 2) * width, odd = even + plane
+                    guard y < hp else {
+                        even.update(repeating: 0, count: width)
+                        odd.update(repeating: 0, count: width)
+                        continue
+                    }
+                    let row = padded + (c * hp + y) * wp
+                    var j = 0
+                    while 2 * j + 32 <= wp {
+                        let values = row.load(SIMD32<T>.self, at: 2 * j)
+                        even.store(values.evenHalf, at: j)
+                        odd.store(values.oddHalf, at: j)
+                        j += 16
+                    }
+                    while j < width {
+                        even[j] = 2 * j < wp ? row[2 * j] : 0
+                        odd[j] = 2 * j + 1 < wp ? row[2 * j + 1] : 0
+                        j += 1
                     }
                 }
             }
