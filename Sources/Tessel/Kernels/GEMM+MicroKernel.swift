@@ -86,7 +86,13 @@ extension GEMM {
         vectorBytes == 64 && n <= microColumns(T.self) / 4
     }
 
-    /// `inPlaceRows × NR/4` over a B micro-panel packed `NR/4` wide (`QuarterPackedBPanel`):
+    /// Rows of `inPlaceQuarterKernel`: `microRows`, 8 with AVX-512, whose eight accumulators
+    /// (one 256-bit vector each) keep both FMA pipes busy through the FMA's four-cycle latency
+    /// on Zen 4, where six chains left a quarter of the issue slots idle; the 8 row offsets
+    /// and the step's pointers fit the general registers.
+    @inlinable static var quarterRows: Int { microRows }
+
+    /// `quarterRows × NR/4` over a B micro-panel packed `NR/4` wide (`QuarterPackedBPanel`):
     /// one vector of `NR/4` lanes per row. The same FMA chain per element.
     @inline(__always)
     static func inPlaceQuarterKernel<T: TesselScalar, A: APanelReader>(depth: Int, a: A, b: UnsafePointer<T>,
@@ -95,15 +101,15 @@ extension GEMM {
         let panel = QuarterPackedBPanel(pointer: b)
         if T.self == Float.self {
             #if TESSEL_AVX512
-            microKernelRowsx1(SIMD8<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            microKernelRowsx1(SIMD8<T>.self, rows: quarterRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
             #else
-            microKernelRowsx1(SIMD4<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            microKernelRowsx1(SIMD4<T>.self, rows: quarterRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
             #endif
         } else {
             #if TESSEL_AVX512
-            microKernelRowsx1(SIMD4<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            microKernelRowsx1(SIMD4<T>.self, rows: quarterRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
             #else
-            microKernelRowsx1(SIMD2<T>.self, rows: inPlaceRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
+            microKernelRowsx1(SIMD2<T>.self, rows: quarterRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)
             #endif
         }
     }

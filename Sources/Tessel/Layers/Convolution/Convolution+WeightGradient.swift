@@ -10,12 +10,14 @@ extension Convolution {
         case byPositions
 
         /// The orientation with fewer padded products (micro-kernel rows rounded up to `MR`, or
-        /// to `GEMM.inPlaceRows` for positions read in place; columns to what the micro-kernels
-        /// compute, `GEMM.computedColumns`) for `g` and `T`: an order-neutral choice.
+        /// to `GEMM.inPlaceRows` for positions read in place, `GEMM.quarterRows` in quarter
+        /// panels; columns to what the micro-kernels compute, `GEMM.computedColumns`, or `NR/4`)
+        /// for `g` and `T`: an order-neutral choice.
         static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
             let mr = GEMM.microRows
-            let columns = GEMM.takesQuarterPanels(g.f, T.self) ? GEMM.microColumns(T.self) / 4 : GEMM.computedColumns(g.f, T.self)
-            let byPositions = GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * columns
+            let quarter = GEMM.takesQuarterPanels(g.f, T.self)
+            let byPositions = quarter ? GEMM.roundUp(g.filterSize, to: GEMM.quarterRows) * GEMM.microColumns(T.self) / 4
+                                      : GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * GEMM.computedColumns(g.f, T.self)
             let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.computedColumns(g.filterSize, T.self)
             return byPositions <= byFilters ? .byPositions : .byFilters
         }
@@ -42,9 +44,9 @@ extension Convolution {
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
     static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
                                                            into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
-        let mr = GEMM.microRows, rows = GEMM.inPlaceRows
         // Quarter panels (`NR/4` filters) where the filters fit one (`GEMM.takesQuarterPanels`).
         let quarter = GEMM.takesQuarterPanels(g.f, T.self)
+        let mr = GEMM.microRows, rows = quarter ? GEMM.quarterRows : GEMM.inPlaceRows
         let nr = GEMM.microColumns(T.self) / (quarter ? 4 : 1)
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
         guard count > 0 else { return }
