@@ -92,13 +92,13 @@ extension GEMM {
     /// and the step's pointers fit the general registers.
     @inlinable static var quarterRows: Int { microRows }
 
-    /// `quarterRows × NR/4` over a B micro-panel packed `NR/4` wide (`QuarterPackedBPanel`):
+    /// `quarterRows × NR/4` over a B micro-panel packed `NR/4` wide (`PackedBPanel` with divisor 4):
     /// one vector of `NR/4` lanes per row. The same FMA chain per element.
     @inline(__always)
     static func inPlaceQuarterKernel<T: TesselScalar, A: APanelReader>(depth: Int, a: A, b: UnsafePointer<T>,
                                                                        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool)
     where A.Scalar == T {
-        let panel = QuarterPackedBPanel(pointer: b)
+        let panel = PackedBPanel<T, 4>(pointer: b)
         if T.self == Float.self {
             #if TESSEL_AVX512
             microKernelRowsx1(SIMD8<T>.self, rows: quarterRows, depth: depth, a: a, b: panel, c: c, ldc: ldc, accumulate: accumulate)

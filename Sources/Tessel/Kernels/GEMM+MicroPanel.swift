@@ -66,8 +66,10 @@ extension GEMM {
         mutating func advance() { stepOffsets += 1 }
     }
 
-    /// A packed B micro-panel: the `NR` values of depth step `k` at `pointer + k · NR`.
-    struct PackedBPanel<Scalar: TesselScalar>: BPanelReader {
+    /// A packed B micro-panel `NR / divisor` wide: the `NR / divisor` values of depth step `k`
+    /// at `pointer + k · NR / divisor`. `divisor` 1: the panels `multiply` and the convolutions
+    /// pack; 4: quarter panels (`GEMM.takesQuarterPanels`).
+    struct PackedBPanel<Scalar: TesselScalar, let divisor: Int>: BPanelReader {
         var pointer: UnsafePointer<Scalar>
 
         @inline(__always)
@@ -76,21 +78,7 @@ extension GEMM {
         }
 
         @inline(__always)
-        mutating func advance() { pointer += GEMM.microColumns(Scalar.self) }
-    }
-
-    /// A B micro-panel packed `NR/4` wide (`GEMM.takesQuarterPanels`): the `NR/4` values of
-    /// depth step `k` at `pointer + k · NR/4`.
-    struct QuarterPackedBPanel<Scalar: TesselScalar>: BPanelReader {
-        var pointer: UnsafePointer<Scalar>
-
-        @inline(__always)
-        func load<V: SIMD>(_ index: Int, _: V.Type) -> V where V.Scalar == Scalar {
-            pointer.load(V.self, at: index * V.scalarCount)
-        }
-
-        @inline(__always)
-        mutating func advance() { pointer += GEMM.microColumns(Scalar.self) / 4 }
+        mutating func advance() { pointer += GEMM.microColumns(Scalar.self) / divisor }
     }
 
     /// A B micro-panel read where it lies: vector `v` of depth step `k` is the `V.scalarCount`
@@ -120,7 +108,7 @@ extension GEMM {
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, half: Bool = false) {
         switch panel {
         case .packed(let b):
-            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel(pointer: b), c: c, ldc: ldc, accumulate: accumulate,
+            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel<T, 1>(pointer: b), c: c, ldc: ldc, accumulate: accumulate,
                         half: half)
         case .inPlace(let b):
             microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)

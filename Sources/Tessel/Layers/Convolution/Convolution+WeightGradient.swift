@@ -37,8 +37,8 @@ extension Convolution {
         }
     }
 
-    /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (six filter positions across the
-    /// pixels of a depth block) are read in place from the padded image (`GEMM.InPlaceAPanel`),
+    /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (six filter positions, eight in
+    /// quarter panels, across the pixels of a depth block) are read in place from the padded image (`GEMM.InPlaceAPanel`),
     /// so cols is never gathered; doutᵀ is packed into panels of `NR` filters per depth block
     /// (`NR/4` where the filters fit one: `GEMM.takesQuarterPanels`).
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
@@ -91,7 +91,7 @@ extension Convolution {
                     let linesPerKernel = ahead.linesPerShare(over: kernelsPerBlock)
                     let add = image > tile.rows.lowerBound || block.index > 0
                     for q in 0..<panels {
-                        let b = GEMM.PackedBPanel(pointer: UnsafePointer(bPanels + q * nr * block.count))
+                        let panel = UnsafePointer(bPanels + q * nr * block.count), b = GEMM.PackedBPanel<T, 1>(pointer: panel)
                         let width = min(nr, g.f - q * nr)
                         var i = 0
                         while i < positions {
@@ -104,7 +104,7 @@ extension Convolution {
                             ahead.issue(linesPerKernel)
                             if quarter {
                                 let full = height == rows && width == nr
-                                GEMM.inPlaceQuarterKernel(depth: block.count, a: a, b: UnsafePointer(bPanels + q * nr * block.count),
+                                GEMM.inPlaceQuarterKernel(depth: block.count, a: a, b: panel,
                                                           c: full ? target : edge, ldc: full ? g.f : GEMM.microColumns(T.self),
                                                           accumulate: full && add)
                                 if !full { GEMM.storeEdge(edge, rows: height, columns: width, to: target, ldc: g.f, accumulate: add) }
