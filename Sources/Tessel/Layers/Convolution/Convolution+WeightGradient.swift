@@ -9,16 +9,12 @@ extension Convolution {
         /// image; filters as columns.
         case byPositions
 
-        /// The orientation with fewer padded products (micro-kernel rows rounded up to `MR`, or
-        /// to `GEMM.inPlaceRows` for positions read in place, `GEMM.quarterRows` in quarter
-        /// panels; columns to what the micro-kernels compute, `GEMM.computedColumns`, or `NR/4`)
-        /// for `g` and `T`: an order-neutral choice.
+        /// The orientation with fewer padded products (by filters: rows rounded up to `MR`,
+        /// columns to what the micro-kernels compute, `GEMM.computedColumns`; by positions:
+        /// `PositionPanels.products`) for `g` and `T`: an order-neutral choice.
         static func fewestProducts<T: TesselScalar>(_ g: Geometry, _: T.Type) -> WeightGradientOrientation {
-            let mr = GEMM.microRows
-            let quarter = GEMM.takesQuarterPanels(g.f, T.self)
-            let byPositions = quarter ? GEMM.roundUp(g.filterSize, to: GEMM.quarterRows) * GEMM.microColumns(T.self) / 4
-                                      : GEMM.roundUp(g.filterSize, to: GEMM.inPlaceRows) * GEMM.computedColumns(g.f, T.self)
-            let byFilters = GEMM.roundUp(g.f, to: mr) * GEMM.computedColumns(g.filterSize, T.self)
+            let byPositions = PositionPanels(filters: g.f, T.self).products(positions: g.filterSize)
+            let byFilters = GEMM.roundUp(g.f, to: GEMM.microRows) * GEMM.computedColumns(g.filterSize, T.self)
             return byPositions <= byFilters ? .byPositions : .byFilters
         }
     }
@@ -37,17 +33,41 @@ extension Convolution {
         }
     }
 
-    /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (six filter positions, eight in
-    /// quarter panels, across the pixels of a depth block) are read in place from the padded image (`GEMM.InPlaceAPanel`),
-    /// so cols is never gathered; doutᵀ is packed into panels of `NR` filters per depth block
-    /// (`NR/4` where the filters fit one: `GEMM.takesQuarterPanels`).
+    /// How the weight gradient by positions cuts `filters` columns: quarter panels of `NR/4`
+    /// filters in kernels of `GEMM.quarterRows` positions where the filters fit one
+    /// (`GEMM.takesQuarterPanels`), else panels of `NR` filters in kernels of
+    /// `GEMM.inPlaceRows` positions. Order-neutral.
+    struct PositionPanels {
+        /// Whether the panels are quarter panels (`GEMM.inPlaceQuarterKernel`).
+        let quarter: Bool
+        /// Filter positions per micro-kernel.
+        let rows: Int
+        /// Filters per packed panel of doutᵀ.
+        let width: Int
+        /// The columns the micro-kernels compute for all the filters, padding included: whole
+        /// quarter panels, or the full and half kernels' (`GEMM.computedColumns`).
+        let computedColumns: Int
+
+        init<T: TesselScalar>(filters: Int, _: T.Type) {
+            quarter = GEMM.takesQuarterPanels(filters, T.self)
+            rows = quarter ? GEMM.quarterRows : GEMM.inPlaceRows
+            width = GEMM.microColumns(T.self) / (quarter ? 4 : 1)
+            computedColumns = quarter ? width : GEMM.computedColumns(filters, T.self)
+        }
+
+        /// The products the micro-kernels compute for `positions` filter positions, padding included.
+        func products(positions: Int) -> Int { GEMM.roundUp(positions, to: rows) * computedColumns }
+    }
+
+    /// `dwᵀ = Σₙ cols(x[n]) · dout[n]ᵀ`: the A micro-panels (`PositionPanels.rows` filter
+    /// positions across the pixels of a depth block) are read in place from the padded image
+    /// (`GEMM.InPlaceAPanel`), so cols is never gathered; doutᵀ is packed into panels of
+    /// `PositionPanels.width` filters per depth block.
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
     static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
                                                            into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
-        // Quarter panels (`NR/4` filters) where the filters fit one (`GEMM.takesQuarterPanels`).
-        let quarter = GEMM.takesQuarterPanels(g.f, T.self)
-        let mr = GEMM.microRows, rows = quarter ? GEMM.quarterRows : GEMM.inPlaceRows
-        let nr = GEMM.microColumns(T.self) / (quarter ? 4 : 1)
+        let layout = PositionPanels(filters: g.f, T.self)
+        let quarter = layout.quarter, rows = layout.rows, nr = layout.width
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
         guard count > 0 else { return }
         let chunks = Tiling.split(g.n, targetItemsPerTile: imagesPerChunk(batch: g.n))
@@ -70,7 +90,7 @@ extension Convolution {
                                   scratchBytesPerWorker: bBytes + paddedBytes + GEMM.edgeBytes(T.self)) { tile, scratch in
             let bPanels = scratch.bindMemory(to: T.self, capacity: bCount)
             let padded = (scratch + bBytes).bindMemory(to: T.self, capacity: paddedCount)
-            let edge = (scratch + bBytes + paddedBytes).bindMemory(to: T.self, capacity: mr * nr)
+            let edge = (scratch + bBytes + paddedBytes).bindMemory(to: T.self, capacity: GEMM.edgeBytes(T.self) / size)
             let partial = partials + tile.index * count
             for image in tile.rows {
                 let imageDout = dout + image * g.f * pixels
