@@ -24,25 +24,26 @@ extension GEMM {
     /// `SIMD4<Double>`). With `accumulate` the block is added to C. With `half`, only the first
     /// vector of each row (`MR × NR/2`, for a panel whose last `NR/2` columns are padding: a
     /// tile's last panel of a product `NR/2` columns or fewer past a multiple of NR); C gets
-    /// the first `NR/2` columns of each row. Every element is the same chain of fused
-    /// multiply-adds from zero whatever the kernel's shape.
+    /// the first `NR/2` columns of each row. The full kernel issues `prefetch` while it runs
+    /// (the half kernel ignores it). Every element is the same chain of fused multiply-adds
+    /// from zero whatever the kernel's shape.
     @inline(__always)
     static func microKernel<T: TesselScalar, A: APanelReader, B: BPanelReader>(depth: Int, a: A, b: B,
                                                                                c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
-                                                                               half: Bool = false)
+                                                                               half: Bool = false, prefetch: PrefetchLines = .none)
     where A.Scalar == T, B.Scalar == T {
         // The type test folds away once T is specialized.
         #if TESSEL_AVX512
         if T.self == Float.self {
-            microKernel(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+            microKernel(SIMD16<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half, prefetch: prefetch)
         } else {
-            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half, prefetch: prefetch)
         }
         #else
         if T.self == Float.self {
-            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+            microKernel(SIMD8<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half, prefetch: prefetch)
         } else {
-            microKernel(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+            microKernel(SIMD4<T>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, half: half, prefetch: prefetch)
         }
         #endif
     }
@@ -123,7 +124,7 @@ extension GEMM {
         if half {
             microKernelRowsx1(V.self, rows: inPlaceRows, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
-            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, prefetch: .none)
         }
     }
 
@@ -131,15 +132,15 @@ extension GEMM {
     @inline(__always)
     static func microKernel<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool,
-                                                                      half: Bool)
+                                                                      half: Bool, prefetch: PrefetchLines)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         if half {
             microKernelRowsx1(V.self, rows: microRows, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         } else {
             #if TESSEL_AVX512
-            microKernel8x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel8x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, prefetch: prefetch)
             #else
-            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+            microKernel6x2(V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, prefetch: prefetch)
             #endif
         }
     }
@@ -191,12 +192,13 @@ extension GEMM {
     /// 8 rows × 2 vectors.
     @inline(__always)
     static func microKernel8x2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
-                                                                         c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+                                                                         c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool,
+                                                                         prefetch: PrefetchLines)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
         var pa = a, pb = b
-        for _ in 0..<depth {
+        @inline(__always) func step() {
             let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self)
             var s = V(repeating: pa.value(0))
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
@@ -217,6 +219,13 @@ extension GEMM {
             pa.advance()
             pb.advance()
         }
+        var lines = prefetch
+        let spreadSteps = lines.issueExcess(over: depth)
+        for _ in 0..<spreadSteps / PrefetchLines.stepsPerLine {
+            lines.issueNext()
+            for _ in 0..<PrefetchLines.stepsPerLine { step() }
+        }
+        for _ in spreadSteps..<depth { step() }
         var row = c
         store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)
         row += ldc
@@ -238,12 +247,13 @@ extension GEMM {
     /// 6 rows × 2 vectors.
     @inline(__always)
     static func microKernel6x2<V: SIMD, A: APanelReader, B: BPanelReader>(_: V.Type, depth: Int, a: A, b: B,
-                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool)
+                                                                       c: UnsafeMutablePointer<V.Scalar>, ldc: Int, accumulate: Bool,
+                                                                       prefetch: PrefetchLines)
     where V.Scalar: BinaryFloatingPoint, A.Scalar == V.Scalar, B.Scalar == V.Scalar {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var pa = a, pb = b
-        for _ in 0..<depth {
+        @inline(__always) func step() {
             let b0 = pb.load(0, V.self), b1 = pb.load(1, V.self)
             var s = V(repeating: pa.value(0))
             c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
@@ -260,6 +270,13 @@ extension GEMM {
             pa.advance()
             pb.advance()
         }
+        var lines = prefetch
+        let spreadSteps = lines.issueExcess(over: depth)
+        for _ in 0..<spreadSteps / PrefetchLines.stepsPerLine {
+            lines.issueNext()
+            for _ in 0..<PrefetchLines.stepsPerLine { step() }
+        }
+        for _ in spreadSteps..<depth { step() }
         var row = c
         store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)
         row += ldc

@@ -102,16 +102,18 @@ extension GEMM {
     }
 
     /// Runs the micro-kernel on the packed A micro-panel `a` and `panel` (see `microKernel`,
-    /// also for `half`).
+    /// also for `half` and `prefetch`).
     @inline(__always)
     static func microKernel<T: TesselScalar>(depth: Int, a: UnsafePointer<T>, panel: MicroPanel<T>,
-                                             c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, half: Bool = false) {
+                                             c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, half: Bool = false,
+                                             prefetch: PrefetchLines = .none) {
         switch panel {
         case .packed(let b):
             microKernel(depth: depth, a: PackedAPanel(pointer: a), b: PackedBPanel<T, 1>(pointer: b), c: c, ldc: ldc, accumulate: accumulate,
-                        half: half)
+                        half: half, prefetch: prefetch)
         case .inPlace(let b):
-            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate, half: half)
+            microKernel(depth: depth, a: PackedAPanel(pointer: a), b: b, c: c, ldc: ldc, accumulate: accumulate, half: half,
+                        prefetch: prefetch)
         }
     }
 }
