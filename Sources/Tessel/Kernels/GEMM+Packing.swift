@@ -1,3 +1,5 @@
+import CCacheHints
+
 extension GEMM {
     /// Packs `S[k, e]` (the operand `s`: `k` along its rows, `e` along its columns) for `k` in
     /// `depth` and `e` in `extent` into `panelCount` panels of `width` along `e`: panel `q`
@@ -9,21 +11,33 @@ extension GEMM {
     static func packPanels<T: TesselScalar>(_ s: Operand<T>, depth: Range<Int>, extent: Range<Int>,
                                             panelCount: Int, width: Int, into panels: UnsafeMutablePointer<T>) {
         let kc = depth.count
+        if s.columnStride == 1 {
+            // Rows of S are contiguous: each depth step's values of every panel, so that a row
+            // is read once along its length, the row `prefetchRowsAhead` steps on prefetched
+            // (a column strip of a large row-major x, e.g. the weight gradient's xᵀ, is read
+            // at a stride no hardware prefetcher follows).
+            var source = s.base + depth.lowerBound * s.rowStride + extent.lowerBound
+            let rowLines = (extent.count * MemoryLayout<T>.stride + 63) / 64 + 1
+            for k in 0..<kc {
+                if k + prefetchRowsAhead < kc {
+                    let ahead = UnsafeRawPointer(source + prefetchRowsAhead * s.rowStride)
+                    for line in 0..<rowLines { tessel_prefetch(ahead + line * 64) }
+                }
+                for q in 0..<panelCount {
+                    let valid = max(0, min(width, extent.count - q * width))
+                    let destination = panels + q * width * kc + k * width
+                    copy(source + q * width, destination, count: valid)
+                    if valid < width { (destination + valid).update(repeating: 0, count: width - valid) }
+                }
+                source += s.rowStride
+            }
+            return
+        }
         for q in 0..<panelCount {
             let first = extent.lowerBound + q * width
             let valid = max(0, min(width, extent.upperBound - first))
             let panel = panels + q * width * kc
-            if s.columnStride == 1 {
-                // Rows of S are contiguous: copy `valid` values per depth step.
-                var source = s.base + depth.lowerBound * s.rowStride + first
-                var destination = panel
-                for _ in 0..<kc {
-                    copy(source, destination, count: valid)
-                    if valid < width { (destination + valid).update(repeating: 0, count: width - valid) }
-                    source += s.rowStride
-                    destination += width
-                }
-            } else if T.self == Float.self && s.rowStride == 1 && valid == width && width % 8 == 0 {
+            if T.self == Float.self && s.rowStride == 1 && valid == width && width % 8 == 0 {
                 // Columns of S are contiguous along the depth: 8 × 8 transposes.
                 let base = UnsafeRawPointer(s.base).assumingMemoryBound(to: Float.self)
                 let destination = UnsafeMutableRawPointer(panel).assumingMemoryBound(to: Float.self)
@@ -78,6 +92,9 @@ extension GEMM {
             }
         }
     }
+
+    /// How many depth steps ahead `packPanels` prefetches a row of S when it copies rows.
+    static let prefetchRowsAhead = 8
 
     /// Copies `count` elements, eight at a time where possible.
     @inline(__always)
