@@ -198,12 +198,11 @@ enum GEMM {
     /// `accumulate` the product is added to C; otherwise C is overwritten (with zeros when the
     /// depth is 0). `edge` is scratch for `MR × NR` elements.
     ///
-    /// Prefetching: before each full micro-kernel, the C rows of the next micro-tile are
-    /// prefetched for writing; with `panelsAreContiguous` (the block's B panels lie one after
-    /// the other, as `multiply` packs them) the next B micro-panel is also prefetched, a slice
-    /// per micro-tile spread over that micro-kernel's steps (`PrefetchLines`), while the
-    /// current one is in use (docs/PERFORMANCE.md has what it gained). Prefetches never change
-    /// results.
+    /// Prefetching, spread over each full micro-kernel's steps (`PrefetchLines`): the C rows of
+    /// the next micro-tile, for writing; with `panelsAreContiguous` (the block's B panels lie
+    /// one after the other, as `multiply` packs them) also a slice of the next B micro-panel
+    /// per micro-tile, while the current one is in use (docs/PERFORMANCE.md has what it
+    /// gained). Prefetches never change results.
     @inline(__always)
     static func computeTile<T: TesselScalar>(rows: Int, columns: Int, blocks: [DepthBlock],
                                              c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
@@ -241,14 +240,11 @@ enum GEMM {
                     let target = c + i * ldc + j
                     if height == mr && width == nr {
                         let lines = min(linesPerMicroTile, panelLines - line)
-                        let prefetch = lines > 0 ? PrefetchLines(address: nextB + line * 64, count: lines) : .none
+                        let nextC = UnsafeRawPointer(i + 2 * mr <= rows ? target + mr * ldc : c + j + nr)
+                        let prefetch = PrefetchLines(rows: mr, at: nextC, rowStride: ldc * MemoryLayout<T>.stride,
+                                                     rowBytes: nr * MemoryLayout<T>.stride,
+                                                     lines: lines, at: nextB + line * 64)
                         line += lines
-                        var nextC = UnsafeRawPointer(i + 2 * mr <= rows ? target + mr * ldc : c + j + nr)
-                        for _ in 0..<mr {
-                            tessel_prefetch_for_write(nextC)
-                            tessel_prefetch_for_write(nextC + (nr * MemoryLayout<T>.stride - 1))
-                            nextC += ldc * MemoryLayout<T>.stride
-                        }
                         microKernel(depth: kc, a: panelA, panel: panelB, c: target, ldc: ldc, accumulate: add, prefetch: prefetch)
                     } else {
                         microKernel(depth: kc, a: panelA, panel: panelB, c: edge, ldc: nr, accumulate: false, half: 2 * width <= nr)

@@ -1,21 +1,36 @@
 import CCacheHints
 
-/// Consecutive cache lines for a micro-kernel to prefetch while it runs, one every
-/// `stepsPerLine` depth steps, instead of all at once before it: a burst of the 43 lines that
-/// are an 8-row kernel's share of the next 32 KiB B micro-panel filled the line-fill buffers and
-/// stalled the issuing loop (`perf annotate` of `tessel run config/fc.json`: 80% of the tile
-/// loop's samples on its `prefetcht0`s). A hint: results never depend on it.
+/// Cache lines for a micro-kernel to prefetch while it runs, one slot every `stepsPerLine`
+/// depth steps, instead of all at once before it: a burst of the 43 lines that are an 8-row
+/// kernel's share of the next 32 KiB B micro-panel filled the line-fill buffers and stalled
+/// the issuing loop (`perf annotate` of `tessel run config/fc.json`: 80% of the tile loop's
+/// samples on its `prefetcht0`s), and so did the 16 `prefetchw`s of the next micro-tile's C
+/// rows. The rows of C (for writing, one slot each: the row's first and last byte) come
+/// first, then the consecutive lines. A hint: results never depend on it.
 struct PrefetchLines {
+    private var rowAddress: UnsafeRawPointer?
+    private var rows: Int
+    private let rowStride: Int, rowBytes: Int
     private var address: UnsafeRawPointer?
     private var count: Int
 
-    /// `count` lines from `address`.
-    init(address: UnsafeRawPointer, count: Int) {
+    /// `rows` rows of `rowBytes` bytes, `rowStride` bytes apart from `rowAddress`, to be
+    /// written; then `count` lines from `address` to be read.
+    init(rows: Int, at rowAddress: UnsafeRawPointer, rowStride: Int, rowBytes: Int,
+         lines count: Int, at address: UnsafeRawPointer) {
+        self.rowAddress = rowAddress
+        self.rows = rows
+        self.rowStride = rowStride
+        self.rowBytes = rowBytes
         self.address = address
         self.count = count
     }
 
     private init() {
+        rowAddress = nil
+        rows = 0
+        rowStride = 0
+        rowBytes = 0
         address = nil
         count = 0
     }
@@ -23,25 +38,31 @@ struct PrefetchLines {
     /// Nothing to prefetch.
     static var none: PrefetchLines { PrefetchLines() }
 
-    /// Depth steps between two lines' prefetches.
+    /// Depth steps between two slots.
     static let stepsPerLine = 4
 
-    /// Prefetches now the lines that `steps` depth steps cannot spread at one per
+    /// Prefetches now the slots that `steps` depth steps cannot spread at one per
     /// `stepsPerLine`, and returns the steps that will issue the rest (a multiple of
     /// `stepsPerLine`) by calling `issueNext()` once every `stepsPerLine` of them.
     @inline(__always)
     mutating func issueExcess(over steps: Int) -> Int {
-        let spread = min(count, steps / Self.stepsPerLine)
-        while count > spread { issueNext() }
+        let spread = min(rows + count, steps / Self.stepsPerLine)
+        while rows + count > spread { issueNext() }
         return spread * Self.stepsPerLine
     }
 
-    /// Prefetches the next line.
+    /// Prefetches the next slot: a row of C, or a line.
     @inline(__always)
     mutating func issueNext() {
-        guard let line = address, count > 0 else { return }
-        tessel_prefetch(line)
-        address = line + 64
-        count -= 1
+        if rows > 0, let row = rowAddress {
+            tessel_prefetch_for_write(row)
+            tessel_prefetch_for_write(row + (rowBytes - 1))
+            rowAddress = row + rowStride
+            rows -= 1
+        } else if count > 0, let line = address {
+            tessel_prefetch(line)
+            address = line + 64
+            count -= 1
+        }
     }
 }
