@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Tessel
 import TesselTestSupport
@@ -149,7 +150,18 @@ import TesselTestSupport
         #expect(LastLevelCache.parseSize("1M") == 1 << 20)
         #expect(LastLevelCache.parseSize("512") == 512)
         #expect(LastLevelCache.parseSize("") == nil && LastLevelCache.parseSize("K") == nil && LastLevelCache.parseSize("-1K") == nil)
-        #expect(TileSettings().streamingOutputBytes == LastLevelCache.bytes.map { $0 / 2 } ?? .max)
+        #expect(TileSettings().streamingOutputBytes
+                == TileSettings.streamingThreshold(lastLevelCacheBytes: LastLevelCache.bytes,
+                                                   cpus: ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    @Test func streamingThresholdIsHalfTheCacheAndAtMostEightMiBPerCPU() {
+        // A 2-vCPU guest reporting its socket's 300 MiB, a Zen 4 guest's 32 MiB, 16-CPU hosts.
+        #expect(TileSettings.streamingThreshold(lastLevelCacheBytes: 300 << 20, cpus: 2) == 16 << 20)
+        #expect(TileSettings.streamingThreshold(lastLevelCacheBytes: 32 << 20, cpus: 2) == 16 << 20)
+        #expect(TileSettings.streamingThreshold(lastLevelCacheBytes: 32 << 20, cpus: 16) == 16 << 20)
+        #expect(TileSettings.streamingThreshold(lastLevelCacheBytes: 300 << 20, cpus: 16) == 128 << 20)
+        #expect(TileSettings.streamingThreshold(lastLevelCacheBytes: nil, cpus: 2) == .max)
     }
 }
 
