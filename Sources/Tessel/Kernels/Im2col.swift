@@ -14,14 +14,30 @@ enum Im2col {
     @inline(__always)
     static func pad<T: TesselScalar>(_ image: UnsafePointer<T>, _ g: Convolution.Geometry, channels: Int,
                                      into padded: UnsafeMutablePointer<T>) {
+        pad(image, g, channels: channels, rows: 0..<g.paddedHeight, into: padded)
+    }
+
+    /// `pad` of only the padded rows `rows` of each plane, in their places; the other rows of
+    /// `padded` are left as they are. For a tile of output pixels, `rows(forPixels:_:)`.
+    @inline(__always)
+    static func pad<T: TesselScalar>(_ image: UnsafePointer<T>, _ g: Convolution.Geometry, channels: Int,
+                                     rows: Range<Int>, into padded: UnsafeMutablePointer<T>) {
         let wp = g.paddedWidth, hp = g.paddedHeight
-        if g.pad > 0 { padded.update(repeating: 0, count: channels * hp * wp) }
+        let sourceRows = max(rows.lowerBound - g.pad, 0)..<min(rows.upperBound - g.pad, g.h)
         for c in 0..<channels {
             let source = image + c * g.h * g.w, plane = padded + c * hp * wp
-            for y in 0..<g.h {
+            if g.pad > 0 { (plane + rows.lowerBound * wp).update(repeating: 0, count: rows.count * wp) }
+            for y in sourceRows {
                 GEMM.copy(source + y * g.w, plane + (y + g.pad) * wp + g.pad, count: g.w)
             }
         }
+    }
+
+    /// The padded rows that the windows of output pixels `pixels` (row-major over the output
+    /// plane) read.
+    static func rows(forPixels pixels: Range<Int>, _ g: Convolution.Geometry) -> Range<Int> {
+        let first = pixels.lowerBound / g.outW, last = (pixels.upperBound - 1) / g.outW
+        return (first * g.stride)..<min(last * g.stride + g.hh, g.paddedHeight)
     }
 
     /// Offset in `xpad` of filter position `k = (c, i, j)` from the window's corner, advanced

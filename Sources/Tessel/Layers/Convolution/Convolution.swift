@@ -113,8 +113,14 @@ public enum Convolution {
             let phasePlanes = (scratch + panelBytes + paddedBytes).bindMemory(to: T.self, capacity: phaseCount)
             let edge = (scratch + panelBytes + paddedBytes + phaseBytes).bindMemory(to: T.self, capacity: mr * nr)
             let image = tile.rows.lowerBound, columns = tile.columns
-            Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
-            phases?.write(from: padded, g, into: phasePlanes)
+            if let phases {
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                phases.write(from: padded, g, into: phasePlanes)
+            } else {
+                // Only the rows the tile's windows read: a tile of 512 pixels of a 32 × 32
+                // image reads 18 of its 34 padded rows.
+                Im2col.pad(x + image * g.imageSize, g, channels: g.c, rows: Im2col.rows(forPixels: columns, g), into: padded)
+            }
             let planes = UnsafePointer(phases == nil ? padded : phasePlanes), rowWidth = phases?.width ?? g.paddedWidth
             let c = out + image * g.f * pixels + columns.lowerBound
             GEMM.computeTile(rows: g.f, columns: columns.count, blocks: blocks, c: c, ldc: pixels,
