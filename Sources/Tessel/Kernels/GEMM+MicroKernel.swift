@@ -219,13 +219,7 @@ extension GEMM {
             pa.advance()
             pb.advance()
         }
-        var lines = prefetch
-        let spreadSteps = lines.issueExcess(over: depth)
-        for _ in 0..<spreadSteps / PrefetchLines.stepsPerLine {
-            lines.issueNext()
-            for _ in 0..<PrefetchLines.stepsPerLine { step() }
-        }
-        for _ in spreadSteps..<depth { step() }
+        prefetch.run(depth: depth, step)
         var row = c
         store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)
         row += ldc
@@ -270,13 +264,7 @@ extension GEMM {
             pa.advance()
             pb.advance()
         }
-        var lines = prefetch
-        let spreadSteps = lines.issueExcess(over: depth)
-        for _ in 0..<spreadSteps / PrefetchLines.stepsPerLine {
-            lines.issueNext()
-            for _ in 0..<PrefetchLines.stepsPerLine { step() }
-        }
-        for _ in spreadSteps..<depth { step() }
+        prefetch.run(depth: depth, step)
         var row = c
         store(row, 0, accumulate, c00); store(row, 1, accumulate, c01)
         row += ldc

@@ -41,19 +41,23 @@ struct PrefetchLines {
     /// Depth steps between two slots.
     static let stepsPerLine = 4
 
-    /// Prefetches now the slots that `steps` depth steps cannot spread at one per
-    /// `stepsPerLine`, and returns the steps that will issue the rest (a multiple of
-    /// `stepsPerLine`) by calling `issueNext()` once every `stepsPerLine` of them.
+    /// Runs `step` `depth` times, issuing a slot before every `stepsPerLine` of the first
+    /// steps; the slots that `depth` steps cannot spread so are issued before the first step.
     @inline(__always)
-    mutating func issueExcess(over steps: Int) -> Int {
-        let spread = min(rows + count, steps / Self.stepsPerLine)
-        while rows + count > spread { issueNext() }
-        return spread * Self.stepsPerLine
+    func run(depth: Int, _ step: () -> Void) {
+        var lines = self
+        let spread = min(rows + count, depth / Self.stepsPerLine)
+        while lines.rows + lines.count > spread { lines.issueNext() }
+        for _ in 0..<spread {
+            lines.issueNext()
+            for _ in 0..<Self.stepsPerLine { step() }
+        }
+        for _ in spread * Self.stepsPerLine..<depth { step() }
     }
 
     /// Prefetches the next slot: a row of C, or a line.
     @inline(__always)
-    mutating func issueNext() {
+    private mutating func issueNext() {
         if rows > 0, let row = rowAddress {
             tessel_prefetch_for_write(row)
             tessel_prefetch_for_write(row + (rowBytes - 1))
