@@ -18,15 +18,18 @@ enum Im2col {
     }
 
     /// `pad` of only the padded rows `rows` of each plane, in their places; the other rows of
-    /// `padded` are left as they are. For a tile of output pixels, `rows(forPixels:_:)`.
+    /// `padded` are left as they are. For a tile of output pixels, `rows(forPixels:_:)`. The
+    /// rows are zeroed whole first: all planes in one memset when `rows` is all of them.
     @inline(__always)
     static func pad<T: TesselScalar>(_ image: UnsafePointer<T>, _ g: Convolution.Geometry, channels: Int,
                                      rows: Range<Int>, into padded: UnsafeMutablePointer<T>) {
         let wp = g.paddedWidth, hp = g.paddedHeight
         let sourceRows = max(rows.lowerBound - g.pad, 0)..<min(rows.upperBound - g.pad, g.h)
+        let wholePlanes = rows.count == hp
+        if g.pad > 0 && wholePlanes { padded.update(repeating: 0, count: channels * hp * wp) }
         for c in 0..<channels {
             let source = image + c * g.h * g.w, plane = padded + c * hp * wp
-            if g.pad > 0 { (plane + rows.lowerBound * wp).update(repeating: 0, count: rows.count * wp) }
+            if g.pad > 0 && !wholePlanes { (plane + rows.lowerBound * wp).update(repeating: 0, count: rows.count * wp) }
             for y in sourceRows {
                 GEMM.copy(source + y * g.w, plane + (y + g.pad) * wp + g.pad, count: g.w)
             }
