@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 @testable import Tessel
 import TesselTestSupport
@@ -151,8 +150,7 @@ import TesselTestSupport
         #expect(LastLevelCache.parseSize("512") == 512)
         #expect(LastLevelCache.parseSize("") == nil && LastLevelCache.parseSize("K") == nil && LastLevelCache.parseSize("-1K") == nil)
         #expect(TileSettings().streamingOutputBytes
-                == TileSettings.streamingThreshold(lastLevelCacheBytes: LastLevelCache.bytes,
-                                                   cpus: ProcessInfo.processInfo.activeProcessorCount))
+                == TileSettings.streamingThreshold(lastLevelCacheBytes: LastLevelCache.bytes, cpus: Scheduler.onlineCPUCount))
     }
 
     @Test func streamingThresholdIsHalfTheCacheAndAtMostEightMiBPerCPU() {

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Tile sizes of the non-reduced dimensions. They choose how work is cut for the scheduler;
 /// every setting gives the same bits (reduction chunks are fixed by the shape, not by these).
 /// Order-neutral, so they may follow the machine (cache sizes, core count).
@@ -34,20 +28,21 @@ public struct TileSettings: Sendable, Equatable, Codable {
     }
 
     /// `streamingThreshold` of this machine: its largest cache (`LastLevelCache`) and its
-    /// online CPUs.
+    /// online CPUs (`Scheduler.onlineCPUCount`).
     public static var defaultStreamingOutputBytes: Int {
-        streamingThreshold(lastLevelCacheBytes: LastLevelCache.bytes, cpus: ProcessInfo.processInfo.activeProcessorCount)
+        streamingThreshold(lastLevelCacheBytes: LastLevelCache.bytes, cpus: Scheduler.onlineCPUCount)
     }
 
-    /// The largest `streamingThreshold` per CPU: 8 MiB.
+    /// The largest `streamingThreshold` per CPU, in bytes: 8 MiB.
     public static let maxStreamingThresholdPerCPU = 8 << 20
 
-    /// Half the largest cache, and at most `maxStreamingThresholdPerCPU` for each of `cpus`
-    /// CPUs (`Int.max` when the cache is unknown). The cap: a virtual machine may report the
-    /// whole socket's cache, shared with the host's other tenants — a 2-vCPU Intel Xeon guest
-    /// reports 300 MiB, and half of that kept batch norm's 16 MiB outputs on ordinary stores,
-    /// the layer 25% slower than streamed (docs/PERFORMANCE.md). A Zen 4 guest's 32 MiB over
-    /// 2 vCPUs gives 16 MiB either way.
+    /// The streaming threshold in bytes: half the largest cache (`lastLevelCacheBytes`), and
+    /// at most `maxStreamingThresholdPerCPU` for each of `cpus` CPUs (`Int.max` when the cache
+    /// is unknown). The cap: a virtual machine may report the whole socket's cache, shared
+    /// with the host's other tenants — a 2-vCPU Intel Xeon guest reports 300 MiB, and half of
+    /// that kept batch norm's 16 MiB outputs on ordinary stores, the layer 25% slower than
+    /// streamed (docs/PERFORMANCE.md). A Zen 4 guest's 32 MiB over 2 vCPUs gives 16 MiB
+    /// either way.
     public static func streamingThreshold(lastLevelCacheBytes: Int?, cpus: Int) -> Int {
         guard let cache = lastLevelCacheBytes else { return Int.max }
         return min(cache / 2, max(1, cpus) * maxStreamingThresholdPerCPU)
