@@ -64,10 +64,10 @@ import TesselTestSupport
         try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, parameters)
     }
 
-    /// The narrow 2×2 path (rows of 4 and 8 windows grouped into vectors) on NaN, −∞ and ties:
-    /// the reference's bits, forward and backward.
-    @Test(arguments: [[2, 3, 8, 8], [2, 2, 16, 16]])
-    func narrowRowGroupsKeepTheNaNAndTieRules(shape: [Int]) throws {
+    /// The grouped 2×2 paths (rows of 4 and 8 windows grouped into vectors; forward, rows of 16
+    /// windows one group each) on NaN, −∞ and ties: the reference's bits, forward and backward.
+    @Test(arguments: [[2, 3, 8, 8], [2, 2, 16, 16], [2, 3, 6, 32]])
+    func rowGroupsKeepTheNaNAndTieRules(shape: [Int]) throws {
         var generator = SeededGenerator(seed: 41)
         let count = try Shape.elementCount(shape)
         let choices: [Float] = [0, 1, 2, .nan, -.infinity]
