@@ -228,6 +228,30 @@ import TesselTestSupport
         }
     }
 
+    /// Partials in the element type fold in Double, chunk 0 first, and round to `T` once, in
+    /// the vectors of 16 elements as in the scalar tail, on any workers.
+    @Test(arguments: [(1, 1), (3, 16), (4, 37), (5, 100)])
+    func elementTypePartialsAddInDoubleAndRoundOnce(chunks: Int, count: Int) throws {
+        try checkElementTypePartials(chunks: chunks, count: count, as: Float.self)
+        try checkElementTypePartials(chunks: chunks, count: count, as: Double.self)
+    }
+
+    func checkElementTypePartials<T: TesselScalar>(chunks: Int, count: Int, as _: T.Type) throws {
+        // Magnitudes 1e-8 to 1e8 apart: their sums round differently in another order or type.
+        let scales: [Double] = [1e-8, 1, 1e8]
+        let partials: [T] = (0..<chunks * count).map { i in
+            let magnitude = Double(i % 7 - 3) * scales[i % 3]
+            return T(magnitude + 0.1 * Double(i))
+        }
+        let expected: [T] = (0..<count).map { e in T((0..<chunks).reduce(0.0) { $0 + Double(partials[$1 * count + e]) }) }
+        for scheduler in [Scheduler.serial] + determinismSchedulers {
+            let p = Buffer(partials), result = Buffer([T](repeating: .nan, count: count))
+            defer { p.free(); result.free() }
+            ChunkPartials.sum(p.start, chunks: chunks, count: count, into: result.start, scheduler: scheduler)
+            #expect(Self.bits(result.array()) == Self.bits(expected), "\(T.self), \(scheduler.workers) workers, \(scheduler.tiles)")
+        }
+    }
+
     /// Merged moments are the moments of all values (two-pass, to roundoff) and have the same
     /// bits on every worker count and tile size.
     @Test(arguments: [(37, 1, 19), (50, 3, 16), (5, 7, 1), (16, 1, 33)])

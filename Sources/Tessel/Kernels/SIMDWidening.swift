@@ -12,3 +12,15 @@ extension SIMD16 where Scalar: TesselScalar {
         return wide
     }
 }
+
+extension SIMD16 where Scalar == Double {
+    /// The lanes rounded to `T` (to nearest, as `T(Double)` rounds each), the inverse of
+    /// `widened`: `vcvtpd2ps` for Float, nothing for Double.
+    @inlinable @inline(__always)
+    func narrowed<T: TesselScalar>(to _: T.Type) -> SIMD16<T> {
+        if T.self == Double.self { return unsafeBitCast(self, to: SIMD16<T>.self) }
+        var narrow = SIMD16<Float>()
+        for lane in 0..<16 { narrow[lane] = Float(self[lane]) }
+        return unsafeBitCast(narrow, to: SIMD16<T>.self)
+    }
+}

@@ -31,14 +31,23 @@ enum ChunkPartials {
     }
 
     /// `result[e] = T(((0 + p₀[e]) + p₁[e]) + …)` for `e` in `elements`: partials in the
-    /// element type, added in `Double` and rounded to `T` once, on the calling thread.
+    /// element type, added in `Double` and rounded to `T` once, on the calling thread; 16
+    /// elements a vector, each lane the same operations as the scalar tail's.
     @inlinable
     static func sum<T: TesselScalar>(_ partials: UnsafePointer<T>, chunks: Int, stride: Int, elements: Range<Int>,
                                      into result: UnsafeMutablePointer<T>) {
-        for e in elements {
+        var e = elements.lowerBound
+        while e + 16 <= elements.upperBound {
+            var total = SIMD16<Double>()
+            for chunk in 0..<chunks { total += partials.load16(at: chunk * stride + e).widened }
+            result.store(total.narrowed(to: T.self), at: e)
+            e += 16
+        }
+        while e < elements.upperBound {
             var total = 0.0
             for chunk in 0..<chunks { total += Double(partials[chunk * stride + e]) }
             result[e] = T(total)
+            e += 1
         }
     }
 
