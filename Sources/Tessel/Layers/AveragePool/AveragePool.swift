@@ -34,7 +34,7 @@ public enum AveragePool {
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try Geometry(x: x.shape, window: parameters, layer: name)
-        return try g.forward(x, scheduler: scheduler) { input, output, rows in
+        return try g.forward(x, scheduler: scheduler) { input, output, rows, g in
             for i in rows { forwardRow(input + i * g.stride * g.width, output + i * g.outWidth, g) }
         }
     }

@@ -49,7 +49,7 @@ public enum MaxPool {
     public static func forward<T: TesselScalar>(x: Tensor<T>, parameters: Parameters,
                                                 scheduler: Scheduler = .default) throws -> Tensor<T> {
         let g = try Geometry(x: x.shape, window: parameters, layer: name)
-        return try g.forward(x, scheduler: scheduler) { forwardRows($2, $0, $1, g) }
+        return try g.forward(x, scheduler: scheduler) { forwardRows($2, $0, $1, $3) }
     }
 
     /// Tiled backward. `dout`: (N, C, H', W') for `x`: (N, C, H, W). Returns `dx` shaped like `x`.
@@ -66,9 +66,9 @@ public enum MaxPool {
             dx.withUnsafeMutableBufferPointer { dxs in
                 let dx = dxs.baseAddress!
                 scheduler.forEachTile(tiling, workPerTile: g.work(of: tiling)) { tile in
-                    for plane in tile.rows {
+                    g.forEachPlaneRun(of: tile) { plane, geometry, rows in
                         let offset = plane * g.height * g.width
-                        backwardRows(tile.columns, x + offset, dout + plane * g.outHeight * g.outWidth, dx + offset, g)
+                        backwardRows(rows, x + offset, dout + plane * g.outHeight * g.outWidth, dx + offset, geometry)
                     }
                 }
             }

@@ -86,13 +86,15 @@ struct PoolingGeometry {
         }
     }
 
-    /// A pooling forward's output for `x`: `rows(input, output, rows)` fills the output rows
-    /// `rows` of the plane at `output` from the plane at `input`, the rows cut into tiles over
-    /// (plane, output row). Each output row depends on its window rows alone, so any tiling
-    /// gives the same bits.
+    /// A pooling forward's output for `x`: `rows(input, output, rows, geometry)` fills the
+    /// output rows `rows` of the plane at `output` from the plane at `input`, a plane of
+    /// `geometry` (this one, or several planes stacked, `forEachPlaneRun`), the rows cut into
+    /// tiles over (plane, output row). Each output row depends on its window rows alone, so any
+    /// tiling gives the same bits.
     @inline(__always)
     func forward<T: TesselScalar>(_ x: Tensor<T>, scheduler: Scheduler,
-                                  rows: (_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ rows: Range<Int>) -> Void)
+                                  rows: (_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ rows: Range<Int>,
+                                         _ geometry: PoolingGeometry) -> Void)
         throws -> Tensor<T> {
         var out = try Tensor<T>.uninitialized(shape: outputShape, allocator: scheduler.allocator)
         let tiling = tiling(elementsPerTile: scheduler.tiles.elementsPerTile, wholePlanes: false)
@@ -100,13 +102,46 @@ struct PoolingGeometry {
             out.withUnsafeMutableBufferPointer { outs in
                 let x = xs.baseAddress!, out = outs.baseAddress!
                 scheduler.forEachTile(tiling, workPerTile: work(of: tiling)) { tile in
-                    for plane in tile.rows {
-                        rows(x + plane * height * width, out + plane * outHeight * outWidth, tile.columns)
+                    forEachPlaneRun(of: tile) { plane, geometry, outputRows in
+                        rows(x + plane * height * width, out + plane * outHeight * outWidth, outputRows, geometry)
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Whether consecutive planes are one plane as many times as tall, window for window:
+    /// windows that follow each other down the rows without overlap or gap (stride = pool
+    /// height) and end at the plane's last row.
+    var stacksPlanes: Bool { stride == poolHeight && height == outHeight * stride }
+
+    /// `planes` consecutive planes as one plane (`stacksPlanes`): `planes` times the rows and
+    /// output rows, the same windows in the same order.
+    func stacked(planes: Int) -> PoolingGeometry {
+        PoolingGeometry(n: 1, c: 1, height: planes * height, width: width, poolHeight: poolHeight, poolWidth: poolWidth,
+                        stride: stride, outHeight: planes * outHeight, outWidth: outWidth)
+    }
+
+    /// `body(first plane, geometry, output rows)` for the (plane, output row) `tile`: once for
+    /// all its planes as one plane (`stacked`) where the tile holds whole planes that stack,
+    /// else once per plane with this geometry and the tile's rows. A row kernel then runs once
+    /// over a tile of small planes: max pool's forward on x (64, 16, 8, 8) took 0.89 of the
+    /// time of a call per plane.
+    @inline(__always)
+    func forEachPlaneRun(of tile: Tile, _ body: (_ plane: Int, _ geometry: PoolingGeometry, _ rows: Range<Int>) -> Void) {
+        if stacksPlanes && tile.rows.count > 1 && tile.columns == 0..<outHeight {
+            body(tile.rows.lowerBound, stacked(planes: tile.rows.count), 0..<tile.rows.count * outHeight)
+            return
+        }
+        for plane in tile.rows { body(plane, self, tile.columns) }
+    }
+
+    private init(n: Int, c: Int, height: Int, width: Int, poolHeight: Int, poolWidth: Int, stride: Int, outHeight: Int,
+                 outWidth: Int) {
+        (self.n, self.c, self.height, self.width) = (n, c, height, width)
+        (self.poolHeight, self.poolWidth, self.stride) = (poolHeight, poolWidth, stride)
+        (self.outHeight, self.outWidth) = (outHeight, outWidth)
     }
 
     /// Tiles over (plane, output row): whole planes per tile when a plane is smaller than
