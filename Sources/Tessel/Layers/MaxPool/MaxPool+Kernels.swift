@@ -163,26 +163,49 @@ extension MaxPool {
                 SIMD32(lowHalf: SIMD16(lowHalf: v0.highHalf, highHalf: v1.highHalf), highHalf: SIMD16(lowHalf: v2.highHalf, highHalf: v3.highHalf)))
     }
 
-    /// Writes the rows `rowGroup` read back to `p`: `top`'s to the even rows, `bottom`'s to the odd.
+    /// The dx of 16 consecutive input values from the gradients and window indices of 16 2×2
+    /// windows: value `l` belongs to window `window(l)` at position `position(l)` (0–3, as
+    /// `windowMax16x2x2` numbers them) and gets that window's gradient where its first maximum
+    /// lies there, else 0: `windowGradient`'s values placed by lane maps rather than by
+    /// `interleave`, whose lane loop compiled to 128-bit pieces in the grouped loop (the maps
+    /// halved its time there; the per-row loop and the pooled chain keep `interleave`, see
+    /// docs/PERFORMANCE.md). The maps must be constant where this is inlined (spelled-out
+    /// calls, not a loop), so that they compile to shuffles.
     @inline(__always)
-    static func storeRowGroup<T: TesselScalar>(top: SIMD32<T>, bottom: SIMD32<T>, to p: UnsafeMutablePointer<T>, width: Int) {
-        if width == 16 {
-            p.store(top.lowHalf, at: 0)
-            p.store(bottom.lowHalf, at: 16)
-            p.store(top.highHalf, at: 32)
-            p.store(bottom.highHalf, at: 48)
-            return
+    static func spreadGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, window: (Int) -> Int,
+                                                position: (Int) -> Int) -> SIMD16<T> {
+        @inline(__always) func spread(_ v: SIMD16<T>) -> SIMD16<T> {
+            SIMD16(v[window(0)], v[window(1)], v[window(2)], v[window(3)], v[window(4)], v[window(5)], v[window(6)], v[window(7)],
+                   v[window(8)], v[window(9)], v[window(10)], v[window(11)], v[window(12)], v[window(13)], v[window(14)],
+                   v[window(15)])
         }
-        p.store(SIMD16(lowHalf: top.lowHalf.lowHalf, highHalf: bottom.lowHalf.lowHalf), at: 0)
-        p.store(SIMD16(lowHalf: top.lowHalf.highHalf, highHalf: bottom.lowHalf.highHalf), at: 16)
-        p.store(SIMD16(lowHalf: top.highHalf.lowHalf, highHalf: bottom.highHalf.lowHalf), at: 32)
-        p.store(SIMD16(lowHalf: top.highHalf.highHalf, highHalf: bottom.highHalf.highHalf), at: 48)
+        let positions = SIMD16<T>(T(position(0)), T(position(1)), T(position(2)), T(position(3)), T(position(4)), T(position(5)),
+                                  T(position(6)), T(position(7)), T(position(8)), T(position(9)), T(position(10)),
+                                  T(position(11)), T(position(12)), T(position(13)), T(position(14)), T(position(15)))
+        return spread(gradient).replacing(with: SIMD16<T>(), where: spread(index).isNotEqual(to: positions))
+    }
+
+    /// `spreadGradient` for the 16 values of window row `row` (0 top, 1 bottom) under windows
+    /// `8·half ..< 8·half + 8` of a row of 16 windows.
+    @inline(__always)
+    static func rowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, half: Int, row: Int) -> SIMD16<T> {
+        spreadGradient(gradient, index: index, window: { 8 * half + $0 / 2 }, position: { 2 * row + $0 % 2 })
     }
 
     /// `gradient` in the lanes whose window index is `k`, 0 in the others.
     @inline(__always)
     static func windowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, _ k: Int) -> SIMD16<T> {
         gradient.replacing(with: SIMD16<T>(), where: index.isNotEqual(to: SIMD16(repeating: T(k))))
+    }
+
+    /// `spreadGradient` for the input values `16·part ..< 16·part + 16` of a row group
+    /// (`rowGroup`'s rows in memory order) of `width` 16 or 8 columns. Rows of 16: part p is
+    /// input row p, under the windows of output row p / 2; rows of 8: input rows 2p and 2p + 1,
+    /// under those of output row p.
+    @inline(__always)
+    static func groupGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, part: Int, width: Int) -> SIMD16<T> {
+        if width == 16 { return rowGradient(gradient, index: index, half: part / 2, row: part % 2) }
+        return spreadGradient(gradient, index: index, window: { 4 * part + ($0 % 8) / 2 }, position: { 2 * ($0 / 8) + $0 % 2 })
     }
 
     /// One step of the vector scan: candidate `v` with window index `k`. `@_transparent`
@@ -256,9 +279,19 @@ extension MaxPool {
             let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
             let (maximum, index) = windowMax16x2x2(top: top, bottom: bottom)
             let value = SIMD16<T>() + rectified(upstream.load16(at: i * g.outWidth), maximum: maximum, rectifying)
-            storeRowGroup(top: interleave(windowGradient(value, index: index, 0), windowGradient(value, index: index, 1)),
-                          bottom: interleave(windowGradient(value, index: index, 2), windowGradient(value, index: index, 3)),
-                          to: gradient + 2 * i * g.width, width: g.width)
+            let dx = gradient + 2 * i * g.width
+            // Spelled out, not looped: a loop over the parts kept its lane maps as runtime indices.
+            if g.width == 16 {
+                dx.store(groupGradient(value, index: index, part: 0, width: 16), at: 0)
+                dx.store(groupGradient(value, index: index, part: 1, width: 16), at: 16)
+                dx.store(groupGradient(value, index: index, part: 2, width: 16), at: 32)
+                dx.store(groupGradient(value, index: index, part: 3, width: 16), at: 48)
+            } else {
+                dx.store(groupGradient(value, index: index, part: 0, width: 8), at: 0)
+                dx.store(groupGradient(value, index: index, part: 1, width: 8), at: 16)
+                dx.store(groupGradient(value, index: index, part: 2, width: 8), at: 32)
+                dx.store(groupGradient(value, index: index, part: 3, width: 8), at: 48)
+            }
             i += group
         }
         return i
