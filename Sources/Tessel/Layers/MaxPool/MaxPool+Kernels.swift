@@ -127,31 +127,19 @@ extension MaxPool {
         return (m, index)
     }
 
-    /// Output rows per group of the narrow 2×2 path, 0 where it does not apply: in planes
-    /// tiled exactly by 2×2 windows at stride 2 whose rows hold 8 or 4 windows (16 or 8
-    /// columns), 2 or 4 output rows at a time fill one vector of 16 windows.
+    /// Output rows per group of the grouped 2×2 path, 0 where it does not apply: in planes
+    /// tiled exactly by 2×2 windows at stride 2 whose rows hold 16, 8 or 4 windows (32, 16 or
+    /// 8 columns), 1, 2 or 4 output rows at a time make one vector of 16 windows. Rows of 16
+    /// windows had a call per row: the loop over groups took 0.75 of its time forward and,
+    /// with `spreadGradient`, 0.77–0.88 backward (x (64, 64, 32, 32), docs/PERFORMANCE.md).
     @inline(__always)
     static func rowsPerGroup(_ g: Geometry) -> Int {
-        guard tiledBy2x2(g), g.outWidth == 8 || g.outWidth == 4 else { return 0 }
+        guard g.stride == 2 && g.poolWidth == 2 && g.poolHeight == 2 && g.width == 2 * g.outWidth && g.height == 2 * g.outHeight,
+              g.outWidth == 16 || g.outWidth == 8 || g.outWidth == 4 else { return 0 }
         return 16 / g.outWidth
     }
 
-    /// Whether 2×2 windows at stride 2 tile the plane exactly.
-    @inline(__always)
-    static func tiledBy2x2(_ g: Geometry) -> Bool {
-        g.stride == 2 && g.poolWidth == 2 && g.poolHeight == 2 && g.width == 2 * g.outWidth && g.height == 2 * g.outHeight
-    }
-
-    /// Output rows per group of the forward's grouped path: `rowsPerGroup`, and 1 for rows of
-    /// 16 windows (32 columns), each row then one group: the loop over groups is tighter than
-    /// a call per row (x (64, 64, 32, 32) forward 0.61 → 0.46 ms). The backward keeps its call
-    /// per row there, the grouped one measured 11% slower (docs/PERFORMANCE.md).
-    @inline(__always)
-    static func rowsPerForwardGroup(_ g: Geometry) -> Int {
-        tiledBy2x2(g) && g.outWidth == 16 ? 1 : rowsPerGroup(g)
-    }
-
-    /// The 2·`rowsPerGroup` (or, of 32 columns, 2) input rows (64 values) from `p`: their even rows, the windows' top
+    /// The 2·`rowsPerGroup` input rows (64 values) from `p`: their even rows, the windows' top
     /// rows, one after the other, and their odd rows, the bottom ones, so that lane pairs
     /// (2l, 2l + 1) of both hold window l of the group, in output order.
     @inline(__always)
@@ -201,7 +189,7 @@ extension MaxPool {
     /// `spreadGradient` for the input values `16·part ..< 16·part + 16` of a row group
     /// (`rowGroup`'s rows in memory order) of `width` 16 or 8 columns. Rows of 16: part p is
     /// input row p, under the windows of output row p / 2; rows of 8: input rows 2p and 2p + 1,
-    /// under those of output row p.
+    /// under those of output row p. (Rows of 32 take `rowGradient` directly.)
     @inline(__always)
     static func groupGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, part: Int, width: Int) -> SIMD16<T> {
         if width == 16 { return rowGradient(gradient, index: index, half: part / 2, row: part % 2) }
@@ -243,21 +231,21 @@ extension MaxPool {
     }
 
     /// The output rows `rows` of one plane, from its `input` into its `out`: the narrow rows
-    /// two at a time where that path applies (`takesNarrowRows`), groups of `rowsPerForwardGroup`
+    /// two at a time where that path applies (`takesNarrowRows`), groups of `rowsPerGroup`
     /// rows as one vector of windows where that one does, `forwardRow` for the others.
     static func forwardRows<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                              _ g: Geometry) {
         if takesNarrowRows(g) { return forwardNarrowRows(rows, input, out, g) }
-        let grouped = rowsPerForwardGroup(g) > 0 ? forwardRowGroups(rows, input, out, g) : rows.lowerBound
+        let grouped = rowsPerGroup(g) > 0 ? forwardRowGroups(rows, input, out, g) : rows.lowerBound
         for i in grouped..<rows.upperBound { forwardRow(input + i * g.stride * g.width, out + i * g.outWidth, g) }
     }
 
-    /// The whole groups of `rowsPerForwardGroup` output rows from `rows.lowerBound` on, forward;
+    /// The whole groups of `rowsPerGroup` output rows from `rows.lowerBound` on, forward;
     /// returns the first row left. Out of line, so that the per-row paths compile as before.
     @inline(never)
     static func forwardRowGroups<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                                   _ g: Geometry) -> Int {
-        let group = rowsPerForwardGroup(g)
+        let group = rowsPerGroup(g)
         var i = rows.lowerBound
         while i + group <= rows.upperBound {
             let (top, bottom) = rowGroup(input + 2 * i * g.width, width: g.width)
@@ -269,7 +257,9 @@ extension MaxPool {
 
     /// The whole groups of `rowsPerGroup` output rows from `rows.lowerBound` on, backward
     /// (as `backwardRow2x2`, writing every dx element of their input rows, `rectifying` as
-    /// there); returns the first row left.
+    /// there); returns the first row left. The lane maps are spelled out per width: looped,
+    /// switched over or passed in a closure, they compiled to runtime lane indices (2.5 times
+    /// slower).
     @inline(never)
     static func backwardRowGroups<T: TesselScalar>(_ rows: Range<Int>, _ input: UnsafePointer<T>, _ upstream: UnsafePointer<T>,
                                                    _ gradient: UnsafeMutablePointer<T>, _ g: Geometry, rectifying: Bool) -> Int {
@@ -280,8 +270,12 @@ extension MaxPool {
             let (maximum, index) = windowMax16x2x2(top: top, bottom: bottom)
             let value = SIMD16<T>() + rectified(upstream.load16(at: i * g.outWidth), maximum: maximum, rectifying)
             let dx = gradient + 2 * i * g.width
-            // Spelled out, not looped: a loop over the parts kept its lane maps as runtime indices.
-            if g.width == 16 {
+            if g.width == 32 {
+                dx.store(rowGradient(value, index: index, half: 0, row: 0), at: 0)
+                dx.store(rowGradient(value, index: index, half: 1, row: 0), at: 16)
+                dx.store(rowGradient(value, index: index, half: 0, row: 1), at: 32)
+                dx.store(rowGradient(value, index: index, half: 1, row: 1), at: 48)
+            } else if g.width == 16 {
                 dx.store(groupGradient(value, index: index, part: 0, width: 16), at: 0)
                 dx.store(groupGradient(value, index: index, part: 1, width: 16), at: 16)
                 dx.store(groupGradient(value, index: index, part: 2, width: 16), at: 32)

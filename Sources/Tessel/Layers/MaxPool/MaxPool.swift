@@ -21,13 +21,13 @@
 /// tiles. Inner loops run over 16 output columns at a time (contiguous loads for stride 1,
 /// even/odd splits of 32 columns for stride 2, gathers for larger strides); the common 2×2
 /// stride-2 backward writes whole interleaved rows of `dx` without a scatter. Planes tiled
-/// exactly by 2 × 2 windows whose rows hold 8 or 4 windows (16 × 16 and 8 × 8 planes) take 2
-/// or 4 output rows as one vector of 16 windows, their input rows read and written as whole
-/// vectors (`rowsPerGroup`). The other windows of rows narrower than 16, and the last (row
-/// length mod 16) of longer ones, go through scalar loops of selects, not branches (whose
-/// data-dependent outcomes mispredict), four windows' chains interleaved, the last one to
-/// three of a row with the three before them: a 16-lane gather for a few windows cost more
-/// (an 8 × 8 plane's 2 × 2 backward took twice as long).
+/// exactly by 2 × 2 windows whose rows hold 16, 8 or 4 windows (32 × 32, 16 × 16 and 8 × 8
+/// planes) take 1, 2 or 4 output rows as one vector of 16 windows, their input rows read and
+/// written as whole vectors (`rowsPerGroup`). The other windows of rows narrower than 16, and
+/// the last (row length mod 16) of longer ones, go through scalar loops of selects, not
+/// branches (whose data-dependent outcomes mispredict), four windows' chains interleaved, the
+/// last one to three of a row with the three before them: a 16-lane gather for a few windows
+/// cost more (an 8 × 8 plane's 2 × 2 backward took twice as long).
 ///
 /// Inputs are not scanned; the NaN and −∞ rule above is tested for the tiled kernels and the
 /// reference in Float and Double.
