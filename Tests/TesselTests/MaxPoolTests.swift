@@ -64,8 +64,8 @@ import TesselTestSupport
         try checkPoolingTiledMatchesReference(MaxPoolKind.self, x, parameters)
     }
 
-    /// The grouped 2×2 paths (rows of 4 and 8 windows grouped into vectors; forward, rows of 16
-    /// windows one group each) on NaN, −∞ and ties: the reference's bits, forward and backward.
+    /// The grouped 2×2 paths (rows of 4 and 8 windows grouped into vectors, rows of 16 windows
+    /// one group each) on NaN, −∞ and ties: the reference's bits, forward and backward.
     @Test(arguments: [[2, 3, 8, 8], [2, 2, 16, 16], [2, 3, 6, 32]])
     func rowGroupsKeepTheNaNAndTieRules(shape: [Int]) throws {
         var generator = SeededGenerator(seed: 41)

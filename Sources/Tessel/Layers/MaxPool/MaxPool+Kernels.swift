@@ -151,6 +151,12 @@ extension MaxPool {
                 SIMD32(lowHalf: SIMD16(lowHalf: v0.highHalf, highHalf: v1.highHalf), highHalf: SIMD16(lowHalf: v2.highHalf, highHalf: v3.highHalf)))
     }
 
+    /// `gradient` in the lanes whose window index is `k`, 0 in the others.
+    @inline(__always)
+    static func windowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, _ k: Int) -> SIMD16<T> {
+        gradient.replacing(with: SIMD16<T>(), where: index.isNotEqual(to: SIMD16(repeating: T(k))))
+    }
+
     /// The dx of 16 consecutive input values from the gradients and window indices of 16 2×2
     /// windows: value `l` belongs to window `window(l)` at position `position(l)` (0–3, as
     /// `windowMax16x2x2` numbers them) and gets that window's gradient where its first maximum
@@ -178,12 +184,6 @@ extension MaxPool {
     @inline(__always)
     static func rowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, half: Int, row: Int) -> SIMD16<T> {
         spreadGradient(gradient, index: index, window: { 8 * half + $0 / 2 }, position: { 2 * row + $0 % 2 })
-    }
-
-    /// `gradient` in the lanes whose window index is `k`, 0 in the others.
-    @inline(__always)
-    static func windowGradient<T: TesselScalar>(_ gradient: SIMD16<T>, index: SIMD16<T>, _ k: Int) -> SIMD16<T> {
-        gradient.replacing(with: SIMD16<T>(), where: index.isNotEqual(to: SIMD16(repeating: T(k))))
     }
 
     /// `spreadGradient` for the input values `16·part ..< 16·part + 16` of a row group
