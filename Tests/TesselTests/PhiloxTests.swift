@@ -49,6 +49,16 @@ import Testing
         #expect(second == generator.words(group: group + 1))
     }
 
+    @Test(arguments: [0, 5, (1 << 30) - 3] as [UInt64])
+    func quadrupledGroupsMatchSingleGroups(group: UInt64) {
+        let generator = Philox(seed: 0xDEAD_BEEF_CAFE)
+        let (first, second, third, fourth) = generator.words(groupQuad: group)
+        #expect(first == generator.words(group: group))
+        #expect(second == generator.words(group: group + 1))
+        #expect(third == generator.words(group: group + 2))
+        #expect(fourth == generator.words(group: group + 3))
+    }
+
     @Test func uniformHas24BitsInUnitInterval() {
         let generator = Philox(seed: 7)
         for i in UInt64(0)..<256 {

@@ -84,6 +84,22 @@ public struct Philox: Sendable, Equatable {
         return (first, second)
     }
 
+    /// `words(group:)` for the four groups from `group` on, their rounds interleaved as in
+    /// `words(groupPair:)`: four chains where two left the multipliers idle between rounds.
+    @inlinable @inline(__always)
+    func words(groupQuad group: UInt64) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+        var first = Philox.counters(group: group), second = Philox.counters(group: group &+ 1)
+        var third = Philox.counters(group: group &+ 2), fourth = Philox.counters(group: group &+ 3), k = roundKey
+        for round in 0..<Philox.rounds {
+            if round > 0 { k &+= Philox.roundKeyIncrement }
+            first = Philox.round(first, key: k)
+            second = Philox.round(second, key: k)
+            third = Philox.round(third, key: k)
+            fourth = Philox.round(fourth, key: k)
+        }
+        return (first, second, third, fourth)
+    }
+
     /// The counters of group `group`: 64-bit lane 2j holds counter words (c0, c1) of block
     /// 4 · group + j; lane 2j + 1 holds (c2, c3) = 0.
     @inlinable @inline(__always)

@@ -136,9 +136,9 @@ public enum Dropout {
     /// `mask[i] = keep(g) ? scale : 0`, `out[i] = x[i] * mask[i]` for `i` in `range`, where
     /// `g = firstIndex + i` is the element's index in the generator's stream and `keep(g)` is
     /// `(word(g) >> 8) < threshold`; the mask is not stored when `mask` is nil
-    /// (`FusedDropout`). Whole aligned groups of 16 stream words are vectorized (two at a time
-    /// where they fit); a range that starts or ends inside a group uses the group's words lane
-    /// by lane.
+    /// (`FusedDropout`). Whole aligned groups of 16 stream words are vectorized (four or two at
+    /// a time where they fit, their Philox rounds interleaved); a range that starts or ends
+    /// inside a group uses the group's words lane by lane.
     @inlinable
     static func applyMask<T: TesselScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ mask: UnsafeMutablePointer<T>?,
                                            range: Range<Int>, firstIndex: Int = 0, generator: Philox, threshold: UInt32, scale: T) {
@@ -146,6 +146,15 @@ public enum Dropout {
         let end = range.upperBound + firstIndex
         while g < end {
             let group = g / 16, groupStart = group * 16, i = g - firstIndex
+            if g == groupStart && end - g >= 64 {
+                let words = generator.words(groupQuad: UInt64(group))
+                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: words.0, threshold: threshold, scale: scale))
+                applyMask(x + i + 16, out + i + 16, mask.map { $0 + i + 16 }, maskValues(words: words.1, threshold: threshold, scale: scale))
+                applyMask(x + i + 32, out + i + 32, mask.map { $0 + i + 32 }, maskValues(words: words.2, threshold: threshold, scale: scale))
+                applyMask(x + i + 48, out + i + 48, mask.map { $0 + i + 48 }, maskValues(words: words.3, threshold: threshold, scale: scale))
+                g += 64
+                continue
+            }
             if g == groupStart && end - g >= 32 {
                 let (first, second) = generator.words(groupPair: UInt64(group))
                 applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: first, threshold: threshold, scale: scale))
