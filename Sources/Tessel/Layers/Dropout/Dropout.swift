@@ -144,27 +144,31 @@ public enum Dropout {
                                            range: Range<Int>, firstIndex: Int = 0, generator: Philox, threshold: UInt32, scale: T) {
         var g = range.lowerBound + firstIndex
         let end = range.upperBound + firstIndex
+        // One group's 16 elements from element `i` on, masked by its stream words.
+        @inline(__always) func apply(_ words: SIMD16<UInt32>, at i: Int) {
+            applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: words, threshold: threshold, scale: scale))
+        }
         while g < end {
             let group = g / 16, groupStart = group * 16, i = g - firstIndex
             if g == groupStart && end - g >= 64 {
                 let words = generator.words(groupQuad: UInt64(group))
-                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: words.0, threshold: threshold, scale: scale))
-                applyMask(x + i + 16, out + i + 16, mask.map { $0 + i + 16 }, maskValues(words: words.1, threshold: threshold, scale: scale))
-                applyMask(x + i + 32, out + i + 32, mask.map { $0 + i + 32 }, maskValues(words: words.2, threshold: threshold, scale: scale))
-                applyMask(x + i + 48, out + i + 48, mask.map { $0 + i + 48 }, maskValues(words: words.3, threshold: threshold, scale: scale))
+                apply(words.0, at: i)
+                apply(words.1, at: i + 16)
+                apply(words.2, at: i + 32)
+                apply(words.3, at: i + 48)
                 g += 64
                 continue
             }
             if g == groupStart && end - g >= 32 {
                 let (first, second) = generator.words(groupPair: UInt64(group))
-                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: first, threshold: threshold, scale: scale))
-                applyMask(x + i + 16, out + i + 16, mask.map { $0 + i + 16 }, maskValues(words: second, threshold: threshold, scale: scale))
+                apply(first, at: i)
+                apply(second, at: i + 16)
                 g += 32
                 continue
             }
             let words = generator.words(group: UInt64(group))
             if g == groupStart && end - g >= 16 {
-                applyMask(x + i, out + i, mask.map { $0 + i }, maskValues(words: words, threshold: threshold, scale: scale))
+                apply(words, at: i)
                 g += 16
             } else {
                 let groupEnd = min(end, groupStart + 16)
