@@ -87,18 +87,23 @@ extension Convolution {
         }
     }
 
-    /// `db[f] = Σ_{n, p} dout[n, f, p]` in Double: one partial per image, the sum of its
-    /// plane `f` by `SpanSums.sum` (an order fixed by the plane's size), added in image order.
-    static func biasGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ g: Geometry,
-                                              into db: UnsafeMutablePointer<T>, scheduler: Scheduler) {
-        scheduler.withScratch(Double.self, count: g.f) { totals in
-            let pixels = g.pixels
-            scheduler.reduce(Tiling.split(g.n, targetItemsPerTile: 1), width: g.f, workPerChunk: g.f * pixels,
-                             into: totals) { chunk, partial in
-                let image = dout + chunk.rows.lowerBound * g.f * pixels
-                for f in 0..<g.f { partial[f] = SpanSums.sum(image + f * pixels, count: pixels) }
-            }
-            for f in 0..<g.f { db[f] = T(totals[f]) }
+    /// One image's partials of the bias gradient: `sums[f] = SpanSums.sum(dout[image, f])`,
+    /// each plane summed in an order its size fixes. The weight gradient writes them as it
+    /// reaches the image, so that its products then read that dout from the cache.
+    @inline(__always)
+    static func writeBiasPartials<T: TesselScalar>(_ imageDout: UnsafePointer<T>, _ g: Geometry,
+                                                   into sums: UnsafeMutablePointer<Double>) {
+        for f in 0..<g.f { sums[f] = SpanSums.sum(imageDout + f * g.pixels, count: g.pixels) }
+    }
+
+    /// `db[f] = T(((0 + s₀[f]) + s₁[f]) + …)`: the `N` images' partials (`writeBiasPartials`,
+    /// image `n`'s at `sums + n·F`) added in image order in Double, rounded to `T` once.
+    static func foldBiasPartials<T: TesselScalar>(_ sums: UnsafePointer<Double>, _ g: Geometry,
+                                                  into db: UnsafeMutablePointer<T>) {
+        for f in 0..<g.f {
+            var total = 0.0
+            for image in 0..<g.n { total += sums[image * g.f + f] }
+            db[f] = T(total)
         }
     }
 }

@@ -24,13 +24,23 @@ extension Convolution {
     /// depth block of `GEMM.depthBlocks(pixels)`, each an FMA chain in pixel order); the
     /// partials are added in chunk order in Double. `orientation` (by default the one with
     /// fewer products) changes only the layout of the work, never an element's sum.
+    /// With `bias`, also `db[f] = Σ_{n, p} dout[n, f, p]` (`writeBiasPartials` for each image as
+    /// the products reach it, `foldBiasPartials`), so that dout is read from memory once.
     static func weightGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
-                                                into dw: UnsafeMutablePointer<T>, orientation: WeightGradientOrientation? = nil,
-                                                scheduler: Scheduler) throws {
-        switch orientation ?? .fewestProducts(g, T.self) {
-        case .byFilters: try weightGradientByFilters(dout, x, g, into: dw, scheduler: scheduler)
-        case .byPositions: try weightGradientByPositions(dout, x, g, into: dw, scheduler: scheduler)
+                                                into dw: UnsafeMutablePointer<T>, bias db: UnsafeMutablePointer<T>? = nil,
+                                                orientation: WeightGradientOrientation? = nil, scheduler: Scheduler) throws {
+        let biasBlock = try db.map { _ in try Allocator.standard.allocate(byteCount: max(1, g.n * g.f) * MemoryLayout<Double>.stride) }
+        let biasPartials = biasBlock?.baseAddress.bindMemory(to: Double.self, capacity: g.n * g.f)
+        if let biasPartials, g.filterSize == 0 {
+            // No products to ride on (no input channels): the partials alone.
+            for image in 0..<g.n { writeBiasPartials(dout + image * g.f * g.pixels, g, into: biasPartials + image * g.f) }
         }
+        switch orientation ?? .fewestProducts(g, T.self) {
+        case .byFilters: try weightGradientByFilters(dout, x, g, into: dw, biasPartials: biasPartials, scheduler: scheduler)
+        case .byPositions: try weightGradientByPositions(dout, x, g, into: dw, biasPartials: biasPartials, scheduler: scheduler)
+        }
+        if let db, let biasPartials { foldBiasPartials(biasPartials, g, into: db) }
+        withExtendedLifetime(biasBlock) {}
     }
 
     /// How the weight gradient by positions cuts `filters` columns: quarter panels of `NR/4`
@@ -65,7 +75,8 @@ extension Convolution {
     /// `PositionPanels.width` filters per depth block.
     /// The chunk partials are `K × F`; their Double sum is transposed into dw.
     static func weightGradientByPositions<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
-                                                           into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+                                                           into dw: UnsafeMutablePointer<T>, biasPartials: UnsafeMutablePointer<Double>?,
+                                                         scheduler: Scheduler) throws {
         let layout = PositionPanels(filters: g.f, T.self)
         let quarter = layout.quarter, rows = layout.rows, nr = layout.width
         let positions = g.filterSize, pixels = g.pixels, count = g.f * positions
@@ -94,21 +105,21 @@ extension Convolution {
             let partial = partials + tile.index * count
             for image in tile.rows {
                 let imageDout = dout + image * g.f * pixels
+                if let biasPartials { writeBiasPartials(imageDout, g, into: biasPartials + image * g.f) }
                 Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
+                // The next image's dout, read while this image's products run, a share before
+                // each micro-kernel, so that its bias partials and its packing read from the
+                // cache: the hardware prefetchers barely start on it. This image's dout was
+                // just read whole, by its bias partials (or, without them, by the previous
+                // image's prefetch).
+                var ahead = RowRunsPrefetch(base: UnsafeRawPointer(imageDout + g.f * pixels),
+                                            rows: image + 1 < tile.rows.upperBound ? g.f : 0,
+                                            rowStride: pixels * size, bytesPerRun: pixels * size)
                 for block in blocks {
                     GEMM.packPanels(.transposed(imageDout, leadingDimension: pixels),
                                     depth: block.start..<(block.start + block.count), extent: 0..<g.f,
                                     panelCount: panels, width: nr, into: bPanels)
-                    // The next depth block's dout (this image's next block or the next image's
-                    // first) is prefetched while this block's micro-kernels run, a share before
-                    // each, so that its packing reads from the cache: each row's run is a
-                    // kilobyte or less, where the hardware prefetchers barely start.
-                    let sameImage = block.index + 1 < blocks.count
-                    let nextDout = sameImage ? imageDout : imageDout + g.f * pixels, nextBlock = blocks[sameImage ? block.index + 1 : 0]
-                    var ahead = RowRunsPrefetch(base: UnsafeRawPointer(nextDout + nextBlock.start),
-                                                rows: sameImage || image + 1 < tile.rows.upperBound ? g.f : 0,
-                                                rowStride: pixels * size, bytesPerRun: nextBlock.count * size)
-                    let linesPerKernel = ahead.linesPerShare(over: kernelsPerBlock)
+                    let linesPerKernel = ahead.linesPerShare(over: kernelsPerBlock * (blocks.count - block.index))
                     let add = image > tile.rows.lowerBound || block.index > 0
                     for q in 0..<panels {
                         let panel = UnsafePointer(bPanels + q * nr * block.count), b = GEMM.PackedBPanel<T, 1>(pointer: panel)
@@ -153,7 +164,8 @@ extension Convolution {
     /// `dw = Σₙ dout[n] · cols(x[n])ᵀ` with the filters as rows: packed panels of dout's rows
     /// and of cols' columns (filter positions), the latter gathered by 8 × 8 transposes.
     static func weightGradientByFilters<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
-                                                         into dw: UnsafeMutablePointer<T>, scheduler: Scheduler) throws {
+                                                         into dw: UnsafeMutablePointer<T>, biasPartials: UnsafeMutablePointer<Double>?,
+                                                         scheduler: Scheduler) throws {
         let mr = GEMM.microRows, nr = GEMM.microColumns(T.self)
         let depth = g.filterSize, pixels = g.pixels, count = g.f * depth
         guard count > 0 else { return }
@@ -176,6 +188,7 @@ extension Convolution {
             let partial = partials + tile.index * count
             for image in tile.rows {
                 let imageDout = dout + image * g.f * pixels
+                if let biasPartials { writeBiasPartials(imageDout, g, into: biasPartials + image * g.f) }
                 Im2col.pad(x + image * g.imageSize, g, channels: g.c, into: padded)
                 GEMM.computeTile(rows: g.f, columns: depth, blocks: blocks, c: partial, ldc: depth,
                                  accumulate: image > tile.rows.lowerBound, edge: edge,

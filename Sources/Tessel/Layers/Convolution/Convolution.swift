@@ -182,10 +182,9 @@ public enum Convolution {
                         try inputGradient(dout, w, g, into: dxs.baseAddress!, scheduler: scheduler)
                     }
                     try dw.withUnsafeMutableBufferPointer { dws in
-                        try weightGradient(dout, x, g, into: dws.baseAddress!, scheduler: scheduler)
-                    }
-                    db.withUnsafeMutableBufferPointer { dbs in
-                        biasGradient(dout, g, into: dbs.baseAddress!, scheduler: scheduler)
+                        try db.withUnsafeMutableBufferPointer { dbs in
+                            try weightGradient(dout, x, g, into: dws.baseAddress!, bias: dbs.baseAddress!, scheduler: scheduler)
+                        }
                     }
                 }
             }
