@@ -52,7 +52,20 @@ struct PrefetchLines {
             lines.issueNext()
             for _ in 0..<Self.stepsPerLine { step() }
         }
-        for _ in spread * Self.stepsPerLine..<depth { step() }
+        // The rest four steps an iteration: the compiler left a kernel that reads B in place
+        // (`InPlaceBPanel`) one step an iteration.
+        var k = spread * Self.stepsPerLine
+        while k + 4 <= depth {
+            step()
+            step()
+            step()
+            step()
+            k += 4
+        }
+        while k < depth {
+            step()
+            k += 1
+        }
     }
 
     /// Prefetches the next slot: a row of C, or a line.
