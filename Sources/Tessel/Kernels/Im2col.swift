@@ -286,10 +286,15 @@ enum Im2col {
         }
     }
 
-    /// `destination[e] += source[e]` for `e < count`, eight at a time where possible.
+    /// `destination[e] += source[e]` for `e < count`, sixteen and then eight at a time where
+    /// possible (one addition per element whatever the width).
     @inline(__always)
     static func addRun<T: TesselScalar>(_ source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>, count: Int) {
         var e = 0
+        while e + 16 <= count {
+            destination.store(destination.load16(at: e) + source.load16(at: e), at: e)
+            e += 16
+        }
         while e + 8 <= count {
             destination.store(destination.load(SIMD8<T>.self, at: e) + source.load(SIMD8<T>.self, at: e), at: e)
             e += 8
