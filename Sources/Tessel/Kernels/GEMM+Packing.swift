@@ -96,10 +96,14 @@ extension GEMM {
     /// How many depth steps ahead `packPanels` prefetches a row of S when it copies rows.
     static let prefetchRowsAhead = 8
 
-    /// Copies `count` elements, eight at a time where possible.
+    /// Copies `count` elements, sixteen and then eight at a time where possible.
     @inline(__always)
     static func copy<T: TesselScalar>(_ source: UnsafePointer<T>, _ destination: UnsafeMutablePointer<T>, count: Int) {
         var i = 0
+        while i + 16 <= count {
+            destination.store(source.load16(at: i), at: i)
+            i += 16
+        }
         while i + 8 <= count {
             destination.store(source.load(SIMD8<T>.self, at: i), at: i)
             i += 8
