@@ -52,15 +52,14 @@ struct PrefetchLines {
             lines.issueNext()
             for _ in 0..<Self.stepsPerLine { step() }
         }
-        // The rest four steps an iteration: the compiler left a kernel that reads B in place
-        // (`InPlaceBPanel`) one step an iteration.
+        // The rest two steps an iteration: the compiler left a kernel that reads B in place
+        // (`InPlaceBPanel`) one step an iteration; four steps made it hoist the broadcasts of
+        // the kernel that reads A in place (`InPlaceAPanel`) and spill four of them.
         var k = spread * Self.stepsPerLine
-        while k + 4 <= depth {
+        while k + 2 <= depth {
             step()
             step()
-            step()
-            step()
-            k += 4
+            k += 2
         }
         while k < depth {
             step()
