@@ -95,15 +95,4 @@ extension Convolution {
                                                    into sums: UnsafeMutablePointer<Double>) {
         for f in 0..<g.f { sums[f] = SpanSums.sum(imageDout + f * g.pixels, count: g.pixels) }
     }
-
-    /// `db[f] = T(((0 + s₀[f]) + s₁[f]) + …)`: the `N` images' partials (`writeBiasPartials`,
-    /// image `n`'s at `sums + n·F`) added in image order in Double, rounded to `T` once.
-    static func foldBiasPartials<T: TesselScalar>(_ sums: UnsafePointer<Double>, _ g: Geometry,
-                                                  into db: UnsafeMutablePointer<T>) {
-        for f in 0..<g.f {
-            var total = 0.0
-            for image in 0..<g.n { total += sums[image * g.f + f] }
-            db[f] = T(total)
-        }
-    }
 }

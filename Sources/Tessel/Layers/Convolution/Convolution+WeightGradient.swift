@@ -24,13 +24,15 @@ extension Convolution {
     /// depth block of `GEMM.depthBlocks(pixels)`, each an FMA chain in pixel order); the
     /// partials are added in chunk order in Double. `orientation` (by default the one with
     /// fewer products) changes only the layout of the work, never an element's sum.
-    /// With `bias`, also `db[f] = Σ_{n, p} dout[n, f, p]` (`writeBiasPartials` for each image as
-    /// the products reach it, `foldBiasPartials`), so that dout is read from memory once.
+    /// With `bias`, also `db[f] = Σ_{n, p} dout[n, f, p]`: `writeBiasPartials` for each image as
+    /// the products reach it, so that dout is read from memory once, then the images' partials
+    /// added in image order in Double (`ChunkPartials.sum`) and rounded to `T` once.
     static func weightGradient<T: TesselScalar>(_ dout: UnsafePointer<T>, _ x: UnsafePointer<T>, _ g: Geometry,
                                                 into dw: UnsafeMutablePointer<T>, bias db: UnsafeMutablePointer<T>? = nil,
                                                 orientation: WeightGradientOrientation? = nil, scheduler: Scheduler) throws {
-        let biasBlock = try db.map { _ in try Allocator.standard.allocate(byteCount: max(1, g.n * g.f) * MemoryLayout<Double>.stride) }
-        let biasPartials = biasBlock?.baseAddress.bindMemory(to: Double.self, capacity: g.n * g.f)
+        // The images' partials, then their totals.
+        let biasBlock = try db.map { _ in try Allocator.standard.allocate(byteCount: max(1, (g.n + 1) * g.f) * MemoryLayout<Double>.stride) }
+        let biasPartials = biasBlock?.baseAddress.bindMemory(to: Double.self, capacity: (g.n + 1) * g.f)
         if let biasPartials, g.filterSize == 0 {
             // No products to ride on (no input channels): the partials alone.
             for image in 0..<g.n { writeBiasPartials(dout + image * g.f * g.pixels, g, into: biasPartials + image * g.f) }
@@ -39,7 +41,11 @@ extension Convolution {
         case .byFilters: try weightGradientByFilters(dout, x, g, into: dw, biasPartials: biasPartials, scheduler: scheduler)
         case .byPositions: try weightGradientByPositions(dout, x, g, into: dw, biasPartials: biasPartials, scheduler: scheduler)
         }
-        if let db, let biasPartials { foldBiasPartials(biasPartials, g, into: db) }
+        if let db, let biasPartials {
+            let totals = biasPartials + g.n * g.f
+            ChunkPartials.sum(biasPartials, chunks: g.n, stride: g.f, columns: 0..<g.f, into: totals)
+            for f in 0..<g.f { db[f] = T(totals[f]) }
+        }
         withExtendedLifetime(biasBlock) {}
     }
 
