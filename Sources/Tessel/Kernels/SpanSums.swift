@@ -4,12 +4,16 @@
 /// The order of the additions depends only on the span's length, so a span gives the same
 /// bits whichever tile, thread or tiling reads it.
 enum SpanSums {
-    /// `Σ x[i]` for `i < count`.
+    /// `Σ x[i]` for `i < count`. With `ahead`, also prefetches the `count` values there as it
+    /// reads x's (a hint; the sum is the same): for spans that are pages of their own, such as
+    /// a 32 × 32 plane, where the hardware prefetchers stop and the next page's first reads
+    /// wait on memory.
     @inlinable
-    static func sum<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int) -> Double {
+    static func sum<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int, prefetching ahead: UnsafePointer<T>? = nil) -> Double {
         var acc = SIMD16<Double>(repeating: 0)
         var i = 0
         while i + 16 <= count {
+            if let ahead { ahead.prefetch16(at: i) }
             acc += x.load16(at: i).widened
             i += 16
         }
@@ -21,13 +25,16 @@ enum SpanSums {
         return total
     }
 
-    /// `Σ (x[i] − mean)²` for `i < count`: the second pass of a two-pass variance.
+    /// `Σ (x[i] − mean)²` for `i < count`: the second pass of a two-pass variance. `ahead` as
+    /// for `sum`.
     @inlinable
-    static func centeredSquares<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int, mean: Double) -> Double {
+    static func centeredSquares<T: TesselScalar>(_ x: UnsafePointer<T>, count: Int, mean: Double,
+                                                 prefetching ahead: UnsafePointer<T>? = nil) -> Double {
         let m = SIMD16<Double>(repeating: mean)
         var acc = SIMD16<Double>(repeating: 0)
         var i = 0
         while i + 16 <= count {
+            if let ahead { ahead.prefetch16(at: i) }
             let d = x.load16(at: i).widened - m
             acc.addProduct(d, d)
             i += 16

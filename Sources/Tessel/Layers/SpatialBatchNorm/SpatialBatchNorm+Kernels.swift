@@ -37,9 +37,19 @@ extension SpatialBatchNorm {
                 let tile = tiling.mirrored(mirroredTile)
                 let chunk = chunks.chunk(containing: tile.rows.lowerBound)
                 let means = partialMeans + chunk * channels, m2s = partialM2s + chunk * channels
+                // The plane of (sample, c) and the one the sweep reads after it, prefetched
+                // as this one is read (`SpanSums.sum`): a 32 × 32 Float plane is a page of
+                // its own, where the hardware prefetchers stop.
+                func planes(_ sample: Int, _ c: Int) -> (UnsafePointer<T>, ahead: UnsafePointer<T>) {
+                    let next = c + 1 < tile.columns.upperBound ? (sample, c + 1) : (sample + 1, tile.columns.lowerBound)
+                    return (x + (sample * channels + c) * plane, x + (next.0 * channels + next.1) * plane)
+                }
                 for c in tile.columns { means[c] = 0 }
                 for sample in tile.rows {
-                    for c in tile.columns { means[c] += SpanSums.sum(x + (sample * channels + c) * plane, count: plane) }
+                    for c in tile.columns {
+                        let (span, ahead) = planes(sample, c)
+                        means[c] += SpanSums.sum(span, count: plane, prefetching: ahead)
+                    }
                 }
                 for c in tile.columns {
                     means[c] /= Double(tile.rows.count * plane)
@@ -47,7 +57,8 @@ extension SpatialBatchNorm {
                 }
                 for sample in tile.rows {
                     for c in tile.columns {
-                        m2s[c] += SpanSums.centeredSquares(x + (sample * channels + c) * plane, count: plane, mean: means[c])
+                        let (span, ahead) = planes(sample, c)
+                        m2s[c] += SpanSums.centeredSquares(span, count: plane, mean: means[c], prefetching: ahead)
                     }
                 }
             }
