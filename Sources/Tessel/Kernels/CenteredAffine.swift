@@ -35,11 +35,14 @@ enum CenteredAffine {
     /// ReLU's element rule on each value before it is stored (as `forwardReLU`). When `next` is
     /// given, also returns `SpanSums.sum(next, count: count)` (the same operations, so the same
     /// bits): a layer that sums the next span in the sweep that writes this one overlaps
-    /// reading memory with writing it. `streaming` as in the per-column `forward`.
+    /// reading memory with writing it. `ahead`, when given, is prefetched in the same sweep,
+    /// `count` values (a hint: the span read after `next`, see `SpanSums.sum`). `streaming` as
+    /// in the per-column `forward`.
     @inlinable @discardableResult
     static func forward<T: TesselScalar>(_ x: UnsafePointer<T>, mean: T, scale: T, shift: T,
                                          out: UnsafeMutablePointer<T>, count: Int, rectifying: Bool = false,
-                                         summing next: UnsafePointer<T>? = nil, streaming: Bool = false) -> Double {
+                                         summing next: UnsafePointer<T>? = nil, prefetching ahead: UnsafePointer<T>? = nil,
+                                         streaming: Bool = false) -> Double {
         let m = SIMD16<T>(repeating: mean), s = SIMD16<T>(repeating: scale), b = SIMD16<T>(repeating: shift)
         let streams = streaming && out.isStreamAligned
         var acc = SIMD16<Double>(repeating: 0)
@@ -48,6 +51,7 @@ enum CenteredAffine {
             let y = b.addingProduct(x.load16(at: j) - m, s)
             out.store(rectifying ? ElementWise.relu(y) : y, at: j, streaming: streams)
             if let next { acc += next.load16(at: j).widened }
+            if let ahead { ahead.prefetch16(at: j) }
             j += 16
         }
         var total = acc.sumInLaneOrder()
@@ -128,13 +132,13 @@ enum CenteredAffine {
 
     /// `dx[j] = c + (x[j] − mean)·b + dout[j]·a` for `j < count`. When `next` is given, also
     /// returns `SpanSums.gradientSums(dout: next.dout, x: next.x, count: count, mean: next.mean)`
-    /// (the same operations, so the same bits), summed in the sweep that writes dx.
-    /// `streaming` as in the per-column `forward`.
+    /// (the same operations, so the same bits), summed in the sweep that writes dx. `ahead`
+    /// as in `forward`. `streaming` as in the per-column `forward`.
     @inlinable @discardableResult
     static func backward<T: TesselScalar>(dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: T,
                                           a: T, b: T, c: T, dx: UnsafeMutablePointer<T>, count: Int,
                                           summing next: (dout: UnsafePointer<T>, x: UnsafePointer<T>, mean: Double)? = nil,
-                                          streaming: Bool = false)
+                                          prefetching ahead: UnsafePointer<T>? = nil, streaming: Bool = false)
         -> (dout: Double, doutCentered: Double) {
         let streams = streaming && dx.isStreamAligned
         let m = SIMD16<T>(repeating: mean), va = SIMD16<T>(repeating: a)
@@ -152,6 +156,7 @@ enum CenteredAffine {
                 sumDout += ng
                 sumProduct.addProduct(ng, nd)
             }
+            if let ahead { ahead.prefetch16(at: j) }
             j += 16
         }
         var totalDout = sumDout.sumInLaneOrder(), totalProduct = sumProduct.sumInLaneOrder()

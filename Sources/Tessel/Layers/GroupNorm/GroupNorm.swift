@@ -109,7 +109,9 @@ public enum GroupNorm {
                 try FusedChain.forEachTile(tiling, workPerTile: 3 * tiling.tileRows * layout.groupSize, masks: pooling != nil,
                                           spanLength: layout.plane, as: T.self, scheduler: scheduler) { tile, scratch in
                     // The sweep that writes group q also sums group q + 1, so that reading
-                    // the next group from memory overlaps writing this one.
+                    // the next group from memory overlaps writing this one, and prefetches the
+                    // plane it sums next: a 32 × 32 Float plane is a page, where the hardware
+                    // prefetchers stop.
                     var sum = layout.sum(x, group: tile.rows.lowerBound)
                     for group in tile.rows {
                         let start = group * layout.groupSize
@@ -128,7 +130,8 @@ public enum GroupNorm {
                             sum += CenteredAffine.forward(
                                 x + offset, mean: T(mean), scale: T(Double(gammas[channel]) * inverseStd), shift: betas[channel],
                                 out: target, count: layout.plane, rectifying: appliesReLU,
-                                summing: hasNext ? x + offset + layout.groupSize : nil, streaming: streams)
+                                summing: hasNext ? x + offset + layout.groupSize : nil,
+                                prefetching: hasNext ? x + offset + layout.groupSize + layout.plane : nil, streaming: streams)
                             dropout?.apply(out, offset: offset, count: layout.plane)
                             if let pooling {
                                 let pooledPlane = pooling.outHeight * pooling.outWidth
@@ -251,7 +254,8 @@ public enum GroupNorm {
                             groupSums.1 += g * doutXhat
                         }
                         // The sweep that writes group q's dx also sums group q + 1, so that
-                        // reading the next group from memory overlaps writing this one.
+                        // reading the next group from memory overlaps writing this one, and
+                        // prefetches the plane of x it reads next (as the forward does).
                         var groupSums = (0.0, 0.0)
                         let first = tile.rows.lowerBound
                         for c in 0..<layout.channelsPerGroup {
@@ -279,7 +283,7 @@ public enum GroupNorm {
                                 let sums = CenteredAffine.backward(
                                     dout: planeDout.stored(offset: offset, target: target(current, channel: c)), x: x + offset,
                                     mean: T(mean), a: a, b: b, c: c0, dx: dx + offset, count: layout.plane, summing: summing,
-                                    streaming: streams)
+                                    prefetching: hasNext ? x + nextOffset + layout.plane : nil, streaming: streams)
                                 if hasNext { record(sums, group: group + 1, channel: c, into: &groupSums) }
                             }
                         }
@@ -357,10 +361,14 @@ public enum GroupNorm {
         func firstChannel(ofGroup group: Int) -> Int { group % groups * channelsPerGroup }
 
         /// The sum of group `group`'s values, plane by plane: `((0 + Σ plane₀) + Σ plane₁) + …`,
-        /// each plane summed by `SpanSums.sum`, the order the fused output sweep reproduces.
+        /// each plane summed by `SpanSums.sum` (which prefetches the next), the order the fused
+        /// output sweep reproduces.
         func sum<T: TesselScalar>(_ x: UnsafePointer<T>, group: Int) -> Double {
             var total = 0.0
-            for c in 0..<channelsPerGroup { total += SpanSums.sum(x + group * groupSize + c * plane, count: plane) }
+            for c in 0..<channelsPerGroup {
+                let span = x + group * groupSize + c * plane
+                total += SpanSums.sum(span, count: plane, prefetching: span + plane)
+            }
             return total
         }
 
